@@ -1,0 +1,108 @@
+// Command-line parsing for `viztracer [options] script [args...]`. Our options stop at the
+// script (or at `--`); everything after it belongs to the program.
+import { OptionError, OPTION_SPECS, parseOptionText, SPEC_BY_CLI, type TracerOptions } from '../options';
+
+export interface CliArgs {
+  options: TracerOptions;
+  rcfile: string | null;
+  help: boolean;
+  version: boolean;
+  script: string | null;
+  scriptArgs: string[];
+}
+
+/** Flags of the CLI itself, not tracing options. */
+const CLI_FLAGS: Record<string, 'boolean' | 'string'> = {
+  help: 'boolean',
+  version: 'boolean',
+  rcfile: 'string',
+};
+const SHORT: Record<string, string> = { h: 'help', V: 'version' };
+for (const s of OPTION_SPECS) if (s.short) SHORT[s.short] = s.cli;
+
+export function parseCliArgs(argv: readonly string[]): CliArgs {
+  const out: CliArgs = {
+    options: {},
+    rcfile: null,
+    help: false,
+    version: false,
+    script: null,
+    scriptArgs: [],
+  };
+  const opts = out.options as Record<string, unknown>;
+  let i = 0;
+  while (i < argv.length) {
+    const arg = argv[i++];
+    if (arg === '--') break;
+    if (!arg.startsWith('-') || arg === '-') {
+      i--;
+      break;
+    }
+    let name: string;
+    let inline: string | undefined;
+    if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=');
+      name = (eq < 0 ? arg.slice(2) : arg.slice(2, eq)).replace(/-/g, '_');
+      inline = eq < 0 ? undefined : arg.slice(eq + 1);
+    } else {
+      const long = SHORT[arg.slice(1, 2)];
+      if (!long || (arg.length > 2 && arg[2] !== '=')) throw new OptionError(`unknown option ${arg}`);
+      name = long;
+      inline = arg.length > 2 ? arg.slice(3) : undefined;
+    }
+    const flag = arg.startsWith('--') ? `--${name}` : arg.slice(0, 2);
+    const spec = SPEC_BY_CLI.get(name);
+    const cliKind = CLI_FLAGS[name];
+    if (!spec && !cliKind) throw new OptionError(`unknown option ${arg.split('=')[0]}`);
+    const isBoolean = spec ? spec.kind === 'boolean' : cliKind === 'boolean';
+    let value: string;
+    if (isBoolean) {
+      value = inline ?? 'true';
+    } else if (inline !== undefined) {
+      value = inline;
+    } else {
+      if (i >= argv.length) throw new OptionError(`${flag} needs a value`);
+      value = argv[i++];
+    }
+    if (cliKind) {
+      if (name === 'rcfile') out.rcfile = value;
+      else (out as unknown as Record<string, boolean>)[name] = value !== 'false';
+      continue;
+    }
+    const parsed = parseOptionText(spec!, value, flag);
+    if (spec!.kind === 'paths' && Array.isArray(opts[spec!.api])) {
+      (opts[spec!.api] as string[]).push(...(parsed as string[]));
+    } else {
+      opts[spec!.api] = parsed;
+    }
+  }
+  if (i < argv.length) {
+    out.script = argv[i];
+    out.scriptArgs = argv.slice(i + 1);
+  }
+  return out;
+}
+
+export function usage(): string {
+  const rows: [string, string][] = [];
+  for (const s of OPTION_SPECS) {
+    const arg = s.kind === 'boolean' ? '' : ` ${s.kind === 'paths' ? 'PATHS' : s.kind === 'report-path' ? 'FILE' : 'N'}`;
+    rows.push([`${s.short ? `-${s.short}, ` : '    '}--${s.cli}${arg}`, s.help]);
+  }
+  rows.push(['    --rcfile FILE', 'read options from FILE (default ./.viztracerrc, section [default])']);
+  rows.push(['-V, --version', 'print the version']);
+  rows.push(['-h, --help', 'print this help']);
+  const w = Math.max(...rows.map((r) => r[0].length)) + 2;
+  return [
+    'usage: viztracer [options] [--] script.js [args...]',
+    '',
+    'Runs a Node.js program and writes a timeline of what it did (Chrome Trace Event format).',
+    '',
+    'options:',
+    ...rows.map(([a, b]) => `  ${a.padEnd(w)}${b}`),
+    '',
+    'Every option can also be set as VIZTRACER_<NAME> in the environment (VIZTRACER_OUTPUT for',
+    '--output_file) or as `name = value` under [default] in .viztracerrc.',
+    '',
+  ].join('\n');
+}

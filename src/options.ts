@@ -1,0 +1,293 @@
+// Tracing options: one table says each option's name on the command line, in the API, in the
+// environment and in `.viztracerrc`; defaults, validation and interpretation follow it in that
+// order, with exact messages.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse as parseIni } from 'ini';
+import { formatOf } from './report/writer';
+
+export interface TracerOptions {
+  /** Where `save()` writes by default, `.json` or `.json.gz`. Default `result.json`. */
+  outputFile?: string;
+  /** Sampling interval in µs. Default 1000. */
+  interval?: number;
+  /** Frames deeper than this are folded into their ancestor. Default: no limit. */
+  maxStackDepth?: number;
+  /** Only frames from files under these paths are kept. */
+  includeFiles?: string[];
+  /** Frames from files under these paths are dropped. */
+  excludeFiles?: string[];
+  /** Slices shorter than this many µs are dropped. Default 0. */
+  minDuration?: number;
+  /** Keep Node's own frames above the program's code (module loader, timers, ...). */
+  keepInternals?: boolean;
+  /** No messages from viztracer itself. */
+  quiet?: boolean;
+}
+
+/** Options after defaults and validation; paths are absolute. */
+export interface ResolvedOptions {
+  outputFile: string;
+  interval: number;
+  maxStackDepth: number | null;
+  includeFiles: string[];
+  excludeFiles: string[];
+  minDuration: number;
+  keepInternals: boolean;
+  quiet: boolean;
+}
+
+type Kind = 'report-path' | 'positive-int' | 'paths' | 'duration' | 'boolean';
+
+interface OptionSpec {
+  api: keyof TracerOptions;
+  /** The long flag and `.viztracerrc` key. */
+  cli: string;
+  short?: string;
+  env: string;
+  kind: Kind;
+  help: string;
+}
+
+export const OPTION_SPECS: readonly OptionSpec[] = [
+  {
+    api: 'outputFile',
+    cli: 'output_file',
+    short: 'o',
+    env: 'VIZTRACER_OUTPUT',
+    kind: 'report-path',
+    help: 'report path, .json or .json.gz (default result.json)',
+  },
+  {
+    api: 'interval',
+    cli: 'interval',
+    env: 'VIZTRACER_INTERVAL',
+    kind: 'positive-int',
+    help: 'sampling interval in microseconds (default 1000)',
+  },
+  {
+    api: 'maxStackDepth',
+    cli: 'max_stack_depth',
+    env: 'VIZTRACER_MAX_STACK_DEPTH',
+    kind: 'positive-int',
+    help: 'fold frames deeper than this into their ancestor',
+  },
+  {
+    api: 'includeFiles',
+    cli: 'include_files',
+    env: 'VIZTRACER_INCLUDE_FILES',
+    kind: 'paths',
+    help: 'keep only frames from files under these paths (repeat or separate with commas)',
+  },
+  {
+    api: 'excludeFiles',
+    cli: 'exclude_files',
+    env: 'VIZTRACER_EXCLUDE_FILES',
+    kind: 'paths',
+    help: 'drop frames from files under these paths',
+  },
+  {
+    api: 'minDuration',
+    cli: 'min_duration',
+    env: 'VIZTRACER_MIN_DURATION',
+    kind: 'duration',
+    help: 'drop slices shorter than this (µs, or with a unit: 500ns, 20us, 1.5ms, 1s)',
+  },
+  {
+    api: 'keepInternals',
+    cli: 'keep_internals',
+    env: 'VIZTRACER_KEEP_INTERNALS',
+    kind: 'boolean',
+    help: "keep Node's own frames above the program's code",
+  },
+  {
+    api: 'quiet',
+    cli: 'quiet',
+    env: 'VIZTRACER_QUIET',
+    kind: 'boolean',
+    help: 'print nothing of our own',
+  },
+];
+
+const SPEC_BY_API = new Map(OPTION_SPECS.map((s) => [s.api as string, s]));
+export const SPEC_BY_CLI = new Map(OPTION_SPECS.map((s) => [s.cli, s]));
+
+/** A bad option value or name; the message is one line for users. */
+export class OptionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OptionError';
+  }
+}
+
+const EXPECTED: Record<Kind, string> = {
+  'report-path': 'a path ending in .json or .json.gz',
+  'positive-int': 'a positive integer',
+  paths: 'a list of paths',
+  duration: 'a non-negative duration in microseconds',
+  boolean: 'true or false',
+};
+
+function expected(spec: OptionSpec): string {
+  const unit = spec.api === 'interval' ? ' (microseconds)' : '';
+  return `Expected the "${spec.api}" option to be ${EXPECTED[spec.kind]}${unit}`;
+}
+
+/** Validates API options (typed values); throws TypeError or RangeError with exact wording. */
+export function resolveOptions(options: TracerOptions = {}, cwd = process.cwd()): ResolvedOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('Expected the options argument to be an object');
+  }
+  for (const key of Object.keys(options)) {
+    if (!SPEC_BY_API.has(key)) throw new TypeError(`Unknown option "${key}"`);
+  }
+  const o = options as Record<string, unknown>;
+  const check = (spec: OptionSpec): unknown => {
+    const v = o[spec.api];
+    if (v === undefined) return undefined;
+    switch (spec.kind) {
+      case 'report-path':
+        if (typeof v !== 'string' || v === '') throw new TypeError(expected(spec));
+        if (!formatOf(v)) throw new RangeError(expected(spec));
+        return path.resolve(cwd, v);
+      case 'positive-int':
+        if (typeof v !== 'number') throw new TypeError(expected(spec));
+        if (!Number.isInteger(v) || v <= 0) throw new RangeError(expected(spec));
+        return v;
+      case 'paths':
+        if (!Array.isArray(v) || !v.every((p) => typeof p === 'string' && p !== '')) {
+          throw new TypeError(expected(spec));
+        }
+        return v.map((p: string) => path.resolve(cwd, p));
+      case 'duration':
+        if (typeof v !== 'number') throw new TypeError(expected(spec));
+        if (!Number.isFinite(v) || v < 0) throw new RangeError(expected(spec));
+        return v;
+      case 'boolean':
+        if (typeof v !== 'boolean') throw new TypeError(expected(spec));
+        return v;
+    }
+  };
+  const get = <T>(api: keyof TracerOptions): T | undefined => check(SPEC_BY_API.get(api)!) as T;
+  return {
+    outputFile: get<string>('outputFile') ?? path.resolve(cwd, 'result.json'),
+    interval: get<number>('interval') ?? 1000,
+    maxStackDepth: get<number>('maxStackDepth') ?? null,
+    includeFiles: get<string[]>('includeFiles') ?? [],
+    excludeFiles: get<string[]>('excludeFiles') ?? [],
+    minDuration: get<number>('minDuration') ?? 0,
+    keepInternals: get<boolean>('keepInternals') ?? false,
+    quiet: get<boolean>('quiet') ?? false,
+  };
+}
+
+const DURATION_UNITS: Record<string, number> = { ns: 0.001, us: 1, 'µs': 1, ms: 1000, s: 1e6 };
+
+/**
+ * Turns text (a flag's value, an environment variable, a `.viztracerrc` entry) into the typed
+ * value the API takes. `where` names the source in the message: `--interval`, `VIZTRACER_INTERVAL`.
+ */
+export function parseOptionText(spec: OptionSpec, text: string, where: string): unknown {
+  const bad = (): never => {
+    throw new OptionError(
+      `${where}: expected ${EXPECTED[spec.kind]}${spec.api === 'interval' ? ' (microseconds)' : ''}, got "${text}"`,
+    );
+  };
+  const t = text.trim();
+  switch (spec.kind) {
+    case 'report-path':
+      if (t === '' || !formatOf(t)) bad();
+      return t;
+    case 'positive-int': {
+      if (!/^\d+$/.test(t)) bad();
+      const n = Number(t);
+      if (n <= 0 || !Number.isSafeInteger(n)) bad();
+      return n;
+    }
+    case 'paths': {
+      const list = t
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
+      if (list.length === 0) bad();
+      return list;
+    }
+    case 'duration': {
+      const m = /^(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s)?$/.exec(t);
+      if (!m) bad();
+      return Number(m![1]) * DURATION_UNITS[m![2] ?? 'us'];
+    }
+    case 'boolean': {
+      const v = t.toLowerCase();
+      if (['1', 'true', 'yes', 'on', ''].includes(v)) return true;
+      if (['0', 'false', 'no', 'off'].includes(v)) return false;
+      return bad();
+    }
+  }
+}
+
+/** Options set through `VIZTRACER_*` variables. */
+export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): TracerOptions {
+  const out: Record<string, unknown> = {};
+  for (const spec of OPTION_SPECS) {
+    const v = env[spec.env];
+    if (v !== undefined && v !== '') out[spec.api] = parseOptionText(spec, v, spec.env);
+  }
+  return out as TracerOptions;
+}
+
+/**
+ * Options from an rc file's `[default]` section (INI, keys as the long flags).
+ * A missing default rc file is fine; a missing file that was asked for is an error.
+ */
+export function optionsFromRcFile(file: string, required: boolean): TracerOptions {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (!required && code === 'ENOENT') return {};
+    throw new OptionError(`cannot read rc file ${file} (${code ?? String(err)})`);
+  }
+  const section = (parseIni(text) as Record<string, unknown>)['default'];
+  if (section === undefined) return {};
+  if (typeof section !== 'object' || section === null) {
+    throw new OptionError(`${file}: [default] is not a section`);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, raw] of Object.entries(section as Record<string, unknown>)) {
+    const spec = SPEC_BY_CLI.get(key);
+    if (!spec) throw new OptionError(`${file}: unknown option "${key}" in [default]`);
+    const text = typeof raw === 'string' ? raw : String(raw);
+    // INI lists may be space separated, as VizTracer's rc files write them.
+    const normal = spec.kind === 'paths' ? text.split(/[\s,]+/).join(',') : text;
+    out[spec.api] = parseOptionText(spec, normal, `${file}: ${key}`);
+  }
+  return out as TracerOptions;
+}
+
+/** Back from resolved options to API options (to hand a session's options to a Tracer). */
+export function toTracerOptions(r: ResolvedOptions): TracerOptions {
+  return {
+    outputFile: r.outputFile,
+    interval: r.interval,
+    maxStackDepth: r.maxStackDepth ?? undefined,
+    includeFiles: r.includeFiles,
+    excludeFiles: r.excludeFiles,
+    minDuration: r.minDuration,
+    keepInternals: r.keepInternals,
+    quiet: r.quiet,
+  };
+}
+
+/** Options for a run configured outside code: the rc file, then `VIZTRACER_*`, then `over`. */
+export function optionsFromConfig(
+  over: TracerOptions = {},
+  rcfile: string | null = null,
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedOptions {
+  const rc = rcfile
+    ? optionsFromRcFile(path.resolve(rcfile), true)
+    : optionsFromRcFile(path.resolve('.viztracerrc'), false);
+  return resolveOptions({ ...rc, ...optionsFromEnv(env), ...over });
+}

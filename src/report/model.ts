@@ -1,0 +1,18 @@
+// What a report holds before it is written: processes, their threads, and each thread's slices.
+import type { SliceTable } from '../trace/convert';
+
+export interface ThreadTrack {
+  tid: number;
+  name: string;
+  /** Lower sorts first; the main thread is 0. */
+  sortIndex: number;
+  slices: SliceTable;
+}
+
+export interface ProcessTrack {
+  pid: number;
+  name: string;
+  /** Extra facts shown with the process name (parent pid, command). */
+  args: Record<string, unknown>;
+  threads: ThreadTrack[];
+}

@@ -1,0 +1,92 @@
+// Writes report text to disk atomically: a temp file beside the target, renamed into place
+// once complete, so a crash mid-write never leaves a half report at the target.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { createGzip } from 'node:zlib';
+import { Gzip } from 'fflate';
+
+export type ReportFormat = 'json' | 'json.gz';
+
+export function formatOf(file: string): ReportFormat | null {
+  if (file.endsWith('.json.gz')) return 'json.gz';
+  if (file.endsWith('.json')) return 'json';
+  return null;
+}
+
+let tempCounter = 0;
+/** `<target>.<pid>.<n>.tmp`: its presence also tells a reader the report is still being written. */
+export function tempPathFor(target: string): string {
+  return `${target}.${process.pid}.${tempCounter++}.tmp`;
+}
+
+/** Writes the chunks to `target` (gzipped when it ends in `.json.gz`); returns bytes written. */
+export function writeChunksSync(target: string, chunks: Iterable<string>): number {
+  const tmp = tempPathFor(target);
+  const fd = fs.openSync(tmp, 'w');
+  let bytes = 0;
+  try {
+    const put = (data: Uint8Array): void => {
+      let off = 0;
+      while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off);
+      bytes += data.length;
+    };
+    if (formatOf(target) === 'json.gz') {
+      // node:zlib has no synchronous streaming API; exit handlers must stay synchronous.
+      const gz = new Gzip({ level: 6 }, (data) => put(data));
+      for (const c of chunks) gz.push(Buffer.from(c, 'utf8'));
+      gz.push(new Uint8Array(0), true);
+    } else {
+      for (const c of chunks) put(Buffer.from(c, 'utf8'));
+    }
+    fs.closeSync(fd);
+    fs.renameSync(tmp, target);
+    return bytes;
+  } catch (err) {
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // already closed
+    }
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** The same, without blocking the event loop (for services saving while they run). */
+export async function writeChunks(target: string, chunks: Iterable<string>): Promise<number> {
+  const tmp = tempPathFor(target);
+  const out = fs.createWriteStream(tmp);
+  try {
+    const source = Readable.from(chunks, { objectMode: false });
+    if (formatOf(target) === 'json.gz') await pipeline(source, createGzip(), out);
+    else await pipeline(source, out);
+    await fs.promises.rename(tmp, target);
+    return out.bytesWritten;
+  } catch (err) {
+    await fs.promises.rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Whether a report can be created at `target`: its folder exists and is writable. */
+export function checkWritable(target: string): string | null {
+  const dir = path.dirname(path.resolve(target));
+  try {
+    if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) {
+      return `output path ${target} is a directory`;
+    }
+    if (!fs.statSync(dir).isDirectory()) return `output folder ${dir} is not a directory`;
+    fs.accessSync(dir, fs.constants.W_OK);
+    return null;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return `output folder ${dir} does not exist`;
+    if (code === 'ENOTDIR') return `output folder ${dir} is not a directory`;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      return `cannot write to output folder ${dir} (${code})`;
+    }
+    return `cannot write to ${target} (${code ?? String(err)})`;
+  }
+}

@@ -1,0 +1,314 @@
+// Turns one thread's CPU samples into nested complete slices (`ph: "X"`), without I/O.
+//
+// The walk: samples in time order; at each sample the frames that left the stack since the
+// previous sample are closed and the new ones opened (compared from the root down, through
+// the call tree's parent links, so a frame present in consecutive samples stays one slice).
+import { fileURLToPath } from 'node:url';
+import type { CallFrame, RawProfile } from './profile';
+
+export interface ConvertOptions {
+  /** Frames deeper than this are folded into their ancestor at this depth. */
+  maxStackDepth?: number;
+  /** Absolute path prefixes; when given, only frames from these files are kept. */
+  includeFiles?: readonly string[];
+  /** Absolute path prefixes whose frames are dropped. */
+  excludeFiles?: readonly string[];
+  /** Slices shorter than this (µs) are dropped. */
+  minDurationMicros?: number;
+  /** Keep Node's own frames that sit above the user's code (module loader, timers, ...). */
+  keepInternals?: boolean;
+  /** Extra path prefixes treated like Node's internals (the tracer's own code). */
+  internalPathPrefixes?: readonly string[];
+}
+
+/** Slices of one thread in columnar form, in the order they opened (by start, parents first). */
+export interface SliceTable {
+  count: number;
+  /** String table; `nameIndex` points into it. */
+  names: string[];
+  nameIndex: Int32Array;
+  startMicros: Float64Array;
+  durationMicros: Float64Array;
+  /** 1 for a frame directly under the root. */
+  depth: Int32Array;
+  /** Samples used, after dropping none (V8 reports every sample it took). */
+  sampleCount: number;
+}
+
+const ROOT = '(root)';
+const IDLE = '(idle)';
+const PROGRAM = '(program)';
+const GC = '(garbage collector)';
+
+/** `"fn (file:line)"` as VizTracer names frames; lines are 1-based. */
+export function frameName(frame: CallFrame): string {
+  const fn = frame.functionName || '(anonymous)';
+  if (!frame.url) return fn;
+  const file = urlToFile(frame.url);
+  return frame.lineNumber >= 0 ? `${fn} (${file}:${frame.lineNumber + 1})` : `${fn} (${file})`;
+}
+
+/** A path for `file://` URLs; anything else (`node:internal/...`, `http://...`) as it is. */
+export function urlToFile(url: string): string {
+  if (url.startsWith('file://')) {
+    try {
+      return fileURLToPath(url);
+    } catch {
+      return url;
+    }
+  }
+  return url;
+}
+
+function isSpecialName(frame: CallFrame): boolean {
+  return frame.url === '' && frame.functionName.startsWith('(') && frame.functionName.endsWith(')');
+}
+
+function matchesPrefix(file: string, prefixes: readonly string[]): boolean {
+  for (const p of prefixes) if (file.startsWith(p)) return true;
+  return false;
+}
+
+/** Growable columnar slice store. */
+class SliceBuilder {
+  count = 0;
+  nameIndex = new Int32Array(1024);
+  start = new Float64Array(1024);
+  dur = new Float64Array(1024);
+  depth = new Int32Array(1024);
+
+  open(name: number, startMicros: number, depth: number): number {
+    if (this.count === this.start.length) this.grow();
+    const slot = this.count++;
+    this.nameIndex[slot] = name;
+    this.start[slot] = startMicros;
+    this.depth[slot] = depth;
+    this.dur[slot] = -1;
+    return slot;
+  }
+
+  private grow(): void {
+    const n = this.start.length * 2;
+    const ni = new Int32Array(n);
+    ni.set(this.nameIndex);
+    this.nameIndex = ni;
+    const s = new Float64Array(n);
+    s.set(this.start);
+    this.start = s;
+    const d = new Float64Array(n);
+    d.set(this.dur);
+    this.dur = d;
+    const dp = new Int32Array(n);
+    dp.set(this.depth);
+    this.depth = dp;
+  }
+}
+
+/**
+ * Sample times in µs, in time order, with the sample index for each.
+ * Negative deltas (out-of-order ticks) are resolved by a stable sort on time.
+ */
+function sampleTimes(profile: RawProfile): { times: Float64Array; order: Int32Array | null } {
+  const deltas = profile.timeDeltas ?? [];
+  const n = Math.min(deltas.length, profile.samples?.length ?? 0);
+  const times = new Float64Array(n);
+  let t = profile.startTime;
+  let sorted = true;
+  for (let i = 0; i < n; i++) {
+    t += deltas[i];
+    times[i] = t;
+    if (i > 0 && t < times[i - 1]) sorted = false;
+  }
+  if (sorted) return { times, order: null };
+  const idx = Array.from({ length: n }, (_, i) => i);
+  idx.sort((a, b) => times[a] - times[b] || a - b);
+  const order = Int32Array.from(idx);
+  const sortedTimes = new Float64Array(n);
+  for (let i = 0; i < n; i++) sortedTimes[i] = times[order[i]];
+  return { times: sortedTimes, order };
+}
+
+export function convertProfile(profile: RawProfile, options: ConvertOptions = {}): SliceTable {
+  const nodes = profile.nodes;
+  const n = nodes.length;
+  const maxDepth = options.maxStackDepth ?? Infinity;
+  const include = options.includeFiles?.length ? options.includeFiles : null;
+  const exclude = options.excludeFiles ?? [];
+  const internalPrefixes = options.internalPathPrefixes ?? [];
+  const keepInternals = options.keepInternals ?? false;
+  const minDur = options.minDurationMicros ?? 0;
+
+  const indexOf = new Map<number, number>();
+  for (let i = 0; i < n; i++) indexOf.set(nodes[i].id, i);
+  const parent = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const ch = nodes[i].children;
+    if (ch) for (const c of ch) {
+      const j = indexOf.get(c);
+      if (j !== undefined) parent[j] = i;
+    }
+  }
+  // Parents before children, without recursion (stacks can be 10,000 frames deep).
+  const order = new Int32Array(n);
+  {
+    const childStart = new Int32Array(n + 1);
+    for (let i = 0; i < n; i++) if (parent[i] >= 0) childStart[parent[i] + 1]++;
+    for (let i = 0; i < n; i++) childStart[i + 1] += childStart[i];
+    const fill = childStart.slice(0, n);
+    const kids = new Int32Array(n);
+    for (let i = 0; i < n; i++) if (parent[i] >= 0) kids[fill[parent[i]]++] = i;
+    let w = 0;
+    for (let i = 0; i < n; i++) if (parent[i] < 0) order[w++] = i;
+    for (let r = 0; r < w; r++) {
+      const p = order[r];
+      for (let k = childStart[p]; k < childStart[p + 1]; k++) order[w++] = kids[k];
+    }
+  }
+
+  // Visible tree: each raw node maps to the visible node a sample on it shows as its top
+  // (`eff`, -1 = nothing), and visible nodes are merged by (visible parent, name) into
+  // canonical ids, so frames hidden by filters never split a slice in two.
+  const names: string[] = [];
+  const nameIds = new Map<string, number>();
+  const canon = new Map<string, number>(); // `${vparent}:${name}` -> visible id
+  const vParent: number[] = []; // visible id -> visible parent id (-1 = root)
+  const vName: number[] = [];
+  const vDepth: number[] = [];
+  const eff = new Int32Array(n).fill(-1);
+  // `prefix[i]`: node i and all its ancestors are Node internals (or the root).
+  const prefix = new Uint8Array(n);
+
+  const visibleChild = (vp: number, name: number): number => {
+    const key = `${vp}:${name}`;
+    let v = canon.get(key);
+    if (v === undefined) {
+      v = vParent.length;
+      canon.set(key, v);
+      vParent.push(vp);
+      vName.push(name);
+      vDepth.push(vp < 0 ? 1 : vDepth[vp] + 1);
+    }
+    return v;
+  };
+  const nameId = (s: string): number => {
+    let id = nameIds.get(s);
+    if (id === undefined) {
+      id = names.length;
+      names.push(s);
+      nameIds.set(s, id);
+    }
+    return id;
+  };
+
+  for (let r = 0; r < n; r++) {
+    const i = order[r];
+    const frame = nodes[i].callFrame;
+    const p = parent[i];
+    const special = isSpecialName(frame);
+    if (special && (frame.functionName === ROOT || frame.functionName === IDLE)) {
+      eff[i] = -1;
+      prefix[i] = frame.functionName === ROOT ? 1 : 0;
+      continue;
+    }
+    const parentPrefix = p < 0 ? 1 : prefix[p];
+    const file = frame.url ? urlToFile(frame.url) : '';
+    const internal =
+      frame.url.startsWith('node:') || (file !== '' && matchesPrefix(file, internalPrefixes));
+    prefix[i] = !keepInternals && internal && parentPrefix ? 1 : 0;
+    // The visible node a frame's children hang under. Below the internal prefix the prefix's
+    // frames are hidden; a stack that is all internals is shown whole.
+    let vp: number;
+    if (p < 0) vp = -1;
+    else if (prefix[p] && !prefix[i]) vp = -1;
+    else vp = eff[p];
+    let visible: boolean;
+    if (special) {
+      visible = frame.functionName === PROGRAM || frame.functionName === GC || !include;
+    } else {
+      visible = true;
+      if (include && !(file !== '' && matchesPrefix(file, include))) visible = false;
+      if (visible && file !== '' && exclude.length && matchesPrefix(file, exclude)) visible = false;
+    }
+    if (!visible) {
+      eff[i] = vp;
+      continue;
+    }
+    if (vp >= 0 && vDepth[vp] >= maxDepth) {
+      eff[i] = vp;
+      continue;
+    }
+    eff[i] = visibleChild(vp, nameId(frameName(frame)));
+  }
+
+  // The walk.
+  const { times, order: sampleOrder } = sampleTimes(profile);
+  const samples = profile.samples ?? [];
+  const nSamples = times.length;
+  const out = new SliceBuilder();
+  const openSlot: number[] = []; // by depth-1: the slot of the open slice
+  let cur = -1;
+  let curDepth = 0;
+  const path: number[] = [];
+  const closeAt = (t: number): void => {
+    const slot = openSlot[--curDepth];
+    out.dur[slot] = t - out.start[slot];
+  };
+  for (let k = 0; k < nSamples; k++) {
+    const raw = indexOf.get(samples[sampleOrder ? sampleOrder[k] : k]);
+    const target = raw === undefined ? -1 : eff[raw];
+    if (target === cur) continue;
+    const t = times[k];
+    let a = cur;
+    let b = target;
+    let da = curDepth;
+    let db = b < 0 ? 0 : vDepth[b];
+    path.length = 0;
+    while (da > db) {
+      closeAt(t);
+      a = vParent[a];
+      da--;
+    }
+    while (db > da) {
+      path.push(b);
+      b = vParent[b];
+      db--;
+    }
+    while (a !== b) {
+      closeAt(t);
+      a = vParent[a];
+      path.push(b);
+      b = vParent[b];
+    }
+    for (let j = path.length - 1; j >= 0; j--) {
+      const v = path[j];
+      openSlot[curDepth++] = out.open(vName[v], t, vDepth[v]);
+    }
+    cur = target;
+  }
+  const end = nSamples > 0 ? Math.max(profile.endTime, times[nSamples - 1]) : profile.endTime;
+  while (curDepth > 0) closeAt(end);
+
+  // Drop short slices; their children are shorter still, so nesting is kept.
+  let count = out.count;
+  if (minDur > 0) {
+    let w = 0;
+    for (let r = 0; r < count; r++) {
+      if (out.dur[r] < minDur) continue;
+      out.nameIndex[w] = out.nameIndex[r];
+      out.start[w] = out.start[r];
+      out.dur[w] = out.dur[r];
+      out.depth[w] = out.depth[r];
+      w++;
+    }
+    count = w;
+  }
+  return {
+    count,
+    names,
+    nameIndex: out.nameIndex.subarray(0, count),
+    startMicros: out.start.subarray(0, count),
+    durationMicros: out.dur.subarray(0, count),
+    depth: out.depth.subarray(0, count),
+    sampleCount: nSamples,
+  };
+}

@@ -1,0 +1,103 @@
+// The tracer: owns the options and the lifecycle (start, stop, save) for the current thread.
+import type { Backend } from './backends/backend';
+import { InspectorBackend } from './backends/inspector';
+import { resolveOptions, type ResolvedOptions, type TracerOptions } from './options';
+import type { ProcessTrack } from './report/model';
+import { saveEvents, saveEventsSync, type SaveResult } from './report/save';
+import { processEventTexts } from './report/serialize';
+import { convertProfile, type ConvertOptions } from './trace/convert';
+import type { ReportMetadata } from './trace/events';
+import { processName, reportMetadata } from './trace/metadata';
+import type { RawProfile } from './trace/profile';
+import { LIB_DIR } from './version';
+
+export function convertOptionsOf(o: ResolvedOptions): ConvertOptions {
+  return {
+    maxStackDepth: o.maxStackDepth ?? undefined,
+    includeFiles: o.includeFiles,
+    excludeFiles: o.excludeFiles,
+    minDurationMicros: o.minDuration,
+    keepInternals: o.keepInternals,
+    internalPathPrefixes: [LIB_DIR],
+  };
+}
+
+export class Tracer {
+  readonly options: ResolvedOptions;
+  private readonly backend: Backend;
+  private profiles: RawProfile[] = [];
+  private active = false;
+
+  constructor(options?: TracerOptions) {
+    this.options = resolveOptions(options);
+    this.backend = new InspectorBackend();
+  }
+
+  /** Whether the profiler is sampling now. */
+  get running(): boolean {
+    return this.active;
+  }
+
+  /** Starts sampling the current thread. */
+  start(): this {
+    if (this.active) throw new Error('The tracer is already running');
+    this.backend.start(this.options.interval);
+    this.active = true;
+    return this;
+  }
+
+  /** Stops sampling; what was sampled is kept for the next save. */
+  stop(): this {
+    if (!this.active) throw new Error('The tracer is not running');
+    this.active = false;
+    this.profiles.push(this.backend.stop());
+    return this;
+  }
+
+  /** This process's track, from every window sampled since the last save. */
+  processTrack(argv: readonly string[] = process.argv): ProcessTrack {
+    const opts = convertOptionsOf(this.options);
+    return {
+      pid: process.pid,
+      name: processName(argv, process.pid),
+      args: { ppid: process.ppid, argv: [...argv] },
+      threads: this.profiles.map((p) => ({
+        tid: process.pid,
+        name: 'main',
+        sortIndex: 0,
+        slices: convertProfile(p, opts),
+      })),
+    };
+  }
+
+  /** The process's track and sample count; the saved windows are handed over and forgotten. */
+  takeProcessTrack(): { track: ProcessTrack; sampleCount: number } {
+    if (this.active) throw new Error('Stop the tracer before saving');
+    const track = this.processTrack();
+    this.profiles = [];
+    const sampleCount = track.threads.reduce((s, t) => s + t.slices.sampleCount, 0);
+    return { track, sampleCount };
+  }
+
+  metadata(sampleCount: number, extra?: Partial<ReportMetadata>): ReportMetadata {
+    return reportMetadata({
+      backend: this.backend.name,
+      intervalMicros: this.options.interval,
+      sampleCount,
+      command: [...process.argv],
+      ...extra,
+    });
+  }
+
+  /** Writes the report synchronously (for exit handlers). */
+  saveSync(file: string = this.options.outputFile): SaveResult {
+    const { track, sampleCount } = this.takeProcessTrack();
+    return saveEventsSync(file, processEventTexts(track), () => this.metadata(sampleCount));
+  }
+
+  /** Writes the report without blocking the event loop. */
+  async save(file: string = this.options.outputFile): Promise<SaveResult> {
+    const { track, sampleCount } = this.takeProcessTrack();
+    return saveEvents(file, processEventTexts(track), () => this.metadata(sampleCount));
+  }
+}
