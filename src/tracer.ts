@@ -15,7 +15,8 @@ export function convertOptionsOf(o: ResolvedOptions): ConvertOptions {
   return {
     maxStackDepth: o.maxStackDepth ?? undefined,
     includeFiles: o.includeFiles,
-    excludeFiles: o.excludeFiles,
+    // The tracer's own frames (the preload) are never the user's business.
+    excludeFiles: o.keepInternals ? o.excludeFiles : [...o.excludeFiles, LIB_DIR],
     minDurationMicros: o.minDuration,
     keepInternals: o.keepInternals,
     internalPathPrefixes: [LIB_DIR],

@@ -212,8 +212,12 @@ export function convertProfile(profile: RawProfile, options: ConvertOptions = {}
     }
     const parentPrefix = p < 0 ? 1 : prefix[p];
     const file = frame.url ? urlToFile(frame.url) : '';
+    // Node's own code, V8 natives called by it (empty url: `evaluate`, `dispatch`), and
+    // whatever the caller names (the tracer's code).
     const internal =
-      frame.url.startsWith('node:') || (file !== '' && matchesPrefix(file, internalPrefixes));
+      frame.url === '' ||
+      frame.url.startsWith('node:') ||
+      matchesPrefix(file, internalPrefixes);
     prefix[i] = !keepInternals && internal && parentPrefix ? 1 : 0;
     // The visible node a frame's children hang under. Below the internal prefix the prefix's
     // frames are hidden; a stack that is all internals is shown whole.

@@ -1,0 +1,246 @@
+// The real CLI on real programs: the report, the exit status, and what the user sees.
+import { existsSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkNames, checkNesting, loadReport, slices } from '../helpers/report';
+import { program, ROOT, tempDir, viztracer } from '../helpers/run';
+
+const FIB = join(ROOT, 'examples', 'fibonacci.js');
+
+/** No line of ours looks like a stack trace. */
+function expectOneLineError(stderr: string, pattern: RegExp): void {
+  const lines = stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^viztracer: /);
+  expect(lines[0]).toMatch(pattern);
+}
+
+describe('viztracer on the Fibonacci example', () => {
+  it('writes nested fibonacci slices, names and metadata', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'fib.json');
+    const r = await viztracer(['-o', out, '--interval', '200', FIB, '32'], { cwd: dir });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^fibonacci\(32\) = 2178309/);
+    expect(r.stderr).toMatch(/^viztracer: Saved report to fib\.json \(\d+ events\)$/m);
+
+    const rep = loadReport(out);
+    const fib = slices(rep).filter((e) => /^fibonacci \(.*fibonacci\.js:5\)$/.test(e.name));
+    expect(fib.length).toBeGreaterThan(20);
+    expect(fib[0].name).toBe(`fibonacci (${FIB}:5)`);
+    expect(checkNesting(rep, /^fibonacci /).maxMatchDepth).toBeGreaterThanOrEqual(10);
+    checkNames(rep);
+
+    // One process, its main thread's tid is the pid, and the events count matches the message.
+    const pids = new Set(slices(rep).map((e) => e.pid));
+    expect(pids.size).toBe(1);
+    const [pid] = pids;
+    expect(slices(rep).every((e) => e.tid === pid)).toBe(true);
+    const procName = rep.traceEvents.find((e) => e.ph === 'M' && e.name === 'process_name');
+    expect(procName?.args?.name).toBe(`node fibonacci.js 32 (pid ${pid})`);
+    const count = Number(/\((\d+) events\)/.exec(r.stderr)![1]);
+    expect(rep.traceEvents).toHaveLength(count);
+
+    const meta = rep.viztracer_metadata;
+    expect(meta).toMatchObject({
+      tool: 'viztracer',
+      backend: 'inspector',
+      intervalMicros: 200,
+      nodeVersion: process.version,
+      command: ['viztracer', '-o', out, '--interval', '200', FIB, '32'],
+    });
+    expect(meta.sampleCount).toBeGreaterThan(50);
+    // baseTimeNanoseconds + ts*1000 is wall time: the first slice happened in the last minute.
+    const base = BigInt(/"baseTimeNanoseconds":(\d+)/.exec(rep.raw)![1]);
+    const firstTs = Math.min(...slices(rep).map((e) => e.ts!));
+    const wallMs = Number((base + BigInt(Math.round(firstTs * 1000))) / 1_000_000n);
+    expect(Math.abs(Date.now() - wallMs)).toBeLessThan(60_000);
+    // No session folder is left behind.
+    expect(readdirSync(dir)).toEqual(['fib.json']);
+  });
+
+  it('writes gzip when the output ends in .json.gz', async () => {
+    const dir = tempDir();
+    const r = await viztracer(['-o', 'fib.json.gz', FIB, '25'], { cwd: dir });
+    expect(r.status).toBe(0);
+    const rep = loadReport(join(dir, 'fib.json.gz'));
+    expect(slices(rep).length).toBeGreaterThan(0);
+    checkNames(rep);
+  });
+
+  it('applies --max_stack_depth, --include_files and --min_duration', async () => {
+    const dir = tempDir();
+    const depth = await viztracer(['-o', 'd.json', '--max_stack_depth', '5', FIB, '30'], { cwd: dir });
+    expect(depth.status).toBe(0);
+    expect(checkNesting(loadReport(join(dir, 'd.json'))).maxDepth).toBeLessThanOrEqual(5);
+
+    const inc = await viztracer(
+      ['-o', 'i.json', '--include_files', join(ROOT, 'examples'), FIB, '30'],
+      { cwd: dir },
+    );
+    expect(inc.status).toBe(0);
+    const names = new Set(slices(loadReport(join(dir, 'i.json'))).map((e) => e.name));
+    expect([...names].every((n) => n.includes(join(ROOT, 'examples')) || n.startsWith('('))).toBe(true);
+
+    const min = await viztracer(['-o', 'm.json', '--min_duration', '2ms', FIB, '30'], { cwd: dir });
+    expect(min.status).toBe(0);
+    const durs = slices(loadReport(join(dir, 'm.json'))).map((e) => e.dur!);
+    expect(durs.length).toBeGreaterThan(0);
+    expect(Math.min(...durs)).toBeGreaterThanOrEqual(2000);
+  });
+
+  it("hides Node's internals above the program unless --keep_internals", async () => {
+    const dir = tempDir();
+    await viztracer(['-o', 'a.json', FIB, '28'], { cwd: dir });
+    await viztracer(['-o', 'b.json', '--keep_internals', FIB, '28'], { cwd: dir });
+    const top = (f: string): string[] =>
+      slices(loadReport(join(dir, f)))
+        .filter((e) => /fibonacci\.js/.test(e.name))
+        .map((e) => e.name);
+    expect(top('a.json').length).toBeGreaterThan(0);
+    const depthOfMain = (f: string): number => {
+      const rep = loadReport(join(dir, f));
+      const main = slices(rep).find((e) => e.name.startsWith('main ('))!;
+      return slices(rep).filter((e) => e.ts! <= main.ts! && e.ts! + e.dur! >= main.ts! + main.dur!).length;
+    };
+    // `main` sits under the module's top-level frame only, or under the whole loader chain.
+    expect(depthOfMain('a.json')).toBe(2);
+    expect(depthOfMain('b.json')).toBeGreaterThan(4);
+    const kept = slices(loadReport(join(dir, 'b.json'))).map((e) => e.name);
+    expect(kept.some((n) => n.includes('node:internal/modules/run_main'))).toBe(true);
+  });
+});
+
+describe('exit paths', () => {
+  it('process.exit(7) exits 7 with a report', async () => {
+    const dir = tempDir();
+    const r = await viztracer([program('exit-code.js'), '7'], { cwd: dir });
+    expect(r.status).toBe(7);
+    expect(slices(loadReport(join(dir, 'result.json'))).length).toBeGreaterThan(0);
+  });
+
+  it('an uncaught throw exits 1 with the program message and a report', async () => {
+    const dir = tempDir();
+    const r = await viztracer([program('throws.js')], { cwd: dir });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('Error: boom from the program');
+    expect(r.stderr).toContain(`${program('throws.js')}:7`);
+    const names = slices(loadReport(join(dir, 'result.json'))).map((e) => e.name);
+    expect(names.some((n) => n.startsWith('work ('))).toBe(true);
+  });
+
+  it('an unhandled rejection exits 1 with a report', async () => {
+    const dir = tempDir();
+    const r = await viztracer([program('rejects.js')], { cwd: dir });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('rejected by the program');
+    expect(existsSync(join(dir, 'result.json'))).toBe(true);
+  });
+
+  it('a self-sent SIGTERM kills by SIGTERM (143 in a shell) with a report', async () => {
+    const dir = tempDir();
+    const r = await viztracer([program('self-sigterm.js')], { cwd: dir });
+    expect(r.signal).toBe('SIGTERM');
+    expect(slices(loadReport(join(dir, 'result.json'))).length).toBeGreaterThan(0);
+  });
+
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)(
+    '%s sent to viztracer reaches the program, which dies by it, with a report',
+    async (sig) => {
+      const dir = tempDir();
+      const r = await viztracer([program('waits.js')], {
+        cwd: dir,
+        onStdout: (text, kill) => {
+          if (text.includes('ready')) setTimeout(() => kill(sig), 100);
+        },
+      });
+      expect(r.signal).toBe(sig);
+      expect(slices(loadReport(join(dir, 'result.json'))).some((e) => e.name.startsWith('tick ('))).toBe(
+        true,
+      );
+    },
+  );
+
+  it("leaves a program's own signal handler in charge", async () => {
+    const dir = tempDir();
+    const r = await viztracer([program('own-handler.js')], { cwd: dir });
+    expect(r.status).toBe(3);
+    expect(r.stdout).toBe('handler ran\n');
+    expect(existsSync(join(dir, 'result.json'))).toBe(true);
+  });
+
+  it('passes arguments, stdin, stdout and stderr through', async () => {
+    const dir = tempDir();
+    const r = await viztracer(['--quiet', '--', program('echo.js'), '-o', '--interval', 'x y'], {
+      cwd: dir,
+      input: 'hello\nworld\n',
+    });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ args: ['-o', '--interval', 'x y'], input: 'hello\nworld\n' });
+    expect(r.stderr).toBe('program stderr line\n');
+  });
+
+  it('runs an ES module with top-level await', async () => {
+    const dir = tempDir();
+    const r = await viztracer([program('top-level-await.mjs'), 'a', 'b'], { cwd: dir });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('esm done a b\n');
+    const names = slices(loadReport(join(dir, 'result.json'))).map((e) => e.name);
+    expect(names).toContain(`busy (${program('top-level-await.mjs')}:4)`);
+    expect(names).toContain(`(anonymous) (${program('top-level-await.mjs')}:1)`);
+    expect(names.some((n) => n.includes('lib/register.js'))).toBe(false);
+  });
+});
+
+describe('configuration', () => {
+  it('reads .viztracerrc in the current folder, and flags override it', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, '.viztracerrc'), '[default]\noutput_file = fromrc.json\ninterval = 300\n');
+    const r = await viztracer([FIB, '25'], { cwd: dir });
+    expect(r.status).toBe(0);
+    expect(loadReport(join(dir, 'fromrc.json')).viztracer_metadata.intervalMicros).toBe(300);
+    await viztracer(['--interval', '400', FIB, '25'], { cwd: dir });
+    expect(loadReport(join(dir, 'fromrc.json')).viztracer_metadata.intervalMicros).toBe(400);
+  });
+
+  it('prints --version and --help', async () => {
+    const v = await viztracer(['--version']);
+    expect(v.status).toBe(0);
+    expect(v.stdout).toMatch(/^viztracer \d+\.\d+\.\d+\n$/);
+    const h = await viztracer(['--help']);
+    expect(h.status).toBe(0);
+    expect(h.stdout).toContain('usage: viztracer [options] [--] script.js [args...]');
+    expect(h.stdout).toContain('--max_stack_depth');
+  });
+});
+
+describe('bad input: one line, exit 2, the program never runs', () => {
+  const cases: [string, (dir: string) => string[], RegExp][] = [
+    ['an unknown flag', () => ['--frobnicate', 'x.js'], /unknown option --frobnicate/],
+    ['a bad interval', () => ['--interval', 'fast', 'x.js'], /--interval: expected a positive integer \(microseconds\), got "fast"/],
+    ['a zero interval', () => ['--interval=0', 'x.js'], /--interval: expected a positive integer/],
+    ['a flag without its value', () => ['-o'], /-o needs a value/],
+    ['no script', () => ['--quiet'], /no script given/],
+    ['a missing script', () => ['no-such-script.js'], /cannot find script no-such-script\.js/],
+    ['an output folder that does not exist', (d) => ['-o', join(d, 'nope', 'r.json'), 'x.js'], /output folder .*nope does not exist/],
+    ['an output folder that is a file', (d) => ['-o', join(d, 'x.js', 'r.json'), 'x.js'], /output folder .*x\.js is not a directory/],
+    ['an output path that is a folder', (d) => ['-o', join(d, 'sub.json'), 'x.js'], /output path .*sub\.json is a directory/],
+    ['an output with an unknown extension', () => ['-o', 'r.txt', 'x.js'], /-o: expected a path ending in \.json or \.json\.gz, got "r\.txt"/],
+    ['a missing --rcfile', () => ['--rcfile', 'missing.ini', 'x.js'], /cannot read rc file .*missing\.ini \(ENOENT\)/],
+    ['a bad value in VIZTRACER_INTERVAL', () => ['x.js'], /VIZTRACER_INTERVAL: expected a positive integer/],
+  ];
+  it.each(cases)('%s', async (what, args, message) => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'sub.json'));
+    const marker = join(dir, 'ran');
+    writeFileSync(join(dir, 'x.js'), `require('fs').writeFileSync(${JSON.stringify(marker)}, '1');`);
+    const env = what.includes('VIZTRACER_INTERVAL')
+      ? { ...process.env, NODE_OPTIONS: '', VIZTRACER_INTERVAL: '-5' }
+      : undefined;
+    const r = await viztracer(args(dir), { cwd: dir, ...(env ? { env } : {}) });
+    expect(r.status).toBe(2);
+    expectOneLineError(r.stderr, message);
+    expect(r.stdout).toBe('');
+    expect(existsSync(marker)).toBe(false);
+  });
+});
