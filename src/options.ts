@@ -181,7 +181,7 @@ export function resolveOptions(options: TracerOptions = {}, cwd = process.cwd())
   };
 }
 
-const DURATION_UNITS: Record<string, number> = { ns: 0.001, us: 1, 'µs': 1, ms: 1000, s: 1e6 };
+const DURATION_UNITS: Record<string, number> = { ns: 0.001, us: 1, µs: 1, ms: 1000, s: 1e6 };
 
 /**
  * Turns text (a flag's value, an environment variable, a `.viztracerrc` entry) into the typed

@@ -1,6 +1,12 @@
 // Command-line parsing for `viztracer [options] script [args...]`. Our options stop at the
 // script (or at `--`); everything after it belongs to the program.
-import { OptionError, OPTION_SPECS, parseOptionText, SPEC_BY_CLI, type TracerOptions } from '../options';
+import {
+  OptionError,
+  OPTION_SPECS,
+  parseOptionText,
+  SPEC_BY_CLI,
+  type TracerOptions,
+} from '../options';
 
 export interface CliArgs {
   options: TracerOptions;
@@ -46,7 +52,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       inline = eq < 0 ? undefined : arg.slice(eq + 1);
     } else {
       const long = SHORT[arg.slice(1, 2)];
-      if (!long || (arg.length > 2 && arg[2] !== '=')) throw new OptionError(`unknown option ${arg}`);
+      if (!long || (arg.length > 2 && arg[2] !== '='))
+        throw new OptionError(`unknown option ${arg}`);
       name = long;
       inline = arg.length > 2 ? arg.slice(3) : undefined;
     }
@@ -86,10 +93,16 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
 export function usage(): string {
   const rows: [string, string][] = [];
   for (const s of OPTION_SPECS) {
-    const arg = s.kind === 'boolean' ? '' : ` ${s.kind === 'paths' ? 'PATHS' : s.kind === 'report-path' ? 'FILE' : 'N'}`;
+    const arg =
+      s.kind === 'boolean'
+        ? ''
+        : ` ${s.kind === 'paths' ? 'PATHS' : s.kind === 'report-path' ? 'FILE' : 'N'}`;
     rows.push([`${s.short ? `-${s.short}, ` : '    '}--${s.cli}${arg}`, s.help]);
   }
-  rows.push(['    --rcfile FILE', 'read options from FILE (default ./.viztracerrc, section [default])']);
+  rows.push([
+    '    --rcfile FILE',
+    'read options from FILE (default ./.viztracerrc, section [default])',
+  ]);
   rows.push(['-V, --version', 'print the version']);
   rows.push(['-h, --help', 'print this help']);
   const w = Math.max(...rows.map((r) => r[0].length)) + 2;

@@ -60,7 +60,10 @@ function runProgram(
   const env = {
     ...process.env,
     [SESSION_ENV]: sessionEnvValue(session),
-    NODE_OPTIONS: nodeOptionsWithPreload(process.env.NODE_OPTIONS, path.join(LIB_DIR, 'register.js')),
+    NODE_OPTIONS: nodeOptionsWithPreload(
+      process.env.NODE_OPTIONS,
+      path.join(LIB_DIR, 'register.js'),
+    ),
   };
   const child = spawn(process.execPath, [script, ...args], { stdio: 'inherit', env });
   const handlers = FORWARDED.map((sig) => {
@@ -85,7 +88,9 @@ function runProgram(
 function mergeSession(session: Session, options: ResolvedOptions, command: string[]): void {
   const { complete } = listPartials(session);
   if (complete.length === 0) {
-    process.stderr.write('viztracer: no report: the program ended before it could save its profile\n');
+    process.stderr.write(
+      'viztracer: no report: the program ended before it could save its profile\n',
+    );
     return;
   }
   const stats = newMergeStats();
@@ -110,7 +115,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`viztracer ${VERSION}\n`);
     return 0;
   }
-  if (!cli.script) throw new CliError('no script given (usage: viztracer [options] script.js [args...])');
+  if (!cli.script)
+    throw new CliError('no script given (usage: viztracer [options] script.js [args...])');
   let options: ResolvedOptions;
   try {
     options = optionsFromConfig(cli.options, cli.rcfile);
@@ -143,11 +149,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (
-      err instanceof CliError ||
-      err instanceof OptionError ||
-      err instanceof ReportReadError
-    ) {
+    if (err instanceof CliError || err instanceof OptionError || err instanceof ReportReadError) {
       process.stderr.write(`viztracer: ${err.message}\n`);
       process.exitCode = err instanceof CliError ? err.status : 2;
       return;

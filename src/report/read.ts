@@ -38,14 +38,17 @@ export function readReportSync(file: string): ParsedReport {
     doc = JSON.parse(raw.toString('utf8'));
   } catch {
     const text = raw.toString('utf8').trimEnd();
-    const why = text === '' ? 'empty file' : /[\]}]$/.test(text) ? 'invalid JSON' : 'truncated JSON';
+    const why =
+      text === '' ? 'empty file' : /[\]}]$/.test(text) ? 'invalid JSON' : 'truncated JSON';
     throw new ReportReadError(`${file}: not a trace report (${why})`);
   }
   const events = Array.isArray(doc) ? doc : (doc as { traceEvents?: unknown })?.traceEvents;
   if (!Array.isArray(events)) {
     throw new ReportReadError(`${file}: not a trace report (no traceEvents array)`);
   }
-  const meta = Array.isArray(doc) ? null : (doc as { viztracer_metadata?: unknown }).viztracer_metadata;
+  const meta = Array.isArray(doc)
+    ? null
+    : (doc as { viztracer_metadata?: unknown }).viztracer_metadata;
   return {
     events: events as TraceEvent[],
     metadata: meta && typeof meta === 'object' ? (meta as Record<string, unknown>) : null,

@@ -143,10 +143,11 @@ export function convertProfile(profile: RawProfile, options: ConvertOptions = {}
   const parent = new Int32Array(n).fill(-1);
   for (let i = 0; i < n; i++) {
     const ch = nodes[i].children;
-    if (ch) for (const c of ch) {
-      const j = indexOf.get(c);
-      if (j !== undefined) parent[j] = i;
-    }
+    if (ch)
+      for (const c of ch) {
+        const j = indexOf.get(c);
+        if (j !== undefined) parent[j] = i;
+      }
   }
   // Parents before children, without recursion (stacks can be 10,000 frames deep).
   const order = new Int32Array(n);
@@ -215,9 +216,7 @@ export function convertProfile(profile: RawProfile, options: ConvertOptions = {}
     // Node's own code, V8 natives called by it (empty url: `evaluate`, `dispatch`), and
     // whatever the caller names (the tracer's code).
     const internal =
-      frame.url === '' ||
-      frame.url.startsWith('node:') ||
-      matchesPrefix(file, internalPrefixes);
+      frame.url === '' || frame.url.startsWith('node:') || matchesPrefix(file, internalPrefixes);
     prefix[i] = !keepInternals && internal && parentPrefix ? 1 : 0;
     // The visible node a frame's children hang under. Below the internal prefix the prefix's
     // frames are hidden; a stack that is all internals is shown whole.

@@ -70,7 +70,9 @@ describe('viztracer on the Fibonacci example', () => {
 
   it('applies --max_stack_depth, --include_files and --min_duration', async () => {
     const dir = tempDir();
-    const depth = await viztracer(['-o', 'd.json', '--max_stack_depth', '5', FIB, '30'], { cwd: dir });
+    const depth = await viztracer(['-o', 'd.json', '--max_stack_depth', '5', FIB, '30'], {
+      cwd: dir,
+    });
     expect(depth.status).toBe(0);
     expect(checkNesting(loadReport(join(dir, 'd.json'))).maxDepth).toBeLessThanOrEqual(5);
 
@@ -80,7 +82,9 @@ describe('viztracer on the Fibonacci example', () => {
     );
     expect(inc.status).toBe(0);
     const names = new Set(slices(loadReport(join(dir, 'i.json'))).map((e) => e.name));
-    expect([...names].every((n) => n.includes(join(ROOT, 'examples')) || n.startsWith('('))).toBe(true);
+    expect([...names].every((n) => n.includes(join(ROOT, 'examples')) || n.startsWith('('))).toBe(
+      true,
+    );
 
     const min = await viztracer(['-o', 'm.json', '--min_duration', '2ms', FIB, '30'], { cwd: dir });
     expect(min.status).toBe(0);
@@ -101,7 +105,8 @@ describe('viztracer on the Fibonacci example', () => {
     const depthOfMain = (f: string): number => {
       const rep = loadReport(join(dir, f));
       const main = slices(rep).find((e) => e.name.startsWith('main ('))!;
-      return slices(rep).filter((e) => e.ts! <= main.ts! && e.ts! + e.dur! >= main.ts! + main.dur!).length;
+      return slices(rep).filter((e) => e.ts! <= main.ts! && e.ts! + e.dur! >= main.ts! + main.dur!)
+        .length;
     };
     // `main` sits under the module's top-level frame only, or under the whole loader chain.
     expect(depthOfMain('a.json')).toBe(2);
@@ -155,9 +160,9 @@ describe('exit paths', () => {
         },
       });
       expect(r.signal).toBe(sig);
-      expect(slices(loadReport(join(dir, 'result.json'))).some((e) => e.name.startsWith('tick ('))).toBe(
-        true,
-      );
+      expect(
+        slices(loadReport(join(dir, 'result.json'))).some((e) => e.name.startsWith('tick (')),
+      ).toBe(true);
     },
   );
 
@@ -176,7 +181,10 @@ describe('exit paths', () => {
       input: 'hello\nworld\n',
     });
     expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ args: ['-o', '--interval', 'x y'], input: 'hello\nworld\n' });
+    expect(JSON.parse(r.stdout)).toEqual({
+      args: ['-o', '--interval', 'x y'],
+      input: 'hello\nworld\n',
+    });
     expect(r.stderr).toBe('program stderr line\n');
   });
 
@@ -195,7 +203,10 @@ describe('exit paths', () => {
 describe('configuration', () => {
   it('reads .viztracerrc in the current folder, and flags override it', async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, '.viztracerrc'), '[default]\noutput_file = fromrc.json\ninterval = 300\n');
+    writeFileSync(
+      join(dir, '.viztracerrc'),
+      '[default]\noutput_file = fromrc.json\ninterval = 300\n',
+    );
     const r = await viztracer([FIB, '25'], { cwd: dir });
     expect(r.status).toBe(0);
     expect(loadReport(join(dir, 'fromrc.json')).viztracer_metadata.intervalMicros).toBe(300);
@@ -217,23 +228,54 @@ describe('configuration', () => {
 describe('bad input: one line, exit 2, the program never runs', () => {
   const cases: [string, (dir: string) => string[], RegExp][] = [
     ['an unknown flag', () => ['--frobnicate', 'x.js'], /unknown option --frobnicate/],
-    ['a bad interval', () => ['--interval', 'fast', 'x.js'], /--interval: expected a positive integer \(microseconds\), got "fast"/],
+    [
+      'a bad interval',
+      () => ['--interval', 'fast', 'x.js'],
+      /--interval: expected a positive integer \(microseconds\), got "fast"/,
+    ],
     ['a zero interval', () => ['--interval=0', 'x.js'], /--interval: expected a positive integer/],
     ['a flag without its value', () => ['-o'], /-o needs a value/],
     ['no script', () => ['--quiet'], /no script given/],
     ['a missing script', () => ['no-such-script.js'], /cannot find script no-such-script\.js/],
-    ['an output folder that does not exist', (d) => ['-o', join(d, 'nope', 'r.json'), 'x.js'], /output folder .*nope does not exist/],
-    ['an output folder that is a file', (d) => ['-o', join(d, 'x.js', 'r.json'), 'x.js'], /output folder .*x\.js is not a directory/],
-    ['an output path that is a folder', (d) => ['-o', join(d, 'sub.json'), 'x.js'], /output path .*sub\.json is a directory/],
-    ['an output with an unknown extension', () => ['-o', 'r.txt', 'x.js'], /-o: expected a path ending in \.json or \.json\.gz, got "r\.txt"/],
-    ['a missing --rcfile', () => ['--rcfile', 'missing.ini', 'x.js'], /cannot read rc file .*missing\.ini \(ENOENT\)/],
-    ['a bad value in VIZTRACER_INTERVAL', () => ['x.js'], /VIZTRACER_INTERVAL: expected a positive integer/],
+    [
+      'an output folder that does not exist',
+      (d) => ['-o', join(d, 'nope', 'r.json'), 'x.js'],
+      /output folder .*nope does not exist/,
+    ],
+    [
+      'an output folder that is a file',
+      (d) => ['-o', join(d, 'x.js', 'r.json'), 'x.js'],
+      /output folder .*x\.js is not a directory/,
+    ],
+    [
+      'an output path that is a folder',
+      (d) => ['-o', join(d, 'sub.json'), 'x.js'],
+      /output path .*sub\.json is a directory/,
+    ],
+    [
+      'an output with an unknown extension',
+      () => ['-o', 'r.txt', 'x.js'],
+      /-o: expected a path ending in \.json or \.json\.gz, got "r\.txt"/,
+    ],
+    [
+      'a missing --rcfile',
+      () => ['--rcfile', 'missing.ini', 'x.js'],
+      /cannot read rc file .*missing\.ini \(ENOENT\)/,
+    ],
+    [
+      'a bad value in VIZTRACER_INTERVAL',
+      () => ['x.js'],
+      /VIZTRACER_INTERVAL: expected a positive integer/,
+    ],
   ];
   it.each(cases)('%s', async (what, args, message) => {
     const dir = tempDir();
     mkdirSync(join(dir, 'sub.json'));
     const marker = join(dir, 'ran');
-    writeFileSync(join(dir, 'x.js'), `require('fs').writeFileSync(${JSON.stringify(marker)}, '1');`);
+    writeFileSync(
+      join(dir, 'x.js'),
+      `require('fs').writeFileSync(${JSON.stringify(marker)}, '1');`,
+    );
     const env = what.includes('VIZTRACER_INTERVAL')
       ? { ...process.env, NODE_OPTIONS: '', VIZTRACER_INTERVAL: '-5' }
       : undefined;

@@ -32,7 +32,10 @@ export const slices = (r: Report): Ev[] => r.traceEvents.filter((e) => e.ph === 
  * Per thread, every slice lies inside the slice open around it (or starts after it ends).
  * Returns the deepest nesting, counted among slices whose name matches `re`.
  */
-export function checkNesting(r: Report, re: RegExp = /./): { maxDepth: number; maxMatchDepth: number } {
+export function checkNesting(
+  r: Report,
+  re: RegExp = /./,
+): { maxDepth: number; maxMatchDepth: number } {
   const byThread = new Map<string, Ev[]>();
   for (const e of slices(r)) {
     const k = `${e.pid}:${e.tid}`;
@@ -45,7 +48,8 @@ export function checkNesting(r: Report, re: RegExp = /./): { maxDepth: number; m
     list.sort((a, b) => a.ts! - b.ts! || b.dur! - a.dur!);
     const stack: Ev[] = [];
     for (const e of list) {
-      while (stack.length && stack[stack.length - 1].ts! + stack[stack.length - 1].dur! <= e.ts!) stack.pop();
+      while (stack.length && stack[stack.length - 1].ts! + stack[stack.length - 1].dur! <= e.ts!)
+        stack.pop();
       const p = stack[stack.length - 1];
       if (p && e.ts! + e.dur! > p.ts! + p.dur!) {
         throw new Error(`slices overlap without nesting on ${k}: ${p.name} and ${e.name}`);
@@ -69,6 +73,7 @@ export function checkNames(r: Report): void {
   }
   for (const e of slices(r)) {
     if (!procs.has(e.pid)) throw new Error(`pid ${e.pid} has no process_name`);
-    if (!threads.has(`${e.pid}:${e.tid}`)) throw new Error(`thread ${e.pid}:${e.tid} has no thread_name`);
+    if (!threads.has(`${e.pid}:${e.tid}`))
+      throw new Error(`thread ${e.pid}:${e.tid} has no thread_name`);
   }
 }

@@ -32,7 +32,10 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 
 export function run(
   args: string[],
-  opts: SpawnOptions & { input?: string; onStdout?: (text: string, kill: (s: NodeJS.Signals) => void) => void } = {},
+  opts: SpawnOptions & {
+    input?: string;
+    onStdout?: (text: string, kill: (s: NodeJS.Signals) => void) => void;
+  } = {},
 ): Promise<RunResult> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, args, {
@@ -54,5 +57,7 @@ export function run(
 }
 
 /** `viztracer ARGS` from `cwd`. */
-export const viztracer = (args: string[], opts: Parameters<typeof run>[1] = {}): Promise<RunResult> =>
-  run([CLI, ...args], opts);
+export const viztracer = (
+  args: string[],
+  opts: Parameters<typeof run>[1] = {},
+): Promise<RunResult> => run([CLI, ...args], opts);

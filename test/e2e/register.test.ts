@@ -1,0 +1,125 @@
+// Tracing without the CLI: `node --require viztracer/register`, `--import`, and the API.
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkNames, checkNesting, loadReport, slices } from '../helpers/report';
+import { cleanEnv, LIB, program, ROOT, run, tempDir } from '../helpers/run';
+
+const REGISTER = join(LIB, 'register.js');
+const FIB = join(ROOT, 'examples', 'fibonacci.js');
+
+describe('node --require viztracer/register', () => {
+  it('writes result.json in the current folder when the program ends', async () => {
+    const dir = tempDir();
+    const r = await run(['--require', REGISTER, FIB, '30'], { cwd: dir });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^fibonacci\(30\)/);
+    expect(r.stderr).toMatch(/^viztracer: Saved report to result\.json \(\d+ events\)$/m);
+    const rep = loadReport(join(dir, 'result.json'));
+    expect(slices(rep).some((e) => e.name === `fibonacci (${FIB}:5)`)).toBe(true);
+    expect(checkNesting(rep, /^fibonacci /).maxMatchDepth).toBeGreaterThanOrEqual(5);
+    checkNames(rep);
+    expect(rep.viztracer_metadata.command).toEqual([process.execPath, FIB, '30']);
+  });
+
+  it('resolves by package name and reads VIZTRACER_* variables', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'named.json.gz');
+    const r = await run(['--require', 'viztracer/register', FIB, '25'], {
+      cwd: ROOT,
+      env: cleanEnv({ VIZTRACER_OUTPUT: out, VIZTRACER_INTERVAL: '250', VIZTRACER_QUIET: '1' }),
+    });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(loadReport(out).viztracer_metadata.intervalMicros).toBe(250);
+  });
+
+  it('reads .viztracerrc from the current folder', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, '.viztracerrc'), '[default]\noutput_file = rc.json\nquiet = true\n');
+    const r = await run(['--require', REGISTER, FIB, '25'], { cwd: dir });
+    expect(r.status).toBe(0);
+    expect(existsSync(join(dir, 'rc.json'))).toBe(true);
+  });
+
+  it('saves on process.exit, a throw and SIGTERM, keeping the exit status', async () => {
+    const dir = tempDir();
+    const exit = await run(['--require', REGISTER, program('exit-code.js'), '5'], {
+      cwd: dir,
+      env: cleanEnv({ VIZTRACER_OUTPUT: 'exit.json' }),
+    });
+    expect(exit.status).toBe(5);
+    const thrown = await run(['--require', REGISTER, program('throws.js')], {
+      cwd: dir,
+      env: cleanEnv({ VIZTRACER_OUTPUT: 'throw.json' }),
+    });
+    expect(thrown.status).toBe(1);
+    expect(thrown.stderr).toContain('Error: boom from the program');
+    const term = await run(['--require', REGISTER, program('self-sigterm.js')], {
+      cwd: dir,
+      env: cleanEnv({ VIZTRACER_OUTPUT: 'term.json' }),
+    });
+    expect(term.signal).toBe('SIGTERM');
+    for (const f of ['exit.json', 'throw.json', 'term.json']) {
+      expect(slices(loadReport(join(dir, f))).length).toBeGreaterThan(0);
+    }
+  });
+
+  it('a bad VIZTRACER_* value stops before the program runs, in one line', async () => {
+    const dir = tempDir();
+    const marker = join(dir, 'ran');
+    const r = await run(['--require', REGISTER, program('marker.js'), marker], {
+      cwd: dir,
+      env: cleanEnv({ VIZTRACER_MAX_STACK_DEPTH: 'deep' }),
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(
+      'viztracer: VIZTRACER_MAX_STACK_DEPTH: expected a positive integer, got "deep"\n',
+    );
+    expect(existsSync(marker)).toBe(false);
+  });
+});
+
+describe('node --import viztracer/register', () => {
+  it('traces an ES module with top-level await', async () => {
+    const dir = tempDir();
+    const r = await run(['--import', 'viztracer/register', program('top-level-await.mjs'), 'z'], {
+      cwd: ROOT,
+      env: cleanEnv({ VIZTRACER_OUTPUT: join(dir, 'esm.json') }),
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('esm done z\n');
+    const names = slices(loadReport(join(dir, 'esm.json'))).map((e) => e.name);
+    expect(names).toContain(`busy (${program('top-level-await.mjs')}:4)`);
+  });
+
+  it('traces once when given both --require and --import', async () => {
+    const dir = tempDir();
+    const r = await run(['--require', REGISTER, '--import', REGISTER, FIB, '25'], { cwd: dir });
+    expect(r.status).toBe(0);
+    expect(r.stderr.match(/Saved report/g)).toHaveLength(1);
+    expect(readdirSync(dir)).toEqual(['result.json']);
+  });
+});
+
+describe('the API', () => {
+  it('profiles a window of the program and saves it; bad options throw exact errors', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'window.json');
+    const r = await run([program('api.js'), out], {
+      cwd: dir,
+      env: cleanEnv({ VIZTRACER_LIB: join(LIB, 'index.js') }),
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const [saved, error] = r.stdout.trim().split('\n');
+    expect(JSON.parse(saved)).toMatchObject({ file: out });
+    expect(error).toBe(
+      'RangeError: Expected the "interval" option to be a positive integer (microseconds)',
+    );
+    const rep = loadReport(out);
+    expect(slices(rep).some((e) => e.name.startsWith('fibonacci ('))).toBe(true);
+    expect(JSON.parse(saved).events).toBe(rep.traceEvents.length);
+    expect(rep.viztracer_metadata.intervalMicros).toBe(200);
+  });
+});
