@@ -3,7 +3,6 @@
 // order, with exact messages.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parse as parseIni } from 'ini';
 import { formatOf } from './report/writer';
 
 export interface TracerOptions {
@@ -249,6 +248,8 @@ export function optionsFromRcFile(file: string, required: boolean): TracerOption
     if (!required && code === 'ENOENT') return {};
     throw new OptionError(`cannot read rc file ${file} (${code ?? String(err)})`);
   }
+  // Loaded here: most runs have no rc file.
+  const { parse: parseIni } = require('ini') as typeof import('ini');
   const section = (parseIni(text) as Record<string, unknown>)['default'];
   if (section === undefined) return {};
   if (typeof section !== 'object' || section === null) {

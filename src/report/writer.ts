@@ -2,10 +2,8 @@
 // once complete, so a crash mid-write never leaves a half report at the target.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
-import { createGzip } from 'node:zlib';
-import { Gzip } from 'fflate';
+// zlib, streams and fflate load on first use: the preload runs before every traced program
+// and only needs them when it saves.
 
 export type ReportFormat = 'json' | 'json.gz';
 
@@ -34,6 +32,7 @@ export function writeChunksSync(target: string, chunks: Iterable<string>): numbe
     };
     if (formatOf(target) === 'json.gz') {
       // node:zlib has no synchronous streaming API; exit handlers must stay synchronous.
+      const { Gzip } = require('fflate') as typeof import('fflate');
       const gz = new Gzip({ level: 6 }, (data) => put(data));
       for (const c of chunks) gz.push(Buffer.from(c, 'utf8'));
       gz.push(new Uint8Array(0), true);
@@ -56,6 +55,9 @@ export function writeChunksSync(target: string, chunks: Iterable<string>): numbe
 
 /** The same, without blocking the event loop (for services saving while they run). */
 export async function writeChunks(target: string, chunks: Iterable<string>): Promise<number> {
+  const { pipeline } = require('node:stream/promises') as typeof import('node:stream/promises');
+  const { Readable } = require('node:stream') as typeof import('node:stream');
+  const { createGzip } = require('node:zlib') as typeof import('node:zlib');
   const tmp = tempPathFor(target);
   const out = fs.createWriteStream(tmp);
   try {
