@@ -243,10 +243,26 @@ export function convertProfile(profile: RawProfile, options: ConvertOptions = {}
     eff[i] = visibleChild(vp, nameId(frameName(frame)));
   }
 
+  // Which raw nodes are V8's pseudo-frames, and the frame just below the root of each stack.
+  const kind = new Uint8Array(n); // 0 frame, 1 (program), 2 (garbage collector)
+  const bottom = new Int32Array(n).fill(-1);
+  for (let r = 0; r < n; r++) {
+    const i = order[r];
+    const f = nodes[i].callFrame;
+    if (isSpecialName(f)) kind[i] = f.functionName === PROGRAM ? 1 : f.functionName === GC ? 2 : 0;
+    const p = parent[i];
+    bottom[i] = p < 0 ? -1 : bottom[p] < 0 ? i : bottom[p];
+  }
+  const gcName = nameId(GC);
+
   // The walk.
   const { times, order: sampleOrder } = sampleTimes(profile);
   const samples = profile.samples ?? [];
   const nSamples = times.length;
+  const rawAt = (k: number): number => {
+    const raw = indexOf.get(samples[sampleOrder ? sampleOrder[k] : k]);
+    return raw === undefined ? -1 : raw;
+  };
   const out = new SliceBuilder();
   const openSlot: number[] = []; // by depth-1: the slot of the open slice
   let cur = -1;
@@ -256,9 +272,33 @@ export function convertProfile(profile: RawProfile, options: ConvertOptions = {}
     const slot = openSlot[--curDepth];
     out.dur[slot] = t - out.start[slot];
   };
+  let prevRaw = -1;
+  let raw = nSamples > 0 ? rawAt(0) : -1;
   for (let k = 0; k < nSamples; k++) {
-    const raw = indexOf.get(samples[sampleOrder ? sampleOrder[k] : k]);
-    const target = raw === undefined ? -1 : eff[raw];
+    const nextRaw = k + 1 < nSamples ? rawAt(k + 1) : -1;
+    let target: number;
+    if (
+      raw >= 0 &&
+      kind[raw] === 1 &&
+      prevRaw >= 0 &&
+      nextRaw >= 0 &&
+      kind[prevRaw] === 0 &&
+      bottom[prevRaw] >= 0 &&
+      bottom[prevRaw] === bottom[nextRaw]
+    ) {
+      // A lone (program) sample between two stacks with the same bottom frame is the sampler
+      // failing to walk the JS stack, not the program leaving it (Chrome DevTools does the same).
+      target = cur;
+    } else if (raw >= 0 && kind[raw] === 2) {
+      // V8 hangs GC samples off the root, but GC runs inside the JS that allocated: nest it
+      // on top of the stack that was running, as the thread saw it.
+      const inGc = cur >= 0 && vName[cur] === gcName;
+      target = inGc || (cur >= 0 && vDepth[cur] >= maxDepth) ? cur : visibleChild(cur, gcName);
+    } else {
+      target = raw >= 0 ? eff[raw] : -1;
+    }
+    prevRaw = raw;
+    raw = nextRaw;
     if (target === cur) continue;
     const t = times[k];
     let a = cur;
