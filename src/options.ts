@@ -214,7 +214,8 @@ export function parseOptionText(spec: OptionSpec, text: string, where: string): 
     case 'duration': {
       const m = /^(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s)?$/.exec(t);
       if (!m) bad();
-      return Number(m![1]) * DURATION_UNITS[m![2] ?? 'us'];
+      // Rounded to the picosecond: 2.007 * 1000 is 2007.0000000000002 in binary floating point.
+      return Math.round(Number(m![1]) * DURATION_UNITS[m![2] ?? 'us'] * 1e6) / 1e6;
     }
     case 'boolean': {
       const v = t.toLowerCase();

@@ -57,7 +57,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       name = long;
       inline = arg.length > 2 ? arg.slice(3) : undefined;
     }
-    const flag = arg.startsWith('--') ? `--${name}` : arg.slice(0, 2);
+    const flag = arg.startsWith('--') ? arg.split('=')[0] : arg.slice(0, 2);
     const spec = SPEC_BY_CLI.get(name);
     const cliKind = CLI_FLAGS[name];
     if (!spec && !cliKind) throw new OptionError(`unknown option ${arg.split('=')[0]}`);

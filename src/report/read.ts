@@ -36,10 +36,18 @@ export function readReportSync(file: string): ParsedReport {
   let doc: unknown;
   try {
     doc = JSON.parse(raw.toString('utf8'));
-  } catch {
+  } catch (err) {
     const text = raw.toString('utf8').trimEnd();
+    // The parser stopped at the very end of the text: what was there was fine, but cut short.
+    const msg = (err as Error).message;
+    const at = /at position (\d+)/.exec(msg);
+    const atEnd = /end of JSON input/.test(msg) || (at !== null && Number(at[1]) >= text.length);
     const why =
-      text === '' ? 'empty file' : /[\]}]$/.test(text) ? 'invalid JSON' : 'truncated JSON';
+      text.trim() === ''
+        ? 'empty file'
+        : atEnd && /^\s*[[{]/.test(text)
+          ? 'truncated JSON'
+          : 'invalid JSON';
     throw new ReportReadError(`${file}: not a trace report (${why})`);
   }
   const events = Array.isArray(doc) ? doc : (doc as { traceEvents?: unknown })?.traceEvents;

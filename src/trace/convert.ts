@@ -244,12 +244,15 @@ export function convertProfile(profile: RawProfile, options: ConvertOptions = {}
   }
 
   // Which raw nodes are V8's pseudo-frames, and the frame just below the root of each stack.
-  const kind = new Uint8Array(n); // 0 frame, 1 (program), 2 (garbage collector)
+  const kind = new Uint8Array(n); // 0 frame, 1 (program), 2 (garbage collector), 3 (root)/(idle)
   const bottom = new Int32Array(n).fill(-1);
   for (let r = 0; r < n; r++) {
     const i = order[r];
     const f = nodes[i].callFrame;
-    if (isSpecialName(f)) kind[i] = f.functionName === PROGRAM ? 1 : f.functionName === GC ? 2 : 0;
+    if (isSpecialName(f)) {
+      const fn = f.functionName;
+      kind[i] = fn === PROGRAM ? 1 : fn === GC ? 2 : fn === ROOT || fn === IDLE ? 3 : 0;
+    }
     const p = parent[i];
     bottom[i] = p < 0 ? -1 : bottom[p] < 0 ? i : bottom[p];
   }
@@ -283,6 +286,7 @@ export function convertProfile(profile: RawProfile, options: ConvertOptions = {}
       prevRaw >= 0 &&
       nextRaw >= 0 &&
       kind[prevRaw] === 0 &&
+      kind[nextRaw] === 0 &&
       bottom[prevRaw] >= 0 &&
       bottom[prevRaw] === bottom[nextRaw]
     ) {

@@ -1,0 +1,85 @@
+// Shared helpers for the unit tests: fixture loading and a readable print of slice tables.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SliceTable } from '../../src/trace/convert';
+import type { CallFrame, ProfileNode, RawProfile } from '../../src/trace/profile';
+
+const PROFILES = fileURLToPath(new URL('../fixtures/profiles/', import.meta.url));
+
+export function loadProfile(name: string): RawProfile {
+  return JSON.parse(fs.readFileSync(path.join(PROFILES, name), 'utf8')) as RawProfile;
+}
+
+/** One line per slice, `name start..end`, indented two spaces per level below depth 1. */
+export function printSlices(t: SliceTable): string {
+  const lines: string[] = [];
+  for (let i = 0; i < t.count; i++) {
+    const start = t.startMicros[i];
+    const end = start + t.durationMicros[i];
+    lines.push(`${'  '.repeat(t.depth[i] - 1)}${t.names[t.nameIndex[i]]} ${start}..${end}`);
+  }
+  return '\n' + lines.join('\n') + '\n';
+}
+
+/**
+ * Structural invariants every table must satisfy: slices are in opening order (by start,
+ * parents before children), depth grows by at most one, each slice lies inside its parent,
+ * and no duration is negative.
+ */
+export function checkNesting(t: SliceTable): void {
+  const stack: { start: number; end: number }[] = [];
+  let lastStart = -Infinity;
+  for (let i = 0; i < t.count; i++) {
+    const start = t.startMicros[i];
+    const end = start + t.durationMicros[i];
+    const depth = t.depth[i];
+    if (t.durationMicros[i] < 0) throw new Error(`slice ${i} has a negative duration`);
+    if (start < lastStart) throw new Error(`slice ${i} starts before slice ${i - 1}`);
+    lastStart = start;
+    if (depth < 1 || depth > stack.length + 1) {
+      throw new Error(`slice ${i} has depth ${depth} with ${stack.length} open ancestors`);
+    }
+    stack.length = depth - 1;
+    const parent = stack[depth - 2];
+    if (parent && (start < parent.start || end > parent.end)) {
+      throw new Error(
+        `slice ${i} (${start}..${end}) is outside its parent (${parent.start}..${parent.end})`,
+      );
+    }
+    stack.push({ start, end });
+  }
+}
+
+export function callFrame(functionName: string, url = '', lineNumber = -1): CallFrame {
+  return {
+    functionName,
+    scriptId: url ? '1' : '0',
+    url,
+    lineNumber,
+    columnNumber: lineNumber >= 0 ? 0 : -1,
+  };
+}
+
+/** root -> main -> rec x depth (a chain), as V8 would report a deep recursion. */
+export function deepRecursionProfile(depth: number): RawProfile {
+  const nodes: ProfileNode[] = [
+    { id: 1, callFrame: callFrame('(root)'), children: [2] },
+    { id: 2, callFrame: callFrame('main', 'file:///app/rec.js', 0), children: [3] },
+  ];
+  for (let i = 0; i < depth; i++) {
+    const id = 3 + i;
+    nodes.push({
+      id,
+      callFrame: callFrame('rec', 'file:///app/rec.js', 4),
+      children: i + 1 < depth ? [id + 1] : [],
+    });
+  }
+  const deepest = 2 + depth;
+  return { nodes, startTime: 0, endTime: 30, samples: [deepest, 2], timeDeltas: [10, 10] };
+}
+
+export function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'viztracer-unit-'));
+}

@@ -1,0 +1,374 @@
+// Tracing options: API validation, text parsing, environment, rc file and their precedence.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  OptionError,
+  optionsFromConfig,
+  optionsFromEnv,
+  optionsFromRcFile,
+  parseOptionText,
+  resolveOptions,
+  SPEC_BY_CLI,
+  toTracerOptions,
+  type TracerOptions,
+} from '../../src/options';
+import { convertProfile } from '../../src/trace/convert';
+import type { RawProfile } from '../../src/trace/profile';
+import { callFrame, tempDir } from './helpers';
+
+const spec = (cli: string) => SPEC_BY_CLI.get(cli)!;
+const parse = (cli: string, text: string) => parseOptionText(spec(cli), text, `--${cli}`);
+
+let dir: string;
+beforeEach(() => {
+  dir = tempDir();
+});
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('resolveOptions', () => {
+  it('fills in the defaults', () => {
+    expect(resolveOptions({}, '/work')).toEqual({
+      outputFile: '/work/result.json',
+      interval: 1000,
+      maxStackDepth: null,
+      includeFiles: [],
+      excludeFiles: [],
+      minDuration: 0,
+      keepInternals: false,
+      quiet: false,
+    });
+    expect(resolveOptions(undefined, '/work')).toEqual(resolveOptions({}, '/work'));
+  });
+
+  it('resolves paths against the given folder', () => {
+    const r = resolveOptions(
+      { outputFile: 'out/r.json.gz', includeFiles: ['src', '/abs/lib'], excludeFiles: ['../x'] },
+      '/work/app',
+    );
+    expect(r.outputFile).toBe('/work/app/out/r.json.gz');
+    expect(r.includeFiles).toEqual(['/work/app/src', '/abs/lib']);
+    expect(r.excludeFiles).toEqual(['/work/x']);
+  });
+
+  it('keeps valid values', () => {
+    const o: TracerOptions = {
+      interval: 50,
+      maxStackDepth: 3,
+      minDuration: 0.5,
+      keepInternals: true,
+      quiet: true,
+    };
+    expect(resolveOptions(o, '/w')).toMatchObject(o);
+    expect(resolveOptions({ minDuration: 0 }, '/w').minDuration).toBe(0);
+  });
+
+  it('rejects an unknown option name', () => {
+    expect(() => resolveOptions({ intervall: 5 } as TracerOptions)).toThrow(
+      new TypeError('Unknown option "intervall"'),
+    );
+  });
+
+  it('rejects a non-object', () => {
+    expect(() => resolveOptions(null as unknown as TracerOptions)).toThrow(
+      new TypeError('Expected the options argument to be an object'),
+    );
+    expect(() => resolveOptions('x' as unknown as TracerOptions)).toThrow(TypeError);
+  });
+
+  const bad: [TracerOptions, 'TypeError' | 'RangeError', string][] = [
+    [
+      { interval: 0 },
+      'RangeError',
+      'Expected the "interval" option to be a positive integer (microseconds)',
+    ],
+    [
+      { interval: 1.5 },
+      'RangeError',
+      'Expected the "interval" option to be a positive integer (microseconds)',
+    ],
+    [
+      { interval: '100' as unknown as number },
+      'TypeError',
+      'Expected the "interval" option to be a positive integer (microseconds)',
+    ],
+    [
+      { maxStackDepth: -1 },
+      'RangeError',
+      'Expected the "maxStackDepth" option to be a positive integer',
+    ],
+    [
+      { maxStackDepth: Infinity },
+      'RangeError',
+      'Expected the "maxStackDepth" option to be a positive integer',
+    ],
+    [
+      { outputFile: 'r.txt' },
+      'RangeError',
+      'Expected the "outputFile" option to be a path ending in .json or .json.gz',
+    ],
+    [
+      { outputFile: '' },
+      'TypeError',
+      'Expected the "outputFile" option to be a path ending in .json or .json.gz',
+    ],
+    [
+      { includeFiles: 'src' as unknown as string[] },
+      'TypeError',
+      'Expected the "includeFiles" option to be a list of paths',
+    ],
+    [
+      { excludeFiles: [''] },
+      'TypeError',
+      'Expected the "excludeFiles" option to be a list of paths',
+    ],
+    [
+      { minDuration: -1 },
+      'RangeError',
+      'Expected the "minDuration" option to be a non-negative duration in microseconds',
+    ],
+    [
+      { minDuration: NaN },
+      'RangeError',
+      'Expected the "minDuration" option to be a non-negative duration in microseconds',
+    ],
+    [
+      { minDuration: '1ms' as unknown as number },
+      'TypeError',
+      'Expected the "minDuration" option to be a non-negative duration in microseconds',
+    ],
+    [
+      { keepInternals: 1 as unknown as boolean },
+      'TypeError',
+      'Expected the "keepInternals" option to be true or false',
+    ],
+    [
+      { quiet: 'yes' as unknown as boolean },
+      'TypeError',
+      'Expected the "quiet" option to be true or false',
+    ],
+  ];
+  for (const [options, type, message] of bad) {
+    const [[key, value]] = Object.entries(options);
+    it(`${type} for ${key}: ${typeof value === 'number' ? String(value) : JSON.stringify(value)}`, () => {
+      const Err = type === 'TypeError' ? TypeError : RangeError;
+      expect(() => resolveOptions(options)).toThrow(new Err(message));
+    });
+  }
+
+  it('round-trips through toTracerOptions', () => {
+    const r = resolveOptions({ interval: 20, includeFiles: ['/a'], minDuration: 3 }, '/w');
+    expect(resolveOptions(toTracerOptions(r), '/elsewhere')).toEqual(r);
+  });
+});
+
+describe('parseOptionText', () => {
+  it('parses report paths', () => {
+    expect(parse('output_file', ' out/r.json.gz ')).toBe('out/r.json.gz');
+    expect(() => parse('output_file', 'r.txt')).toThrow(
+      new OptionError('--output_file: expected a path ending in .json or .json.gz, got "r.txt"'),
+    );
+  });
+
+  it('parses positive integers', () => {
+    expect(parse('interval', '250')).toBe(250);
+    expect(parse('max_stack_depth', ' 12 ')).toBe(12);
+    for (const t of ['0', '-5', '1.5', '1e3', 'abc', '', '99999999999999999999']) {
+      expect(() => parse('interval', t)).toThrow(
+        new OptionError(`--interval: expected a positive integer (microseconds), got "${t}"`),
+      );
+    }
+    expect(() => parse('max_stack_depth', 'x')).toThrow(
+      '--max_stack_depth: expected a positive integer, got "x"',
+    );
+  });
+
+  it('parses comma-separated paths', () => {
+    expect(parse('include_files', 'src, lib ,,test')).toEqual(['src', 'lib', 'test']);
+    expect(() => parse('include_files', ' , ')).toThrow(
+      '--include_files: expected a list of paths, got " , "',
+    );
+  });
+
+  it('parses durations in µs, or with a unit', () => {
+    expect(parse('min_duration', '500ns')).toBe(0.5);
+    expect(parse('min_duration', '20us')).toBe(20);
+    expect(parse('min_duration', '20µs')).toBe(20);
+    expect(parse('min_duration', '1.5ms')).toBe(1500);
+    expect(parse('min_duration', '1 ms')).toBe(1000);
+    expect(parse('min_duration', '1s')).toBe(1_000_000);
+    expect(parse('min_duration', '75')).toBe(75);
+    expect(parse('min_duration', '0')).toBe(0);
+    for (const t of ['-1ms', '1h', 'ms', '1.ms', 'fast']) {
+      expect(() => parse('min_duration', t)).toThrow(
+        new OptionError(
+          `--min_duration: expected a non-negative duration in microseconds, got "${t}"`,
+        ),
+      );
+    }
+  });
+
+  it('converts a duration with a unit to the exact number of µs', () => {
+    // 2.007 ms is 2007 µs; a slice of 2007 µs must survive min_duration=2.007ms.
+    expect.soft(parse('min_duration', '2.007ms')).toBe(2007);
+    expect.soft(parse('min_duration', '9ns')).toBe(0.009);
+    const profile: RawProfile = {
+      nodes: [
+        { id: 1, callFrame: callFrame('(root)'), children: [2] },
+        { id: 2, callFrame: callFrame('f', 'file:///app/main.js', 0) },
+      ],
+      startTime: 0,
+      endTime: 2007,
+      samples: [2],
+      timeDeltas: [0],
+    };
+    const minDurationMicros = parse('min_duration', '2.007ms') as number;
+    expect.soft(convertProfile(profile, { minDurationMicros }).count).toBe(1);
+  });
+
+  it('parses booleans', () => {
+    for (const t of ['1', 'true', 'TRUE', 'yes', 'on', '']) expect(parse('quiet', t)).toBe(true);
+    for (const t of ['0', 'false', 'No', 'off']) expect(parse('quiet', t)).toBe(false);
+    expect(() => parse('keep_internals', 'maybe')).toThrow(
+      new OptionError('--keep_internals: expected true or false, got "maybe"'),
+    );
+  });
+});
+
+describe('optionsFromEnv', () => {
+  it('reads the VIZTRACER_* variables and ignores empty ones', () => {
+    expect(
+      optionsFromEnv({
+        VIZTRACER_OUTPUT: 'trace.json.gz',
+        VIZTRACER_INTERVAL: '100',
+        VIZTRACER_MAX_STACK_DEPTH: '',
+        VIZTRACER_INCLUDE_FILES: 'src,lib',
+        VIZTRACER_EXCLUDE_FILES: 'node_modules',
+        VIZTRACER_MIN_DURATION: '1.5ms',
+        VIZTRACER_KEEP_INTERNALS: '1',
+        VIZTRACER_QUIET: 'off',
+        VIZTRACER_UNRELATED: 'x',
+      }),
+    ).toEqual({
+      outputFile: 'trace.json.gz',
+      interval: 100,
+      includeFiles: ['src', 'lib'],
+      excludeFiles: ['node_modules'],
+      minDuration: 1500,
+      keepInternals: true,
+      quiet: false,
+    });
+    expect(optionsFromEnv({})).toEqual({});
+  });
+
+  it('names the variable in its error', () => {
+    expect(() => optionsFromEnv({ VIZTRACER_INTERVAL: 'often' })).toThrow(
+      new OptionError(
+        'VIZTRACER_INTERVAL: expected a positive integer (microseconds), got "often"',
+      ),
+    );
+  });
+});
+
+describe('optionsFromRcFile', () => {
+  const rc = (text: string): string => {
+    const file = path.join(dir, '.viztracerrc');
+    fs.writeFileSync(file, text);
+    return file;
+  };
+
+  it('reads the [default] section, with space-separated lists', () => {
+    const file = rc(
+      [
+        '; comment',
+        '[default]',
+        'output_file = out.json',
+        'interval = 500',
+        'include_files = src lib,  test',
+        'min_duration = 20us',
+        'keep_internals = false',
+        'quiet',
+        '[other]',
+        'interval = 1',
+      ].join('\n'),
+    );
+    expect(optionsFromRcFile(file, true)).toEqual({
+      outputFile: 'out.json',
+      interval: 500,
+      includeFiles: ['src', 'lib', 'test'],
+      minDuration: 20,
+      keepInternals: false,
+      quiet: true,
+    });
+  });
+
+  it('gives nothing without a [default] section', () => {
+    expect(optionsFromRcFile(rc('[other]\ninterval = 5\n'), true)).toEqual({});
+  });
+
+  it('rejects an unknown key', () => {
+    const file = rc('[default]\nintervall = 5\n');
+    expect(() => optionsFromRcFile(file, true)).toThrow(
+      new OptionError(`${file}: unknown option "intervall" in [default]`),
+    );
+  });
+
+  it('names the file and key in a bad value', () => {
+    const file = rc('[default]\nmax_stack_depth = deep\n');
+    expect(() => optionsFromRcFile(file, true)).toThrow(
+      new OptionError(`${file}: max_stack_depth: expected a positive integer, got "deep"`),
+    );
+  });
+
+  it('is fine with a missing default file but not with a missing file that was asked for', () => {
+    const missing = path.join(dir, 'nope.rc');
+    expect(optionsFromRcFile(missing, false)).toEqual({});
+    expect(() => optionsFromRcFile(missing, true)).toThrow(
+      new OptionError(`cannot read rc file ${missing} (ENOENT)`),
+    );
+  });
+});
+
+describe('optionsFromConfig', () => {
+  it('lets the environment override the rc file, and explicit options override both', () => {
+    const file = path.join(dir, 'my.rc');
+    fs.writeFileSync(
+      file,
+      '[default]\ninterval = 100\nmax_stack_depth = 5\nmin_duration = 1ms\nquiet = true\n',
+    );
+    const env = { VIZTRACER_INTERVAL: '200', VIZTRACER_MAX_STACK_DEPTH: '7' };
+    const r = optionsFromConfig({ interval: 300 }, file, env);
+    expect(r).toMatchObject({ interval: 300, maxStackDepth: 7, minDuration: 1000, quiet: true });
+    expect(optionsFromConfig({}, file, env)).toMatchObject({ interval: 200, maxStackDepth: 7 });
+    expect(optionsFromConfig({}, file, {})).toMatchObject({ interval: 100, maxStackDepth: 5 });
+  });
+
+  it('reads ./.viztracerrc by default and tolerates its absence', () => {
+    const cwd = process.cwd();
+    try {
+      process.chdir(dir);
+      expect(optionsFromConfig({}, null, {})).toEqual(resolveOptions({}, dir));
+      fs.writeFileSync(path.join(dir, '.viztracerrc'), '[default]\ninterval = 42\n');
+      expect(optionsFromConfig({}, null, {}).interval).toBe(42);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it('fails on a missing rc file that was asked for', () => {
+    const missing = path.join(dir, 'missing.rc');
+    expect(() => optionsFromConfig({}, missing, {})).toThrow(
+      `cannot read rc file ${missing} (ENOENT)`,
+    );
+  });
+
+  it('validates the merged options', () => {
+    const file = path.join(dir, 'empty.rc');
+    fs.writeFileSync(file, '');
+    expect(() => optionsFromConfig({ interval: 0 }, file, {})).toThrow(
+      new RangeError('Expected the "interval" option to be a positive integer (microseconds)'),
+    );
+  });
+});

@@ -1,0 +1,143 @@
+// Reading reports (read.ts) and merging partial reports (merge.ts).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mergedEventTexts, newMergeStats } from '../../src/report/merge';
+import { readReportSync, ReportReadError } from '../../src/report/read';
+import { tempDir } from './helpers';
+
+const REPORT = JSON.stringify({
+  traceEvents: [
+    { ph: 'M', name: 'process_name', pid: 1, tid: 1, args: { name: 'p1' } },
+    { ph: 'X', cat: 'js', name: 'f', pid: 1, tid: 1, ts: 10, dur: 5 },
+  ],
+  viztracer_metadata: { tool: 'viztracer', sampleCount: 4 },
+});
+
+let dir: string;
+beforeEach(() => {
+  dir = tempDir();
+});
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function write(name: string, content: string | Buffer): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, content);
+  return file;
+}
+
+/** The ReportReadError thrown by reading `file`. */
+function readError(file: string): ReportReadError {
+  try {
+    readReportSync(file);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ReportReadError);
+    return err as ReportReadError;
+  }
+  throw new Error(`${file} was read without error`);
+}
+
+describe('readReportSync', () => {
+  it('reads a report in object form, with its metadata', () => {
+    const r = readReportSync(write('r.json', REPORT));
+    expect(r.events).toHaveLength(2);
+    expect(r.metadata).toEqual({ tool: 'viztracer', sampleCount: 4 });
+  });
+
+  it('reads a gzipped report', () => {
+    const r = readReportSync(write('r.json.gz', gzipSync(REPORT)));
+    expect(r.events).toHaveLength(2);
+  });
+
+  it('accepts the array form, without metadata', () => {
+    const r = readReportSync(
+      write('r.json', '[{"ph":"X","name":"f","pid":1,"tid":1,"ts":0,"dur":1}]'),
+    );
+    expect(r.events).toEqual([{ ph: 'X', name: 'f', pid: 1, tid: 1, ts: 0, dur: 1 }]);
+    expect(r.metadata).toBeNull();
+  });
+
+  const broken: [string, string | Buffer, string][] = [
+    ['truncated.json', REPORT.slice(0, 80), 'not a trace report (truncated JSON)'],
+    ['notjson.json', 'hello: world}\n', 'not a trace report (invalid JSON)'],
+    ['empty.json', '', 'not a trace report (empty file)'],
+    ['blank.json', '  \n', 'not a trace report (empty file)'],
+    [
+      'corrupt.json.gz',
+      Buffer.from([0x1f, 0x8b, 0x08, 0x00, 1, 2, 3, 4, 5, 6, 7, 8]),
+      'corrupt or truncated gzip data',
+    ],
+    ['cut.json.gz', gzipSync(REPORT).subarray(0, 30), 'corrupt or truncated gzip data'],
+    ['object.json', '{"events":[]}', 'not a trace report (no traceEvents array)'],
+    ['null.json', 'null', 'not a trace report (no traceEvents array)'],
+  ];
+  for (const [name, content, why] of broken) {
+    it(`throws a one-line ReportReadError naming ${name}`, () => {
+      const file = write(name, content);
+      const err = readError(file);
+      expect(err.message).toBe(`${file}: ${why}`);
+      expect(err.message).not.toContain('\n');
+    });
+  }
+
+  it('throws a one-line ReportReadError for any non-JSON text', () => {
+    const file = write('text.json', 'this is not json');
+    const err = readError(file);
+    expect(err.message.startsWith(`${file}: not a trace report (`)).toBe(true);
+    expect(err.message).not.toContain('\n');
+  });
+
+  it('throws a ReportReadError for a missing file', () => {
+    const file = path.join(dir, 'missing.json');
+    expect(readError(file).message).toBe(`${file}: no such file`);
+  });
+
+  it('throws a ReportReadError for a folder', () => {
+    expect(readError(dir).message).toBe(`${dir}: cannot read (EISDIR)`);
+  });
+});
+
+describe('mergedEventTexts', () => {
+  it('yields every event of every input in input order and sums the sample counts', () => {
+    const a = write('1.json', REPORT);
+    const b = write('2.json', '[{"ph":"X","name":"g","pid":2,"tid":2,"ts":1,"dur":1}]');
+    const stats = newMergeStats();
+    const events = [...mergedEventTexts([a, b], stats, false)].map((t) => JSON.parse(t).name);
+    expect(events).toEqual(['process_name', 'f', 'g']);
+    expect(stats).toEqual({ merged: [a, b], lost: [], sampleCount: 4 });
+  });
+
+  it('skips a broken input in tolerant mode and records it in stats.lost', () => {
+    const a = write('1.json', REPORT);
+    const broken = write('2.json', REPORT.slice(0, 50));
+    const c = write('3.json', REPORT);
+    const stats = newMergeStats();
+    const events = [...mergedEventTexts([a, broken, c], stats, true)];
+    expect(events).toHaveLength(4);
+    expect(stats.merged).toEqual([a, c]);
+    expect(stats.lost).toEqual([
+      { file: broken, reason: `${broken}: not a trace report (truncated JSON)` },
+    ]);
+    expect(stats.sampleCount).toBe(8);
+  });
+
+  it('records a missing input in tolerant mode', () => {
+    const missing = path.join(dir, '9.json');
+    const stats = newMergeStats();
+    expect([...mergedEventTexts([missing], stats, true)]).toEqual([]);
+    expect(stats.lost).toEqual([{ file: missing, reason: `${missing}: no such file` }]);
+  });
+
+  it('throws the ReportReadError in strict mode', () => {
+    const a = write('1.json', REPORT);
+    const broken = write('2.json', '');
+    const stats = newMergeStats();
+    expect(() => [...mergedEventTexts([a, broken], stats, false)]).toThrow(ReportReadError);
+    expect(() => [...mergedEventTexts([broken], newMergeStats(), false)]).toThrow(
+      `${broken}: not a trace report (empty file)`,
+    );
+  });
+});

@@ -1,0 +1,273 @@
+// Report text (serialize.ts) and writing it to disk (writer.ts, save.ts).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ProcessTrack } from '../../src/report/model';
+import { saveEvents, saveEventsSync, savedMessage } from '../../src/report/save';
+import { metadataText, processEventTexts, reportChunks } from '../../src/report/serialize';
+import { checkWritable, formatOf, writeChunks, writeChunksSync } from '../../src/report/writer';
+import { convertProfile } from '../../src/trace/convert';
+import type { ReportMetadata } from '../../src/trace/events';
+import { loadProfile, tempDir } from './helpers';
+
+const BASE_NS = 1732550400123456789n; // far beyond 2^53: a double would round it
+
+function meta(extra: Partial<ReportMetadata> = {}): ReportMetadata {
+  return {
+    tool: 'viztracer',
+    version: '0.1.0',
+    nodeVersion: 'v20.0.0',
+    backend: 'inspector',
+    intervalMicros: 1000,
+    sampleCount: 3,
+    droppedSamples: 0,
+    overflow: false,
+    baseTimeNanoseconds: BASE_NS,
+    command: ['node', 'app.js'],
+    ...extra,
+  };
+}
+
+const EVENTS = [
+  '{"ph":"X","cat":"js","name":"a","pid":1,"tid":1,"ts":10,"dur":5}',
+  '{"ph":"X","cat":"js","name":"b \\"quoted\\"","pid":1,"tid":1,"ts":15,"dur":1}',
+];
+
+/** Yields `good` chunks, then throws. */
+function* failingChunks(good: string[]): Generator<string> {
+  yield* good;
+  throw new Error('boom mid-way');
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = tempDir();
+});
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const leftovers = (): string[] => fs.readdirSync(dir).filter((n) => n.endsWith('.tmp'));
+
+describe('reportChunks', () => {
+  it('is valid JSON with the events and viztracer_metadata', () => {
+    const counter = { events: 0 };
+    const text = [...reportChunks(EVENTS, () => meta(), counter)].join('');
+    const doc = JSON.parse(text);
+    expect(doc.traceEvents).toEqual(EVENTS.map((e) => JSON.parse(e)));
+    expect(doc.viztracer_metadata).toMatchObject({
+      tool: 'viztracer',
+      sampleCount: 3,
+      command: ['node', 'app.js'],
+    });
+    expect(counter.events).toBe(2);
+  });
+
+  it('writes baseTimeNanoseconds as an exact integer', () => {
+    const text = [...reportChunks(EVENTS, () => meta())].join('');
+    expect(text).toContain(`"baseTimeNanoseconds":${BASE_NS.toString()}}`);
+    expect(metadataText(meta({ baseTimeNanoseconds: -5n }))).toMatch(/,"baseTimeNanoseconds":-5}$/);
+  });
+
+  it('asks for the metadata after the last event', () => {
+    const counter = { events: 0 };
+    const text = [
+      ...reportChunks(EVENTS, () => meta({ sampleCount: counter.events }), counter),
+    ].join('');
+    expect(JSON.parse(text).viztracer_metadata.sampleCount).toBe(2);
+  });
+
+  it('is valid JSON with no events', () => {
+    const doc = JSON.parse([...reportChunks([], () => meta())].join(''));
+    expect(doc.traceEvents).toEqual([]);
+  });
+
+  it('splits a large report into several chunks that join to valid JSON', () => {
+    const many = Array.from(
+      { length: 20_000 },
+      (_, i) => `{"ph":"X","name":"f${i}","pid":1,"tid":1,"ts":${i},"dur":1}`,
+    );
+    const chunks = [...reportChunks(many, () => meta())];
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(JSON.parse(chunks.join('')).traceEvents).toHaveLength(20_000);
+  });
+});
+
+describe('processEventTexts', () => {
+  it('names the process and each thread once, then gives one X event per slice', () => {
+    const slices = convertProfile(loadProfile('one-sample.json'));
+    const track: ProcessTrack = {
+      pid: 42,
+      name: 'node "app".js (pid 42)',
+      args: { ppid: 1 },
+      threads: [
+        { tid: 42, name: 'main', sortIndex: 0, slices },
+        { tid: 42, name: 'main', sortIndex: 0, slices },
+      ],
+    };
+    const events = [...processEventTexts(track)].map((t) => JSON.parse(t));
+    expect(events).toEqual([
+      {
+        ph: 'M',
+        name: 'process_name',
+        pid: 42,
+        tid: 42,
+        args: { name: 'node "app".js (pid 42)', ppid: 1 },
+      },
+      { ph: 'M', name: 'thread_name', pid: 42, tid: 42, args: { name: 'main' } },
+      { ph: 'M', name: 'thread_sort_index', pid: 42, tid: 42, args: { sort_index: 0 } },
+      { ph: 'X', cat: 'js', name: 'main (/app/main.js:1)', pid: 42, tid: 42, ts: 110, dur: 40 },
+      { ph: 'X', cat: 'js', name: 'work (/app/main.js:10)', pid: 42, tid: 42, ts: 110, dur: 40 },
+      { ph: 'X', cat: 'js', name: 'main (/app/main.js:1)', pid: 42, tid: 42, ts: 110, dur: 40 },
+      { ph: 'X', cat: 'js', name: 'work (/app/main.js:10)', pid: 42, tid: 42, ts: 110, dur: 40 },
+    ]);
+  });
+});
+
+describe('saveEventsSync / saveEvents', () => {
+  it('writes .json that parses to the report', () => {
+    const file = path.join(dir, 'r.json');
+    const result = saveEventsSync(file, EVENTS, () => meta());
+    const text = fs.readFileSync(file, 'utf8');
+    expect(result).toEqual({ file, events: 2, bytes: Buffer.byteLength(text) });
+    expect(JSON.parse(text).traceEvents).toHaveLength(2);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('writes .json.gz that gunzips to the same JSON text (sync and async)', async () => {
+    const plain = path.join(dir, 'r.json');
+    const gzSync = path.join(dir, 'sync.json.gz');
+    const gzAsync = path.join(dir, 'async.json.gz');
+    saveEventsSync(plain, EVENTS, () => meta());
+    const r1 = saveEventsSync(gzSync, EVENTS, () => meta());
+    const r2 = await saveEvents(gzAsync, EVENTS, () => meta());
+    const text = fs.readFileSync(plain, 'utf8');
+    expect(gunzipSync(fs.readFileSync(gzSync)).toString('utf8')).toBe(text);
+    expect(gunzipSync(fs.readFileSync(gzAsync)).toString('utf8')).toBe(text);
+    expect(r1.bytes).toBe(fs.statSync(gzSync).size);
+    expect(r2.bytes).toBe(fs.statSync(gzAsync).size);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('rejects a report path that is neither .json nor .json.gz', async () => {
+    const msg = `Expected the report path to end in .json or .json.gz, got "${path.join(dir, 'r.txt')}"`;
+    expect(() => saveEventsSync(path.join(dir, 'r.txt'), EVENTS, () => meta())).toThrow(
+      new RangeError(msg),
+    );
+    await expect(saveEvents(path.join(dir, 'r.txt'), EVENTS, () => meta())).rejects.toThrow(msg);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it('tells the user where the report is and which partial reports were lost', () => {
+    const msg = savedMessage(
+      { file: path.resolve('out/r.json'), events: 7, bytes: 100 },
+      {
+        merged: [],
+        lost: [{ file: '/s/1.json', reason: '/s/1.json: not a trace report (truncated JSON)' }],
+        sampleCount: 0,
+      },
+    );
+    expect(msg).toBe(
+      'viztracer: Saved report to out/r.json (7 events)\n' +
+        'viztracer: Open it in https://ui.perfetto.dev or chrome://tracing\n' +
+        'viztracer: warning: lost /s/1.json: not a trace report (truncated JSON)\n',
+    );
+  });
+});
+
+describe('atomic writes', () => {
+  for (const name of ['r.json', 'r.json.gz']) {
+    it(`writeChunksSync leaves no ${name} and no temp file when the chunks fail mid-way`, () => {
+      const file = path.join(dir, name);
+      expect(() => writeChunksSync(file, failingChunks(['{"traceEvents":[', '{"a":1}']))).toThrow(
+        'boom mid-way',
+      );
+      expect(fs.existsSync(file)).toBe(false);
+      expect(leftovers()).toEqual([]);
+    });
+
+    it(`writeChunksSync keeps the previous ${name} when the chunks fail mid-way`, () => {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, 'previous');
+      expect(() => writeChunksSync(file, failingChunks(['x'.repeat(100_000)]))).toThrow(
+        'boom mid-way',
+      );
+      expect(fs.readFileSync(file, 'utf8')).toBe('previous');
+      expect(leftovers()).toEqual([]);
+    });
+
+    it(`writeChunks (async) leaves no ${name} and no temp file when the chunks fail mid-way`, async () => {
+      const file = path.join(dir, name);
+      await expect(
+        writeChunks(file, failingChunks(['{"traceEvents":[', '{"a":1}'])),
+      ).rejects.toThrow('boom mid-way');
+      expect(fs.existsSync(file)).toBe(false);
+      expect(leftovers()).toEqual([]);
+    });
+
+    it(`writeChunks (async) keeps the previous ${name} when the chunks fail mid-way`, async () => {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, 'previous');
+      await expect(writeChunks(file, failingChunks(['x'.repeat(100_000)]))).rejects.toThrow(
+        'boom mid-way',
+      );
+      expect(fs.readFileSync(file, 'utf8')).toBe('previous');
+      expect(leftovers()).toEqual([]);
+    });
+  }
+
+  it('writeChunks (async) leaves no temp file when the first chunk already fails', async () => {
+    const file = path.join(dir, 'r.json');
+    await expect(writeChunks(file, failingChunks([]))).rejects.toThrow('boom mid-way');
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it('both writers fail cleanly when the folder does not exist', async () => {
+    const file = path.join(dir, 'missing', 'r.json');
+    expect(() => writeChunksSync(file, ['{}'])).toThrow(/ENOENT/);
+    await expect(writeChunks(file, ['{}'])).rejects.toThrow(/ENOENT/);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it('replaces an existing report', () => {
+    const file = path.join(dir, 'r.json');
+    fs.writeFileSync(file, 'previous');
+    expect(writeChunksSync(file, ['{"a":', '1}'])).toBe(7);
+    expect(fs.readFileSync(file, 'utf8')).toBe('{"a":1}');
+  });
+});
+
+describe('formatOf / checkWritable', () => {
+  it('knows the two report formats', () => {
+    expect(formatOf('a.json')).toBe('json');
+    expect(formatOf('a.json.gz')).toBe('json.gz');
+    expect(formatOf('a.gz')).toBeNull();
+    expect(formatOf('a.JSON')).toBeNull();
+  });
+
+  it('accepts a new file in an existing folder', () => {
+    expect(checkWritable(path.join(dir, 'r.json'))).toBeNull();
+  });
+
+  it('names a missing folder', () => {
+    const missing = path.join(dir, 'no', 'such');
+    expect(checkWritable(path.join(missing, 'r.json'))).toBe(
+      `output folder ${missing} does not exist`,
+    );
+  });
+
+  it('names a path that is a directory', () => {
+    const target = path.join(dir, 'd.json');
+    fs.mkdirSync(target);
+    expect(checkWritable(target)).toBe(`output path ${target} is a directory`);
+  });
+
+  it('names a "folder" that is a regular file', () => {
+    const file = path.join(dir, 'plain');
+    fs.writeFileSync(file, '');
+    expect(checkWritable(path.join(file, 'r.json'))).toBe(
+      `output folder ${file} is not a directory`,
+    );
+  });
+});
