@@ -22,6 +22,10 @@ export interface TracerOptions {
   keepInternals?: boolean;
   /** No messages from viztracer itself. */
   quiet?: boolean;
+  /** The folder the report goes in (created if missing). */
+  outputDir?: string;
+  /** One report per process, named `<output>_<pid>.json`, instead of one merged report. */
+  pidSuffix?: boolean;
 }
 
 /** Options after defaults and validation; paths are absolute. */
@@ -34,9 +38,11 @@ export interface ResolvedOptions {
   minDuration: number;
   keepInternals: boolean;
   quiet: boolean;
+  outputDir: string | null;
+  pidSuffix: boolean;
 }
 
-type Kind = 'report-path' | 'positive-int' | 'paths' | 'duration' | 'boolean';
+type Kind = 'report-path' | 'folder' | 'positive-int' | 'paths' | 'duration' | 'boolean';
 
 interface OptionSpec {
   api: keyof TracerOptions;
@@ -100,6 +106,20 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     help: "keep Node's own frames above the program's code",
   },
   {
+    api: 'outputDir',
+    cli: 'output_dir',
+    env: 'VIZTRACER_OUTPUT_DIR',
+    kind: 'folder',
+    help: 'the folder for the report(s), created if missing',
+  },
+  {
+    api: 'pidSuffix',
+    cli: 'pid_suffix',
+    env: 'VIZTRACER_PID_SUFFIX',
+    kind: 'boolean',
+    help: 'one report per process, <output>_<pid>.json, instead of one merged report',
+  },
+  {
     api: 'quiet',
     cli: 'quiet',
     env: 'VIZTRACER_QUIET',
@@ -121,6 +141,7 @@ export class OptionError extends Error {
 
 const EXPECTED: Record<Kind, string> = {
   'report-path': 'a path ending in .json or .json.gz',
+  folder: 'a folder path',
   'positive-int': 'a positive integer',
   paths: 'a list of paths',
   duration: 'a non-negative duration in microseconds',
@@ -149,6 +170,9 @@ export function resolveOptions(options: TracerOptions = {}, cwd = process.cwd())
         if (typeof v !== 'string' || v === '') throw new TypeError(expected(spec));
         if (!formatOf(v)) throw new RangeError(expected(spec));
         return path.resolve(cwd, v);
+      case 'folder':
+        if (typeof v !== 'string' || v === '') throw new TypeError(expected(spec));
+        return path.resolve(cwd, v);
       case 'positive-int':
         if (typeof v !== 'number') throw new TypeError(expected(spec));
         if (!Number.isInteger(v) || v <= 0) throw new RangeError(expected(spec));
@@ -168,8 +192,10 @@ export function resolveOptions(options: TracerOptions = {}, cwd = process.cwd())
     }
   };
   const get = <T>(api: keyof TracerOptions): T | undefined => check(SPEC_BY_API.get(api)!) as T;
+  const outputDir = get<string>('outputDir') ?? null;
+  const outputFile = get<string>('outputFile') ?? path.resolve(cwd, 'result.json');
   return {
-    outputFile: get<string>('outputFile') ?? path.resolve(cwd, 'result.json'),
+    outputFile: outputDir ? path.join(outputDir, path.basename(outputFile)) : outputFile,
     interval: get<number>('interval') ?? 1000,
     maxStackDepth: get<number>('maxStackDepth') ?? null,
     includeFiles: get<string[]>('includeFiles') ?? [],
@@ -177,6 +203,8 @@ export function resolveOptions(options: TracerOptions = {}, cwd = process.cwd())
     minDuration: get<number>('minDuration') ?? 0,
     keepInternals: get<boolean>('keepInternals') ?? false,
     quiet: get<boolean>('quiet') ?? false,
+    outputDir,
+    pidSuffix: get<boolean>('pidSuffix') ?? false,
   };
 }
 
@@ -196,6 +224,9 @@ export function parseOptionText(spec: OptionSpec, text: string, where: string): 
   switch (spec.kind) {
     case 'report-path':
       if (t === '' || !formatOf(t)) bad();
+      return t;
+    case 'folder':
+      if (t === '') bad();
       return t;
     case 'positive-int': {
       if (!/^\d+$/.test(t)) bad();
@@ -279,6 +310,8 @@ export function toTracerOptions(r: ResolvedOptions): TracerOptions {
     minDuration: r.minDuration,
     keepInternals: r.keepInternals,
     quiet: r.quiet,
+    outputDir: r.outputDir ?? undefined,
+    pidSuffix: r.pidSuffix,
   };
 }
 

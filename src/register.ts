@@ -1,13 +1,16 @@
 // The preload: `node --require viztracer/register app.js` (or `--import`), and what the CLI
-// puts in NODE_OPTIONS. Starts sampling before the program runs and saves on every exit path.
+// puts in NODE_OPTIONS. It runs in every JS thread (workers inherit it) and every `node`
+// child process of the program, starts sampling before the program's code runs, and saves on
+// every exit path.
+import * as fs from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
+import { pendingProcesses, writeSessionReport } from './collect';
 import { optionsFromConfig, toTracerOptions, type ResolvedOptions } from './options';
-import { mergedEventTexts, newMergeStats } from './report/merge';
-import { savedMessage, saveEventsSync } from './report/save';
-import { processEventTexts } from './report/serialize';
+import { savedMessage } from './report/save';
 import {
   createSession,
-  listPartials,
+  markDone,
+  markRunning,
   partialPath,
   removeSession,
   SESSION_ENV,
@@ -15,18 +18,56 @@ import {
   sessionFromEnv,
   type Session,
 } from './session';
+import { currentThread, shareWorkerNames } from './thread';
 import { Tracer } from './tracer';
 
 const LOADED = Symbol.for('viztracer.register');
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** How long the first process, at its exit, waits for descendants still writing. */
+const OWNER_WAIT_MILLIS = 5000;
 
 function fail(message: string): never {
   process.stderr.write(`viztracer: ${message}\n`);
   process.exit(2);
 }
 
-function* chain(...sources: Iterable<string>[]): Generator<string> {
-  for (const s of sources) yield* s;
+function sleepSync(millis: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, millis);
+}
+
+/** The main thread of a process: its report, and the session's when it owns it. */
+function finishProcess(tracer: Tracer, s: Session, owner: boolean, options: ResolvedOptions): void {
+  const pid = process.pid;
+  if (!owner && !options.pidSuffix) {
+    tracer.saveSync(partialPath(s, pid));
+    return;
+  }
+  if (owner && !options.pidSuffix) {
+    // Children that outlive us still get a moment to write; what they write later is lost.
+    let pending = pendingProcesses(s, [pid]);
+    if (pending.length > 0 && !options.quiet) {
+      process.stderr.write(
+        `viztracer: Waiting for ${pending.length} processes to finish writing\n`,
+      );
+    }
+    const until = Date.now() + OWNER_WAIT_MILLIS;
+    while (pending.length > 0 && Date.now() < until) {
+      sleepSync(20);
+      pending = pendingProcesses(s, [pid]);
+    }
+  }
+  const own = tracer.takeProcessTrack();
+  const collected = writeSessionReport(
+    s,
+    options,
+    (stats, ownSamples) => tracer.metadata(ownSamples + stats.sampleCount),
+    own,
+    owner && !options.pidSuffix ? null : pid,
+  );
+  if (!options.quiet) {
+    for (const r of collected.results) process.stderr.write(savedMessage(r));
+    for (const w of collected.warnings) process.stderr.write(`${w}\n`);
+  }
 }
 
 function register(): void {
@@ -34,8 +75,6 @@ function register(): void {
   // Loaded by both --require and --import, or twice through NODE_OPTIONS: trace once.
   if (g[LOADED]) return;
   g[LOADED] = true;
-  // Worker threads are the next step; until then only the main thread is sampled.
-  if (!isMainThread) return;
 
   let session: Session | null;
   let options: ResolvedOptions;
@@ -49,11 +88,23 @@ function register(): void {
   // the environment, write partial reports into it, and the owner merges them at exit.
   const owner = session === null;
   if (!session) {
+    if (!isMainThread) return; // a worker of an untraced process
     session = createSession(options);
     process.env[SESSION_ENV] = sessionEnvValue(session);
   }
   const s = session;
+  const me = currentThread();
+  shareWorkerNames();
   const tracer = new Tracer(toTracerOptions(options));
+  if (me.isMain && !owner) {
+    try {
+      markRunning(s, me.pid);
+    } catch (err) {
+      // The session is gone (the CLI was killed): trace nothing, disturb nothing.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+  }
   tracer.start();
 
   let finished = false;
@@ -62,26 +113,31 @@ function register(): void {
     finished = true;
     try {
       tracer.stop();
-      if (!owner) {
-        tracer.saveSync(partialPath(s, process.pid));
+      if (!me.isMain) {
+        tracer.saveSync(partialPath(s, me.pid, me.tid));
         return;
       }
-      const { track, sampleCount } = tracer.takeProcessTrack();
-      const stats = newMergeStats();
-      const partials = listPartials(s).complete;
-      const result = saveEventsSync(
-        options.outputFile,
-        chain(processEventTexts(track), mergedEventTexts(partials, stats, true)),
-        () => tracer.metadata(sampleCount + stats.sampleCount),
-      );
-      removeSession(s);
-      if (!options.quiet) process.stderr.write(savedMessage(result, stats));
+      finishProcess(tracer, s, owner, options);
+      if (owner) removeSession(s);
     } catch (err) {
-      process.stderr.write(`viztracer: could not save the report: ${(err as Error).message}\n`);
+      const e = err as NodeJS.ErrnoException;
+      // The session folder went away: the CLI stopped waiting for us.
+      if (e.code === 'ENOENT' && !fs.existsSync(s.dir)) return;
+      process.stderr.write(`viztracer: could not save the report: ${e.message}\n`);
+    } finally {
+      if (me.isMain && !owner) {
+        try {
+          markDone(s, me.pid);
+        } catch {
+          // the session is gone
+        }
+      }
     }
   };
 
   process.on('exit', finish);
+  // Signals reach only the main thread; workers end with their process.
+  if (!me.isMain) return;
   for (const sig of SIGNALS) {
     const onSignal = (): void => {
       // The program listens for this signal itself: its behaviour is its own, and if it

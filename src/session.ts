@@ -1,5 +1,12 @@
-// A tracing session: the folder where every traced process of one run writes its partial
-// report, and the options they all use. It travels to child processes in the environment.
+// A tracing session: the folder where every traced thread and process of one run writes its
+// partial report, and the options they all use. It travels to child processes in the
+// environment (VIZTRACER_SESSION), together with the preload in NODE_OPTIONS.
+//
+// In the folder, for a process with pid P:
+//   P.running        exists from the process's start until its report is complete
+//   P.json           the main thread's partial report
+//   P-T.json         the partial report of worker thread T (its OS thread id)
+//   *.tmp            a partial report still being written
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,11 +19,13 @@ export interface Session {
   /** The process that merges the partial reports: the CLI, or the first registered process. */
   ownerPid: number;
   options: ResolvedOptions;
+  /** Write one report per process into this folder instead of merging (`--output_dir`). */
+  perProcess?: boolean;
 }
 
-export function createSession(options: ResolvedOptions): Session {
+export function createSession(options: ResolvedOptions, perProcess = false): Session {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'viztracer-'));
-  return { dir, ownerPid: process.pid, options };
+  return { dir, ownerPid: process.pid, options, perProcess };
 }
 
 /** The session this process belongs to, or null when it was not started by one. */
@@ -36,20 +45,60 @@ export function sessionEnvValue(s: Session): string {
   return JSON.stringify(s);
 }
 
-/** Where a process writes its partial report. */
-export function partialPath(s: Session, pid: number): string {
-  return path.join(s.dir, `${pid}.json`);
+/** Where a thread writes its partial report: `P.json` for the main thread, `P-T.json` else. */
+export function partialPath(s: Session, pid: number, tid: number = pid): string {
+  return path.join(s.dir, tid === pid ? `${pid}.json` : `${pid}-${tid}.json`);
 }
 
-/** Completed partial reports in the session folder, and the ones still being written. */
-export function listPartials(s: Session): { complete: string[]; writing: string[] } {
-  const names = fs.readdirSync(s.dir);
-  const complete = names
-    .filter((n) => /^\d+\.json$/.test(n))
-    .sort((a, b) => parseInt(a, 10) - parseInt(b, 10))
-    .map((n) => path.join(s.dir, n));
-  const writing = names.filter((n) => n.endsWith('.tmp')).map((n) => path.join(s.dir, n));
-  return { complete, writing };
+function markerPath(s: Session, pid: number): string {
+  return path.join(s.dir, `${pid}.running`);
+}
+
+/** Says that process `pid` is running and will write a report. */
+export function markRunning(s: Session, pid: number): void {
+  fs.writeFileSync(markerPath(s, pid), '');
+}
+
+/** Says that process `pid` has written everything it will write. */
+export function markDone(s: Session, pid: number): void {
+  fs.rmSync(markerPath(s, pid), { force: true });
+}
+
+export interface SessionState {
+  /** Complete partial reports, by pid, the main thread's first. */
+  partials: Map<number, string[]>;
+  /** Processes that said they are running and have not finished writing. */
+  running: number[];
+}
+
+const PARTIAL = /^(\d+)(?:-(\d+))?\.json$/;
+
+export function sessionState(s: Session): SessionState {
+  const partials = new Map<number, string[]>();
+  const running: number[] = [];
+  const entries: [number, number, string][] = [];
+  for (const name of fs.readdirSync(s.dir)) {
+    const m = PARTIAL.exec(name);
+    if (m) entries.push([Number(m[1]), m[2] ? Number(m[2]) : 0, path.join(s.dir, name)]);
+    else if (name.endsWith('.running')) running.push(Number(name.slice(0, -'.running'.length)));
+  }
+  entries.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  for (const [pid, , file] of entries) {
+    if (!partials.has(pid)) partials.set(pid, []);
+    partials.get(pid)!.push(file);
+  }
+  running.sort((a, b) => a - b);
+  return { partials, running };
+}
+
+/** Whether a process exists (it may be a zombie that has not been reaped). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export function removeSession(s: Session): void {

@@ -9,6 +9,7 @@ import { convertProfile, type ConvertOptions } from './trace/convert';
 import type { ReportMetadata } from './trace/events';
 import { processName, reportMetadata } from './trace/metadata';
 import type { RawProfile } from './trace/profile';
+import { currentThread } from './thread';
 import { LIB_DIR } from './version';
 
 export function convertOptionsOf(o: ResolvedOptions): ConvertOptions {
@@ -55,17 +56,18 @@ export class Tracer {
     return this;
   }
 
-  /** This process's track, from every window sampled since the last save. */
+  /** This thread's track, from every window sampled since the last save. */
   processTrack(argv: readonly string[] = process.argv): ProcessTrack {
     const opts = convertOptionsOf(this.options);
+    const me = currentThread();
     return {
-      pid: process.pid,
-      name: processName(argv, process.pid),
+      pid: me.pid,
+      name: me.isMain ? processName(argv, me.pid) : null,
       args: { ppid: process.ppid, argv: [...argv] },
       threads: this.profiles.map((p) => ({
-        tid: process.pid,
-        name: 'main',
-        sortIndex: 0,
+        tid: me.tid,
+        name: me.name,
+        sortIndex: me.sortIndex,
         slices: convertProfile(p, opts),
       })),
     };

@@ -13,6 +13,11 @@ export interface CliArgs {
   rcfile: string | null;
   help: boolean;
   version: boolean;
+  /** `--combine FILE...`: merge reports instead of running a program; files in `inputs`. */
+  combine: boolean;
+  /** With --combine: shift each report to start at 0. */
+  align: boolean;
+  inputs: string[];
   script: string | null;
   scriptArgs: string[];
 }
@@ -21,6 +26,8 @@ export interface CliArgs {
 const CLI_FLAGS: Record<string, 'boolean' | 'string'> = {
   help: 'boolean',
   version: 'boolean',
+  combine: 'boolean',
+  align: 'boolean',
   rcfile: 'string',
 };
 const SHORT: Record<string, string> = { h: 'help', V: 'version' };
@@ -32,15 +39,25 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     rcfile: null,
     help: false,
     version: false,
+    combine: false,
+    align: false,
+    inputs: [],
     script: null,
     scriptArgs: [],
   };
   const opts = out.options as Record<string, unknown>;
+  // With --combine there is no program: file names and flags may come in any order.
+  const end = argv.indexOf('--');
+  const combining = argv.slice(0, end < 0 ? argv.length : end).includes('--combine');
   let i = 0;
   while (i < argv.length) {
     const arg = argv[i++];
     if (arg === '--') break;
     if (!arg.startsWith('-') || arg === '-') {
+      if (combining) {
+        out.inputs.push(arg);
+        continue;
+      }
       i--;
       break;
     }
@@ -83,20 +100,27 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       opts[spec!.api] = parsed;
     }
   }
-  if (i < argv.length) {
+  if (combining) {
+    out.inputs.push(...argv.slice(i));
+  } else if (i < argv.length) {
     out.script = argv[i];
     out.scriptArgs = argv.slice(i + 1);
   }
   return out;
 }
 
+const ARG_NAMES: Record<string, string> = {
+  paths: 'PATHS',
+  'report-path': 'FILE',
+  folder: 'DIR',
+  'positive-int': 'N',
+  duration: 'TIME',
+};
+
 export function usage(): string {
   const rows: [string, string][] = [];
   for (const s of OPTION_SPECS) {
-    const arg =
-      s.kind === 'boolean'
-        ? ''
-        : ` ${s.kind === 'paths' ? 'PATHS' : s.kind === 'report-path' ? 'FILE' : 'N'}`;
+    const arg = s.kind === 'boolean' ? '' : ` ${ARG_NAMES[s.kind]}`;
     rows.push([`${s.short ? `-${s.short}, ` : '    '}--${s.cli}${arg}`, s.help]);
   }
   rows.push([
@@ -108,6 +132,7 @@ export function usage(): string {
   const w = Math.max(...rows.map((r) => r[0].length)) + 2;
   return [
     'usage: viztracer [options] [--] script.js [args...]',
+    '       viztracer --combine [-o out.json] [--align] report.json...',
     '',
     'Runs a Node.js program and writes a timeline of what it did (Chrome Trace Event format).',
     '',

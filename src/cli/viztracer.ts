@@ -10,16 +10,16 @@ import { ReportReadError } from '../report/read';
 import { savedMessage, saveEventsSync } from '../report/save';
 import { checkWritable } from '../report/writer';
 import { reportMetadata } from '../trace/metadata';
+import { pendingProcesses, writeSessionReport } from '../collect';
 import {
   createSession,
-  listPartials,
   removeSession,
   SESSION_ENV,
   sessionEnvValue,
   type Session,
 } from '../session';
 import { LIB_DIR, VERSION } from '../version';
-import { parseCliArgs, usage } from './args';
+import { parseCliArgs, usage, type CliArgs } from './args';
 
 /** A problem to report to the user in one line, with an exit status. */
 class CliError extends Error {
@@ -85,16 +85,36 @@ function runProgram(
   });
 }
 
-function mergeSession(session: Session, options: ResolvedOptions, command: string[]): void {
-  const { complete } = listPartials(session);
-  if (complete.length === 0) {
+/** Polls until every traced process has written its report, or the user presses Ctrl+C. */
+async function waitForProcesses(session: Session, quiet: boolean): Promise<void> {
+  let pending = pendingProcesses(session);
+  if (pending.length === 0) return;
+  if (!quiet) {
+    const n = pending.length;
     process.stderr.write(
-      'viztracer: no report: the program ended before it could save its profile\n',
+      `viztracer: Waiting for ${n} process${n === 1 ? '' : 'es'} to finish writing, Ctrl+C to skip\n`,
     );
-    return;
   }
-  const stats = newMergeStats();
-  const result = saveEventsSync(options.outputFile, mergedEventTexts(complete, stats, true), () =>
+  let skipped = false;
+  const skip = (): void => {
+    skipped = true;
+  };
+  process.on('SIGINT', skip);
+  try {
+    while (pending.length > 0 && !skipped) {
+      await new Promise((r) => setTimeout(r, 25));
+      pending = pendingProcesses(session);
+    }
+  } finally {
+    process.removeListener('SIGINT', skip);
+  }
+}
+
+function collect(session: Session, options: ResolvedOptions, command: string[]): void {
+  if (options.outputDir) fs.mkdirSync(options.outputDir, { recursive: true });
+  // Under --pid_suffix each process wrote its own report; what is left here belongs to
+  // processes whose main thread could not (their workers' data is saved all the same).
+  const collected = writeSessionReport(session, options, (stats) =>
     reportMetadata({
       backend: 'inspector',
       intervalMicros: options.interval,
@@ -102,7 +122,43 @@ function mergeSession(session: Session, options: ResolvedOptions, command: strin
       command,
     }),
   );
-  if (!options.quiet) process.stderr.write(savedMessage(result, stats));
+  if (collected.results.length === 0 && !options.pidSuffix) {
+    process.stderr.write(
+      'viztracer: no report: the program ended before it could save its profile\n',
+    );
+  }
+  if (!options.quiet) for (const r of collected.results) process.stderr.write(savedMessage(r));
+  for (const w of collected.warnings) process.stderr.write(`${w}\n`);
+}
+
+/** `viztracer --combine a.json b.json -o both.json`: nothing is written unless all inputs read. */
+function combine(cli: CliArgs, options: ResolvedOptions, command: string[]): number {
+  if (cli.inputs.length === 0) throw new CliError('--combine needs at least one report');
+  for (const f of cli.inputs) {
+    const st = fs.statSync(f, { throwIfNoEntry: false });
+    if (!st) throw new CliError(`${f}: no such file`);
+    if (!st.isFile()) throw new CliError(`${f}: not a file`);
+  }
+  const unwritable = checkWritable(options.outputFile);
+  if (unwritable) throw new CliError(unwritable);
+  const stats = newMergeStats();
+  const result = saveEventsSync(
+    options.outputFile,
+    mergedEventTexts(cli.inputs, stats, { tolerant: false, align: cli.align }),
+    () => {
+      const first = stats.metadata[0] ?? {};
+      return reportMetadata({
+        backend: first.backend === 'native' ? 'native' : 'inspector',
+        intervalMicros: typeof first.intervalMicros === 'number' ? first.intervalMicros : 0,
+        sampleCount: stats.sampleCount,
+        command,
+        combined: cli.inputs.map((f) => path.resolve(f)),
+        aligned: cli.align,
+      });
+    },
+  );
+  if (!options.quiet) process.stderr.write(savedMessage(result));
+  return 0;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -115,8 +171,6 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`viztracer ${VERSION}\n`);
     return 0;
   }
-  if (!cli.script)
-    throw new CliError('no script given (usage: viztracer [options] script.js [args...])');
   let options: ResolvedOptions;
   try {
     options = optionsFromConfig(cli.options, cli.rcfile);
@@ -124,7 +178,20 @@ async function main(argv: string[]): Promise<number> {
     if (err instanceof TypeError || err instanceof RangeError) throw new CliError(err.message);
     throw err;
   }
+  const command = ['viztracer', ...argv];
+  if (cli.combine) return combine(cli, options, command);
+  if (!cli.script) {
+    throw new CliError('no script given (usage: viztracer [options] script.js [args...])');
+  }
   const script = findScript(cli.script);
+  if (options.outputDir) {
+    try {
+      fs.mkdirSync(options.outputDir, { recursive: true });
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw new CliError(`cannot create output folder ${options.outputDir} (${e.code})`);
+    }
+  }
   const unwritable = checkWritable(options.outputFile);
   if (unwritable) throw new CliError(unwritable);
 
@@ -132,7 +199,8 @@ async function main(argv: string[]): Promise<number> {
   let status: { code: number | null; signal: NodeJS.Signals | null };
   try {
     status = await runProgram(script, cli.scriptArgs, session);
-    mergeSession(session, options, ['viztracer', ...argv]);
+    await waitForProcesses(session, options.quiet);
+    collect(session, options, command);
   } finally {
     removeSession(session);
   }

@@ -11,7 +11,8 @@ export interface ThreadTrack {
 
 export interface ProcessTrack {
   pid: number;
-  name: string;
+  /** The process's track name; null in a worker's partial report (the main thread names it). */
+  name: string | null;
   /** Extra facts shown with the process name (parent pid, command). */
   args: Record<string, unknown>;
   threads: ThreadTrack[];

@@ -5,8 +5,12 @@ import type { TraceEvent } from '../trace/events';
 
 /** A report that cannot be used; the message is one line naming the file and the problem. */
 export class ReportReadError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(
+    readonly file: string,
+    /** What is wrong, without the file name. */
+    readonly problem: string,
+  ) {
+    super(`${file}: ${problem}`);
     this.name = 'ReportReadError';
   }
 }
@@ -23,14 +27,15 @@ export function readReportSync(file: string): ParsedReport {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new ReportReadError(
-      code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read (${code ?? String(err)})`,
+      file,
+      code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(err)})`,
     );
   }
   if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
     try {
       raw = gunzipSync(raw);
     } catch {
-      throw new ReportReadError(`${file}: corrupt or truncated gzip data`);
+      throw new ReportReadError(file, 'corrupt or truncated gzip data');
     }
   }
   let doc: unknown;
@@ -48,11 +53,11 @@ export function readReportSync(file: string): ParsedReport {
         : atEnd && /^\s*[[{]/.test(text)
           ? 'truncated JSON'
           : 'invalid JSON';
-    throw new ReportReadError(`${file}: not a trace report (${why})`);
+    throw new ReportReadError(file, `not a trace report (${why})`);
   }
   const events = Array.isArray(doc) ? doc : (doc as { traceEvents?: unknown })?.traceEvents;
   if (!Array.isArray(events)) {
-    throw new ReportReadError(`${file}: not a trace report (no traceEvents array)`);
+    throw new ReportReadError(file, 'not a trace report (no traceEvents array)');
   }
   const meta = Array.isArray(doc)
     ? null

@@ -1,7 +1,6 @@
 // Writing a whole report from event texts, and the line that tells the user about it.
 import * as path from 'node:path';
 import type { ReportMetadata } from '../trace/events';
-import type { MergeStats } from './merge';
 import { reportChunks, type ChunkCounter } from './serialize';
 import { formatOf, writeChunks, writeChunksSync } from './writer';
 
@@ -49,13 +48,16 @@ export function displayPath(file: string): string {
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }
 
-/** What the user is told after a save: the report, then one line per lost partial report. */
-export function savedMessage(result: SaveResult, stats?: MergeStats): string {
-  const shown = displayPath(result.file);
-  const lines = [
-    `viztracer: Saved report to ${shown} (${result.events} events)`,
-    `viztracer: Open it in https://ui.perfetto.dev or chrome://tracing`,
-  ];
-  for (const lost of stats?.lost ?? []) lines.push(`viztracer: warning: lost ${lost.reason}`);
-  return lines.join('\n') + '\n';
+/** What the user is told after a save. */
+export function savedMessage(result: SaveResult): string {
+  return (
+    `viztracer: Saved report to ${displayPath(result.file)} (${result.events} events)\n` +
+    `viztracer: Open it in https://ui.perfetto.dev or chrome://tracing\n`
+  );
+}
+
+/** `result.json` -> `result_1234.json`, `out.json.gz` -> `out_1234.json.gz`. */
+export function withPidSuffix(file: string, pid: number): string {
+  const ext = file.endsWith('.json.gz') ? '.json.gz' : path.extname(file);
+  return `${file.slice(0, file.length - ext.length)}_${pid}${ext}`;
 }

@@ -5,13 +5,15 @@ import type { ProcessTrack } from './model';
 /** One JSON text per event: the process's and its threads' metadata, then every slice. */
 export function* processEventTexts(proc: ProcessTrack): Generator<string> {
   const pid = proc.pid;
-  yield JSON.stringify({
-    ph: 'M',
-    name: 'process_name',
-    pid,
-    tid: pid,
-    args: { name: proc.name, ...proc.args },
-  });
+  if (proc.name !== null) {
+    yield JSON.stringify({
+      ph: 'M',
+      name: 'process_name',
+      pid,
+      tid: pid,
+      args: { name: proc.name, ...proc.args },
+    });
+  }
   const named = new Set<number>();
   for (const t of proc.threads) {
     const tid = t.tid;

@@ -10,6 +10,9 @@ describe('parseCliArgs', () => {
       rcfile: null,
       help: false,
       version: false,
+      combine: false,
+      align: false,
+      inputs: [],
       script: 'app.js',
       scriptArgs: [],
     });

@@ -39,6 +39,8 @@ describe('resolveOptions', () => {
       minDuration: 0,
       keepInternals: false,
       quiet: false,
+      outputDir: null,
+      pidSuffix: false,
     });
     expect(resolveOptions(undefined, '/work')).toEqual(resolveOptions({}, '/work'));
   });

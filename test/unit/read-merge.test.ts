@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mergedEventTexts, newMergeStats } from '../../src/report/merge';
+import { saveEventsSync } from '../../src/report/save';
+import { reportMetadata } from '../../src/trace/metadata';
 import { readReportSync, ReportReadError } from '../../src/report/read';
 import { tempDir } from './helpers';
 
@@ -105,9 +107,20 @@ describe('mergedEventTexts', () => {
     const a = write('1.json', REPORT);
     const b = write('2.json', '[{"ph":"X","name":"g","pid":2,"tid":2,"ts":1,"dur":1}]');
     const stats = newMergeStats();
-    const events = [...mergedEventTexts([a, b], stats, false)].map((t) => JSON.parse(t).name);
-    expect(events).toEqual(['process_name', 'f', 'g']);
-    expect(stats).toEqual({ merged: [a, b], lost: [], sampleCount: 4 });
+    const events = [...mergedEventTexts([a, b], stats, { tolerant: false })].map((t) =>
+      JSON.parse(t),
+    );
+    // pid 2 had no process_name: the merge names it, so its track still has a name.
+    expect(events.map((e) => e.name)).toEqual(['process_name', 'f', 'g', 'process_name']);
+    expect(events[3]).toEqual({
+      ph: 'M',
+      name: 'process_name',
+      pid: 2,
+      tid: 2,
+      args: { name: 'node (pid 2)' },
+    });
+    expect(stats).toMatchObject({ merged: [a, b], lost: [], sampleCount: 4 });
+    expect(stats.metadata).toHaveLength(1);
   });
 
   it('skips a broken input in tolerant mode and records it in stats.lost', () => {
@@ -115,28 +128,62 @@ describe('mergedEventTexts', () => {
     const broken = write('2.json', REPORT.slice(0, 50));
     const c = write('3.json', REPORT);
     const stats = newMergeStats();
-    const events = [...mergedEventTexts([a, broken, c], stats, true)];
+    const events = [...mergedEventTexts([a, broken, c], stats, { tolerant: true })];
     expect(events).toHaveLength(4);
     expect(stats.merged).toEqual([a, c]);
-    expect(stats.lost).toEqual([
-      { file: broken, reason: `${broken}: not a trace report (truncated JSON)` },
-    ]);
+    expect(stats.lost).toEqual([{ file: broken, problem: 'not a trace report (truncated JSON)' }]);
     expect(stats.sampleCount).toBe(8);
   });
 
   it('records a missing input in tolerant mode', () => {
     const missing = path.join(dir, '9.json');
     const stats = newMergeStats();
-    expect([...mergedEventTexts([missing], stats, true)]).toEqual([]);
-    expect(stats.lost).toEqual([{ file: missing, reason: `${missing}: no such file` }]);
+    expect([...mergedEventTexts([missing], stats, { tolerant: true })]).toEqual([]);
+    expect(stats.lost).toEqual([{ file: missing, problem: 'no such file' }]);
+  });
+
+  it('copies the lines of our own reports, and --align shifts each input to start at 0', () => {
+    const ours = path.join(dir, 'ours.json');
+    saveEventsSync(
+      ours,
+      [
+        '{"ph":"M","name":"process_name","pid":5,"tid":5,"args":{"name":"p5"}}',
+        '{"ph":"X","cat":"js","name":"a","pid":5,"tid":5,"ts":1000.5,"dur":3}',
+        '{"ph":"X","cat":"js","name":"b","pid":5,"tid":5,"ts":1002,"dur":1}',
+      ],
+      () => ({
+        ...reportMetadata({ backend: 'inspector', intervalMicros: 1, sampleCount: 3, command: [] }),
+      }),
+    );
+    const stats = newMergeStats();
+    const plain = [...mergedEventTexts([ours], stats, { tolerant: false })];
+    expect(plain[1]).toBe('{"ph":"X","cat":"js","name":"a","pid":5,"tid":5,"ts":1000.5,"dur":3}');
+    expect(stats.sampleCount).toBe(3);
+    const aligned = [
+      ...mergedEventTexts([ours], newMergeStats(), { tolerant: false, align: true }),
+    ];
+    expect(aligned.slice(1).map((t) => JSON.parse(t).ts)).toEqual([0, 1.5]);
+  });
+
+  it('loses a report of ours that was cut short, and says so', () => {
+    const ours = path.join(dir, 'cut.json');
+    saveEventsSync(ours, ['{"ph":"X","name":"a","pid":5,"tid":5,"ts":1,"dur":3}'], () =>
+      reportMetadata({ backend: 'inspector', intervalMicros: 1, sampleCount: 1, command: [] }),
+    );
+    fs.truncateSync(ours, fs.statSync(ours).size - 20);
+    const stats = newMergeStats();
+    expect([...mergedEventTexts([ours], stats, { tolerant: true })]).toEqual([]);
+    expect(stats.lost).toEqual([{ file: ours, problem: 'not a trace report (truncated JSON)' }]);
   });
 
   it('throws the ReportReadError in strict mode', () => {
     const a = write('1.json', REPORT);
     const broken = write('2.json', '');
     const stats = newMergeStats();
-    expect(() => [...mergedEventTexts([a, broken], stats, false)]).toThrow(ReportReadError);
-    expect(() => [...mergedEventTexts([broken], newMergeStats(), false)]).toThrow(
+    expect(() => [...mergedEventTexts([a, broken], stats, { tolerant: false })]).toThrow(
+      ReportReadError,
+    );
+    expect(() => [...mergedEventTexts([broken], newMergeStats(), { tolerant: false })]).toThrow(
       `${broken}: not a trace report (empty file)`,
     );
   });

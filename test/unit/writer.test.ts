@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProcessTrack } from '../../src/report/model';
-import { saveEvents, saveEventsSync, savedMessage } from '../../src/report/save';
+import { saveEvents, saveEventsSync, savedMessage, withPidSuffix } from '../../src/report/save';
 import { metadataText, processEventTexts, reportChunks } from '../../src/report/serialize';
 import { checkWritable, formatOf, writeChunks, writeChunksSync } from '../../src/report/writer';
 import { convertProfile } from '../../src/trace/convert';
@@ -159,20 +159,17 @@ describe('saveEventsSync / saveEvents', () => {
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 
-  it('tells the user where the report is and which partial reports were lost', () => {
-    const msg = savedMessage(
-      { file: path.resolve('out/r.json'), events: 7, bytes: 100 },
-      {
-        merged: [],
-        lost: [{ file: '/s/1.json', reason: '/s/1.json: not a trace report (truncated JSON)' }],
-        sampleCount: 0,
-      },
-    );
+  it('tells the user where the report is', () => {
+    const msg = savedMessage({ file: path.resolve('out/r.json'), events: 7, bytes: 100 });
     expect(msg).toBe(
       'viztracer: Saved report to out/r.json (7 events)\n' +
-        'viztracer: Open it in https://ui.perfetto.dev or chrome://tracing\n' +
-        'viztracer: warning: lost /s/1.json: not a trace report (truncated JSON)\n',
+        'viztracer: Open it in https://ui.perfetto.dev or chrome://tracing\n',
     );
+  });
+
+  it('names per-process reports with the pid before the extension', () => {
+    expect(withPidSuffix('/r/result.json', 42)).toBe('/r/result_42.json');
+    expect(withPidSuffix('/r/out.json.gz', 7)).toBe('/r/out_7.json.gz');
   });
 });
 

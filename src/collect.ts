@@ -1,0 +1,128 @@
+// The end of a session: wait for the processes still writing, then turn their partial
+// reports into the report(s) the user asked for. Used by the CLI and, without the CLI, by the
+// first traced process.
+import * as fs from 'node:fs';
+import type { ResolvedOptions } from './options';
+import { mergedEventTexts, newMergeStats, type MergeStats } from './report/merge';
+import type { ProcessTrack } from './report/model';
+import { saveEventsSync, withPidSuffix, type SaveResult } from './report/save';
+import { processEventTexts } from './report/serialize';
+import type { ReportMetadata } from './trace/events';
+import { processAlive, SESSION_ENV, sessionState, type Session } from './session';
+
+/**
+ * Processes of the session that are still running: those that said so (a marker file), and
+ * on Linux every process whose environment holds the session, so a child that was just
+ * started, and has not yet loaded the preload, is waited for too.
+ */
+export function pendingProcesses(s: Session, except: number[] = []): number[] {
+  const pids = new Set(sessionState(s).running.filter((pid) => processAlive(pid)));
+  for (const pid of processesWithSession(s)) pids.add(pid);
+  for (const pid of except) pids.delete(pid);
+  return [...pids].sort((a, b) => a - b);
+}
+
+function processesWithSession(s: Session): number[] {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const needle = Buffer.from(`${SESSION_ENV}=`);
+  const dir = Buffer.from(JSON.stringify(s.dir));
+  const found: number[] = [];
+  for (const name of entries) {
+    if (name.charCodeAt(0) > 57 || name.charCodeAt(0) < 48) continue;
+    const pid = Number(name);
+    if (pid === process.pid) continue;
+    let env: Buffer;
+    try {
+      env = fs.readFileSync(`/proc/${name}/environ`);
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    const at = env.indexOf(needle);
+    if (at >= 0 && env.indexOf(dir, at) >= 0) found.push(pid);
+  }
+  return found;
+}
+
+export interface Collected {
+  results: SaveResult[];
+  stats: MergeStats;
+  /** Lines to show the user about data that was lost. */
+  warnings: string[];
+}
+
+function* chain(...sources: Iterable<string>[]): Generator<string> {
+  for (const s of sources) yield* s;
+}
+
+/**
+ * Writes the session's report. `own` is the calling process's track when it writes its data
+ * directly instead of through a partial report. With `onlyPid`, only that process's partial
+ * reports are used (a process writing its own report under --pid_suffix).
+ */
+export function writeSessionReport(
+  s: Session,
+  options: ResolvedOptions,
+  meta: (stats: MergeStats, ownSamples: number) => ReportMetadata,
+  own: { track: ProcessTrack; sampleCount: number } | null = null,
+  onlyPid: number | null = null,
+): Collected {
+  const state = sessionState(s);
+  const stats = newMergeStats();
+  const warnings: string[] = [];
+  const results: SaveResult[] = [];
+  const ownPid = own?.track.pid ?? null;
+
+  const groups = new Map<number, string[]>();
+  for (const [pid, files] of state.partials) {
+    if (onlyPid === null || pid === onlyPid) groups.set(pid, files);
+  }
+  if (ownPid !== null && !groups.has(ownPid)) groups.set(ownPid, []);
+
+  const write = (file: string, files: string[], withOwn: boolean): void => {
+    const ownEvents = withOwn && own ? processEventTexts(own.track) : [];
+    const result = saveEventsSync(
+      file,
+      chain(ownEvents, mergedEventTexts(files, stats, { tolerant: true })),
+      () => meta(stats, withOwn && own ? own.sampleCount : 0),
+    );
+    results.push(result);
+    // Merged into a process's own report: nobody else must merge them again.
+    if (onlyPid !== null) for (const f of files) fs.rmSync(f, { force: true });
+  };
+  if (options.pidSuffix) {
+    for (const [pid, files] of groups) {
+      write(withPidSuffix(options.outputFile, pid), files, pid === ownPid);
+    }
+  } else if (groups.size > 0) {
+    const pids = [...groups.keys()].sort((a, b) => a - b);
+    write(
+      options.outputFile,
+      pids.flatMap((p) => groups.get(p)!),
+      ownPid !== null,
+    );
+  }
+  for (const lost of stats.lost) {
+    warnings.push(`viztracer: warning: lost a partial report: ${lost.file}: ${lost.problem}`);
+  }
+  // A process that said it was running, is gone, and left no report was killed (SIGKILL,
+  // or a crash of node itself): only its own data is lost.
+  for (const pid of state.running) {
+    if (pid === ownPid || (onlyPid !== null && pid !== onlyPid)) continue;
+    const wrote = state.partials.has(pid);
+    if (!wrote && !processAlive(pid)) {
+      warnings.push(
+        `viztracer: warning: process ${pid} ended without saving its data (killed by SIGKILL?)`,
+      );
+    } else if (!wrote) {
+      warnings.push(
+        `viztracer: warning: process ${pid} was still running; its data is not in the report`,
+      );
+    }
+  }
+  return { results, stats, warnings };
+}
