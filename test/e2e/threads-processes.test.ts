@@ -1,0 +1,280 @@
+// Worker threads and child processes in one report: the examples and the exit paths.
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkNames, checkNesting, loadReport, slices, type Report } from '../helpers/report';
+import { program, ROOT, tempDir, viztracer } from '../helpers/run';
+
+const example = (name: string): string => join(ROOT, 'examples', name);
+
+function names(r: Report, what: 'process_name' | 'thread_name'): string[] {
+  return r.traceEvents
+    .filter((e) => e.ph === 'M' && e.name === what)
+    .map((e) => String(e.args!.name));
+}
+
+const pidsOf = (r: Report): Set<number> => new Set(slices(r).map((e) => e.pid));
+const threadsOf = (r: Report): Set<string> => new Set(slices(r).map((e) => `${e.pid}:${e.tid}`));
+
+/** The most threads whose first-to-last slice spans overlap at one instant. */
+function mostParallel(r: Report, filter: (name: string) => boolean): number {
+  const spans = new Map<string, [number, number]>();
+  for (const e of slices(r)) {
+    if (!filter(e.name)) continue;
+    const k = `${e.pid}:${e.tid}`;
+    const s = spans.get(k) ?? [Infinity, -Infinity];
+    spans.set(k, [Math.min(s[0], e.ts!), Math.max(s[1], e.ts! + e.dur!)]);
+  }
+  const points = [...spans.values()].flatMap(([a, b]) => [[a, 1] as const, [b, -1] as const]);
+  points.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  let cur = 0;
+  let best = 0;
+  for (const [, d] of points) best = Math.max(best, (cur += d));
+  return best;
+}
+
+describe('worker threads', () => {
+  it('threads-cpu: 9 named JS tracks in one process, computing in parallel', async () => {
+    const dir = tempDir();
+    const r = await viztracer(['-o', 'r.json', example('threads-cpu.js'), '8', '150000'], {
+      cwd: dir,
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/primes below 1200000/);
+    const rep = loadReport(join(dir, 'r.json'));
+    checkNames(rep);
+    checkNesting(rep);
+    expect(pidsOf(rep).size).toBe(1);
+    expect(threadsOf(rep).size).toBe(9);
+    const threadNames = names(rep, 'thread_name');
+    expect(threadNames[0]).toBe('main');
+    for (let i = 0; i < 8; i++) expect(threadNames).toContain(`Worker ${i + 1} (primes-${i})`);
+    // Workers' tids are OS thread ids: distinct, and none is the pid.
+    const [pid] = pidsOf(rep);
+    const tids = [...threadsOf(rep)].map((k) => Number(k.split(':')[1])).filter((t) => t !== pid);
+    expect(new Set(tids).size).toBe(8);
+    // The main thread sorts first.
+    const sort = rep.traceEvents.find((e) => e.name === 'thread_sort_index' && e.tid === pid);
+    expect(sort?.args?.sort_index).toBe(0);
+    expect(mostParallel(rep, (n) => n.startsWith('countPrimes ('))).toBeGreaterThanOrEqual(2);
+  });
+
+  it('threads-io: 9 tracks of threads that mostly wait', async () => {
+    const dir = tempDir();
+    const r = await viztracer(['-o', 'r.json', example('threads-io.js')], { cwd: dir });
+    expect(r.status).toBe(0);
+    const rep = loadReport(join(dir, 'r.json'));
+    checkNames(rep);
+    expect(threadsOf(rep).size).toBe(9);
+    expect(slices(rep).some((e) => e.name.startsWith('parse ('))).toBe(true);
+  });
+
+  it('keeps the track of a worker that throws, and the process goes on', async () => {
+    const dir = tempDir();
+    const r = await viztracer([program('worker-throws.js')], { cwd: dir });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('caught: worker failed\n');
+    const rep = loadReport(join(dir, 'result.json'));
+    expect(names(rep, 'thread_name')).toEqual(['main', 'Worker 1 (thrower)']);
+    expect(slices(rep).some((e) => e.name.startsWith('work (') && e.tid !== e.pid)).toBe(true);
+  });
+
+  it('traces workers created with execArgv: [] and eval: true', async () => {
+    const dir = tempDir();
+    const r = await viztracer([program('exec-argv-worker.js')], { cwd: dir });
+    expect(r.status).toBe(0);
+    const rep = loadReport(join(dir, 'result.json'));
+    expect(names(rep, 'thread_name').sort()).toEqual([
+      'Worker 1 (no-argv)',
+      'Worker 2 (evaluated)',
+      'main',
+    ]);
+  });
+
+  it('a terminated worker does not break the report', async () => {
+    const dir = tempDir();
+    const r = await viztracer([program('worker-terminate.js')], { cwd: dir });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('terminated 1\n');
+    const rep = loadReport(join(dir, 'result.json'));
+    checkNames(rep);
+    expect(names(rep, 'thread_name')).toContain('main');
+  });
+});
+
+describe('child processes', () => {
+  it('process-pool: 1 + N processes, each named, and the exact sum', async () => {
+    const dir = tempDir();
+    const r = await viztracer(['-o', 'r.json', example('process-pool.js'), '1000000', '3'], {
+      cwd: dir,
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(
+      /^sum of squares 1\.\.1000000 = 333333833333500000 \(\d+ ms, exact\)\n$/,
+    );
+    const rep = loadReport(join(dir, 'r.json'));
+    checkNames(rep);
+    checkNesting(rep);
+    expect(pidsOf(rep).size).toBe(4);
+    const procNames = names(rep, 'process_name');
+    expect(
+      procNames.filter((n) => /^node process-pool\.js child \(pid \d+\)$/.test(n)),
+    ).toHaveLength(3);
+    // Every child summed squares; each child's process_name carries its parent's pid.
+    const parent = rep.traceEvents.find(
+      (e) => e.name === 'process_name' && !String(e.args!.name).includes('child'),
+    )!;
+    for (const e of rep.traceEvents.filter((x) => x.name === 'process_name' && x !== parent)) {
+      expect(e.args!.ppid).toBe(parent.pid);
+      expect(slices(rep).some((s) => s.pid === e.pid && s.name.startsWith('sumOfSquares ('))).toBe(
+        true,
+      );
+    }
+  });
+
+  it('thread-pool: the JS thread of a program waiting on libuv', async () => {
+    const dir = tempDir();
+    const r = await viztracer([example('thread-pool.js'), '8', '20000'], { cwd: dir });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^8 pbkdf2 hashes/);
+    checkNames(loadReport(join(dir, 'result.json')));
+  });
+
+  it('a child killed with SIGKILL loses only its own data, and the message names it', async () => {
+    const dir = tempDir();
+    const r = await viztracer([program('sigkill-child.js')], { cwd: dir });
+    expect(r.status).toBe(0);
+    const [, victim, survivor] = /victim (\d+) survivor (\d+)/.exec(r.stdout)!.map(Number);
+    expect(r.stderr).toContain(
+      `viztracer: warning: process ${victim} ended without saving its data (killed by SIGKILL?)`,
+    );
+    const rep = loadReport(join(dir, 'result.json'));
+    checkNames(rep);
+    const pids = pidsOf(rep);
+    expect(pids.has(survivor)).toBe(true);
+    expect(pids.has(victim)).toBe(false);
+    expect(pids.size).toBe(2);
+  });
+
+  it('a child that throws writes its report; exit codes pass through', async () => {
+    const dir = tempDir();
+    const r = await viztracer([program('child-throws.js')], { cwd: dir });
+    expect(r.status).toBe(4);
+    expect(r.stdout).toBe('child exit code 1\n');
+    const rep = loadReport(join(dir, 'result.json'));
+    expect(pidsOf(rep).size).toBe(2);
+    expect(
+      slices(rep).some(
+        (e) => e.name.startsWith('busy (') && names(rep, 'process_name').length === 2,
+      ),
+    ).toBe(true);
+  });
+
+  it('nested children: a child that spawns `node` through a shell', async () => {
+    const dir = tempDir();
+    const r = await viztracer([program('nested-children.js')], { cwd: dir });
+    expect(r.status).toBe(0);
+    const rep = loadReport(join(dir, 'result.json'));
+    expect(names(rep, 'process_name').map((n) => n.replace(/ \(pid \d+\)$/, ''))).toEqual([
+      'node nested-children.js',
+      'node nested-children.js child',
+      'node nested-children.js grandchild',
+    ]);
+  });
+
+  it('cluster with 2 workers: 3 processes', async () => {
+    const dir = tempDir();
+    const r = await viztracer([program('cluster.js')], { cwd: dir });
+    expect(r.status).toBe(0);
+    expect(pidsOf(loadReport(join(dir, 'result.json'))).size).toBe(3);
+  });
+
+  it('waits for a child that outlives its parent', async () => {
+    const dir = tempDir();
+    const r = await viztracer([program('outlives-parent.js')], { cwd: dir });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/Waiting for 1 process to finish writing, Ctrl\+C to skip/);
+    const rep = loadReport(join(dir, 'result.json'));
+    expect(
+      names(rep, 'process_name').some((n) => n.startsWith('node outlives-parent.js child')),
+    ).toBe(true);
+  });
+
+  it('--output_dir with --pid_suffix writes one report per process', async () => {
+    const dir = tempDir();
+    const r = await viztracer(
+      ['--output_dir', 'traces', '--pid_suffix', '--', example('process-pool.js'), '100000', '2'],
+      {
+        cwd: dir,
+      },
+    );
+    expect(r.status).toBe(0);
+    const files = readdirSync(join(dir, 'traces')).sort();
+    expect(files).toHaveLength(3);
+    for (const f of files) {
+      expect(f).toMatch(/^result_\d+\.json$/);
+      const rep = loadReport(join(dir, 'traces', f));
+      expect([...pidsOf(rep)]).toEqual([Number(/\d+/.exec(f)![0])]);
+      checkNames(rep);
+    }
+  });
+});
+
+describe('--combine', () => {
+  it('merges reports, and --align starts each at 0', async () => {
+    const dir = tempDir();
+    await viztracer(['-o', 'a.json', example('fibonacci.js'), '25'], { cwd: dir });
+    await viztracer(['-o', 'b.json.gz', example('fibonacci.js'), '25'], { cwd: dir });
+    const r = await viztracer(['--combine', 'a.json', 'b.json.gz', '-o', 'both.json'], {
+      cwd: dir,
+    });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/Saved report to both\.json/);
+    const both = loadReport(join(dir, 'both.json'));
+    expect(pidsOf(both).size).toBe(2);
+    checkNames(both);
+    expect(both.viztracer_metadata.sampleCount).toBe(
+      Number(loadReport(join(dir, 'a.json')).viztracer_metadata.sampleCount) +
+        Number(loadReport(join(dir, 'b.json.gz')).viztracer_metadata.sampleCount),
+    );
+    const al = await viztracer(['--combine', '--align', 'a.json', 'b.json.gz', '-o', 'al.json'], {
+      cwd: dir,
+    });
+    expect(al.status).toBe(0);
+    const aligned = loadReport(join(dir, 'al.json'));
+    for (const pid of pidsOf(aligned)) {
+      expect(
+        Math.min(
+          ...slices(aligned)
+            .filter((e) => e.pid === pid)
+            .map((e) => e.ts!),
+        ),
+      ).toBe(0);
+    }
+  });
+
+  it.each([
+    ['a missing file', 'missing.json', /^viztracer: missing\.json: no such file$/],
+    [
+      'a non-JSON file',
+      'text.json',
+      /^viztracer: text\.json: not a trace report \(invalid JSON\)$/,
+    ],
+    [
+      'a truncated file',
+      'cut.json',
+      /^viztracer: cut\.json: not a trace report \(truncated JSON\)$/,
+    ],
+  ])('%s: one line, exit 2, nothing written', async (_what, bad, message) => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'ok.json'), '{"traceEvents":[]}');
+    writeFileSync(join(dir, 'text.json'), 'hello, not json');
+    writeFileSync(join(dir, 'cut.json'), '{"traceEvents":[{"ph":"X","name":"f","pid":1,"ti');
+    const r = await viztracer(['--combine', 'ok.json', bad, '-o', 'out.json'], { cwd: dir });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trimEnd()).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(existsSync(join(dir, 'out.json'))).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+});
