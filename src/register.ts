@@ -18,13 +18,16 @@ import {
   sessionFromEnv,
   type Session,
 } from './session';
-import { currentThread, shareWorkerNames } from './thread';
+import { exposeWorkerFlush, WorkerFlusher } from './backends/inspector-workers';
+import { currentThread, patchWorkers } from './thread';
 import { Tracer } from './tracer';
 
 const LOADED = Symbol.for('viztracer.register');
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 /** How long the first process, at its exit, waits for descendants still writing. */
 const OWNER_WAIT_MILLIS = 5000;
+/** How long a thread waits for a worker it terminates, or that outlives it, to save. */
+const WORKER_FLUSH_MILLIS = 3000;
 
 function fail(message: string): never {
   process.stderr.write(`viztracer: ${message}\n`);
@@ -94,7 +97,11 @@ function register(): void {
   }
   const s = session;
   const me = currentThread();
-  shareWorkerNames();
+  const flusher = new WorkerFlusher();
+  patchWorkers({
+    beforeCreate: () => flusher.prepare(),
+    beforeTerminate: (threadId) => flusher.flush(threadId, WORKER_FLUSH_MILLIS),
+  });
   const tracer = new Tracer(toTracerOptions(options));
   if (me.isMain && !owner) {
     try {
@@ -112,6 +119,9 @@ function register(): void {
     if (finished) return;
     finished = true;
     try {
+      // Workers this thread created and that are still running are stopped when it exits,
+      // without their 'exit' handlers: have them save first.
+      flusher.flushAllSync(WORKER_FLUSH_MILLIS);
       tracer.stop();
       if (!me.isMain) {
         tracer.saveSync(partialPath(s, me.pid, me.tid));
@@ -137,7 +147,10 @@ function register(): void {
 
   process.on('exit', finish);
   // Signals reach only the main thread; workers end with their process.
-  if (!me.isMain) return;
+  if (!me.isMain) {
+    exposeWorkerFlush(finish);
+    return;
+  }
   for (const sig of SIGNALS) {
     const onSignal = (): void => {
       // The program listens for this signal itself: its behaviour is its own, and if it

@@ -38,21 +38,35 @@ export function currentThread(): ThreadIdentity {
   return { pid, tid, name, sortIndex: id, isMain: false };
 }
 
+export interface WorkerHooks {
+  /** Before a worker is created, in the creating thread. */
+  beforeCreate(): void;
+  /** Before a worker is terminated: the worker's data is saved when this settles. */
+  beforeTerminate(threadId: number): Promise<void>;
+}
+
 /**
- * Makes the `name` option of every Worker created from this thread visible inside the
- * worker (Node 20 has no API for it there): each new worker receives it as environment
- * data, which Node copies into a worker when it is created.
+ * Patches `Worker` so that every worker created from this thread can be named and flushed:
+ * its `name` option reaches the worker as environment data (Node 20 has no API for it
+ * there; Node copies environment data into a worker when it is created), and terminate()
+ * waits for the worker to save first.
  */
-export function shareWorkerNames(): void {
+export function patchWorkers(hooks: WorkerHooks): void {
   // The module object itself: a namespace import is a copy that patching would not reach.
   const wt = require('node:worker_threads') as typeof workerThreads;
   const Original = wt.Worker;
-  if ((Original as { viztracerNamed?: boolean }).viztracerNamed) return;
+  if ((Original as { viztracerPatched?: boolean }).viztracerPatched) return;
   class Worker extends Original {
-    static viztracerNamed = true;
+    static viztracerPatched = true;
     constructor(filename: string | URL, options?: workerThreads.WorkerOptions) {
       wt.setEnvironmentData(NAME_KEY, options?.name ?? '');
+      hooks.beforeCreate();
       super(filename, options);
+    }
+
+    override terminate(): Promise<number> {
+      const id = this.threadId;
+      return hooks.beforeTerminate(id).then(() => super.terminate());
     }
   }
   (wt as { Worker: typeof Original }).Worker = Worker;

@@ -91,14 +91,29 @@ describe('worker threads', () => {
     ]);
   });
 
-  it('a terminated worker does not break the report', async () => {
+  it('keeps the samples of a busy worker that is terminate()d', async () => {
     const dir = tempDir();
     const r = await viztracer([program('worker-terminate.js')], { cwd: dir });
     expect(r.status).toBe(0);
     expect(r.stdout).toBe('terminated 1\n');
     const rep = loadReport(join(dir, 'result.json'));
     checkNames(rep);
-    expect(names(rep, 'thread_name')).toContain('main');
+    expect(names(rep, 'thread_name')).toEqual(['main', 'Worker 1 (doomed)']);
+    expect(slices(rep).some((e) => e.name.startsWith('spin (') && e.tid !== e.pid)).toBe(true);
+  });
+
+  it('keeps the samples of busy workers when the main thread calls process.exit()', async () => {
+    const dir = tempDir();
+    const r = await viztracer([program('exit-with-workers.js')], { cwd: dir });
+    expect(r.status).toBe(5);
+    const rep = loadReport(join(dir, 'result.json'));
+    expect(threadsOf(rep).size).toBe(3);
+    const spinning = new Set(
+      slices(rep)
+        .filter((e) => e.name.startsWith('spin ('))
+        .map((e) => e.tid),
+    );
+    expect(spinning.size).toBe(2);
   });
 });
 
