@@ -66,11 +66,26 @@ function runProgram(
     ),
   };
   const child = spawn(process.execPath, [script, ...args], { stdio: 'inherit', env });
+  let interruptedAt = 0;
+  let forced = false;
   const handlers = FORWARDED.map((sig) => {
     const h = (): void => {
-      // Ctrl+C in a terminal reaches the whole foreground process group, the program included;
-      // sending it again would make the program see two.
-      if (sig === 'SIGINT' && process.stdin.isTTY) return;
+      if (sig === 'SIGINT') {
+        // Node runs signal listeners on the event loop, so a program busy in synchronous code
+        // only sees the signal when that code returns. A second Ctrl+C means "now".
+        if (interruptedAt > 0 && Date.now() - interruptedAt > 500) {
+          process.stderr.write(
+            'viztracer: the program is busy and did not stop; killing it (its profile is lost)\n',
+          );
+          forced = true;
+          child.kill('SIGKILL');
+          return;
+        }
+        if (interruptedAt === 0) interruptedAt = Date.now();
+        // Ctrl+C in a terminal reaches the whole foreground process group, the program
+        // included; sending it again would make the program see two.
+        if (process.stdin.isTTY) return;
+      }
       child.kill(sig);
     };
     process.on(sig, h);
@@ -80,7 +95,8 @@ function runProgram(
     child.on('error', (err) => reject(new CliError(`cannot start node: ${err.message}`)));
     child.on('exit', (code, signal) => {
       for (const [sig, h] of handlers) process.removeListener(sig, h);
-      resolve({ code, signal });
+      // Killed at the user's second Ctrl+C: report the interrupt, as node alone would have.
+      resolve({ code, signal: forced ? 'SIGINT' : signal });
     });
   });
 }

@@ -166,6 +166,20 @@ describe('exit paths', () => {
     },
   );
 
+  it('a second SIGINT stops a program stuck in synchronous code', async () => {
+    const dir = tempDir();
+    const r = await viztracer([program('busy-forever.js')], {
+      cwd: dir,
+      onStdout: (text, kill) => {
+        if (!text.includes('spinning')) return;
+        setTimeout(() => kill('SIGINT'), 200);
+        setTimeout(() => kill('SIGINT'), 1200);
+      },
+    });
+    expect(r.signal).toBe('SIGINT');
+    expect(r.stderr).toMatch(/^viztracer: the program is busy and did not stop; killing it/m);
+  });
+
   it("leaves a program's own signal handler in charge", async () => {
     const dir = tempDir();
     const r = await viztracer([program('own-handler.js')], { cwd: dir });
