@@ -1,0 +1,80 @@
+// Overhead on a CPU-bound workload: whole-process wall time of plain node, viztracer and
+// `node --cpu-prof`, each at 1000 µs and 100 µs. Runs alternate round-robin between the
+// configurations so drift on a noisy machine hits all of them alike; ratios are to plain
+// node measured in the same run.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  CLI,
+  NODE,
+  QUICK,
+  WORKLOADS,
+  fmt,
+  median,
+  min,
+  printTable,
+  roundRobin,
+  tempDir,
+  writeResults,
+} from './common.mjs';
+
+const ROUNDS = QUICK ? 2 : Number(process.env.BENCH_ROUNDS || 11);
+const workload = path.join(WORKLOADS, 'cpu.js');
+const tmp = tempDir('overhead');
+const report = path.join(tmp, 'report.json');
+const profDir = path.join(tmp, 'cpuprof');
+
+const configs = [
+  { name: 'node (plain)', cmd: NODE, args: [workload] },
+  ...[1000, 100].map((us) => ({
+    name: `viztracer --interval ${us}`,
+    cmd: NODE,
+    args: [CLI, '--quiet', '-o', report, '--interval', String(us), workload],
+  })),
+  ...[1000, 100].map((us) => ({
+    name: `node --cpu-prof --cpu-prof-interval ${us}`,
+    cmd: NODE,
+    args: ['--cpu-prof', '--cpu-prof-interval', String(us), '--cpu-prof-dir', profDir, workload],
+  })),
+];
+
+console.log(`overhead: ${configs.length} configurations x ${ROUNDS} rounds, round-robin`);
+// Untimed: start each run with no output from the previous one.
+const times = roundRobin(configs, ROUNDS, () => {
+  fs.rmSync(report, { force: true });
+  fs.rmSync(profDir, { recursive: true, force: true });
+});
+
+const base = median(times[configs[0].name]);
+// Paired ratio: each run over the plain run of the same round, then the median of those.
+const paired = (name) => median(times[name].map((t, r) => t / times[configs[0].name][r]));
+const rows = configs.map((c) => {
+  const ts = times[c.name];
+  return {
+    name: c.name,
+    medianMs: median(ts),
+    minMs: min(ts),
+    ratio: median(ts) / base,
+    pairedRatio: paired(c.name),
+    minRatio: min(ts) / min(times[configs[0].name]),
+    runsMs: ts,
+  };
+});
+printTable(
+  `Wall time of the whole process, ${ROUNDS} runs each (ratio = median / median of plain node;\n` +
+    `paired = median over rounds of run / plain run of the same round; min ratio = min / min of plain)`,
+  ['configuration', 'median ms', 'min ms', 'ratio', 'paired ratio', 'min ratio'],
+  rows.map((r) => [
+    r.name,
+    fmt(r.medianMs, 0),
+    fmt(r.minMs, 0),
+    fmt(r.ratio, 3),
+    fmt(r.pairedRatio, 3),
+    fmt(r.minRatio, 3),
+  ]),
+);
+writeResults('overhead', {
+  rounds: ROUNDS,
+  workload: path.relative(process.cwd(), workload),
+  rows,
+});

@@ -1,0 +1,70 @@
+// Child of report-build.mjs, one job per process so its peak RSS is the job's own:
+//   node report-build-child.mjs convert SAMPLES OUT   build a synthetic profile, convertProfile it
+//       (the CLI's default options) and write it with saveEventsSync (.json or .json.gz)
+//   node report-build-child.mjs merge IN OUT          what the CLI does after the program exits:
+//       read a partial report and write it again (mergedEventTexts + saveEventsSync)
+// Prints its timings as one JSON line.
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { ROOT } from './common.mjs';
+import { syntheticProfile } from './synthetic-profile.mjs';
+
+const require = createRequire(import.meta.url);
+const lib = (p) => require(path.join(ROOT, 'lib', p));
+const { convertProfile } = lib('trace/convert.js');
+const { processEventTexts } = lib('report/serialize.js');
+const { saveEventsSync } = lib('report/save.js');
+const { reportMetadata } = lib('trace/metadata.js');
+const { mergedEventTexts, newMergeStats } = lib('report/merge.js');
+const { convertOptionsOf } = lib('tracer.js');
+const { resolveOptions } = lib('options.js');
+
+const [mode, arg, out] = process.argv.slice(2);
+const maxRssMB = () => process.resourceUsage().maxRSS / 1024; // maxRSS is in KiB
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+const meta = (sampleCount) => () =>
+  reportMetadata({ backend: 'inspector', intervalMicros: 1000, sampleCount, command: ['bench'] });
+
+if (mode === 'convert') {
+  const profile = syntheticProfile({ samples: Number(arg) });
+  const rssAfterBuild = maxRssMB();
+  const t0 = now();
+  const slices = convertProfile(profile, convertOptionsOf(resolveOptions({ interval: 1000 })));
+  const t1 = now();
+  const rssAfterConvert = maxRssMB();
+  const thread = { tid: process.pid, name: 'main', sortIndex: 0, slices };
+  const track = { pid: process.pid, name: 'synthetic', args: {}, threads: [thread] };
+  const saved = saveEventsSync(out, processEventTexts(track), meta(slices.sampleCount));
+  const t2 = now();
+  console.log(
+    JSON.stringify({
+      samples: slices.sampleCount,
+      nodes: profile.nodes.length,
+      slices: slices.count,
+      events: saved.events,
+      bytes: saved.bytes,
+      convertMs: t1 - t0,
+      saveMs: t2 - t1,
+      totalMs: t2 - t0,
+      maxRssAfterBuildMB: rssAfterBuild,
+      maxRssAfterConvertMB: rssAfterConvert,
+      maxRssMB: maxRssMB(),
+    }),
+  );
+} else if (mode === 'merge') {
+  const t0 = now();
+  const stats = newMergeStats();
+  const saved = saveEventsSync(out, mergedEventTexts([arg], stats, false), meta(0));
+  const t1 = now();
+  console.log(
+    JSON.stringify({
+      samples: stats.sampleCount,
+      events: saved.events,
+      bytes: saved.bytes,
+      totalMs: t1 - t0,
+      maxRssMB: maxRssMB(),
+    }),
+  );
+} else {
+  throw new Error(`unknown mode ${mode}`);
+}

@@ -1,0 +1,1 @@
+// Empty program for the start-up benchmark.
