@@ -5,8 +5,8 @@ import * as fs from 'node:fs';
 import type { ResolvedOptions } from './options';
 import { mergedEventTexts, newMergeStats, type MergeStats } from './report/merge';
 import type { ProcessTrack } from './report/model';
-import { saveEventsSync, withPidSuffix, type SaveResult } from './report/save';
-import { processEventTexts } from './report/serialize';
+import { saveEvents, saveEventsSync, withPidSuffix, type SaveResult } from './report/save';
+import { processEventTexts, type EventPiece } from './report/serialize';
 import type { ReportMetadata } from './trace/events';
 import { processAlive, SESSION_ENV, sessionState, type Session } from './session';
 
@@ -48,33 +48,41 @@ function processesWithSession(s: Session): number[] {
   return found;
 }
 
-export interface Collected {
-  results: SaveResult[];
-  stats: MergeStats;
-  /** Lines to show the user about data that was lost. */
-  warnings: string[];
+/** One report to write: its path, its events, and its metadata once the events are out. */
+export interface PlannedReport {
+  file: string;
+  events: Iterable<EventPiece>;
+  meta: () => ReportMetadata;
+  /** Partial reports to delete once this one is written. */
+  consumed: string[];
 }
 
-function* chain(...sources: Iterable<string>[]): Generator<string> {
+export interface SessionPlan {
+  reports: PlannedReport[];
+  stats: MergeStats;
+  /** Lines to show the user about data that was lost; complete once the reports are written. */
+  warnings(): string[];
+}
+
+function* chain(...sources: Iterable<EventPiece>[]): Generator<EventPiece> {
   for (const s of sources) yield* s;
 }
 
 /**
- * Writes the session's report. `own` is the calling process's track when it writes its data
- * directly instead of through a partial report. With `onlyPid`, only that process's partial
- * reports are used (a process writing its own report under --pid_suffix).
+ * What the session's report(s) will be. `own` is the calling process's track when it writes
+ * its data directly instead of through a partial report. With `onlyPid`, only that process's
+ * partial reports are used (a process writing its own report under --pid_suffix). The caller
+ * writes the reports, synchronously in an exit handler or asynchronously in the CLI.
  */
-export function writeSessionReport(
+export function planSessionReport(
   s: Session,
   options: ResolvedOptions,
   meta: (stats: MergeStats, ownSamples: number) => ReportMetadata,
   own: { track: ProcessTrack; sampleCount: number } | null = null,
   onlyPid: number | null = null,
-): Collected {
+): SessionPlan {
   const state = sessionState(s);
   const stats = newMergeStats();
-  const warnings: string[] = [];
-  const results: SaveResult[] = [];
   const ownPid = own?.track.pid ?? null;
 
   const groups = new Map<number, string[]>();
@@ -83,46 +91,66 @@ export function writeSessionReport(
   }
   if (ownPid !== null && !groups.has(ownPid)) groups.set(ownPid, []);
 
-  const write = (file: string, files: string[], withOwn: boolean): void => {
-    const ownEvents = withOwn && own ? processEventTexts(own.track) : [];
-    const result = saveEventsSync(
-      file,
-      chain(ownEvents, mergedEventTexts(files, stats, { tolerant: true })),
-      () => meta(stats, withOwn && own ? own.sampleCount : 0),
-    );
-    results.push(result);
+  const plan = (file: string, files: string[], withOwn: boolean): PlannedReport => ({
+    file,
+    events: chain(
+      withOwn && own ? processEventTexts(own.track) : [],
+      mergedEventTexts(files, stats, { tolerant: true }),
+    ),
+    meta: () => meta(stats, withOwn && own ? own.sampleCount : 0),
     // Merged into a process's own report: nobody else must merge them again.
-    if (onlyPid !== null) for (const f of files) fs.rmSync(f, { force: true });
-  };
+    consumed: onlyPid !== null ? files : [],
+  });
+  const reports: PlannedReport[] = [];
   if (options.pidSuffix) {
     for (const [pid, files] of groups) {
-      write(withPidSuffix(options.outputFile, pid), files, pid === ownPid);
+      reports.push(plan(withPidSuffix(options.outputFile, pid), files, pid === ownPid));
     }
   } else if (groups.size > 0) {
     const pids = [...groups.keys()].sort((a, b) => a - b);
-    write(
-      options.outputFile,
-      pids.flatMap((p) => groups.get(p)!),
-      ownPid !== null,
+    reports.push(
+      plan(
+        options.outputFile,
+        pids.flatMap((p) => groups.get(p)!),
+        ownPid !== null,
+      ),
     );
   }
-  for (const lost of stats.lost) {
-    warnings.push(`viztracer: warning: lost a partial report: ${lost.file}: ${lost.problem}`);
-  }
-  // A process that said it was running, is gone, and left no report was killed (SIGKILL,
-  // or a crash of node itself): only its own data is lost.
-  for (const pid of state.running) {
-    if (pid === ownPid || (onlyPid !== null && pid !== onlyPid)) continue;
-    const wrote = state.partials.has(pid);
-    if (!wrote && !processAlive(pid)) {
-      warnings.push(
-        `viztracer: warning: process ${pid} ended without saving its data (killed by SIGKILL?)`,
-      );
-    } else if (!wrote) {
-      warnings.push(
-        `viztracer: warning: process ${pid} was still running; its data is not in the report`,
+  const warnings = (): string[] => {
+    const out = stats.lost.map(
+      (lost) => `viztracer: warning: lost a partial report: ${lost.file}: ${lost.problem}`,
+    );
+    // A process that said it was running, is gone, and left no report was killed (SIGKILL,
+    // or a crash of node itself): only its own data is lost.
+    for (const pid of state.running) {
+      if (pid === ownPid || (onlyPid !== null && pid !== onlyPid)) continue;
+      if (state.partials.has(pid)) continue;
+      out.push(
+        processAlive(pid)
+          ? `viztracer: warning: process ${pid} was still running; its data is not in the report`
+          : `viztracer: warning: process ${pid} ended without saving its data (killed by SIGKILL?)`,
       );
     }
+    return out;
+  };
+  return { reports, stats, warnings };
+}
+
+/** Writes a plan's reports synchronously (exit handlers). */
+export function writePlanSync(plan: SessionPlan): SaveResult[] {
+  return plan.reports.map((r) => {
+    const result = saveEventsSync(r.file, r.events, r.meta);
+    for (const f of r.consumed) fs.rmSync(f, { force: true });
+    return result;
+  });
+}
+
+/** Writes a plan's reports without blocking (the CLI: native gzip, off the main thread). */
+export async function writePlan(plan: SessionPlan): Promise<SaveResult[]> {
+  const results: SaveResult[] = [];
+  for (const r of plan.reports) {
+    results.push(await saveEvents(r.file, r.events, r.meta));
+    for (const f of r.consumed) fs.rmSync(f, { force: true });
   }
-  return { results, stats, warnings };
+  return results;
 }

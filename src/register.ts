@@ -4,7 +4,7 @@
 // every exit path.
 import * as fs from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
-import { pendingProcesses, writeSessionReport } from './collect';
+import { pendingProcesses, planSessionReport, writePlanSync } from './collect';
 import { optionsFromConfig, toTracerOptions, type ResolvedOptions } from './options';
 import { savedMessage } from './report/save';
 import {
@@ -60,16 +60,17 @@ function finishProcess(tracer: Tracer, s: Session, owner: boolean, options: Reso
     }
   }
   const own = tracer.takeProcessTrack();
-  const collected = writeSessionReport(
+  const plan = planSessionReport(
     s,
     options,
     (stats, ownSamples) => tracer.metadata(ownSamples + stats.sampleCount),
     own,
     owner && !options.pidSuffix ? null : pid,
   );
+  const results = writePlanSync(plan);
   if (!options.quiet) {
-    for (const r of collected.results) process.stderr.write(savedMessage(r));
-    for (const w of collected.warnings) process.stderr.write(`${w}\n`);
+    for (const r of results) process.stderr.write(savedMessage(r));
+    for (const w of plan.warnings()) process.stderr.write(`${w}\n`);
   }
 }
 

@@ -1,8 +1,9 @@
 // Child of report-build.mjs, one job per process so its peak RSS is the job's own:
-//   node report-build-child.mjs convert SAMPLES OUT   build a synthetic profile, convertProfile it
-//       (the CLI's default options) and write it with saveEventsSync (.json or .json.gz)
+//   node report-build-child.mjs convert SAMPLES OUT [sync|async]   build a synthetic profile,
+//       convertProfile it (the CLI's default options) and write it with saveEventsSync (what an
+//       exit handler does; fflate for .json.gz) or saveEvents (the CLI; node:zlib for .json.gz)
 //   node report-build-child.mjs merge IN OUT          what the CLI does after the program exits:
-//       read a partial report and write it again (mergedEventTexts + saveEventsSync)
+//       read a partial report and write it again (mergedEventTexts + saveEvents)
 // Prints its timings as one JSON line.
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
@@ -13,13 +14,13 @@ const require = createRequire(import.meta.url);
 const lib = (p) => require(path.join(ROOT, 'lib', p));
 const { convertProfile } = lib('trace/convert.js');
 const { processEventTexts } = lib('report/serialize.js');
-const { saveEventsSync } = lib('report/save.js');
+const { saveEvents, saveEventsSync } = lib('report/save.js');
 const { reportMetadata } = lib('trace/metadata.js');
 const { mergedEventTexts, newMergeStats } = lib('report/merge.js');
 const { convertOptionsOf } = lib('tracer.js');
 const { resolveOptions } = lib('options.js');
 
-const [mode, arg, out] = process.argv.slice(2);
+const [mode, arg, out, writer = 'sync'] = process.argv.slice(2);
 const maxRssMB = () => process.resourceUsage().maxRSS / 1024; // maxRSS is in KiB
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 const meta = (sampleCount) => () =>
@@ -34,7 +35,8 @@ if (mode === 'convert') {
   const rssAfterConvert = maxRssMB();
   const thread = { tid: process.pid, name: 'main', sortIndex: 0, slices };
   const track = { pid: process.pid, name: 'synthetic', args: {}, threads: [thread] };
-  const saved = saveEventsSync(out, processEventTexts(track), meta(slices.sampleCount));
+  const save = writer === 'async' ? saveEvents : saveEventsSync;
+  const saved = await save(out, processEventTexts(track), meta(slices.sampleCount));
   const t2 = now();
   console.log(
     JSON.stringify({
@@ -54,7 +56,7 @@ if (mode === 'convert') {
 } else if (mode === 'merge') {
   const t0 = now();
   const stats = newMergeStats();
-  const saved = saveEventsSync(out, mergedEventTexts([arg], stats, false), meta(0));
+  const saved = await saveEvents(out, mergedEventTexts([arg], stats, { tolerant: false }), meta(0));
   const t1 = now();
   console.log(
     JSON.stringify({

@@ -1,5 +1,6 @@
 // Report building: convert a synthetic 1,000,000-sample profile (convertProfile) and write it
-// (saveEventsSync), as .json and as .json.gz. Each run is a fresh child process doing only
+// as .json and as .json.gz (saveEventsSync, as exit handlers do, and for .json.gz also
+// saveEvents, as the CLI does). Each run is a fresh child process doing only
 // this (report-build-child.mjs) under /usr/bin/time -v for its peak RSS; runs alternate
 // between the formats. Targets: >= 1M samples/s convert+write, peak RSS < 300 MB.
 // Also measured, apart from the targets: the CLI's merge step on the .json just written
@@ -27,12 +28,20 @@ function runChild(...args) {
   return res;
 }
 
-const formats = ['json', 'json.gz'];
-const runs = { json: [], 'json.gz': [], merge: [] };
+// .json.gz is written two ways: synchronously with fflate (exit handlers cannot wait for
+// node:zlib's asynchronous streams) and asynchronously with node:zlib (the CLI's final report).
+const CONFIGS = {
+  json: ['json', 'sync'],
+  'json.gz (sync, fflate)': ['json.gz', 'sync'],
+  'json.gz (async, node:zlib)': ['json.gz', 'async'],
+};
+const formats = Object.keys(CONFIGS);
+const runs = Object.fromEntries([...formats, 'merge'].map((f) => [f, []]));
 for (let r = 0; r < ROUNDS; r++) {
   for (const f of r % 2 ? [...formats].reverse() : formats) {
-    const out = path.join(tmp, `report.${f}`);
-    runs[f].push(runChild('convert', String(SAMPLES), out));
+    const [ext, writer] = CONFIGS[f];
+    const out = path.join(tmp, `report.${ext}`);
+    runs[f].push(runChild('convert', String(SAMPLES), out, writer));
     if (f === 'json') runs.merge.push(runChild('merge', out, path.join(tmp, 'merged.json')));
     fs.rmSync(out, { force: true });
     fs.rmSync(path.join(tmp, 'merged.json'), { force: true });

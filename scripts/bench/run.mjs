@@ -5,7 +5,14 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const BENCHES = ['overhead.mjs', 'sample-rate.mjs', 'report-build.mjs', 'startup.mjs'];
+const BENCHES = [
+  'overhead.mjs',
+  'sample-rate.mjs',
+  'report-build.mjs',
+  'startup.mjs',
+  'merge.mjs',
+  'threads-processes.mjs',
+];
 const extra = process.argv.includes('--quick') ? ['--quick'] : [];
 
 const failed = [];

@@ -7,10 +7,10 @@ import * as path from 'node:path';
 import { OptionError, optionsFromConfig, type ResolvedOptions } from '../options';
 import { mergedEventTexts, newMergeStats } from '../report/merge';
 import { ReportReadError } from '../report/read';
-import { savedMessage, saveEventsSync } from '../report/save';
+import { savedMessage, saveEvents } from '../report/save';
 import { checkWritable } from '../report/writer';
 import { reportMetadata } from '../trace/metadata';
-import { pendingProcesses, writeSessionReport } from '../collect';
+import { pendingProcesses, planSessionReport, writePlan } from '../collect';
 import {
   createSession,
   removeSession,
@@ -126,11 +126,15 @@ async function waitForProcesses(session: Session, quiet: boolean): Promise<void>
   }
 }
 
-function collect(session: Session, options: ResolvedOptions, command: string[]): void {
+async function collect(
+  session: Session,
+  options: ResolvedOptions,
+  command: string[],
+): Promise<void> {
   if (options.outputDir) fs.mkdirSync(options.outputDir, { recursive: true });
   // Under --pid_suffix each process wrote its own report; what is left here belongs to
   // processes whose main thread could not (their workers' data is saved all the same).
-  const collected = writeSessionReport(session, options, (stats) =>
+  const plan = planSessionReport(session, options, (stats) =>
     reportMetadata({
       backend: 'inspector',
       intervalMicros: options.interval,
@@ -138,17 +142,18 @@ function collect(session: Session, options: ResolvedOptions, command: string[]):
       command,
     }),
   );
-  if (collected.results.length === 0 && !options.pidSuffix) {
+  const results = await writePlan(plan);
+  if (results.length === 0 && !options.pidSuffix) {
     process.stderr.write(
       'viztracer: no report: the program ended before it could save its profile\n',
     );
   }
-  if (!options.quiet) for (const r of collected.results) process.stderr.write(savedMessage(r));
-  for (const w of collected.warnings) process.stderr.write(`${w}\n`);
+  if (!options.quiet) for (const r of results) process.stderr.write(savedMessage(r));
+  for (const w of plan.warnings()) process.stderr.write(`${w}\n`);
 }
 
 /** `viztracer --combine a.json b.json -o both.json`: nothing is written unless all inputs read. */
-function combine(cli: CliArgs, options: ResolvedOptions, command: string[]): number {
+async function combine(cli: CliArgs, options: ResolvedOptions, command: string[]): Promise<number> {
   if (cli.inputs.length === 0) throw new CliError('--combine needs at least one report');
   for (const f of cli.inputs) {
     const st = fs.statSync(f, { throwIfNoEntry: false });
@@ -158,7 +163,7 @@ function combine(cli: CliArgs, options: ResolvedOptions, command: string[]): num
   const unwritable = checkWritable(options.outputFile);
   if (unwritable) throw new CliError(unwritable);
   const stats = newMergeStats();
-  const result = saveEventsSync(
+  const result = await saveEvents(
     options.outputFile,
     mergedEventTexts(cli.inputs, stats, { tolerant: false, align: cli.align }),
     () => {
@@ -216,7 +221,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     status = await runProgram(script, cli.scriptArgs, session);
     await waitForProcesses(session, options.quiet);
-    collect(session, options, command);
+    await collect(session, options, command);
   } finally {
     removeSession(session);
   }

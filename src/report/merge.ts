@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { readReportSync, ReportReadError } from './read';
+import type { EventBlock, EventPiece } from './serialize';
 
 export interface MergeStats {
   /** Inputs merged. */
@@ -33,24 +34,67 @@ const HEAD = '{"traceEvents":[';
 const FOOT = '],"viztracer_metadata":';
 const TAIL_BYTES = 1 << 16;
 
+interface OwnFooter {
+  meta: Record<string, unknown>;
+  /** Byte offset of the newline before the metadata line: the events end there. */
+  eventsEnd: number;
+}
+
 /** The metadata line of one of our reports, or null when the file is not one (or is cut short). */
-function ownFooter(fd: number, size: number): Record<string, unknown> | null {
+function ownFooter(fd: number, size: number): OwnFooter | null {
   const head = Buffer.alloc(Math.min(size, HEAD.length));
   fs.readSync(fd, head, 0, head.length, 0);
   if (head.toString('utf8') !== HEAD) return null;
   const n = Math.min(size, TAIL_BYTES);
   const tail = Buffer.alloc(n);
   fs.readSync(fd, tail, 0, n, size - n);
-  const text = tail.toString('utf8').trimEnd();
-  const at = text.lastIndexOf('\n' + FOOT);
+  const at = tail.lastIndexOf('\n' + FOOT);
   if (at < 0) return null;
   try {
-    const doc = JSON.parse(`{${text.slice(at + 3)}`) as { viztracer_metadata?: unknown };
+    const text = tail.subarray(at + 3).toString('utf8');
+    const doc = JSON.parse(`{${text}`) as { viztracer_metadata?: unknown };
     const meta = doc.viztracer_metadata;
-    return meta && typeof meta === 'object' ? (meta as Record<string, unknown>) : null;
+    if (!meta || typeof meta !== 'object') return null;
+    return { meta: meta as Record<string, unknown>, eventsEnd: size - n + at };
   } catch {
     return null;
   }
+}
+
+/**
+ * The event lines of one of our reports as line-aligned byte chunks, for copying; `onChunk`
+ * sees each chunk (to note process and thread names) and the block's count is set at the end.
+ */
+function ownEventBlock(file: string, end: number, onChunk: (b: Buffer) => void): EventBlock {
+  const block: EventBlock = { chunks: [], count: 0 };
+  // Its own descriptor: the block may be read after the merge has moved on to the next file.
+  block.chunks = (function* (): Generator<Buffer> {
+    const fd = fs.openSync(file, 'r');
+    let pos = HEAD.length + 1;
+    let lines = 0;
+    try {
+      while (pos < end) {
+        const want = Math.min(1 << 20, end - pos);
+        const buf = Buffer.allocUnsafe(want);
+        const got = fs.readSync(fd, buf, 0, want, pos);
+        if (got <= 0) throw new ReportReadError(file, 'file shrank while being read');
+        let piece = buf.subarray(0, got);
+        if (pos + got < end) {
+          const nl = piece.lastIndexOf(10);
+          if (nl >= 0) piece = piece.subarray(0, nl + 1);
+        }
+        for (let i = piece.indexOf(10); i >= 0; i = piece.indexOf(10, i + 1)) lines++;
+        pos += piece.length;
+        onChunk(piece);
+        yield piece;
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+    // n lines hold n + 1 events: the last has no newline after it.
+    block.count = end > HEAD.length + 1 ? lines + 1 : 0;
+  })();
+  return block;
 }
 
 /** The lines of a file, read in 1 MiB pieces. */
@@ -79,6 +123,12 @@ function* ownEvents(fd: number, file: string): Generator<string> {
 }
 
 const PID = '"pid":';
+// Every thread of ours has a thread_name and every process a process_name: scanning for these
+// finds all pids of a report of ours without reading its slices.
+const METADATA_KEYS: [Buffer, boolean][] = [
+  [Buffer.from('{"ph":"M","name":"process_name","pid":'), true],
+  [Buffer.from('{"ph":"M","name":"thread_name","pid":'), false],
+];
 const TS = '"ts":';
 
 function numberAfter(text: string, key: string): number {
@@ -92,15 +142,27 @@ function numberAfter(text: string, key: string): number {
 /**
  * Every event of every input, in input order, as JSON texts. A process that has events but
  * no `process_name` in any input (its main thread's report was lost) gets one, so it still
- * shows as a named track.
+ * shows as a named track. Consume each piece before asking for the next (reportChunks does):
+ * those names come last and depend on what the blocks held.
  */
 export function* mergedEventTexts(
   files: readonly string[],
   stats: MergeStats,
   options: MergeOptions,
-): Generator<string> {
+): Generator<EventPiece> {
   const named = new Set<number>();
   const seen = new Set<number>();
+  const noteChunk = (b: Buffer): void => {
+    for (const [key, isProcess] of METADATA_KEYS) {
+      for (let at = b.indexOf(key); at >= 0; at = b.indexOf(key, at + key.length)) {
+        let end = at + key.length;
+        while (end < b.length && b[end] >= 48 && b[end] <= 57) end++;
+        const pid = Number(b.toString('latin1', at + key.length, end));
+        seen.add(pid);
+        if (isProcess) named.add(pid);
+      }
+    }
+  };
   const note = (text: string): void => {
     const pid = numberAfter(text, PID);
     if (Number.isNaN(pid)) return;
@@ -119,23 +181,25 @@ export function* mergedEventTexts(
           code === 'ENOENT' ? 'no such file' : `cannot read (${code})`,
         );
       }
-      const meta = ownFooter(fd, fs.fstatSync(fd).size);
-      if (meta) {
-        let shift = 0;
+      const footer = ownFooter(fd, fs.fstatSync(fd).size);
+      if (footer) {
+        const meta = footer.meta;
         if (options.align) {
           let min = Infinity;
           for (const ev of ownEvents(fd, file)) {
             const ts = numberAfter(ev, TS);
             if (ts < min) min = ts;
           }
-          shift = Number.isFinite(min) ? -min : 0;
+          const shift = Number.isFinite(min) ? -min : 0;
           fd = reopen(fd, file);
-        }
-        // Events are only yielded once the footer proved the file complete.
-        for (const ev of ownEvents(fd, file)) {
-          const out = shift !== 0 ? shiftTs(ev, shift) : ev;
-          note(out);
-          yield out;
+          for (const ev of ownEvents(fd, file)) {
+            const out = shift !== 0 ? shiftTs(ev, shift) : ev;
+            note(out);
+            yield out;
+          }
+        } else {
+          // Events are only copied once the footer proved the file complete.
+          yield ownEventBlock(file, footer.eventsEnd, noteChunk);
         }
         stats.metadata.push(meta);
         if (typeof meta.sampleCount === 'number') stats.sampleCount += meta.sampleCount;

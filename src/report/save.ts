@@ -1,7 +1,7 @@
 // Writing a whole report from event texts, and the line that tells the user about it.
 import * as path from 'node:path';
 import type { ReportMetadata } from '../trace/events';
-import { reportChunks, type ChunkCounter } from './serialize';
+import { reportChunks, type ChunkCounter, type EventPiece } from './serialize';
 import { formatOf, writeChunks, writeChunksSync } from './writer';
 
 export interface SaveResult {
@@ -20,7 +20,7 @@ function checkFormat(file: string): void {
 
 export function saveEventsSync(
   file: string,
-  events: Iterable<string>,
+  events: Iterable<EventPiece>,
   meta: () => ReportMetadata,
 ): SaveResult {
   checkFormat(file);
@@ -32,7 +32,7 @@ export function saveEventsSync(
 
 export async function saveEvents(
   file: string,
-  events: Iterable<string>,
+  events: Iterable<EventPiece>,
   meta: () => ReportMetadata,
 ): Promise<SaveResult> {
   checkFormat(file);

@@ -44,28 +44,64 @@ export interface ChunkCounter {
   events: number;
 }
 
-const CHUNK_CHARS = 1 << 18;
+/**
+ * Events already in report form, copied as bytes: JSON texts separated by `,\n`, as they
+ * stand between the first and last line of a report of ours. `count` is set once the
+ * chunks have been read.
+ */
+export interface EventBlock {
+  chunks: Iterable<Uint8Array>;
+  count: number;
+}
+
+export type EventPiece = string | EventBlock;
+
+const CHUNK_BYTES = 1 << 20;
 
 /**
- * The whole report as text chunks of about 256 KiB:
- * `{"traceEvents":[...events...],"viztracer_metadata":{...}}`.
+ * The whole report as byte chunks of about 1 MiB:
+ * `{"traceEvents":[...events...],"viztracer_metadata":{...}}`, one event per line.
  * `meta` is called after the last event, so it can report counts gathered on the way.
+ * Each chunk is a new buffer, so a consumer may keep it.
  */
 export function* reportChunks(
-  events: Iterable<string>,
+  events: Iterable<EventPiece>,
   meta: () => ReportMetadata,
   counter: ChunkCounter = { events: 0 },
-): Generator<string> {
-  let buf = '{"traceEvents":[\n';
+): Generator<Uint8Array> {
+  let buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  let off = buf.write('{"traceEvents":[\n');
   let first = true;
   for (const e of events) {
-    buf += first ? e : ',\n' + e;
-    first = false;
-    counter.events++;
-    if (buf.length >= CHUNK_CHARS) {
-      yield buf;
-      buf = '';
+    if (typeof e === 'string') {
+      // Each UTF-16 unit is at most 3 bytes of UTF-8.
+      if (off + e.length * 3 + 2 > CHUNK_BYTES) {
+        yield buf.subarray(0, off);
+        buf = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, e.length * 3 + 2));
+        off = 0;
+      }
+      off += buf.write(first ? e : ',\n' + e, off);
+      first = false;
+      counter.events++;
+      continue;
     }
+    let separated = first;
+    for (const chunk of e.chunks) {
+      if (chunk.length === 0) continue;
+      if (!separated) {
+        off += buf.write(',\n', off, 'latin1');
+        separated = true;
+      }
+      if (off > 0) {
+        yield buf.subarray(0, off);
+        buf = Buffer.allocUnsafe(CHUNK_BYTES);
+        off = 0;
+      }
+      yield chunk;
+      first = false;
+    }
+    counter.events += e.count;
   }
-  yield `${buf}\n],"viztracer_metadata":${metadataText(meta())}}\n`;
+  const tail = `\n],"viztracer_metadata":${metadataText(meta())}}\n`;
+  yield Buffer.concat([buf.subarray(0, off), Buffer.from(tail)]);
 }

@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mergedEventTexts, newMergeStats } from '../../src/report/merge';
 import { saveEventsSync } from '../../src/report/save';
+import type { EventBlock } from '../../src/report/serialize';
 import { reportMetadata } from '../../src/trace/metadata';
 import { readReportSync, ReportReadError } from '../../src/report/read';
 import { tempDir } from './helpers';
@@ -156,8 +157,15 @@ describe('mergedEventTexts', () => {
       }),
     );
     const stats = newMergeStats();
-    const plain = [...mergedEventTexts([ours], stats, { tolerant: false })];
-    expect(plain[1]).toBe('{"ph":"X","cat":"js","name":"a","pid":5,"tid":5,"ts":1000.5,"dur":3}');
+    const pieces = [...mergedEventTexts([ours], stats, { tolerant: false })];
+    // One block of bytes, copied as they are, with its events counted.
+    expect(pieces).toHaveLength(1);
+    const block = pieces[0] as EventBlock;
+    const text = Buffer.concat([...block.chunks]).toString('utf8');
+    expect(text.split(',\n')[1]).toBe(
+      '{"ph":"X","cat":"js","name":"a","pid":5,"tid":5,"ts":1000.5,"dur":3}',
+    );
+    expect(block.count).toBe(3);
     expect(stats.sampleCount).toBe(3);
     const aligned = [
       ...mergedEventTexts([ours], newMergeStats(), { tolerant: false, align: true }),
