@@ -5,8 +5,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { formatOf } from './report/writer';
 
+/** A report written as one self-contained HTML page (viewer and data inlined). */
+export const isHtml = (file: string): boolean => file.endsWith('.html');
+
 export interface TracerOptions {
-  /** Where `save()` writes by default, `.json` or `.json.gz`. Default `result.json`. */
+  /** Where the report goes: `.json`, `.json.gz`, or `.html` (the viewer with the data inlined). Default `result.json`. */
   outputFile?: string;
   /** Sampling interval in µs. Default 1000. */
   interval?: number;
@@ -61,7 +64,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     short: 'o',
     env: 'VIZTRACER_OUTPUT',
     kind: 'report-path',
-    help: 'report path, .json or .json.gz (default result.json)',
+    help: 'report path, .json, .json.gz or .html (default result.json)',
   },
   {
     api: 'interval',
@@ -140,7 +143,7 @@ export class OptionError extends Error {
 }
 
 const EXPECTED: Record<Kind, string> = {
-  'report-path': 'a path ending in .json or .json.gz',
+  'report-path': 'a path ending in .json, .json.gz or .html',
   folder: 'a folder path',
   'positive-int': 'a positive integer',
   paths: 'a list of paths',
@@ -168,7 +171,7 @@ export function resolveOptions(options: TracerOptions = {}, cwd = process.cwd())
     switch (spec.kind) {
       case 'report-path':
         if (typeof v !== 'string' || v === '') throw new TypeError(expected(spec));
-        if (!formatOf(v)) throw new RangeError(expected(spec));
+        if (!formatOf(v) && !isHtml(v)) throw new RangeError(expected(spec));
         return path.resolve(cwd, v);
       case 'folder':
         if (typeof v !== 'string' || v === '') throw new TypeError(expected(spec));
@@ -223,7 +226,7 @@ export function parseOptionText(spec: OptionSpec, text: string, where: string): 
   const t = text.trim();
   switch (spec.kind) {
     case 'report-path':
-      if (t === '' || !formatOf(t)) bad();
+      if (t === '' || (!formatOf(t) && !isHtml(t))) bad();
       return t;
     case 'folder':
       if (t === '') bad();

@@ -4,9 +4,7 @@
 // every exit path.
 import * as fs from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
-import { pendingProcesses, planSessionReport, writePlanSync } from './collect';
 import { optionsFromConfig, toTracerOptions, type ResolvedOptions } from './options';
-import { savedMessage } from './report/save';
 import {
   createSession,
   markDone,
@@ -40,6 +38,10 @@ function sleepSync(millis: number): void {
 
 /** The main thread of a process: its report, and the session's when it owns it. */
 function finishProcess(tracer: Tracer, s: Session, owner: boolean, options: ResolvedOptions): void {
+  // Loaded at exit: start-up time is the program's.
+  const { pendingProcesses, planSessionReport, writePlanSync } =
+    require('./collect') as typeof import('./collect');
+  const { savedMessage } = require('./report/save') as typeof import('./report/save');
   const pid = process.pid;
   if (!owner && !options.pidSuffix) {
     tracer.saveSync(partialPath(s, pid));

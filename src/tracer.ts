@@ -3,14 +3,19 @@ import type { Backend } from './backends/backend';
 import { InspectorBackend } from './backends/inspector';
 import { resolveOptions, type ResolvedOptions, type TracerOptions } from './options';
 import type { ProcessTrack } from './report/model';
-import { saveEvents, saveEventsSync, type SaveResult } from './report/save';
-import { processEventTexts } from './report/serialize';
-import { convertProfile, type ConvertOptions } from './trace/convert';
+import type { SaveResult } from './report/save';
+import type { ConvertOptions } from './trace/convert';
 import type { ReportMetadata } from './trace/events';
-import { processName, reportMetadata } from './trace/metadata';
 import type { RawProfile } from './trace/profile';
 import { currentThread } from './thread';
 import { LIB_DIR } from './version';
+
+// What turns samples into a report loads when a report is made, not when tracing starts:
+// the preload runs before every traced program, and start-up time is the user's.
+const save = (): typeof import('./report/save') => require('./report/save');
+const serialize = (): typeof import('./report/serialize') => require('./report/serialize');
+const convert = (): typeof import('./trace/convert') => require('./trace/convert');
+const meta = (): typeof import('./trace/metadata') => require('./trace/metadata');
 
 export function convertOptionsOf(o: ResolvedOptions): ConvertOptions {
   return {
@@ -62,13 +67,13 @@ export class Tracer {
     const me = currentThread();
     return {
       pid: me.pid,
-      name: me.isMain ? processName(argv, me.pid) : null,
+      name: me.isMain ? meta().processName(argv, me.pid) : null,
       args: { ppid: process.ppid, argv: [...argv] },
       threads: this.profiles.map((p) => ({
         tid: me.tid,
         name: me.name,
         sortIndex: me.sortIndex,
-        slices: convertProfile(p, opts),
+        slices: convert().convertProfile(p, opts),
       })),
     };
   }
@@ -83,7 +88,7 @@ export class Tracer {
   }
 
   metadata(sampleCount: number, extra?: Partial<ReportMetadata>): ReportMetadata {
-    return reportMetadata({
+    return meta().reportMetadata({
       backend: this.backend.name,
       intervalMicros: this.options.interval,
       sampleCount,
@@ -95,12 +100,16 @@ export class Tracer {
   /** Writes the report synchronously (for exit handlers). */
   saveSync(file: string = this.options.outputFile): SaveResult {
     const { track, sampleCount } = this.takeProcessTrack();
-    return saveEventsSync(file, processEventTexts(track), () => this.metadata(sampleCount));
+    return save().saveEventsSync(file, serialize().processEventTexts(track), () =>
+      this.metadata(sampleCount),
+    );
   }
 
   /** Writes the report without blocking the event loop. */
   async save(file: string = this.options.outputFile): Promise<SaveResult> {
     const { track, sampleCount } = this.takeProcessTrack();
-    return saveEvents(file, processEventTexts(track), () => this.metadata(sampleCount));
+    return save().saveEvents(file, serialize().processEventTexts(track), () =>
+      this.metadata(sampleCount),
+    );
   }
 }

@@ -17,6 +17,8 @@ export interface CliArgs {
   combine: boolean;
   /** With --combine: shift each report to start at 0. */
   align: boolean;
+  /** Open the report in the viewer once it is saved. */
+  open: boolean;
   inputs: string[];
   script: string | null;
   scriptArgs: string[];
@@ -28,6 +30,7 @@ const CLI_FLAGS: Record<string, 'boolean' | 'string'> = {
   version: 'boolean',
   combine: 'boolean',
   align: 'boolean',
+  open: 'boolean',
   rcfile: 'string',
 };
 const SHORT: Record<string, string> = { h: 'help', V: 'version' };
@@ -41,6 +44,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     version: false,
     combine: false,
     align: false,
+    open: false,
     inputs: [],
     script: null,
     scriptArgs: [],

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { OptionError, optionsFromConfig, type ResolvedOptions } from '../options';
 import { mergedEventTexts, newMergeStats } from '../report/merge';
 import { ReportReadError } from '../report/read';
-import { savedMessage, saveEvents } from '../report/save';
+import { savedMessage, saveEvents, type SaveResult } from '../report/save';
 import { checkWritable } from '../report/writer';
 import { reportMetadata } from '../trace/metadata';
 import { pendingProcesses, planSessionReport, writePlan } from '../collect';
@@ -130,7 +130,7 @@ async function collect(
   session: Session,
   options: ResolvedOptions,
   command: string[],
-): Promise<void> {
+): Promise<SaveResult[]> {
   if (options.outputDir) fs.mkdirSync(options.outputDir, { recursive: true });
   // Under --pid_suffix each process wrote its own report; what is left here belongs to
   // processes whose main thread could not (their workers' data is saved all the same).
@@ -150,6 +150,7 @@ async function collect(
   }
   if (!options.quiet) for (const r of results) process.stderr.write(savedMessage(r));
   for (const w of plan.warnings()) process.stderr.write(`${w}\n`);
+  return results;
 }
 
 /** `viztracer --combine a.json b.json -o both.json`: nothing is written unless all inputs read. */
@@ -218,12 +219,23 @@ async function main(argv: string[]): Promise<number> {
 
   const session = createSession(options);
   let status: { code: number | null; signal: NodeJS.Signals | null };
+  let results: SaveResult[];
   try {
     status = await runProgram(script, cli.scriptArgs, session);
     await waitForProcesses(session, options.quiet);
-    await collect(session, options, command);
+    results = await collect(session, options, command);
   } finally {
     removeSession(session);
+  }
+  if (cli.open && results.length > 0 && !status.signal) {
+    const { serve } = require('./vizviewer') as typeof import('./vizviewer');
+    const view = { host: '127.0.0.1', once: false, serverOnly: false };
+    // vizviewer's port if it is free, any free port if not.
+    await serve(results[0].file, { ...view, port: 9001 }).catch((err: Error) =>
+      /port 9001 is taken/.test(err.message)
+        ? serve(results[0].file, { ...view, port: 0 })
+        : Promise.reject(err),
+    );
   }
   if (status.signal) {
     // Die the way the program died, so a shell sees the same status.

@@ -1,5 +1,7 @@
 // Writing a whole report from event texts, and the line that tells the user about it.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isHtml } from '../options';
 import type { ReportMetadata } from '../trace/events';
 import { reportChunks, type ChunkCounter, type EventPiece } from './serialize';
 import { formatOf, writeChunks, writeChunksSync } from './writer';
@@ -13,9 +15,29 @@ export interface SaveResult {
 }
 
 function checkFormat(file: string): void {
-  if (!formatOf(file)) {
-    throw new RangeError(`Expected the report path to end in .json or .json.gz, got "${file}"`);
+  if (!formatOf(file) && !isHtml(file)) {
+    throw new RangeError(
+      `Expected the report path to end in .json, .json.gz or .html, got "${file}"`,
+    );
   }
+}
+
+/** For an .html report: the JSON written first, beside it, then turned into the page. */
+const jsonFirst = (file: string): string => `${file}.${process.pid}.tmp.json`;
+
+function writeHtmlSync(json: string, file: string): number {
+  // Loaded here: the viewer's code is only needed for .html reports.
+  const { loadModelSync } = require('../viewer/load') as typeof import('../viewer/load');
+  const { standaloneHtml } = require('../viewer/html') as typeof import('../viewer/html');
+  const html = standaloneHtml(loadModelSync(json), path.basename(file));
+  return writeChunksSync(file, [html]);
+}
+
+async function writeHtml(json: string, file: string): Promise<number> {
+  const { loadModel } = require('../viewer/load') as typeof import('../viewer/load');
+  const { standaloneHtml } = require('../viewer/html') as typeof import('../viewer/html');
+  const html = standaloneHtml(await loadModel(json), path.basename(file));
+  return writeChunks(file, [html]);
 }
 
 export function saveEventsSync(
@@ -26,6 +48,15 @@ export function saveEventsSync(
   checkFormat(file);
   const abs = path.resolve(file);
   const counter: ChunkCounter = { events: 0 };
+  if (isHtml(abs)) {
+    const json = jsonFirst(abs);
+    try {
+      writeChunksSync(json, reportChunks(events, meta, counter));
+      return { file: abs, events: counter.events, bytes: writeHtmlSync(json, abs) };
+    } finally {
+      fs.rmSync(json, { force: true });
+    }
+  }
   const bytes = writeChunksSync(abs, reportChunks(events, meta, counter));
   return { file: abs, events: counter.events, bytes };
 }
@@ -38,6 +69,15 @@ export async function saveEvents(
   checkFormat(file);
   const abs = path.resolve(file);
   const counter: ChunkCounter = { events: 0 };
+  if (isHtml(abs)) {
+    const json = jsonFirst(abs);
+    try {
+      await writeChunks(json, reportChunks(events, meta, counter));
+      return { file: abs, events: counter.events, bytes: await writeHtml(json, abs) };
+    } finally {
+      fs.rmSync(json, { force: true });
+    }
+  }
   const bytes = await writeChunks(abs, reportChunks(events, meta, counter));
   return { file: abs, events: counter.events, bytes };
 }

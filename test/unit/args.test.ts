@@ -12,6 +12,7 @@ describe('parseCliArgs', () => {
       version: false,
       combine: false,
       align: false,
+      open: false,
       inputs: [],
       script: 'app.js',
       scriptArgs: [],
@@ -122,7 +123,7 @@ describe('parseCliArgs', () => {
       new OptionError('--interval: expected a positive integer (microseconds), got "fast"'),
     );
     expect(() => parseCliArgs(['-o', 'r.txt', 'a.js'])).toThrow(
-      new OptionError('-o: expected a path ending in .json or .json.gz, got "r.txt"'),
+      new OptionError('-o: expected a path ending in .json, .json.gz or .html, got "r.txt"'),
     );
   });
 });

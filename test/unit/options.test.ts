@@ -109,12 +109,12 @@ describe('resolveOptions', () => {
     [
       { outputFile: 'r.txt' },
       'RangeError',
-      'Expected the "outputFile" option to be a path ending in .json or .json.gz',
+      'Expected the "outputFile" option to be a path ending in .json, .json.gz or .html',
     ],
     [
       { outputFile: '' },
       'TypeError',
-      'Expected the "outputFile" option to be a path ending in .json or .json.gz',
+      'Expected the "outputFile" option to be a path ending in .json, .json.gz or .html',
     ],
     [
       { includeFiles: 'src' as unknown as string[] },
@@ -170,7 +170,7 @@ describe('parseOptionText', () => {
   it('parses report paths', () => {
     expect(parse('output_file', ' out/r.json.gz ')).toBe('out/r.json.gz');
     expect(() => parse('output_file', 'r.txt')).toThrow(
-      new OptionError('--output_file: expected a path ending in .json or .json.gz, got "r.txt"'),
+      new OptionError('--output_file: expected a path ending in .json, .json.gz or .html, got "r.txt"'),
     );
   });
 

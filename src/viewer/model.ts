@@ -1,0 +1,353 @@
+// The viewer's model of a report: per thread, columnar arrays of slices sorted by start, with
+// their depth and parent, plus counters and instant events. Built incrementally from events
+// (any Chrome Trace Event report: ours, VizTracer's, Node's --trace-events), without I/O.
+
+/** One thread's slices, sorted by start (longer first on ties, so parents come first). */
+export interface ThreadSlices {
+  /** µs since the model's `originMicros`. */
+  start: Float64Array;
+  dur: Float64Array;
+  /** 0 for a slice with no parent. */
+  depth: Int32Array;
+  /** Index into `Model.strings`. */
+  name: Int32Array;
+  /** Index of the enclosing slice in this thread, -1 for none. */
+  parent: Int32Array;
+  /** `args` of the slices that have any, by slice index. */
+  args: Map<number, Record<string, unknown>>;
+}
+
+export interface CounterSeries {
+  pid: number;
+  /** The counter's event name, e.g. "CPU %". */
+  name: string;
+  /** The value names (the keys of the events' args). */
+  keys: string[];
+  /** µs since origin. */
+  ts: Float64Array;
+  /** values[k * keys.length + j]: key j at sample k. */
+  values: Float64Array;
+}
+
+export interface Instant {
+  pid: number;
+  tid: number;
+  /** µs since origin. */
+  ts: number;
+  name: string;
+  /** "g" global, "p" process, "t" thread. */
+  scope: string;
+}
+
+export interface ThreadModel {
+  /** Stable index of the thread in the model, used in data URLs. */
+  key: number;
+  pid: number;
+  tid: number;
+  name: string;
+  sortIndex: number;
+  maxDepth: number;
+  slices: ThreadSlices;
+}
+
+export interface ProcessModel {
+  pid: number;
+  name: string;
+  sortIndex: number;
+  threads: ThreadModel[];
+  counters: CounterSeries[];
+}
+
+export interface Model {
+  strings: string[];
+  /** Absolute µs of the earliest event: every time in the model is relative to it. */
+  originMicros: number;
+  durationMicros: number;
+  processes: ProcessModel[];
+  instants: Instant[];
+  metadata: Record<string, unknown> | null;
+  /** Events of kinds the viewer does not show (flow events, object snapshots, ...). */
+  skipped: number;
+  /** E events without a matching B, or B events never ended (closed at the trace's end). */
+  unmatched: number;
+}
+
+interface RawEvent {
+  ph?: unknown;
+  name?: unknown;
+  pid?: unknown;
+  tid?: unknown;
+  ts?: unknown;
+  dur?: unknown;
+  s?: unknown;
+  args?: unknown;
+}
+
+interface ThreadAcc {
+  pid: number;
+  tid: number;
+  ts: number[];
+  dur: number[];
+  name: number[];
+  args: Map<number, Record<string, unknown>>;
+  open: { ts: number; name: number; args: Record<string, unknown> | null }[];
+}
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const idOf = (v: unknown): number | null => {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && /^-?\d+$/.test(v)) return Number(v);
+  return null;
+};
+
+export class ModelBuilder {
+  private readonly strings: string[] = [];
+  private readonly stringIds = new Map<string, number>();
+  private readonly threads = new Map<string, ThreadAcc>();
+  private readonly processNames = new Map<number, string>();
+  private readonly processSort = new Map<number, number>();
+  private readonly threadNames = new Map<string, string>();
+  private readonly threadSort = new Map<string, number>();
+  private readonly counters = new Map<
+    string,
+    { pid: number; name: string; keys: string[]; ts: number[]; rows: number[][] }
+  >();
+  private readonly instants: Instant[] = [];
+  private minTs = Infinity;
+  private maxTs = -Infinity;
+  private skipped = 0;
+  private unmatched = 0;
+  metadata: Record<string, unknown> | null = null;
+
+  private str(s: string): number {
+    let id = this.stringIds.get(s);
+    if (id === undefined) {
+      id = this.strings.length;
+      this.strings.push(s);
+      this.stringIds.set(s, id);
+    }
+    return id;
+  }
+
+  private thread(pid: number, tid: number): ThreadAcc {
+    const k = `${pid}:${tid}`;
+    let t = this.threads.get(k);
+    if (!t) {
+      t = { pid, tid, ts: [], dur: [], name: [], args: new Map(), open: [] };
+      this.threads.set(k, t);
+    }
+    return t;
+  }
+
+  private seen(ts: number, end = ts): void {
+    if (ts < this.minTs) this.minTs = ts;
+    if (end > this.maxTs) this.maxTs = end;
+  }
+
+  add(e: RawEvent): void {
+    if (e === null || typeof e !== 'object') {
+      this.skipped++;
+      return;
+    }
+    const ph = e.ph;
+    const pid = idOf(e.pid) ?? 0;
+    const tid = idOf(e.tid) ?? pid;
+    const name = typeof e.name === 'string' ? e.name : String(e.name ?? '');
+    const args = e.args && typeof e.args === 'object' ? (e.args as Record<string, unknown>) : null;
+    const ts = num(e.ts);
+    switch (ph) {
+      case 'M': {
+        const v = args?.name;
+        const sort = num(args?.sort_index);
+        if (name === 'process_name' && typeof v === 'string') this.processNames.set(pid, v);
+        else if (name === 'thread_name' && typeof v === 'string')
+          this.threadNames.set(`${pid}:${tid}`, v);
+        else if (name === 'process_sort_index' && sort !== null) this.processSort.set(pid, sort);
+        else if (name === 'thread_sort_index' && sort !== null)
+          this.threadSort.set(`${pid}:${tid}`, sort);
+        return;
+      }
+      case 'X': {
+        if (ts === null) break;
+        const dur = Math.max(0, num(e.dur) ?? 0);
+        const t = this.thread(pid, tid);
+        if (args && Object.keys(args).length > 0) t.args.set(t.ts.length, args);
+        t.ts.push(ts);
+        t.dur.push(dur);
+        t.name.push(this.str(name));
+        this.seen(ts, ts + dur);
+        return;
+      }
+      case 'B': {
+        if (ts === null) break;
+        this.thread(pid, tid).open.push({ ts, name: this.str(name), args });
+        this.seen(ts);
+        return;
+      }
+      case 'E': {
+        if (ts === null) break;
+        const t = this.thread(pid, tid);
+        const b = t.open.pop();
+        if (!b) {
+          this.unmatched++;
+          return;
+        }
+        const merged = args ? { ...(b.args ?? {}), ...args } : b.args;
+        if (merged && Object.keys(merged).length > 0) t.args.set(t.ts.length, merged);
+        t.ts.push(b.ts);
+        t.dur.push(Math.max(0, ts - b.ts));
+        t.name.push(b.name);
+        this.seen(b.ts, ts);
+        return;
+      }
+      case 'i':
+      case 'I':
+      case 'R': {
+        if (ts === null) break;
+        this.instants.push({ pid, tid, ts, name, scope: typeof e.s === 'string' ? e.s : 't' });
+        this.seen(ts);
+        return;
+      }
+      case 'C': {
+        if (ts === null || !args) break;
+        const key = `${pid}:${name}`;
+        let c = this.counters.get(key);
+        if (!c) {
+          c = { pid, name, keys: [], ts: [], rows: [] };
+          this.counters.set(key, c);
+        }
+        const row: number[] = new Array(c.keys.length).fill(NaN);
+        for (const [k, v] of Object.entries(args)) {
+          const x = num(v);
+          if (x === null) continue;
+          let j = c.keys.indexOf(k);
+          if (j < 0) {
+            j = c.keys.length;
+            c.keys.push(k);
+            row.push(NaN);
+          }
+          row[j] = x;
+        }
+        c.ts.push(ts);
+        c.rows.push(row);
+        this.seen(ts);
+        return;
+      }
+      default:
+        break;
+    }
+    this.skipped++;
+  }
+
+  build(): Model {
+    const origin = Number.isFinite(this.minTs) ? this.minTs : 0;
+    const duration = Number.isFinite(this.maxTs) ? this.maxTs - origin : 0;
+    const procs = new Map<number, ProcessModel>();
+    const proc = (pid: number): ProcessModel => {
+      let p = procs.get(pid);
+      if (!p) {
+        p = {
+          pid,
+          name: this.processNames.get(pid) ?? `Process ${pid}`,
+          sortIndex: this.processSort.get(pid) ?? pid,
+          threads: [],
+          counters: [],
+        };
+        procs.set(pid, p);
+      }
+      return p;
+    };
+    const accs = [...this.threads.values()].sort((a, b) => a.pid - b.pid || a.tid - b.tid);
+    let key = 0;
+    for (const t of accs) {
+      // B events never ended are closed at the end of the trace.
+      for (const b of t.open) {
+        this.unmatched++;
+        t.ts.push(b.ts);
+        t.dur.push(Math.max(0, this.maxTs - b.ts));
+        t.name.push(b.name);
+        if (b.args && Object.keys(b.args).length > 0) t.args.set(t.ts.length - 1, b.args);
+      }
+      if (t.ts.length === 0) continue;
+      const k = `${t.pid}:${t.tid}`;
+      const slices = sortSlices(t, origin);
+      let maxDepth = 0;
+      for (let i = 0; i < slices.depth.length; i++)
+        if (slices.depth[i] > maxDepth) maxDepth = slices.depth[i];
+      proc(t.pid).threads.push({
+        key: key++,
+        pid: t.pid,
+        tid: t.tid,
+        name: this.threadNames.get(k) ?? (t.tid === t.pid ? 'main' : `Thread ${t.tid}`),
+        sortIndex: this.threadSort.get(k) ?? (t.tid === t.pid ? -1 : t.tid),
+        maxDepth: maxDepth + 1,
+        slices,
+      });
+    }
+    for (const c of this.counters.values()) {
+      const order = c.ts.map((_, i) => i).sort((a, b) => c.ts[a] - c.ts[b]);
+      const values = new Float64Array(order.length * c.keys.length).fill(NaN);
+      order.forEach((i, k) => {
+        c.rows[i].forEach((v, j) => (values[k * c.keys.length + j] = v));
+      });
+      proc(c.pid).counters.push({
+        pid: c.pid,
+        name: c.name,
+        keys: c.keys,
+        ts: Float64Array.from(order, (i) => c.ts[i] - origin),
+        values,
+      });
+    }
+    for (const pid of this.processNames.keys()) proc(pid);
+    const processes = [...procs.values()].sort(
+      (a, b) => a.sortIndex - b.sortIndex || a.pid - b.pid,
+    );
+    for (const p of processes) p.threads.sort((a, b) => a.sortIndex - b.sortIndex || a.tid - b.tid);
+    return {
+      strings: this.strings,
+      originMicros: origin,
+      durationMicros: duration,
+      processes,
+      instants: this.instants.map((i) => ({ ...i, ts: i.ts - origin })).sort((a, b) => a.ts - b.ts),
+      metadata: this.metadata,
+      skipped: this.skipped,
+      unmatched: this.unmatched,
+    };
+  }
+}
+
+/** Sorts a thread's slices by start (longer first), then finds each one's parent and depth. */
+function sortSlices(t: ThreadAcc, origin: number): ThreadSlices {
+  const n = t.ts.length;
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => t.ts[a] - t.ts[b] || t.dur[b] - t.dur[a] || a - b);
+  const start = new Float64Array(n);
+  const dur = new Float64Array(n);
+  const name = new Int32Array(n);
+  const depth = new Int32Array(n);
+  const parent = new Int32Array(n);
+  const args = new Map<number, Record<string, unknown>>();
+  const stack: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const i = order[k];
+    start[k] = t.ts[i] - origin;
+    dur[k] = t.dur[i];
+    name[k] = t.name[i];
+    const a = t.args.get(i);
+    if (a) args.set(k, a);
+    const end = start[k] + dur[k];
+    // Pop what ended before this starts, and what this would overflow (badly nested input:
+    // it is shown beside, not inside).
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      const topEnd = start[top] + dur[top];
+      if (topEnd <= start[k] || end > topEnd + 1e-6) stack.pop();
+      else break;
+    }
+    parent[k] = stack.length > 0 ? stack[stack.length - 1] : -1;
+    depth[k] = stack.length;
+    stack.push(k);
+  }
+  return { start, dur, depth, name, parent, args };
+}

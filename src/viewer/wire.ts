@@ -1,0 +1,78 @@
+// What the server sends the page: one JSON document describing the report (names, tracks,
+// counts) and, per thread, one binary block of columns that the page views as typed arrays
+// without parsing. The standalone HTML inlines the same pieces.
+import type { Model, ThreadModel } from './model';
+
+/** The JSON the page reads first (`data/meta`). Every string in it is shown as text. */
+export interface WireMeta {
+  title: string;
+  metadata: Record<string, unknown> | null;
+  originMicros: number;
+  durationMicros: number;
+  strings: string[];
+  processes: {
+    pid: number;
+    name: string;
+    threads: { key: number; tid: number; name: string; count: number; maxDepth: number }[];
+    counters: { key: number; name: string; keys: string[]; count: number }[];
+  }[];
+  instants: { pid: number; tid: number; ts: number; name: string; scope: string }[];
+  skipped: number;
+  unmatched: number;
+}
+
+export function wireMeta(model: Model, title: string): WireMeta {
+  let counterKey = 0;
+  return {
+    title,
+    metadata: model.metadata,
+    originMicros: model.originMicros,
+    durationMicros: model.durationMicros,
+    strings: model.strings,
+    processes: model.processes.map((p) => ({
+      pid: p.pid,
+      name: p.name,
+      threads: p.threads.map((t) => ({
+        key: t.key,
+        tid: t.tid,
+        name: t.name,
+        count: t.slices.start.length,
+        maxDepth: t.maxDepth,
+      })),
+      counters: p.counters.map((c) => ({
+        key: counterKey++,
+        name: c.name,
+        keys: c.keys,
+        count: c.ts.length,
+      })),
+    })),
+    instants: model.instants,
+    skipped: model.skipped,
+    unmatched: model.unmatched,
+  };
+}
+
+/**
+ * A thread's slices as bytes, little-endian, for n slices:
+ * start f64[n] | dur f64[n] | depth i32[n] | name i32[n] | parent i32[n]
+ */
+export function threadBinary(t: ThreadModel): Buffer {
+  const s = t.slices;
+  return Buffer.concat([
+    bytes(s.start),
+    bytes(s.dur),
+    bytes(s.depth),
+    bytes(s.name),
+    bytes(s.parent),
+  ]);
+}
+
+/** A counter as bytes: ts f64[n] | values f64[n * keys] (row-major). */
+export function counterBinary(model: Model, key: number): Buffer | null {
+  const c = model.processes.flatMap((p) => p.counters)[key];
+  return c ? Buffer.concat([bytes(c.ts), bytes(c.values)]) : null;
+}
+
+function bytes(a: Float64Array | Int32Array): Buffer {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}
