@@ -1,0 +1,200 @@
+// The viewer in headless Chromium, as a user sees it: tracks, a click, search, the flame
+// graph and the function table, an HTML-looking name, and the standalone HTML file.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanEnv, LIB, ROOT, tempDir, viztracer } from '../helpers/run';
+
+const CHROMIUM = '/usr/bin/chromium';
+const VIZVIEWER = join(LIB, 'cli', 'vizviewer.js');
+/** Screenshots land here, for a person to look at. */
+const SHOTS = join(ROOT, 'test-results');
+
+let browser: Browser;
+const servers: ChildProcess[] = [];
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+
+afterAll(async () => {
+  for (const s of servers) s.kill('SIGKILL');
+  await browser?.close();
+});
+
+function serve(target: string): Promise<string> {
+  const child = spawn(process.execPath, [VIZVIEWER, '--server_only', '--port', '0', target], {
+    env: cleanEnv(),
+  });
+  servers.push(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      const m = /at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`vizviewer exited ${code}`)));
+  });
+}
+
+async function open(url: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  (page as unknown as { errors: string[] }).errors = errors;
+  await page.goto(url);
+  await page.waitForFunction(
+    () => (window as unknown as { __viztracer?: { ready: boolean } }).__viztracer?.ready === true,
+    null,
+    {
+      timeout: 30_000,
+    },
+  );
+  return page;
+}
+
+const trackNames = (page: Page): Promise<string[]> =>
+  page.locator('[data-testid="track-name"]').allTextContents();
+
+async function clickSlice(page: Page, name: string): Promise<void> {
+  const at = await page.evaluate(
+    (n) =>
+      (
+        window as unknown as {
+          __viztracer: { hitTest(n: string): { x: number; y: number } | null };
+        }
+      ).__viztracer.hitTest(n),
+    name,
+  );
+  expect(at, `a visible slice named ${name}`).not.toBeNull();
+  await page.mouse.click(at!.x, at!.y);
+}
+
+describe('the viewer in Chromium', () => {
+  it('shows the Fibonacci report: track, details of a click, search, flame graph, functions', async () => {
+    const dir = tempDir();
+    await viztracer(['--quiet', '-o', 'fib.json', join(ROOT, 'examples', 'fibonacci.js'), '30'], {
+      cwd: dir,
+    });
+    const page = await open(await serve(join(dir, 'fib.json')));
+    expect(await trackNames(page)).toContain('main');
+    await expect(page.title()).resolves.toContain('fib.json');
+    await page.screenshot({ path: join(SHOTS, 'fibonacci-timeline.png') });
+
+    const fib = `fibonacci (${join(ROOT, 'examples', 'fibonacci.js')}:5)`;
+    await clickSlice(page, fib);
+    const details = page.locator('[data-testid="details"]');
+    await expect(details.textContent()).resolves.toContain('fibonacci');
+    const text = (await details.textContent())!;
+    expect(text).toContain(`${join(ROOT, 'examples', 'fibonacci.js')}:5`);
+    expect(text).toMatch(/self/i);
+    await page.screenshot({ path: join(SHOTS, 'fibonacci-details.png') });
+
+    await page.locator('[data-testid="search-input"]').fill('fibonacci');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() =>
+      /[1-9]/.test(document.querySelector('[data-testid="search-count"]')?.textContent ?? ''),
+    );
+    await page.locator('[data-testid="search-next"]').click();
+
+    await page.locator('[data-testid="tab-flamegraph"]').click();
+    await expect(page.locator('[data-testid="flamegraph"]').isVisible()).resolves.toBe(true);
+    await page.screenshot({ path: join(SHOTS, 'fibonacci-flamegraph.png') });
+
+    await page.locator('[data-testid="tab-functions"]').click();
+    const table = page.locator('[data-testid="functions-table"]');
+    await expect(table.textContent()).resolves.toContain('fibonacci');
+    await page.screenshot({ path: join(SHOTS, 'fibonacci-functions.png') });
+    expect((page as unknown as { errors: string[] }).errors).toEqual([]);
+  });
+
+  it('shows a multi-thread report: one named track per thread', async () => {
+    const dir = tempDir();
+    await viztracer(
+      ['--quiet', '-o', 'threads.json', join(ROOT, 'examples', 'threads-cpu.js'), '4', '100000'],
+      {
+        cwd: dir,
+      },
+    );
+    const page = await open(await serve(join(dir, 'threads.json')));
+    const names = await trackNames(page);
+    expect(names[0]).toBe('main');
+    for (let i = 0; i < 4; i++) expect(names).toContain(`Worker ${i + 1} (primes-${i})`);
+    await expect(
+      page.locator('[data-testid="process-name"]').first().textContent(),
+    ).resolves.toMatch(/node threads-cpu\.js/);
+    await page.screenshot({ path: join(SHOTS, 'threads-timeline.png') });
+  });
+
+  it('shows an HTML-looking function name as text, leaving the title and DOM alone', async () => {
+    const dir = tempDir();
+    const evil = '<img src=x onerror="window.__pwned=1">';
+    writeFileSync(
+      join(dir, 'evil.json'),
+      JSON.stringify({
+        traceEvents: [
+          {
+            ph: 'M',
+            name: 'process_name',
+            pid: 1,
+            tid: 1,
+            args: { name: `<script>window.__pwned=2</script>` },
+          },
+          { ph: 'M', name: 'thread_name', pid: 1, tid: 1, args: { name: '<b>bold</b>' } },
+          { ph: 'X', name: evil, pid: 1, tid: 1, ts: 0, dur: 1000, args: { html: '<i>x</i>' } },
+        ],
+      }),
+    );
+    const page = await open(await serve(join(dir, 'evil.json')));
+    expect(await trackNames(page)).toContain('<b>bold</b>');
+    await clickSlice(page, evil);
+    await expect(page.locator('[data-testid="details"]').textContent()).resolves.toContain(evil);
+    await page.locator('[data-testid="search-input"]').fill('<img');
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid="tab-functions"]').click();
+    await page.locator('[data-testid="tab-flamegraph"]').click();
+    expect(
+      await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned),
+    ).toBeUndefined();
+    expect(await page.locator('img, b, i, body script:not([src])').count()).toBe(0);
+    await expect(page.title()).resolves.toBe('evil.json - vizviewer');
+  });
+
+  it('opens a standalone .html report from a file:// URL with no network', async () => {
+    const dir = tempDir();
+    const r = await viztracer(['-o', 'fib.html', join(ROOT, 'examples', 'fibonacci.js'), '27'], {
+      cwd: dir,
+    });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/Saved report to fib\.html/);
+    expect(existsSync(join(dir, 'fib.html'))).toBe(true);
+    const context = await browser.newContext({ offline: true });
+    const page = await context.newPage();
+    const requests: string[] = [];
+    page.on('request', (req) => requests.push(req.url()));
+    await page.goto(pathToFileURL(join(dir, 'fib.html')).href);
+    await page.waitForFunction(
+      () => (window as unknown as { __viztracer?: { ready: boolean } }).__viztracer?.ready === true,
+    );
+    expect(await page.locator('[data-testid="track-name"]').allTextContents()).toContain('main');
+    expect(requests.filter((u) => !u.startsWith('file:') && !u.startsWith('data:'))).toEqual([]);
+    await page.screenshot({ path: join(SHOTS, 'standalone.png') });
+    await context.close();
+  });
+});
