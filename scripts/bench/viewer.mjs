@@ -1,0 +1,229 @@
+// The viewer on big reports, in headless Chromium: a synthetic report of 1,000,000 slices over
+// 8 threads (about 100 MB of JSON), and for comparison the 150,049 calls of a recursive
+// fibonacci(25) as exact slices. Measured: from starting vizviewer to the first drawn timeline
+// (the page's `ready`), the time of a zoom and of a pan frame (event to the next painted
+// frame), the page's JS heap, and the server's peak RSS.
+// Targets (1M slices): first draw <= 5 s, zoom/pan frames <= 50 ms, heap < 1 GB, server RSS < 1 GB.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createRequire } from 'node:module';
+import { NODE, QUICK, ROOT, fmt, median, printTable, tempDir, writeResults } from './common.mjs';
+
+const require = createRequire(import.meta.url);
+const { saveEventsSync } = require(path.join(ROOT, 'lib', 'report', 'save.js'));
+const { reportMetadata } = require(path.join(ROOT, 'lib', 'trace', 'metadata.js'));
+const { chromium } = require('playwright-core');
+
+const VIZVIEWER = path.join(ROOT, 'lib', 'cli', 'vizviewer.js');
+const ROUNDS = QUICK ? 1 : Number(process.env.BENCH_ROUNDS || 3);
+const tmp = tempDir('viewer');
+const meta = () =>
+  reportMetadata({ backend: 'inspector', intervalMicros: 1000, sampleCount: 0, command: [] });
+
+/** 8 threads of nested calls: each thread a sequence of call trees up to depth 24. */
+function* bigReport(total) {
+  const pid = 4242;
+  yield JSON.stringify({
+    ph: 'M',
+    name: 'process_name',
+    pid,
+    tid: pid,
+    args: { name: 'node big.js (pid 4242)' },
+  });
+  const perThread = total / 8;
+  for (let t = 0; t < 8; t++) {
+    const tid = t === 0 ? pid : pid + t;
+    yield JSON.stringify({
+      ph: 'M',
+      name: 'thread_name',
+      pid,
+      tid,
+      args: { name: t === 0 ? 'main' : `Worker ${t}` },
+    });
+    let made = 0;
+    let ts = 1_000_000;
+    let seed = t + 1;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    // A call of `dur` µs at `depth`, with children filling part of it.
+    const call = function* (depth, start, dur) {
+      if (made >= perThread) return;
+      made++;
+      const fn = Math.floor(rnd() * 2000);
+      yield `{"ph":"X","cat":"js","name":"fn${fn} (/srv/app/src/mod${fn % 60}.js:${(fn % 500) + 1})","pid":${pid},"tid":${tid},"ts":${start},"dur":${dur}}`;
+      if (depth >= 24 || dur < 4) return;
+      const kids = 1 + Math.floor(rnd() * 3);
+      let at = start + 1;
+      const share = Math.floor((dur - 2) / kids);
+      for (let k = 0; k < kids && share > 1; k++) {
+        yield* call(depth + 1, at, share - 1);
+        at += share;
+      }
+    };
+    while (made < perThread) {
+      const dur = 2000 + Math.floor(rnd() * 20000);
+      yield* call(0, ts, dur);
+      ts += dur + 50;
+    }
+  }
+}
+
+/** fibonacci(25)'s 150,049 calls as exact nested slices. */
+function* fibReport() {
+  const pid = 7;
+  yield JSON.stringify({
+    ph: 'M',
+    name: 'process_name',
+    pid,
+    tid: pid,
+    args: { name: 'node fib.js (pid 7)' },
+  });
+  let ts = 0;
+  const fib = function* (n) {
+    const start = ts;
+    ts += 0.05;
+    if (n >= 2) {
+      yield* fib(n - 1);
+      yield* fib(n - 2);
+    }
+    ts += 0.05;
+    yield `{"ph":"X","cat":"js","name":"fibonacci (/srv/fib.js:2)","pid":${pid},"tid":${pid},"ts":${start.toFixed(2)},"dur":${(ts - start).toFixed(2)}}`;
+  };
+  yield* fib(25);
+}
+
+function peakRssMB(pid) {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+async function measure(browser, file) {
+  const t0 = Date.now();
+  const server = spawn(NODE, [VIZVIEWER, '--server_only', '--port', '0', file], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    server.stdout.setEncoding('utf8').on('data', (d) => {
+      out += d;
+      const m = /at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    server.on('exit', (c) => reject(new Error(`vizviewer exited ${c}`)));
+  });
+  const serverReadyMs = Date.now() - t0;
+  const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  await page.goto(url);
+  await page.waitForFunction(() => window.__viztracer?.ready === true, null, { timeout: 120_000 });
+  const firstDrawMs = Date.now() - t0;
+  const box = await page.locator('[data-testid="timeline"]').boundingBox();
+  const cx = box.x + box.width / 2;
+  const cy = box.y + Math.min(box.height / 2, 200);
+  // Event to the end of the next painted frame.
+  const frame = async (act) => {
+    const t = await page.evaluate(() => performance.now());
+    await act();
+    return page.evaluate(
+      (start) =>
+        new Promise((r) =>
+          requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now() - start))),
+        ),
+      t,
+    );
+  };
+  await page.mouse.move(cx, cy);
+  const zooms = [];
+  for (let i = 0; i < 10; i++)
+    zooms.push(await frame(() => page.mouse.wheel(0, i < 5 ? -400 : 400)));
+  const pans = [];
+  for (let i = 0; i < 10; i++) {
+    pans.push(
+      await frame(async () => {
+        await page.mouse.down();
+        await page.mouse.move(cx + (i % 2 ? 150 : -150), cy);
+        await page.mouse.up();
+        await page.mouse.move(cx, cy);
+      }),
+    );
+  }
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  const heapMB = metrics.find((m) => m.name === 'JSHeapUsedSize').value / 2 ** 20;
+  const serverRssMB = peakRssMB(server.pid);
+  await page.close();
+  server.kill('SIGKILL');
+  return {
+    serverReadyMs,
+    firstDrawMs,
+    zoomMs: median(zooms),
+    zoomMaxMs: Math.max(...zooms),
+    panMs: median(pans),
+    panMaxMs: Math.max(...pans),
+    heapMB,
+    serverRssMB,
+  };
+}
+
+const big = path.join(tmp, 'big.json');
+const fib = path.join(tmp, 'fib.json');
+const bigSaved = saveEventsSync(big, bigReport(QUICK ? 100_000 : 1_000_000), meta);
+const fibSaved = saveEventsSync(fib, fibReport(), meta);
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+});
+const results = { big: [], fib: [] };
+for (let r = 0; r < ROUNDS; r++) {
+  results.big.push(await measure(browser, big));
+  results.fib.push(await measure(browser, fib));
+  console.log(`  round ${r + 1}/${ROUNDS}: ${JSON.stringify(results.big.at(-1))}`);
+}
+await browser.close();
+
+const med = (rs, k) => median(rs.map((x) => x[k]));
+const row = (label, rs, saved) => [
+  label,
+  saved.events - 2,
+  fmt(saved.bytes / 2 ** 20, 0),
+  fmt(med(rs, 'firstDrawMs'), 0),
+  `${fmt(med(rs, 'zoomMs'), 0)} (max ${fmt(Math.max(...rs.map((x) => x.zoomMaxMs)), 0)})`,
+  `${fmt(med(rs, 'panMs'), 0)} (max ${fmt(Math.max(...rs.map((x) => x.panMaxMs)), 0)})`,
+  fmt(med(rs, 'heapMB'), 0),
+  fmt(med(rs, 'serverRssMB'), 0),
+];
+printTable(
+  `vizviewer in headless Chromium, median of ${ROUNDS} (targets for 1M: first draw <= 5000 ms, frames <= 50 ms, heap and server RSS < 1024 MB)`,
+  [
+    'report',
+    'slices',
+    'MiB',
+    'first draw ms',
+    'zoom frame ms',
+    'pan frame ms',
+    'JS heap MB',
+    'server RSS MB',
+  ],
+  [
+    row('synthetic, 8 threads', results.big, bigSaved),
+    row('fibonacci(25), exact', results.fib, fibSaved),
+  ],
+);
+writeResults('viewer', {
+  rounds: ROUNDS,
+  bigBytes: bigSaved.bytes,
+  fibBytes: fibSaved.bytes,
+  results,
+});
