@@ -12,6 +12,7 @@ const BENCHES = [
   'startup.mjs',
   'merge.mjs',
   'threads-processes.mjs',
+  'viewer.mjs',
 ];
 const extra = process.argv.includes('--quick') ? ['--quick'] : [];
 

@@ -96,7 +96,6 @@ describe('vizviewer server', () => {
       '/%2e%2e/%2e%2e/etc/passwd',
       '/..%2f..%2fetc%2fpasswd',
       '/data/../../../etc/passwd',
-      '/report/0/data/meta',
       '/data/thread/999',
       '/data/thread/0/extra',
       '/data/args/0/x',
