@@ -88,11 +88,18 @@ export function displayPath(file: string): string {
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }
 
+/** A path as one shell word, quoted only when it has to be. */
+function shellWord(s: string): string {
+  return /^[\w./@%+=:,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
 /** What the user is told after a save. */
 export function savedMessage(result: SaveResult): string {
   return (
     `viztracer: Saved report to ${displayPath(result.file)} (${result.events} events)\n` +
-    `viztracer: Open it in https://ui.perfetto.dev or chrome://tracing\n`
+    (isHtml(result.file)
+      ? `viztracer: Open it in a browser (everything is inside)\n`
+      : `viztracer: View it with: vizviewer ${shellWord(displayPath(result.file))}\n`)
   );
 }
 

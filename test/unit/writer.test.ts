@@ -163,7 +163,7 @@ describe('saveEventsSync / saveEvents', () => {
     const msg = savedMessage({ file: path.resolve('out/r.json'), events: 7, bytes: 100 });
     expect(msg).toBe(
       'viztracer: Saved report to out/r.json (7 events)\n' +
-        'viztracer: Open it in https://ui.perfetto.dev or chrome://tracing\n',
+        'viztracer: View it with: vizviewer out/r.json\n',
     );
   });
 
