@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Model } from './model';
+import type { StandaloneData } from './page/contract';
 import { PAGE_DIR } from './server';
 import { counterBinary, threadBinary, wireMeta } from './wire';
 
@@ -16,7 +17,7 @@ export function standaloneHtml(model: Model, title: string): string {
   const js = fs.readFileSync(path.join(PAGE_DIR, 'app.js'), 'utf8');
   const css = fs.readFileSync(path.join(PAGE_DIR, 'app.css'), 'utf8');
   const threads: Record<string, string> = {};
-  const args: Record<string, unknown> = {};
+  const args: Record<string, Record<string, unknown>> = {};
   for (const p of model.processes) {
     for (const t of p.threads) {
       threads[t.key] = threadBinary(t).toString('base64');
@@ -27,10 +28,8 @@ export function standaloneHtml(model: Model, title: string): string {
   const nCounters = model.processes.reduce((n, p) => n + p.counters.length, 0);
   for (let k = 0; k < nCounters; k++) counters[k] = counterBinary(model, k)!.toString('base64');
   // JSON with "<" escaped cannot close the script element it stands in.
-  const data = JSON.stringify({ meta: wireMeta(model, title), threads, counters, args }).replace(
-    /</g,
-    '\\u003c',
-  );
+  const standalone: StandaloneData = { meta: wireMeta(model, title), threads, counters, args };
+  const data = JSON.stringify(standalone).replace(/</g, '\\u003c');
   const out = html
     .replace(
       '<link rel="stylesheet" href="app.css">',

@@ -2,24 +2,10 @@
 // counts) and, per thread, one binary block of columns that the page views as typed arrays
 // without parsing. The standalone HTML inlines the same pieces.
 import type { Model, ThreadModel } from './model';
+import type { WireMeta } from './page/contract';
 
-/** The JSON the page reads first (`data/meta`). Every string in it is shown as text. */
-export interface WireMeta {
-  title: string;
-  metadata: Record<string, unknown> | null;
-  originMicros: number;
-  durationMicros: number;
-  strings: string[];
-  processes: {
-    pid: number;
-    name: string;
-    threads: { key: number; tid: number; name: string; count: number; maxDepth: number }[];
-    counters: { key: number; name: string; keys: string[]; count: number }[];
-  }[];
-  instants: { pid: number; tid: number; ts: number; name: string; scope: string }[];
-  skipped: number;
-  unmatched: number;
-}
+// The types are the page's (one definition for both sides; that module is free of DOM and Node).
+export type { WireMeta } from './page/contract';
 
 export function wireMeta(model: Model, title: string): WireMeta {
   let counterKey = 0;

@@ -173,7 +173,7 @@ describe('the viewer in Chromium', () => {
       await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned),
     ).toBeUndefined();
     expect(await page.locator('img, b, i, body script:not([src])').count()).toBe(0);
-    await expect(page.title()).resolves.toBe('evil.json - vizviewer');
+    await expect(page.title()).resolves.toBe('evil.json – vizviewer');
   });
 
   it('opens a standalone .html report from a file:// URL with no network', async () => {

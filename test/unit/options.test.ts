@@ -170,7 +170,9 @@ describe('parseOptionText', () => {
   it('parses report paths', () => {
     expect(parse('output_file', ' out/r.json.gz ')).toBe('out/r.json.gz');
     expect(() => parse('output_file', 'r.txt')).toThrow(
-      new OptionError('--output_file: expected a path ending in .json, .json.gz or .html, got "r.txt"'),
+      new OptionError(
+        '--output_file: expected a path ending in .json, .json.gz or .html, got "r.txt"',
+      ),
     );
   });
 

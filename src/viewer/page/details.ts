@@ -1,0 +1,114 @@
+// The details of the selected slice: name, location, times, self time, args (fetched on
+// demand: they are not in the columns), and how often the function appears in the report.
+
+import type { Report } from './data';
+import { childrenTime } from './depth-index';
+import { h } from './dom';
+import { formatCount, formatDuration, parseFrameName } from './format';
+import type { Selection } from './timeline';
+
+export interface DetailsActions {
+  /** Zooms the timeline onto the slice. */
+  focus(sel: Selection): void;
+  /** Searches for every slice with this name. */
+  findAll(name: string): void;
+}
+
+export class Details {
+  readonly root: HTMLElement;
+  private request = 0;
+
+  constructor(
+    private readonly report: Report,
+    private readonly actions: DetailsActions,
+  ) {
+    this.root = h('section', {
+      class: 'details',
+      testid: 'details',
+      attrs: { 'aria-live': 'polite' },
+    });
+    this.show(null);
+  }
+
+  show(sel: Selection | null): void {
+    this.request++;
+    if (!sel) {
+      this.root.replaceChildren(
+        h('div', { class: 'details-empty', text: 'Click a slice to see its details.' }),
+      );
+      return;
+    }
+    const { meta } = this.report;
+    const { cols, info, processName } = sel.thread;
+    const i = sel.index;
+    const full = meta.strings[cols.name[i]] ?? '';
+    const fn = parseFrameName(full);
+    const self = Math.max(0, cols.dur[i] - childrenTime(sel.thread.index, cols, i));
+    const occurrences = this.report.countByName[cols.name[i]] ?? 0;
+    // The exact µs beside the short form, unless the short form is already in µs.
+    const micros = (v: number): string => {
+      const short = formatDuration(v);
+      return short.endsWith(' µs') || v === 0 ? short : `${short}  (${round(v)} µs)`;
+    };
+
+    const args = h('pre', { class: 'args', text: 'Loading…' });
+    const rows: [string, string][] = [
+      ['Name', full],
+      ['Function', fn.func],
+      ['Location', fn.file === null ? '–' : `${fn.file}:${fn.line}`],
+      ['Thread', `${info.name} (tid ${info.tid}) · ${processName}`],
+      ['Start', micros(cols.start[i])],
+      ['Duration', micros(cols.dur[i])],
+      ['Self time', micros(self)],
+      ['Depth', String(cols.depth[i])],
+      [
+        'Occurrences',
+        `${formatCount(occurrences)} slice${occurrences === 1 ? '' : 's'} in the report`,
+      ],
+    ];
+    const focus = h('button', { class: 'btn', text: 'Zoom to slice', title: 'Zoom to slice (F)' });
+    focus.addEventListener('click', () => this.actions.focus(sel));
+    const find = h('button', { class: 'btn', text: 'Find all', title: 'Search for this name' });
+    find.addEventListener('click', () => this.actions.findAll(full));
+    this.root.replaceChildren(
+      h(
+        'div',
+        { class: 'details-head' },
+        h('span', { class: 'details-title', text: fn.func, title: full }),
+        h('span', { class: 'details-actions' }, focus, find),
+      ),
+      h(
+        'div',
+        { class: 'details-body' },
+        h(
+          'dl',
+          { class: 'details-grid' },
+          ...rows.flatMap(([k, v]) => [h('dt', { text: k }), h('dd', { text: v })]),
+        ),
+        h(
+          'div',
+          { class: 'details-args' },
+          h('div', { class: 'details-label', text: 'Args' }),
+          args,
+        ),
+      ),
+    );
+
+    const request = this.request;
+    this.report.args(sel.thread, i).then(
+      (a) => {
+        if (request !== this.request) return; // another slice was selected meanwhile
+        args.textContent = Object.keys(a).length === 0 ? '(none)' : JSON.stringify(a, null, 2);
+      },
+      (err: unknown) => {
+        if (request !== this.request) return;
+        args.textContent = `Could not load the args: ${err instanceof Error ? err.message : String(err)}`;
+        args.classList.add('error');
+      },
+    );
+  }
+}
+
+function round(v: number): string {
+  return String(Math.round(v * 1000) / 1000);
+}

@@ -1,0 +1,56 @@
+// The visible time window and the zoom/pan arithmetic, kept free of the DOM.
+
+export interface Window {
+  /** µs since the report's origin. */
+  start: number;
+  end: number;
+}
+
+export interface Limits {
+  /** The window never leaves [min, max]. */
+  min: number;
+  max: number;
+  /** The narrowest window, µs. */
+  minSpan: number;
+}
+
+/** Limits for a report of `duration` µs: a little room on both sides, zoom down to 1 ns. */
+export function limitsFor(duration: number): Limits {
+  const d = duration > 0 ? duration : 1;
+  const pad = d * 0.02;
+  return { min: -pad, max: d + pad, minSpan: 1e-3 };
+}
+
+/** Moves (and if needed shrinks) the window into the limits, keeping its span if it can. */
+export function clampWindow(w: Window, lim: Limits): Window {
+  let span = w.end - w.start;
+  if (!(span > 0)) span = lim.minSpan;
+  span = Math.min(Math.max(span, lim.minSpan), lim.max - lim.min);
+  let start = w.start;
+  if (start < lim.min) start = lim.min;
+  if (start + span > lim.max) start = lim.max - span;
+  return { start, end: start + span };
+}
+
+/**
+ * Zooms by `factor` (< 1 zooms in) keeping time `anchor` at the same place on screen, as a
+ * wheel zoom under the cursor does.
+ */
+export function zoomAround(w: Window, anchor: number, factor: number, lim: Limits): Window {
+  const span = w.end - w.start;
+  const newSpan = Math.min(Math.max(span * factor, lim.minSpan), lim.max - lim.min);
+  const f = span > 0 ? (anchor - w.start) / span : 0.5;
+  return clampWindow({ start: anchor - f * newSpan, end: anchor - f * newSpan + newSpan }, lim);
+}
+
+/** Shifts the window by `delta` µs. */
+export function panBy(w: Window, delta: number, lim: Limits): Window {
+  return clampWindow({ start: w.start + delta, end: w.end + delta }, lim);
+}
+
+/** A window showing [start, start + dur] at `share` of its width, centred. */
+export function focusOn(start: number, dur: number, lim: Limits, share = 0.4): Window {
+  const span = Math.max(dur / share, lim.minSpan * 10, 1);
+  const mid = start + dur / 2;
+  return clampWindow({ start: mid - span / 2, end: mid + span / 2 }, lim);
+}
