@@ -68,7 +68,7 @@ function* bigReport(total) {
   }
 }
 
-/** fibonacci(25)'s 150,049 calls as exact nested slices. */
+/** fibonacci(25)'s 150,049 calls (base case n <= 2) as exact nested slices. */
 function* fibReport() {
   const pid = 7;
   yield JSON.stringify({
@@ -82,7 +82,7 @@ function* fibReport() {
   const fib = function* (n) {
     const start = ts;
     ts += 0.05;
-    if (n >= 2) {
+    if (n > 2) {
       yield* fib(n - 1);
       yield* fib(n - 2);
     }
@@ -90,6 +90,21 @@ function* fibReport() {
     yield `{"ph":"X","cat":"js","name":"fibonacci (/srv/fib.js:2)","pid":${pid},"tid":${pid},"ts":${start.toFixed(2)},"dur":${(ts - start).toFixed(2)}}`;
   };
   yield* fib(25);
+}
+
+/** Chromium's renderer processes (the page's typed arrays live outside the JS heap). */
+function rendererPids() {
+  return fs
+    .readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .filter((n) => {
+      try {
+        return fs.readFileSync(`/proc/${n}/cmdline`, 'utf8').includes('--type=renderer');
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 function peakRssMB(pid) {
@@ -136,25 +151,59 @@ async function measure(browser, file) {
     );
   };
   await page.mouse.move(cx, cy);
-  const zooms = [];
-  for (let i = 0; i < 10; i++)
-    zooms.push(await frame(() => page.mouse.wheel(0, i < 5 ? -400 : 400)));
-  const pans = [];
-  for (let i = 0; i < 10; i++) {
-    pans.push(
-      await frame(async () => {
-        await page.mouse.down();
-        await page.mouse.move(cx + (i % 2 ? 150 : -150), cy);
-        await page.mouse.up();
-        await page.mouse.move(cx, cy);
-      }),
+  // The cost of a frame: the input's handler and the drawing it causes, timed in the page
+  // (a wheel event or a pan key dispatched on the canvas, then the page's own draw call).
+  const inPage = (kind, i) =>
+    page.evaluate(
+      ({ kind, i, x, y }) => {
+        const canvas = document.querySelector('[data-testid="timeline"]');
+        const t0 = performance.now();
+        if (kind === 'zoom') {
+          canvas.dispatchEvent(
+            new WheelEvent('wheel', {
+              deltaY: i < 5 ? -400 : 400,
+              clientX: x,
+              clientY: y,
+              bubbles: true,
+              cancelable: true,
+            }),
+          );
+        } else {
+          const key = i % 2 ? 'd' : 'a';
+          window.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true }));
+          window.dispatchEvent(new KeyboardEvent('keyup', { key, bubbles: true }));
+        }
+        window.__viztracerDrawFrame();
+        return performance.now() - t0;
+      },
+      { kind, i, x: cx, y: cy },
     );
-  }
+  // Input to the next painted frame, as a user would see it: real input through the browser,
+  // then two animation frames (so it includes waiting for the display's next frame).
+  const latency = async (act) => {
+    const t = await page.evaluate(() => performance.now());
+    await act();
+    return page.evaluate(
+      (start) =>
+        new Promise((r) =>
+          requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now() - start))),
+        ),
+      t,
+    );
+  };
+  const zooms = [];
+  const pans = [];
+  for (let i = 0; i < 10; i++) zooms.push(await inPage('zoom', i));
+  for (let i = 0; i < 10; i++) pans.push(await inPage('pan', i));
+  const zoomLatency = [];
+  for (let i = 0; i < 6; i++)
+    zoomLatency.push(await latency(() => page.mouse.wheel(0, i < 3 ? -400 : 400)));
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
   const { metrics } = await cdp.send('Performance.getMetrics');
   const heapMB = metrics.find((m) => m.name === 'JSHeapUsedSize').value / 2 ** 20;
   const serverRssMB = peakRssMB(server.pid);
+  const rendererRssMB = Math.max(...rendererPids().map(peakRssMB));
   await page.close();
   server.kill('SIGKILL');
   return {
@@ -164,7 +213,9 @@ async function measure(browser, file) {
     zoomMaxMs: Math.max(...zooms),
     panMs: median(pans),
     panMaxMs: Math.max(...pans),
+    zoomLatencyMs: median(zoomLatency),
     heapMB,
+    rendererRssMB,
     serverRssMB,
   };
 }
@@ -201,7 +252,9 @@ const row = (label, rs, saved) => [
   fmt(med(rs, 'firstDrawMs'), 0),
   `${fmt(med(rs, 'zoomMs'), 0)} (max ${fmt(Math.max(...rs.map((x) => x.zoomMaxMs)), 0)})`,
   `${fmt(med(rs, 'panMs'), 0)} (max ${fmt(Math.max(...rs.map((x) => x.panMaxMs)), 0)})`,
+  fmt(med(rs, 'zoomLatencyMs'), 0),
   fmt(med(rs, 'heapMB'), 0),
+  fmt(med(rs, 'rendererRssMB'), 0),
   fmt(med(rs, 'serverRssMB'), 0),
 ];
 printTable(
@@ -213,7 +266,9 @@ printTable(
     'first draw ms',
     'zoom frame ms',
     'pan frame ms',
+    'wheel to paint ms',
     'JS heap MB',
+    'renderer RSS MB',
     'server RSS MB',
   ],
   [
