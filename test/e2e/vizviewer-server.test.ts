@@ -1,6 +1,6 @@
 // The vizviewer server as a user starts it: routes, what it refuses, and bad input.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -208,5 +208,45 @@ describe('vizviewer bad input: one line, exit 2', () => {
     const r = await run([VIZVIEWER, '--server_only', '--port', port, report]);
     expect(r.status).toBe(2);
     expect(r.stderr).toBe(`vizviewer: port ${port} is taken (use --port)\n`);
+  });
+});
+
+describe('viztracer --open', () => {
+  it('saves the report, opens the viewer in the browser, and serves it until Ctrl+C', async () => {
+    const dir = tempDir();
+    // A stand-in for xdg-open that records the URL it was asked to open.
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\necho "$1" > "${join(dir, 'opened')}"\n`, {
+      mode: 0o755,
+    });
+    const child = spawn(
+      process.execPath,
+      [
+        join(LIB, 'cli', 'viztracer.js'),
+        '--open',
+        '-o',
+        'r.json',
+        join(ROOT, 'examples', 'fibonacci.js'),
+        '25',
+      ],
+      { cwd: dir, env: cleanEnv({ PATH: `${bin}:${process.env.PATH}` }) },
+    );
+    running.push(child);
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const url = await new Promise<string>((resolve) => {
+      let out = '';
+      child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+        out += d;
+        const m = /at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+        if (m) resolve(m[1]);
+      });
+    });
+    const meta = JSON.parse((await get(url, '/data/meta')).body.toString());
+    expect(meta.title).toBe('r.json');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(readFileSync(join(dir, 'opened'), 'utf8').trim()).toBe(url);
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
   });
 });
