@@ -101,7 +101,13 @@ function runProgram(
   });
 }
 
-/** Polls until every traced process has written its report, or the user presses Ctrl+C. */
+/** How long the CLI waits for late processes when none of them finishes. */
+const WAIT_WITHOUT_PROGRESS_MILLIS = 60_000;
+
+/**
+ * Polls until every traced process has written its report, the user presses Ctrl+C, or a
+ * minute passes in which none of them finishes (a daemon the program started will not).
+ */
 async function waitForProcesses(session: Session, quiet: boolean): Promise<void> {
   let pending = pendingProcesses(session);
   if (pending.length === 0) return;
@@ -116,10 +122,13 @@ async function waitForProcesses(session: Session, quiet: boolean): Promise<void>
     skipped = true;
   };
   process.on('SIGINT', skip);
+  let deadline = Date.now() + WAIT_WITHOUT_PROGRESS_MILLIS;
   try {
-    while (pending.length > 0 && !skipped) {
-      await new Promise((r) => setTimeout(r, 25));
-      pending = pendingProcesses(session);
+    while (pending.length > 0 && !skipped && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      const now = pendingProcesses(session);
+      if (now.length < pending.length) deadline = Date.now() + WAIT_WITHOUT_PROGRESS_MILLIS;
+      pending = now;
     }
   } finally {
     process.removeListener('SIGINT', skip);

@@ -185,6 +185,18 @@ describe('child processes', () => {
     ).toBe(true);
   });
 
+  it('a child whose parent disconnects writes its report', async () => {
+    const dir = tempDir();
+    const r = await viztracer([program('disconnect.js')], { cwd: dir });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('child exited 0\n');
+    const rep = loadReport(join(dir, 'result.json'));
+    expect(pidsOf(rep).size).toBe(2);
+    expect(names(rep, 'process_name').some((n) => n.startsWith('node disconnect.js child'))).toBe(
+      true,
+    );
+  });
+
   it('nested children: a child that spawns `node` through a shell', async () => {
     const dir = tempDir();
     const r = await viztracer([program('nested-children.js')], { cwd: dir });
