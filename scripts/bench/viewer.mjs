@@ -9,11 +9,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { NODE, QUICK, ROOT, fmt, median, printTable, tempDir, writeResults } from './common.mjs';
+import { launchChromium } from '../chromium.mjs';
 
 const require = createRequire(import.meta.url);
 const { saveEventsSync } = require(path.join(ROOT, 'lib', 'report', 'save.js'));
 const { reportMetadata } = require(path.join(ROOT, 'lib', 'trace', 'metadata.js'));
-const { chromium } = require('playwright-core');
 
 const VIZVIEWER = path.join(ROOT, 'lib', 'cli', 'vizviewer.js');
 const ROUNDS = QUICK ? 1 : Number(process.env.BENCH_ROUNDS || 3);
@@ -224,18 +224,7 @@ const big = path.join(tmp, 'big.json');
 const fib = path.join(tmp, 'fib.json');
 const bigSaved = saveEventsSync(big, bigReport(QUICK ? 100_000 : 1_000_000), meta);
 const fibSaved = saveEventsSync(fib, fibReport(), meta);
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
+const browser = await launchChromium();
 const results = { big: [], fib: [] };
 for (let r = 0; r < ROUNDS; r++) {
   results.big.push(await measure(browser, big));
