@@ -222,8 +222,20 @@ async function measure(browser, file) {
 
 const big = path.join(tmp, 'big.json');
 const fib = path.join(tmp, 'fib.json');
-const bigSaved = saveEventsSync(big, bigReport(QUICK ? 100_000 : 1_000_000), meta);
-const fibSaved = saveEventsSync(fib, fibReport(), meta);
+/** Counts the slices (X events) a generator yields, as `counted.slices`. */
+function* counted(events, into) {
+  for (const e of events) {
+    if (e.startsWith('{"ph":"X"')) into.slices++;
+    yield e;
+  }
+}
+const bigCount = { slices: 0 };
+const fibCount = { slices: 0 };
+const bigSaved = {
+  ...saveEventsSync(big, counted(bigReport(QUICK ? 100_000 : 1_000_000), bigCount), meta),
+  slices: bigCount,
+};
+const fibSaved = { ...saveEventsSync(fib, counted(fibReport(), fibCount), meta), slices: fibCount };
 const browser = await launchChromium();
 const results = { big: [], fib: [] };
 for (let r = 0; r < ROUNDS; r++) {
@@ -236,7 +248,7 @@ await browser.close();
 const med = (rs, k) => median(rs.map((x) => x[k]));
 const row = (label, rs, saved) => [
   label,
-  saved.events - 2,
+  saved.slices.slices,
   fmt(saved.bytes / 2 ** 20, 0),
   fmt(med(rs, 'firstDrawMs'), 0),
   `${fmt(med(rs, 'zoomMs'), 0)} (max ${fmt(Math.max(...rs.map((x) => x.zoomMaxMs)), 0)})`,
