@@ -51,8 +51,9 @@ function finishProcess(tracer: Tracer, s: Session, owner: boolean, options: Reso
     // Children that outlive us still get a moment to write; what they write later is lost.
     let pending = pendingProcesses(s, [pid]);
     if (pending.length > 0 && !options.quiet) {
+      const n = pending.length;
       process.stderr.write(
-        `viztracer: Waiting for ${pending.length} processes to finish writing\n`,
+        `viztracer: Waiting for ${n} process${n === 1 ? '' : 'es'} to finish writing\n`,
       );
     }
     const until = Date.now() + OWNER_WAIT_MILLIS;
@@ -70,10 +71,9 @@ function finishProcess(tracer: Tracer, s: Session, owner: boolean, options: Reso
     owner && !options.pidSuffix ? null : pid,
   );
   const results = writePlanSync(plan);
-  if (!options.quiet) {
-    for (const r of results) process.stderr.write(savedMessage(r));
-    for (const w of plan.warnings()) process.stderr.write(`${w}\n`);
-  }
+  if (!options.quiet) for (const r of results) process.stderr.write(savedMessage(r));
+  // Lost data is said even under --quiet, as the CLI does.
+  for (const w of plan.warnings()) process.stderr.write(`${w}\n`);
 }
 
 function register(): void {
