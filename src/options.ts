@@ -127,7 +127,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     cli: 'quiet',
     env: 'VIZTRACER_QUIET',
     kind: 'boolean',
-    help: 'print nothing of our own',
+    help: 'print nothing of our own but warnings of lost data',
   },
 ];
 
