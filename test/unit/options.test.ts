@@ -41,6 +41,7 @@ describe('resolveOptions', () => {
       quiet: false,
       outputDir: null,
       pidSuffix: false,
+      native: false,
     });
     expect(resolveOptions(undefined, '/work')).toEqual(resolveOptions({}, '/work'));
   });
