@@ -49,8 +49,10 @@ EnvState* State(Napi::Env env) {
   if (state != nullptr) return state;
   state = new EnvState();
   state->tid = GetTid();
-  // Instance data is freed (by this finalizer) after the cleanup hooks registered later than
-  // the environment's own, that is after OnEnvCleanup: the hook never sees freed state.
+  // Teardown order: Node frees instance data (calling its finalizer, which deletes `state`)
+  // from a cleanup hook of its own, added when the addon was loaded into this environment,
+  // before this one. Cleanup hooks run in reverse order of addition, so OnEnvCleanup always
+  // runs first and never sees freed state.
   env.SetInstanceData<EnvState>(state);
   napi_add_env_cleanup_hook(env, OnEnvCleanup, state);
   return state;
