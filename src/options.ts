@@ -29,6 +29,8 @@ export interface TracerOptions {
   outputDir?: string;
   /** One report per process, named `<output>_<pid>.json`, instead of one merged report. */
   pidSuffix?: boolean;
+  /** Sample with the C++ addon instead of the inspector: real OS thread ids as tids. */
+  native?: boolean;
 }
 
 /** Options after defaults and validation; paths are absolute. */
@@ -43,6 +45,7 @@ export interface ResolvedOptions {
   quiet: boolean;
   outputDir: string | null;
   pidSuffix: boolean;
+  native: boolean;
 }
 
 type Kind = 'report-path' | 'folder' | 'positive-int' | 'paths' | 'duration' | 'boolean';
@@ -121,6 +124,13 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     env: 'VIZTRACER_PID_SUFFIX',
     kind: 'boolean',
     help: 'one report per process, <output>_<pid>.json, instead of one merged report',
+  },
+  {
+    api: 'native',
+    cli: 'native',
+    env: 'VIZTRACER_NATIVE',
+    kind: 'boolean',
+    help: 'sample with the C++ addon (real OS thread ids; needs a build or a prebuild)',
   },
   {
     api: 'quiet',
@@ -208,6 +218,7 @@ export function resolveOptions(options: TracerOptions = {}, cwd = process.cwd())
     quiet: get<boolean>('quiet') ?? false,
     outputDir,
     pidSuffix: get<boolean>('pidSuffix') ?? false,
+    native: get<boolean>('native') ?? false,
   };
 }
 
@@ -315,6 +326,7 @@ export function toTracerOptions(r: ResolvedOptions): TracerOptions {
     quiet: r.quiet,
     outputDir: r.outputDir ?? undefined,
     pidSuffix: r.pidSuffix,
+    native: r.native,
   };
 }
 

@@ -100,12 +100,21 @@ function register(): void {
   }
   const s = session;
   const me = currentThread();
+  let tracer: Tracer;
+  try {
+    tracer = new Tracer(toTracerOptions(options));
+  } catch (err) {
+    // --native without a loadable addon (the CLI checks first; this is `node --require`).
+    fail((err as Error).message);
+  }
   const flusher = new WorkerFlusher();
   patchWorkers({
     beforeCreate: () => flusher.prepare(),
-    beforeTerminate: (threadId) => flusher.flush(threadId, WORKER_FLUSH_MILLIS),
+    // With the native backend a terminated worker's profile is kept by the addon's cleanup
+    // hook and written by the main thread at exit: terminate() need not wait for a save.
+    beforeTerminate: (threadId) =>
+      options.native ? Promise.resolve() : flusher.flush(threadId, WORKER_FLUSH_MILLIS),
   });
-  const tracer = new Tracer(toTracerOptions(options));
   if (me.isMain && !owner) {
     try {
       markRunning(s, me.pid);
@@ -123,13 +132,18 @@ function register(): void {
     finished = true;
     try {
       // Workers this thread created and that are still running are stopped when it exits,
-      // without their 'exit' handlers: have them save first.
+      // without their 'exit' handlers: have them save first. (Also with the native backend:
+      // the addon would keep their profiles, but only once they are torn down, which is
+      // after this handler, too late for this process's report.)
       flusher.flushAllSync(WORKER_FLUSH_MILLIS);
       tracer.stop();
       if (!me.isMain) {
         tracer.saveSync(partialPath(s, me.pid, me.tid));
         return;
       }
+      // Workers that ended while sampling (terminated): their partial reports, as they
+      // would have written them, before this process's report is made from the folder.
+      tracer.saveOrphansSync((tid) => partialPath(s, me.pid, tid));
       finishProcess(tracer, s, owner, options);
       if (owner) removeSession(s);
     } catch (err) {

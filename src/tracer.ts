@@ -1,13 +1,14 @@
 // The tracer: owns the options and the lifecycle (start, stop, save) for the current thread.
 import type { Backend } from './backends/backend';
 import { InspectorBackend } from './backends/inspector';
+import type { NativeBackend } from './backends/native';
 import { resolveOptions, type ResolvedOptions, type TracerOptions } from './options';
 import type { ProcessTrack } from './report/model';
 import type { SaveResult } from './report/save';
 import type { ConvertOptions } from './trace/convert';
 import type { ReportMetadata } from './trace/events';
 import type { RawProfile } from './trace/profile';
-import { currentThread } from './thread';
+import { currentThread, type ThreadIdentity } from './thread';
 import { LIB_DIR } from './version';
 
 // What turns samples into a report loads when a report is made, not when tracing starts:
@@ -16,6 +17,8 @@ const save = (): typeof import('./report/save') => require('./report/save');
 const serialize = (): typeof import('./report/serialize') => require('./report/serialize');
 const convert = (): typeof import('./trace/convert') => require('./trace/convert');
 const meta = (): typeof import('./trace/metadata') => require('./trace/metadata');
+// Loaded only when asked for: without the native backend nothing loads the addon.
+const nativeBackend = (): typeof import('./backends/native') => require('./backends/native');
 
 export function convertOptionsOf(o: ResolvedOptions): ConvertOptions {
   return {
@@ -32,12 +35,21 @@ export function convertOptionsOf(o: ResolvedOptions): ConvertOptions {
 export class Tracer {
   readonly options: ResolvedOptions;
   private readonly backend: Backend;
+  private readonly native: NativeBackend | null;
   private profiles: RawProfile[] = [];
   private active = false;
 
+  /** With `native: true`, throws an Error saying why when the addon cannot be loaded. */
   constructor(options?: TracerOptions) {
     this.options = resolveOptions(options);
-    this.backend = new InspectorBackend();
+    this.native = this.options.native ? new (nativeBackend().NativeBackend)() : null;
+    this.backend = this.native ?? new InspectorBackend();
+  }
+
+  /** Who this thread is; with the native backend its tid is the addon's gettid(). */
+  private thread(): ThreadIdentity {
+    const me = currentThread();
+    return this.native ? { ...me, tid: this.native.threadId() } : me;
   }
 
   /** Whether the profiler is sampling now. */
@@ -48,6 +60,12 @@ export class Tracer {
   /** Starts sampling the current thread. */
   start(): this {
     if (this.active) throw new Error('The tracer is already running');
+    if (this.native) {
+      // Should this thread end while sampling (a worker terminated), its profile is saved by
+      // another thread, which needs to know how to name it.
+      const me = this.thread();
+      this.native.setThreadLabel(JSON.stringify({ name: me.name, sortIndex: me.sortIndex }));
+    }
     this.backend.start(this.options.interval);
     this.active = true;
     return this;
@@ -64,7 +82,7 @@ export class Tracer {
   /** This thread's track, from every window sampled since the last save. */
   processTrack(argv: readonly string[] = process.argv): ProcessTrack {
     const opts = convertOptionsOf(this.options);
-    const me = currentThread();
+    const me = this.thread();
     return {
       pid: me.pid,
       name: me.isMain ? meta().processName(argv, me.pid) : null,
@@ -103,6 +121,37 @@ export class Tracer {
     return save().saveEventsSync(file, serialize().processEventTexts(track), () =>
       this.metadata(sampleCount),
     );
+  }
+
+  /**
+   * With the native backend: writes the profile of every thread of this process that ended
+   * while sampling (a terminated worker) as that thread would have, one report per thread at
+   * `fileOf(tid)`. Nothing to do with the inspector backend, whose workers save themselves.
+   */
+  saveOrphansSync(fileOf: (tid: number) => string): SaveResult[] {
+    if (!this.native) return [];
+    const opts = convertOptionsOf(this.options);
+    return this.native.takeOrphans().map((o) => {
+      let name = `Thread ${o.tid}`;
+      let sortIndex = o.tid;
+      try {
+        const label = JSON.parse(o.label) as { name?: unknown; sortIndex?: unknown };
+        if (typeof label.name === 'string') name = label.name;
+        if (typeof label.sortIndex === 'number') sortIndex = label.sortIndex;
+      } catch {
+        // A thread that started the addon without the Tracer: named by its tid.
+      }
+      const slices = convert().convertProfile(o.profile, opts);
+      const track: ProcessTrack = {
+        pid: process.pid,
+        name: null,
+        args: { ppid: process.ppid, argv: [...process.argv] },
+        threads: [{ tid: o.tid, name, sortIndex, slices }],
+      };
+      return save().saveEventsSync(fileOf(o.tid), serialize().processEventTexts(track), () =>
+        this.metadata(slices.sampleCount),
+      );
+    });
   }
 
   /** Writes the report without blocking the event loop. */

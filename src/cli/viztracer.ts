@@ -145,7 +145,7 @@ async function collect(
   // processes whose main thread could not (their workers' data is saved all the same).
   const plan = planSessionReport(session, options, (stats) =>
     reportMetadata({
-      backend: 'inspector',
+      backend: options.native ? 'native' : 'inspector',
       intervalMicros: options.interval,
       sampleCount: stats.sampleCount,
       command,
@@ -211,6 +211,13 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = ['viztracer', ...argv];
   if (cli.combine) return combine(cli, options, command);
+  if (options.native) {
+    // Before the program runs: a traced program whose preload cannot load the addon would
+    // stop at its first line anyway.
+    const { loadNative } = require('../native') as typeof import('../native');
+    const loaded = loadNative();
+    if ('error' in loaded) throw new CliError(loaded.error);
+  }
   if (!cli.script) {
     throw new CliError('no script given (usage: viztracer [options] script.js [args...])');
   }

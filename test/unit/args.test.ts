@@ -88,6 +88,7 @@ describe('parseCliArgs', () => {
       quiet: false,
       keepInternals: true,
     });
+    expect(parseCliArgs(['--native', 'a.js']).options).toEqual({ native: true });
   });
 
   it('reads the CLI flags --help, -h, --version, -V, --rcfile', () => {

@@ -41,6 +41,7 @@ describe('resolveOptions', () => {
       quiet: false,
       outputDir: null,
       pidSuffix: false,
+      native: false,
     });
     expect(resolveOptions(undefined, '/work')).toEqual(resolveOptions({}, '/work'));
   });
@@ -253,6 +254,7 @@ describe('optionsFromEnv', () => {
         VIZTRACER_MIN_DURATION: '1.5ms',
         VIZTRACER_KEEP_INTERNALS: '1',
         VIZTRACER_QUIET: 'off',
+        VIZTRACER_NATIVE: 'yes',
         VIZTRACER_UNRELATED: 'x',
       }),
     ).toEqual({
@@ -263,6 +265,7 @@ describe('optionsFromEnv', () => {
       minDuration: 1500,
       keepInternals: true,
       quiet: false,
+      native: true,
     });
     expect(optionsFromEnv({})).toEqual({});
   });

@@ -1,0 +1,12 @@
+{
+  "targets": [
+    {
+      "target_name": "viztracer",
+      "sources": ["native/addon.cc", "native/cpu_profiler.cc"],
+      "include_dirs": ["<!@(node -p \"require('node-addon-api').include\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
+      "cflags_cc!": ["-std=gnu++17", "-fno-exceptions"],
+      "cflags_cc": ["-std=c++20", "-fno-exceptions", "-Wall", "-Wextra", "-Wno-unused-parameter"]
+    }
+  ]
+}

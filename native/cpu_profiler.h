@@ -1,0 +1,69 @@
+// One V8 CpuProfiler for one isolate, and the process-wide store of profiles that outlived
+// their thread. Knows V8 and the OS, nothing of report formats.
+#ifndef VIZTRACER_CPU_PROFILER_H_
+#define VIZTRACER_CPU_PROFILER_H_
+
+#include <v8-profiler.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace viztracer {
+
+// A v8::CpuProfile copied into plain memory, so it can outlive the profile, the profiler and
+// even the isolate (a terminated worker's profile is read later by another thread).
+struct ProfileData {
+  // The call tree, one entry per node, parents before children.
+  std::vector<int32_t> ids;
+  std::vector<int32_t> parents;  // -1 for the root
+  std::vector<int32_t> lines;    // 1-based, 0 when unknown (V8's kNoLineNumberInfo)
+  std::vector<int32_t> columns;  // 1-based, 0 when unknown
+  std::vector<int32_t> scriptIds;
+  std::vector<std::string> functionNames;
+  std::vector<std::string> urls;  // the script's resource name, as the script was compiled
+  // One entry per sample: the top node's id and the time in µs of CLOCK_MONOTONIC.
+  std::vector<int32_t> samples;
+  std::vector<double> timestamps;
+  double startTime = 0;
+  double endTime = 0;
+};
+
+// A profile whose thread ended while it was sampling (a worker that finished or was
+// terminated), kept until some thread asks for it.
+struct Orphan {
+  int tid;
+  std::string label;
+  ProfileData profile;
+};
+
+// Drives one v8::CpuProfiler. Every method must be called on the isolate's own thread: V8's
+// profiler keeps per-isolate state (the code map, the sampler bound to that thread) that
+// is not safe to touch from another one.
+class ThreadProfiler {
+ public:
+  explicit ThreadProfiler(v8::Isolate* isolate) : isolate_(isolate) {}
+  ~ThreadProfiler();
+  ThreadProfiler(const ThreadProfiler&) = delete;
+  ThreadProfiler& operator=(const ThreadProfiler&) = delete;
+
+  bool running() const { return profiler_ != nullptr; }
+  // Starts sampling this thread; an error message on failure.
+  std::optional<std::string> Start(int intervalMicros);
+  // Stops sampling and frees V8's profile and profiler. Call only when running().
+  ProfileData Stop();
+
+ private:
+  v8::Isolate* isolate_;
+  v8::CpuProfiler* profiler_ = nullptr;
+  v8::ProfilerId id_ = 0;
+};
+
+// The process-wide store of orphans. Safe from any thread.
+void StoreOrphan(Orphan orphan);
+std::vector<Orphan> TakeOrphans();
+
+}  // namespace viztracer
+
+#endif  // VIZTRACER_CPU_PROFILER_H_

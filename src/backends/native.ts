@@ -1,0 +1,90 @@
+// The native backend: V8's CpuProfiler driven by our addon on this thread. Its profiles are
+// turned into the same RawProfile the inspector backend returns, so the converter does not
+// know which backend sampled.
+import { pathToFileURL } from 'node:url';
+import { requireNative, type NativeAddon, type NativeProfile } from '../native';
+import type { ProfileNode, RawProfile } from '../trace/profile';
+import type { Backend } from './backend';
+
+/** A script's resource name as the inspector shows it: Node turns absolute paths into URLs. */
+function resourceUrl(name: string): string {
+  return name.startsWith('/') ? pathToFileURL(name).href : name;
+}
+
+/** The addon's columns to the inspector's Profile: 0-based lines and columns, time deltas. */
+export function toRawProfile(p: NativeProfile): RawProfile {
+  const { id, parent, line, column, scriptId, functionName, url } = p.nodes;
+  const nodes: ProfileNode[] = [];
+  const byId = new Map<number, ProfileNode>();
+  for (let i = 0; i < id.length; i++) {
+    const node: ProfileNode = {
+      id: id[i],
+      callFrame: {
+        functionName: functionName[i],
+        scriptId: String(scriptId[i]),
+        url: resourceUrl(url[i]),
+        // V8's native API is 1-based with 0 for unknown; the inspector is 0-based with -1.
+        lineNumber: line[i] - 1,
+        columnNumber: column[i] - 1,
+      },
+      hitCount: 0,
+      children: [],
+    };
+    nodes.push(node);
+    byId.set(id[i], node);
+    // Parents come before their children in the addon's table.
+    if (parent[i] >= 0) byId.get(parent[i])?.children!.push(id[i]);
+  }
+  const samples = Array.from(p.samples);
+  const timeDeltas = new Array<number>(samples.length);
+  let last = p.startTime;
+  for (let i = 0; i < samples.length; i++) {
+    const node = byId.get(samples[i]);
+    if (node) node.hitCount!++;
+    timeDeltas[i] = p.timestamps[i] - last;
+    last = p.timestamps[i];
+  }
+  return { nodes, startTime: p.startTime, endTime: p.endTime, samples, timeDeltas };
+}
+
+/** A profile of a thread that ended while sampling, taken from the addon by another thread. */
+export interface OrphanProfile {
+  tid: number;
+  label: string;
+  profile: RawProfile;
+}
+
+export class NativeBackend implements Backend {
+  readonly name = 'native' as const;
+  private readonly addon: NativeAddon;
+
+  /** Throws an Error with a one-line reason when the addon cannot be loaded. */
+  constructor() {
+    this.addon = requireNative();
+  }
+
+  start(intervalMicros: number): void {
+    this.addon.start(intervalMicros);
+  }
+
+  stop(): RawProfile {
+    return toRawProfile(this.addon.stop());
+  }
+
+  /** The calling thread's OS id. */
+  threadId(): number {
+    return this.addon.threadId();
+  }
+
+  /** Kept with this thread's profile should the thread end while sampling. */
+  setThreadLabel(label: string): void {
+    this.addon.setThreadLabel(label);
+  }
+
+  /** Profiles of the process's threads that ended while sampling; each is returned once. */
+  takeOrphans(): OrphanProfile[] {
+    return this.addon
+      .takeOrphans()
+      .map((o) => ({ tid: o.tid, label: o.label, profile: toRawProfile(o.profile) }));
+  }
+}

@@ -1,0 +1,109 @@
+// `viztracer --native`: the C++ addon samples every JS thread; tids are OS thread ids.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkNames, checkNesting, loadReport, slices, type Report } from '../helpers/report';
+import { cleanEnv, program, ROOT, tempDir, viztracer } from '../helpers/run';
+
+const example = (name: string): string => join(ROOT, 'examples', name);
+const threadsOf = (r: Report): Set<string> => new Set(slices(r).map((e) => `${e.pid}:${e.tid}`));
+const threadNames = (r: Report): string[] =>
+  r.traceEvents
+    .filter((e) => e.ph === 'M' && e.name === 'thread_name')
+    .map((e) => String(e.args!.name));
+
+describe('viztracer --native', () => {
+  it('fibonacci: deep nesting, backend native, the main thread tid is the pid', async () => {
+    const dir = tempDir();
+    const r = await viztracer(['--native', example('fibonacci.js')], { cwd: dir });
+    expect(r.status).toBe(0);
+    const rep = loadReport(join(dir, 'result.json'));
+    expect(rep.viztracer_metadata.backend).toBe('native');
+    checkNames(rep);
+    expect(checkNesting(rep, /^fibonacci \(/).maxMatchDepth).toBeGreaterThanOrEqual(10);
+    const all = slices(rep);
+    expect(all.length).toBeGreaterThan(0);
+    for (const e of all) expect(e.tid).toBe(e.pid);
+  });
+
+  it('threads-cpu: 9 tracks, named, in one process', async () => {
+    const dir = tempDir();
+    const r = await viztracer(['--native', example('threads-cpu.js'), '8', '100000'], {
+      cwd: dir,
+    });
+    expect(r.status).toBe(0);
+    const rep = loadReport(join(dir, 'result.json'));
+    checkNames(rep);
+    checkNesting(rep);
+    expect(threadsOf(rep).size).toBe(9);
+    for (let i = 0; i < 8; i++) expect(threadNames(rep)).toContain(`Worker ${i + 1} (primes-${i})`);
+  });
+
+  it("every track's tid is the OS thread id its thread saw in /proc/thread-self", async () => {
+    const dir = tempDir();
+    const seen = join(dir, 'threads.txt');
+    const r = await viztracer(['--native', program('native-tids.js'), seen], { cwd: dir });
+    expect(r.status).toBe(0);
+    // "<pid>/task/<tid>" from each of the 5 threads, written while they ran.
+    const lines = readFileSync(seen, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(5);
+    const pids = new Set(lines.map((l) => Number(l.split('/')[0])));
+    expect(pids.size).toBe(1);
+    const [pid] = pids;
+    const osTids = lines.map((l) => Number(l.split('/')[2])).sort((a, b) => a - b);
+    expect(osTids).toContain(pid);
+    const rep = loadReport(join(dir, 'result.json'));
+    const reported = [...threadsOf(rep)].map((k) => k.split(':').map(Number));
+    for (const [p] of reported) expect(p).toBe(pid);
+    expect(reported.map(([, t]) => t).sort((a, b) => a - b)).toEqual(osTids);
+  });
+
+  it('keeps the samples of a busy worker that is terminate()d', async () => {
+    const dir = tempDir();
+    const r = await viztracer(['--native', program('worker-terminate.js')], { cwd: dir });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('terminated 1\n');
+    const rep = loadReport(join(dir, 'result.json'));
+    checkNames(rep);
+    expect(threadNames(rep)).toEqual(['main', 'Worker 1 (doomed)']);
+    const spins = slices(rep).filter((e) => e.name.startsWith('spin (') && e.tid !== e.pid);
+    expect(spins.length).toBeGreaterThan(0);
+    // It computed for ~300 ms before it was terminated.
+    expect(Math.max(...spins.map((e) => e.dur!))).toBeGreaterThan(100_000);
+  });
+
+  it('without a loadable addon: one line, exit 2, and the program does not run', async () => {
+    const dir = tempDir();
+    const env = cleanEnv({ VIZTRACER_ADDON_PATH: join(dir, 'missing.node') });
+    const r = await viztracer(['--native', program('echo.js'), 'hello'], { cwd: dir, env });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(
+      /^viztracer: cannot load the native addon \(Cannot find module '.*missing\.node'\): run npm rebuild viztracer with a C\+\+ compiler, python3 and make installed\n$/,
+    );
+  });
+
+  it('without --native nothing loads the addon', async () => {
+    const dir = tempDir();
+    const plain = await viztracer([program('addon-mapped.js')], { cwd: dir });
+    expect(plain.status).toBe(0);
+    expect(plain.stdout).toBe('not mapped\n');
+    expect(loadReport(join(dir, 'result.json')).viztracer_metadata.backend).toBe('inspector');
+    const native = await viztracer(['--native', program('addon-mapped.js')], { cwd: dir });
+    expect(native.stdout).toBe('mapped\n');
+  });
+
+  it('keeps the samples of busy workers when the main thread calls process.exit()', async () => {
+    const dir = tempDir();
+    const r = await viztracer(['--native', program('exit-with-workers.js')], { cwd: dir });
+    expect(r.status).toBe(5);
+    const rep = loadReport(join(dir, 'result.json'));
+    expect(threadsOf(rep).size).toBe(3);
+    const spinning = new Set(
+      slices(rep)
+        .filter((e) => e.name.startsWith('spin ('))
+        .map((e) => e.tid),
+    );
+    expect(spinning.size).toBe(2);
+  });
+});
