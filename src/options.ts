@@ -29,6 +29,12 @@ export interface TracerOptions {
   outputDir?: string;
   /** One report per process, named `<output>_<pid>.json`, instead of one merged report. */
   pidSuffix?: boolean;
+  /** Record every call of the program's JS functions (instrumented at load time) instead of sampling. */
+  instrument?: boolean;
+  /** Entries of each thread's ring buffer under `instrument` (two per call). Default 1,000,000. */
+  tracerEntries?: number;
+  /** Instrument code under node_modules too. */
+  instrumentNodeModules?: boolean;
 }
 
 /** Options after defaults and validation; paths are absolute. */
@@ -43,6 +49,9 @@ export interface ResolvedOptions {
   quiet: boolean;
   outputDir: string | null;
   pidSuffix: boolean;
+  instrument: boolean;
+  tracerEntries: number;
+  instrumentNodeModules: boolean;
 }
 
 type Kind = 'report-path' | 'folder' | 'positive-int' | 'paths' | 'duration' | 'boolean';
@@ -121,6 +130,27 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     env: 'VIZTRACER_PID_SUFFIX',
     kind: 'boolean',
     help: 'one report per process, <output>_<pid>.json, instead of one merged report',
+  },
+  {
+    api: 'instrument',
+    cli: 'instrument',
+    env: 'VIZTRACER_INSTRUMENT',
+    kind: 'boolean',
+    help: 'record every call of the JS functions of the program (instrumented at load) instead of sampling',
+  },
+  {
+    api: 'tracerEntries',
+    cli: 'tracer_entries',
+    env: 'VIZTRACER_TRACER_ENTRIES',
+    kind: 'positive-int',
+    help: 'under --instrument, entries of each thread ring buffer, two per call (default 1000000)',
+  },
+  {
+    api: 'instrumentNodeModules',
+    cli: 'instrument_node_modules',
+    env: 'VIZTRACER_INSTRUMENT_NODE_MODULES',
+    kind: 'boolean',
+    help: 'under --instrument, instrument code in node_modules too',
   },
   {
     api: 'quiet',
@@ -208,6 +238,9 @@ export function resolveOptions(options: TracerOptions = {}, cwd = process.cwd())
     quiet: get<boolean>('quiet') ?? false,
     outputDir,
     pidSuffix: get<boolean>('pidSuffix') ?? false,
+    instrument: get<boolean>('instrument') ?? false,
+    tracerEntries: get<number>('tracerEntries') ?? 1_000_000,
+    instrumentNodeModules: get<boolean>('instrumentNodeModules') ?? false,
   };
 }
 
@@ -315,6 +348,9 @@ export function toTracerOptions(r: ResolvedOptions): TracerOptions {
     quiet: r.quiet,
     outputDir: r.outputDir ?? undefined,
     pidSuffix: r.pidSuffix,
+    instrument: r.instrument,
+    tracerEntries: r.tracerEntries,
+    instrumentNodeModules: r.instrumentNodeModules,
   };
 }
 

@@ -41,6 +41,9 @@ describe('resolveOptions', () => {
       quiet: false,
       outputDir: null,
       pidSuffix: false,
+      instrument: false,
+      tracerEntries: 1_000_000,
+      instrumentNodeModules: false,
     });
     expect(resolveOptions(undefined, '/work')).toEqual(resolveOptions({}, '/work'));
   });
