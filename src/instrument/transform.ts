@@ -153,7 +153,13 @@ export function instrument(
   fnTable?: FunctionInfo[],
   options: InstrumentOptions = {},
 ): InstrumentResult {
-  const program = parseProgram(source, options.sourceType ?? 'commonjs');
+  const sourceType = options.sourceType ?? 'commonjs';
+  const program = parseProgram(source, sourceType);
+  // In an ES module, an import cycle can call a (hoisted) function before the module's body,
+  // and so its header, has run: there the entry binds the recorder itself when it must, through
+  // a hoisted function. CommonJS bodies always run their header first.
+  const guarded = sourceType === 'module';
+  const rec = guarded ? '(__vz||__vzI())' : '__vz';
   const functions: FunctionInfo[] = [];
   const edits: Edit[] = [];
   const add = (pos: number, text: string, order = 0): void => {
@@ -180,7 +186,9 @@ export function instrument(
     if (fn.type === 'ArrowFunctionExpression' && fn.expression) {
       // `x => expr` becomes `x => {...try{return expr}...}`; `return` and the expression
       // start at the same place, so no line break can come between them.
-      const head = suspends ? `{var __vzs=__vz.e(${id});try{return ` : `{__vz.e(${id});try{return `;
+      const head = suspends
+        ? `{var __vzs=${rec}.e(${id});try{return `
+        : `{${rec}.e(${id});try{return `;
       add(body.start, head, 1);
       add(body.end, `${tail(id, suspends)}}`, -1);
     } else {
@@ -193,7 +201,7 @@ export function instrument(
           sep = ';';
         } else break;
       }
-      add(at2, suspends ? `${sep}var __vzs=__vz.e(${id});try{` : `${sep}__vz.e(${id});try{`, 1);
+      add(at2, suspends ? `${sep}var __vzs=${rec}.e(${id});try{` : `${sep}${rec}.e(${id});try{`, 1);
       add(body.end - 1, tail(id, suspends), -1);
     }
     return { id, suspends };
@@ -231,7 +239,7 @@ export function instrument(
       const id = idText(k);
       // `static {` ... `}`: the block's own braces.
       const open = source.indexOf('{', node.start);
-      add(open + 1, `__vz.e(${id});try{`, 1);
+      add(open + 1, `${rec}.e(${id});try{`, 1);
       add(node.end - 1, tail(id, false), -1);
       fnStack.push({ id, suspends: false });
       pushed = true;
@@ -296,7 +304,9 @@ export function instrument(
   const lines = `[${functions.map((f) => f.line).join(',')}]`;
   add(
     headAt,
-    `${sep}var __vz=globalThis[Symbol.for(${literal(RECORDER_KEY)})],__vzb=__vz.m(${literal(file)},${names},${lines});`,
+    guarded
+      ? `${sep}var __vz,__vzb;function __vzI(){__vz=globalThis[Symbol.for(${literal(RECORDER_KEY)})];__vzb=__vz.m(${literal(file)},${names},${lines});return __vz}__vz||__vzI();`
+      : `${sep}var __vz=globalThis[Symbol.for(${literal(RECORDER_KEY)})],__vzb=__vz.m(${literal(file)},${names},${lines});`,
     -2,
   );
   if (fnTable) fnTable.push(...functions);

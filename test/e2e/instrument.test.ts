@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkNames, checkNesting, loadReport, slices, type Ev } from '../helpers/report';
-import { program, ROOT, tempDir, viztracer } from '../helpers/run';
+import { program, ROOT, run, tempDir, viztracer } from '../helpers/run';
 
 const FIB = program('fibonacci.js');
 
@@ -66,6 +66,32 @@ describe('viztracer --instrument', () => {
       `double (${lib}:1)`,
       `double (${lib}:1)`,
     ]);
+  });
+
+  it('a corpus of language features prints the same with and without --instrument', async () => {
+    const file = program('instrument-corpus.js');
+    const plain = await run([file]);
+    expect(plain.status).toBe(0);
+    const { run: traced2, rep } = await traced([file]);
+    expect(traced2.stdout).toBe(plain.stdout);
+    // Stack traces keep their line numbers: whereAmI's `new Error` is on line 59.
+    expect(plain.stdout).toContain('line 59\n');
+    const names = new Set(slices(rep).map((e) => e.name.replace(/ \(.*\)$/, '')));
+    for (const n of ['Derived', 'Base', 'describe', 'set secret', 'get secret', 'bound'])
+      expect(names).toContain(n);
+    expect(names).toContain('<static_initializer>');
+    // Async functions: one slice per call, for the part up to the first await.
+    expect(named(rep, /^later /)).toHaveLength(1);
+    // thrower(3) → 4 frames, all closed by the throw.
+    const thrower = named(rep, /^thrower /);
+    expect(thrower).toHaveLength(4);
+    expect(thrower.every((e) => e.args?.exception === true)).toBe(true);
+  });
+
+  it('an ES module function called through an import cycle before its module body ran', async () => {
+    const { run: r, rep } = await traced([program('instrument-cycle-a.mjs')]);
+    expect(r.stdout).toBe('42\n');
+    expect(slices(rep).map((e) => e.name.split(' ')[0])).toEqual(['answer']);
   });
 
   it('a worker thread and a forked child record their own calls', async () => {
