@@ -279,6 +279,11 @@ describe('instrument: the function table', () => {
     expect(instrument(none, '/n.js').code).toBe(none);
   });
 
+  it('lines count \\r\\n, \\r and U+2028 as line ends, as V8 does', () => {
+    const { functions } = instrument('a;\r\nb;\rc;\u2028function f() {}\n', '/l.js');
+    expect(functions[0].line).toBe(4);
+  });
+
   it('a hashbang line stays first', () => {
     const code = instrument('#!/usr/bin/env node\nfunction f() {}\n', '/h.js').code;
     expect(code.startsWith('#!/usr/bin/env node\n')).toBe(true);
