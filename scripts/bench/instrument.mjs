@@ -96,6 +96,29 @@ console.log(
 );
 console.log(`report: ${events} events, ${fmt(bytesPerEvent, 1)} bytes per event`);
 
+// Where the time goes, in steady state (each mode in its own process, alternating rounds).
+const MODES = ['plain', 'noclock', 'clock', 'fresh'];
+const breakdownScript = path.join(WORKLOADS, 'instrument-breakdown.js');
+const breakdownRuns = Object.fromEntries(MODES.map((m) => [m, []]));
+for (let r = 0; r < (QUICK ? 1 : 3); r++) {
+  for (const m of MODES) {
+    const out = spawnSync(NODE, [breakdownScript, m], { encoding: 'utf8' });
+    if (out.status !== 0) throw new Error(`breakdown ${m} failed: ${out.stderr}`);
+    breakdownRuns[m].push(JSON.parse(out.stdout).nsPerCall);
+  }
+}
+const breakdown = Object.fromEntries(MODES.map((m) => [m, median(breakdownRuns[m])]));
+printTable(
+  'steady state, ns per call of fibonacci(27) (median of 7 calls, median of runs)',
+  ['mode', 'ns per call'],
+  [
+    ['plain', fmt(breakdown.plain, 1)],
+    ['instrumented, constant time, memory touched before', fmt(breakdown.noclock, 1)],
+    ['instrumented, performance.now(), memory touched before', fmt(breakdown.clock, 1)],
+    ['instrumented, performance.now(), memory not touched yet', fmt(breakdown.fresh, 1)],
+  ],
+);
+
 writeResults('instrument', {
   n: N,
   calls,
@@ -110,4 +133,6 @@ writeResults('instrument', {
   pairedNsPerCall: pairedNs,
   reportEvents: events,
   bytesPerEvent,
+  breakdownNsPerCall: breakdown,
+  breakdownRuns,
 });
