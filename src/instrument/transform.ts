@@ -239,8 +239,10 @@ export function instrument(
       const k = functions.length;
       functions.push({ name: '<static_initializer>', file, line: lineOf(node.start) });
       const id = idText(k);
-      // `static {` ... `}`: the block's own braces.
-      const open = source.indexOf('{', node.start);
+      // `static {` ... `}`: the block's own brace, after any comments between the two.
+      const head = /static(?:\s|\/\*[\s\S]*?\*\/|\/\/[^\n\r\u2028\u2029]*)*\{/y;
+      head.lastIndex = node.start;
+      const open = head.exec(source) ? head.lastIndex - 1 : source.indexOf('{', node.start);
       add(open + 1, `${rec}.e(${id});try{`, 1);
       add(node.end - 1, tail(id, false), -1);
       fnStack.push({ id, suspends: false });

@@ -131,6 +131,12 @@ describe('instrument: behaviour is the original one', () => {
     expect(log).toEqual(expect.arrayContaining(['><static_initializer>', '>B', '>A', '>z', '>m']));
   });
 
+  it('a static block with a comment holding a brace before its own', () => {
+    const log = same(`class K { static /* { */ // {
+      { K.n = 1; } } return K.n;`);
+    expect(log).toEqual(['><static_initializer>', '<<static_initializer>']);
+  });
+
   it('getters, setters, methods in object literals', () => {
     const log = same(`
       const o = { v: 1, get g() { return this.v; }, set g(x) { this.v = x; }, m() { return 3; } };
