@@ -136,6 +136,14 @@ export function planSessionReport(
   return { reports, stats, warnings };
 }
 
+/** What the user reads when a ring buffer wrapped. */
+export function overflowWarning(options: ResolvedOptions): string {
+  return (
+    `viztracer: warning: the trace buffer overflowed (${options.tracerEntries} entries a thread); ` +
+    'the oldest calls are not in the report (raise --tracer_entries)'
+  );
+}
+
 /** Writes a plan's reports synchronously (exit handlers). */
 export function writePlanSync(plan: SessionPlan): SaveResult[] {
   return plan.reports.map((r) => {

@@ -31,6 +31,12 @@ export interface TracerOptions {
   pidSuffix?: boolean;
   /** Sample with the C++ addon instead of the inspector: real OS thread ids as tids. */
   native?: boolean;
+  /** Record every call of the program's JS functions (instrumented at load time) instead of sampling. */
+  instrument?: boolean;
+  /** Entries of each thread's ring buffer under `instrument` (two per call). Default 1,000,000. */
+  tracerEntries?: number;
+  /** Instrument code under node_modules too. */
+  instrumentNodeModules?: boolean;
 }
 
 /** Options after defaults and validation; paths are absolute. */
@@ -46,6 +52,9 @@ export interface ResolvedOptions {
   outputDir: string | null;
   pidSuffix: boolean;
   native: boolean;
+  instrument: boolean;
+  tracerEntries: number;
+  instrumentNodeModules: boolean;
 }
 
 type Kind = 'report-path' | 'folder' | 'positive-int' | 'paths' | 'duration' | 'boolean';
@@ -131,6 +140,27 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     env: 'VIZTRACER_NATIVE',
     kind: 'boolean',
     help: 'sample with the C++ addon (real OS thread ids; needs a build or a prebuild)',
+  },
+  {
+    api: 'instrument',
+    cli: 'instrument',
+    env: 'VIZTRACER_INSTRUMENT',
+    kind: 'boolean',
+    help: 'record every call of the JS functions of the program (instrumented at load) instead of sampling',
+  },
+  {
+    api: 'tracerEntries',
+    cli: 'tracer_entries',
+    env: 'VIZTRACER_TRACER_ENTRIES',
+    kind: 'positive-int',
+    help: 'under --instrument, entries of each thread ring buffer, two per call (default 1000000)',
+  },
+  {
+    api: 'instrumentNodeModules',
+    cli: 'instrument_node_modules',
+    env: 'VIZTRACER_INSTRUMENT_NODE_MODULES',
+    kind: 'boolean',
+    help: 'under --instrument, instrument code in node_modules too',
   },
   {
     api: 'quiet',
@@ -219,6 +249,9 @@ export function resolveOptions(options: TracerOptions = {}, cwd = process.cwd())
     outputDir,
     pidSuffix: get<boolean>('pidSuffix') ?? false,
     native: get<boolean>('native') ?? false,
+    instrument: get<boolean>('instrument') ?? false,
+    tracerEntries: get<number>('tracerEntries') ?? 1_000_000,
+    instrumentNodeModules: get<boolean>('instrumentNodeModules') ?? false,
   };
 }
 
@@ -327,6 +360,9 @@ export function toTracerOptions(r: ResolvedOptions): TracerOptions {
     outputDir: r.outputDir ?? undefined,
     pidSuffix: r.pidSuffix,
     native: r.native,
+    instrument: r.instrument,
+    tracerEntries: r.tracerEntries,
+    instrumentNodeModules: r.instrumentNodeModules,
   };
 }
 

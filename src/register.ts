@@ -19,6 +19,7 @@ import {
 import { exposeWorkerFlush, WorkerFlusher } from './backends/inspector-workers';
 import { currentThread, patchWorkers } from './thread';
 import { Tracer } from './tracer';
+import { LIB_DIR } from './version';
 
 const LOADED = Symbol.for('viztracer.register');
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -39,7 +40,7 @@ function sleepSync(millis: number): void {
 /** The main thread of a process: its report, and the session's when it owns it. */
 function finishProcess(tracer: Tracer, s: Session, owner: boolean, options: ResolvedOptions): void {
   // Loaded at exit: start-up time is the program's.
-  const { pendingProcesses, planSessionReport, writePlanSync } =
+  const { overflowWarning, pendingProcesses, planSessionReport, writePlanSync } =
     require('./collect') as typeof import('./collect');
   const { savedMessage } = require('./report/save') as typeof import('./report/save');
   const pid = process.pid;
@@ -63,10 +64,16 @@ function finishProcess(tracer: Tracer, s: Session, owner: boolean, options: Reso
     }
   }
   const own = tracer.takeProcessTrack();
+  let overflow = false;
   const plan = planSessionReport(
     s,
     options,
-    (stats, ownSamples) => tracer.metadata(ownSamples + stats.sampleCount),
+    (stats, ownSamples) => {
+      const m = tracer.metadata(ownSamples + stats.sampleCount);
+      m.overflow ||= stats.metadata.some((x) => x.overflow === true);
+      overflow = m.overflow;
+      return m;
+    },
     own,
     owner && !options.pidSuffix ? null : pid,
   );
@@ -74,6 +81,7 @@ function finishProcess(tracer: Tracer, s: Session, owner: boolean, options: Reso
   if (!options.quiet) for (const r of results) process.stderr.write(savedMessage(r));
   // Lost data is said even under --quiet, as the CLI does.
   for (const w of plan.warnings()) process.stderr.write(`${w}\n`);
+  if (overflow) process.stderr.write(`${overflowWarning(options)}\n`);
 }
 
 function register(): void {
@@ -99,6 +107,11 @@ function register(): void {
     process.env[SESSION_ENV] = sessionEnvValue(session);
   }
   const s = session;
+  // Node's module loader thread (started for our ES module hooks): not the program's.
+  if (options.instrument && !isMainThread) {
+    const { isLoaderThread } = require('./instrument/hooks') as typeof import('./instrument/hooks');
+    if (isLoaderThread()) return;
+  }
   const me = currentThread();
   let tracer: Tracer;
   try {
@@ -115,6 +128,22 @@ function register(): void {
     beforeTerminate: (threadId) =>
       options.native ? Promise.resolve() : flusher.flush(threadId, WORKER_FLUSH_MILLIS),
   });
+  if (options.instrument) {
+    // Before the program's first module loads; the recorder exists already (the Tracer made it).
+    const { installHooks } = require('./instrument/hooks') as typeof import('./instrument/hooks');
+    installHooks(
+      {
+        includeFiles: options.includeFiles,
+        excludeFiles: options.excludeFiles,
+        instrumentNodeModules: options.instrumentNodeModules,
+        libDir: LIB_DIR,
+      },
+      {
+        skipped: (file, reason) =>
+          process.stderr.write(`viztracer: warning: ${file} not instrumented: ${reason}\n`),
+      },
+    );
+  }
   if (me.isMain && !owner) {
     try {
       markRunning(s, me.pid);

@@ -2,6 +2,7 @@
 import type { Backend } from './backends/backend';
 import { InspectorBackend } from './backends/inspector';
 import type { NativeBackend } from './backends/native';
+import { threadRecorder, type Recorder, type Recording } from './instrument/recorder';
 import { resolveOptions, type ResolvedOptions, type TracerOptions } from './options';
 import type { ProcessTrack } from './report/model';
 import type { SaveResult } from './report/save';
@@ -19,6 +20,7 @@ const convert = (): typeof import('./trace/convert') => require('./trace/convert
 const meta = (): typeof import('./trace/metadata') => require('./trace/metadata');
 // Loaded only when asked for: without the native backend nothing loads the addon.
 const nativeBackend = (): typeof import('./backends/native') => require('./backends/native');
+const slices = (): typeof import('./instrument/slices') => require('./instrument/slices');
 
 export function convertOptionsOf(o: ResolvedOptions): ConvertOptions {
   return {
@@ -36,14 +38,20 @@ export class Tracer {
   readonly options: ResolvedOptions;
   private readonly backend: Backend;
   private readonly native: NativeBackend | null;
+  /** Under `instrument`: this thread's recorder, which instrumented code writes to. */
+  private readonly recorder: Recorder | null;
   private profiles: RawProfile[] = [];
+  private recordings: Recording[] = [];
   private active = false;
+  /** Whether the recordings last handed over had overflowed (for the metadata written after). */
+  private overflowedAtTake = false;
 
   /** With `native: true`, throws an Error saying why when the addon cannot be loaded. */
   constructor(options?: TracerOptions) {
     this.options = resolveOptions(options);
     this.native = this.options.native ? new (nativeBackend().NativeBackend)() : null;
     this.backend = this.native ?? new InspectorBackend();
+    this.recorder = this.options.instrument ? threadRecorder(this.options.tracerEntries) : null;
   }
 
   /** Who this thread is; with the native backend its tid is the addon's gettid(). */
@@ -52,21 +60,25 @@ export class Tracer {
     return this.native ? { ...me, tid: this.native.threadId() } : me;
   }
 
-  /** Whether the profiler is sampling now. */
+  /** Whether the profiler is sampling (or recording) now. */
   get running(): boolean {
     return this.active;
   }
 
-  /** Starts sampling the current thread. */
+  /** Starts sampling the current thread, or recording its instrumented calls. */
   start(): this {
     if (this.active) throw new Error('The tracer is already running');
-    if (this.native) {
-      // Should this thread end while sampling (a worker terminated), its profile is saved by
-      // another thread, which needs to know how to name it.
-      const me = this.thread();
-      this.native.setThreadLabel(JSON.stringify({ name: me.name, sortIndex: me.sortIndex }));
+    if (this.recorder) {
+      this.recorder.start();
+    } else {
+      if (this.native) {
+        // Should this thread end while sampling (a worker terminated), its profile is saved by
+        // another thread, which needs to know how to name it.
+        const me = this.thread();
+        this.native.setThreadLabel(JSON.stringify({ name: me.name, sortIndex: me.sortIndex }));
+      }
+      this.backend.start(this.options.interval);
     }
-    this.backend.start(this.options.interval);
     this.active = true;
     return this;
   }
@@ -75,24 +87,40 @@ export class Tracer {
   stop(): this {
     if (!this.active) throw new Error('The tracer is not running');
     this.active = false;
-    this.profiles.push(this.backend.stop());
+    if (this.recorder) {
+      this.recorder.stop();
+      this.recordings.push(this.recorder.take());
+    } else {
+      this.profiles.push(this.backend.stop());
+    }
     return this;
+  }
+
+  /** Whether a recording since the last save lost its oldest entries. */
+  get overflowed(): boolean {
+    return this.recordings.some((r) => r.total > r.codes.length);
   }
 
   /** This thread's track, from every window sampled since the last save. */
   processTrack(argv: readonly string[] = process.argv): ProcessTrack {
     const opts = convertOptionsOf(this.options);
     const me = this.thread();
+    const thread = { tid: me.tid, name: me.name, sortIndex: me.sortIndex };
+    const sliceOpts = {
+      maxStackDepth: opts.maxStackDepth,
+      minDurationMicros: opts.minDurationMicros,
+    };
     return {
       pid: me.pid,
       name: me.isMain ? meta().processName(argv, me.pid) : null,
       args: { ppid: process.ppid, argv: [...argv] },
-      threads: this.profiles.map((p) => ({
-        tid: me.tid,
-        name: me.name,
-        sortIndex: me.sortIndex,
-        slices: convert().convertProfile(p, opts),
-      })),
+      threads: [
+        ...this.profiles.map((p) => ({ ...thread, slices: convert().convertProfile(p, opts) })),
+        ...this.recordings.map((r) => ({
+          ...thread,
+          slices: slices().recordingSlices(r, sliceOpts),
+        })),
+      ],
     };
   }
 
@@ -100,15 +128,18 @@ export class Tracer {
   takeProcessTrack(): { track: ProcessTrack; sampleCount: number } {
     if (this.active) throw new Error('Stop the tracer before saving');
     const track = this.processTrack();
+    this.overflowedAtTake = this.overflowed;
     this.profiles = [];
+    this.recordings = [];
     const sampleCount = track.threads.reduce((s, t) => s + t.slices.sampleCount, 0);
     return { track, sampleCount };
   }
 
   metadata(sampleCount: number, extra?: Partial<ReportMetadata>): ReportMetadata {
     return meta().reportMetadata({
-      backend: this.backend.name,
-      intervalMicros: this.options.interval,
+      backend: this.recorder ? 'instrument' : this.backend.name,
+      intervalMicros: this.recorder ? 0 : this.options.interval,
+      overflow: this.overflowedAtTake || this.overflowed,
       sampleCount,
       command: [...process.argv],
       ...extra,

@@ -13,6 +13,7 @@ const BENCHES = [
   'merge.mjs',
   'threads-processes.mjs',
   'viewer.mjs',
+  'instrument.mjs',
 ];
 const extra = process.argv.includes('--quick') ? ['--quick'] : [];
 

@@ -40,6 +40,8 @@ export class WorkerFlusher {
     const session = new Session();
     session.connect();
     session.on('NodeWorker.attachedToWorker', ({ params }) => {
+      // Node's own threads (the module loader thread that runs ES module hooks) save nothing.
+      if (params.workerInfo.url.startsWith('node:internal/')) return;
       this.workers.set(Number(params.workerInfo.workerId), params.sessionId);
     });
     session.on('NodeWorker.detachedFromWorker', ({ params }) => {

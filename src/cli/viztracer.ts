@@ -10,7 +10,7 @@ import { ReportReadError } from '../report/read';
 import { savedMessage, saveEvents, type SaveResult } from '../report/save';
 import { checkWritable } from '../report/writer';
 import { reportMetadata } from '../trace/metadata';
-import { pendingProcesses, planSessionReport, writePlan } from '../collect';
+import { overflowWarning, pendingProcesses, planSessionReport, writePlan } from '../collect';
 import {
   createSession,
   removeSession,
@@ -143,14 +143,17 @@ async function collect(
   if (options.outputDir) fs.mkdirSync(options.outputDir, { recursive: true });
   // Under --pid_suffix each process wrote its own report; what is left here belongs to
   // processes whose main thread could not (their workers' data is saved all the same).
-  const plan = planSessionReport(session, options, (stats) =>
-    reportMetadata({
-      backend: options.native ? 'native' : 'inspector',
-      intervalMicros: options.interval,
+  let overflow = false;
+  const plan = planSessionReport(session, options, (stats) => {
+    overflow = stats.metadata.some((m) => m.overflow === true);
+    return reportMetadata({
+      backend: options.instrument ? 'instrument' : options.native ? 'native' : 'inspector',
+      intervalMicros: options.instrument ? 0 : options.interval,
       sampleCount: stats.sampleCount,
       command,
-    }),
-  );
+      overflow,
+    });
+  });
   const results = await writePlan(plan);
   if (results.length === 0 && !options.pidSuffix) {
     process.stderr.write(
@@ -159,6 +162,7 @@ async function collect(
   }
   if (!options.quiet) for (const r of results) process.stderr.write(savedMessage(r));
   for (const w of plan.warnings()) process.stderr.write(`${w}\n`);
+  if (overflow) process.stderr.write(`${overflowWarning(options)}\n`);
   return results;
 }
 
@@ -179,7 +183,10 @@ async function combine(cli: CliArgs, options: ResolvedOptions, command: string[]
     () => {
       const first = stats.metadata[0] ?? {};
       return reportMetadata({
-        backend: first.backend === 'native' ? 'native' : 'inspector',
+        backend:
+          first.backend === 'native' || first.backend === 'instrument'
+            ? first.backend
+            : 'inspector',
         intervalMicros: typeof first.intervalMicros === 'number' ? first.intervalMicros : 0,
         sampleCount: stats.sampleCount,
         command,

@@ -27,8 +27,10 @@ export function* processEventTexts(proc: ProcessTrack): Generator<string> {
     // Every slice repeats its name, so each name is escaped once.
     const quoted = s.names.map((nm) => JSON.stringify(nm));
     const head = `,"pid":${pid},"tid":${t.tid},"ts":`;
+    const threw = s.threw;
     for (let i = 0; i < s.count; i++) {
-      yield `{"ph":"X","cat":"js","name":${quoted[s.nameIndex[i]]}${head}${s.startMicros[i]},"dur":${s.durationMicros[i]}}`;
+      const args = threw && threw[i] ? ',"args":{"exception":true}' : '';
+      yield `{"ph":"X","cat":"js","name":${quoted[s.nameIndex[i]]}${head}${s.startMicros[i]},"dur":${s.durationMicros[i]}${args}}`;
     }
   }
 }

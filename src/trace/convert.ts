@@ -33,6 +33,8 @@ export interface SliceTable {
   depth: Int32Array;
   /** Samples used, after dropping none (V8 reports every sample it took). */
   sampleCount: number;
+  /** Instrumented calls only: 1 where the call exited by throwing. */
+  threw?: Uint8Array;
 }
 
 const ROOT = '(root)';

@@ -40,7 +40,9 @@ export interface ReportMetadata {
   tool: 'viztracer';
   version: string;
   nodeVersion: string;
-  backend: 'inspector' | 'native';
+  /** `instrument`: every call recorded by instrumented code, no sampling. */
+  backend: 'inspector' | 'native' | 'instrument';
+  /** The sampling interval; 0 under `instrument`. */
   intervalMicros: number;
   /** Samples V8 reported, all threads and processes. */
   sampleCount: number;

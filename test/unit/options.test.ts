@@ -42,6 +42,9 @@ describe('resolveOptions', () => {
       outputDir: null,
       pidSuffix: false,
       native: false,
+      instrument: false,
+      tracerEntries: 1_000_000,
+      instrumentNodeModules: false,
     });
     expect(resolveOptions(undefined, '/work')).toEqual(resolveOptions({}, '/work'));
   });
@@ -160,6 +163,25 @@ describe('resolveOptions', () => {
       expect(() => resolveOptions(options)).toThrow(new Err(message));
     });
   }
+
+  it('--instrument options: exact messages, and a round trip', () => {
+    expect(() => resolveOptions({ tracerEntries: 0 })).toThrow(
+      new RangeError('Expected the "tracerEntries" option to be a positive integer'),
+    );
+    expect(() => resolveOptions({ instrument: 'yes' as unknown as boolean })).toThrow(
+      new TypeError('Expected the "instrument" option to be true or false'),
+    );
+    const r = resolveOptions({ instrument: true, tracerEntries: 5, instrumentNodeModules: true });
+    expect(r).toMatchObject({ instrument: true, tracerEntries: 5, instrumentNodeModules: true });
+    expect(resolveOptions(toTracerOptions(r))).toEqual(r);
+    expect(
+      optionsFromEnv({
+        VIZTRACER_INSTRUMENT: '1',
+        VIZTRACER_TRACER_ENTRIES: '2000000',
+        VIZTRACER_INSTRUMENT_NODE_MODULES: 'no',
+      }),
+    ).toEqual({ instrument: true, tracerEntries: 2_000_000, instrumentNodeModules: false });
+  });
 
   it('round-trips through toTracerOptions', () => {
     const r = resolveOptions({ interval: 20, includeFiles: ['/a'], minDuration: 3 }, '/w');

@@ -1,0 +1,55 @@
+// Where modules meet the transform: CommonJS through Module.prototype._compile, ES modules
+// through module.register() load hooks (esm-hooks.ts, which runs on Node's loader thread).
+// Called by the preload in every thread; each thread has its own CommonJS loader.
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { shouldInstrument, type InstrumentFilter } from './filter';
+import { instrument } from './transform';
+
+const INSTALLED = Symbol.for('viztracer.instrument.hooks');
+const LOADER_THREAD_KEY = 'viztracer:loader-thread';
+
+export interface HookWarnings {
+  /** A module that did not parse and runs uninstrumented. */
+  skipped(file: string, reason: string): void;
+}
+
+export function installHooks(filter: InstrumentFilter, warn: HookWarnings): void {
+  const g = globalThis as Record<symbol, unknown>;
+  if (g[INSTALLED]) return;
+  g[INSTALLED] = true;
+  const Module = require('node:module') as typeof import('node:module') & {
+    prototype: { _compile(content: string, filename: string, ...rest: unknown[]): unknown };
+  };
+  const original = Module.prototype._compile;
+  Module.prototype._compile = function (content: string, filename: string, ...rest: unknown[]) {
+    let code = content;
+    if (typeof content === 'string' && shouldInstrument(filename, filter)) {
+      try {
+        code = instrument(content, filename).code;
+      } catch (err) {
+        warn.skipped(filename, (err as Error).message);
+      }
+    }
+    return original.call(this, code, filename, ...rest);
+  };
+  // ES modules: load hooks on the loader thread (Node 20.6+; older Nodes trace CommonJS only).
+  const register = (Module as { register?: (s: string, o?: unknown) => void }).register;
+  if (typeof register === 'function') {
+    // register() starts Node's loader thread, which runs the preload like any worker. It must
+    // not trace nor register hooks again: environment data set now reaches only that thread.
+    const wt = require('node:worker_threads') as typeof import('node:worker_threads');
+    wt.setEnvironmentData(LOADER_THREAD_KEY, true);
+    try {
+      register(pathToFileURL(path.join(__dirname, 'esm-hooks.js')).href, { data: filter });
+    } finally {
+      wt.setEnvironmentData(LOADER_THREAD_KEY, undefined);
+    }
+  }
+}
+
+/** Whether this thread is Node's module loader thread that our hooks run on. */
+export function isLoaderThread(): boolean {
+  const wt = require('node:worker_threads') as typeof import('node:worker_threads');
+  return !wt.isMainThread && wt.getEnvironmentData(LOADER_THREAD_KEY) === true;
+}

@@ -1,0 +1,158 @@
+// Entries of one thread's recording → the same SliceTable the sampling converter produces,
+// so the writer, merge and viewer need nothing new. Pure, no I/O.
+import type { SliceTable } from '../trace/convert';
+import { ENTER, EXIT, THROW, type Recording } from './recorder';
+
+export interface SliceOptions {
+  /** Frames deeper than this are not kept (their time stays in the ancestor's slice). */
+  maxStackDepth?: number;
+  /** Slices shorter than this (µs) are dropped; their children are shorter, so nesting holds. */
+  minDurationMicros?: number;
+}
+
+/** `"fn (file:line)"`, as the sampler names frames; lines 1-based. */
+export function functionSliceName(f: { name: string; file: string; line: number }): string {
+  return `${f.name || '(anonymous)'} (${f.file}:${f.line})`;
+}
+
+export function recordingSlices(rec: Recording, options: SliceOptions = {}): SliceTable {
+  const maxDepth = options.maxStackDepth ?? Infinity;
+  const minDur = options.minDurationMicros ?? 0;
+  const cap = rec.codes.length;
+  const n = Math.min(rec.total, cap);
+  // Oldest first: after a wrap the oldest entry is the one about to be overwritten.
+  const first = rec.total > cap ? rec.next : 0;
+
+  const names: string[] = [];
+  const nameOfFn = new Int32Array(rec.functions.length).fill(-1);
+  const nameIds = new Map<string, number>();
+  const nameId = (fn: number): number => {
+    let id = nameOfFn[fn];
+    if (id >= 0) return id;
+    const s = functionSliceName(
+      rec.functions[fn] ?? { name: `(function ${fn})`, file: '?', line: 0 },
+    );
+    id = nameIds.get(s) ?? -1;
+    if (id < 0) {
+      id = names.length;
+      names.push(s);
+      nameIds.set(s, id);
+    }
+    nameOfFn[fn] = id;
+    return id;
+  };
+
+  let size = 1024;
+  let nameIndex = new Int32Array(size);
+  let start = new Float64Array(size);
+  let dur = new Float64Array(size);
+  let depthCol = new Int32Array(size);
+  let threw = new Uint8Array(size);
+  let count = 0;
+  const grow = (): void => {
+    size *= 2;
+    const g32 = (a: Int32Array): Int32Array<ArrayBuffer> => {
+      const b = new Int32Array(size);
+      b.set(a);
+      return b;
+    };
+    const g64 = (a: Float64Array): Float64Array<ArrayBuffer> => {
+      const b = new Float64Array(size);
+      b.set(a);
+      return b;
+    };
+    nameIndex = g32(nameIndex);
+    depthCol = g32(depthCol);
+    start = g64(start);
+    dur = g64(dur);
+    const t = new Uint8Array(size);
+    t.set(threw);
+    threw = t;
+  };
+
+  // The open frames: function id and slot (-1 when deeper than the limit, so not kept).
+  let stackFn = new Int32Array(256);
+  let stackSlot = new Int32Array(256);
+  let depth = 0;
+  const close = (slot: number, tMicros: number): void => {
+    if (slot >= 0) dur[slot] = tMicros - start[slot];
+  };
+  const off = rec.offsetMicros;
+  let lastThrowFn = -1;
+  let lastMicros = -Infinity;
+  for (let k = 0; k < n; k++) {
+    const i = (first + k) % cap;
+    const code = rec.codes[i];
+    const kind = code & 3;
+    const fn = code >>> 2;
+    const t = rec.timesMillis[i] * 1000 + off;
+    lastMicros = t;
+    if (kind === ENTER) {
+      lastThrowFn = -1;
+      if (depth === stackFn.length) {
+        const a = new Int32Array(depth * 2);
+        a.set(stackFn);
+        stackFn = a;
+        const b = new Int32Array(depth * 2);
+        b.set(stackSlot);
+        stackSlot = b;
+      }
+      let slot = -1;
+      if (depth < maxDepth) {
+        if (count === size) grow();
+        slot = count++;
+        nameIndex[slot] = nameId(fn);
+        start[slot] = t;
+        dur[slot] = 0;
+        depthCol[slot] = depth + 1;
+        threw[slot] = 0;
+      }
+      stackFn[depth] = fn;
+      stackSlot[depth] = slot;
+      depth++;
+      continue;
+    }
+    if (kind === EXIT && fn === lastThrowFn) {
+      // The `finally` after the `catch` that recorded the throw.
+      lastThrowFn = -1;
+      continue;
+    }
+    lastThrowFn = kind === THROW ? fn : -1;
+    // Find the frame this exit closes. Frames above it exited without a record (an async
+    // function or generator suspended in a way we do not see): they close here too. An exit
+    // with no frame (its entry was overwritten in the ring, or recorded before start) is skipped.
+    let d = depth - 1;
+    while (d >= 0 && stackFn[d] !== fn) d--;
+    if (d < 0) continue;
+    while (depth > d + 1) close(stackSlot[--depth], t);
+    depth--;
+    const slot = stackSlot[depth];
+    close(slot, t);
+    if (slot >= 0 && kind === THROW) threw[slot] = 1;
+  }
+  while (depth > 0) close(stackSlot[--depth], Math.max(rec.stopMicros, lastMicros));
+
+  if (minDur > 0) {
+    let w = 0;
+    for (let r = 0; r < count; r++) {
+      if (dur[r] < minDur) continue;
+      nameIndex[w] = nameIndex[r];
+      start[w] = start[r];
+      dur[w] = dur[r];
+      depthCol[w] = depthCol[r];
+      threw[w] = threw[r];
+      w++;
+    }
+    count = w;
+  }
+  return {
+    count,
+    names,
+    nameIndex: nameIndex.subarray(0, count),
+    startMicros: start.subarray(0, count),
+    durationMicros: dur.subarray(0, count),
+    depth: depthCol.subarray(0, count),
+    sampleCount: 0,
+    threw: threw.subarray(0, count),
+  };
+}

@@ -1,0 +1,301 @@
+// The load-time transform: instrumented code behaves as the original and records every call.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { instrument, RECORDER_KEY } from '../../src/instrument/transform';
+
+/** A stand-in for the recorder: a readable log of `>name`, `<name`, `!name` (threw). */
+class FakeRecorder {
+  names: string[] = [];
+  log: string[] = [];
+  m(_file: string, names: string[]): number {
+    const base = this.names.length;
+    this.names.push(...names);
+    return base;
+  }
+  e(id: number): number {
+    this.log.push(`>${this.names[id]}`);
+    return 1;
+  }
+  x(id: number): void {
+    this.log.push(`<${this.names[id]}`);
+  }
+  t(id: number): void {
+    this.log.push(`!${this.names[id]}`);
+  }
+  p<T>(v: T): T {
+    return v;
+  }
+}
+
+const KEY = Symbol.for(RECORDER_KEY);
+let rec: FakeRecorder;
+beforeEach(() => {
+  rec = new FakeRecorder();
+  (globalThis as Record<symbol, unknown>)[KEY] = rec;
+});
+afterEach(() => {
+  delete (globalThis as Record<symbol, unknown>)[KEY];
+});
+
+type Outcome = { value: unknown } | { error: string };
+
+/** Runs CommonJS-like code (a function body that returns) and says what came out. */
+function evaluate(code: string): Outcome {
+  try {
+    return { value: new Function(code)() };
+  } catch (err) {
+    return { error: `${(err as Error).constructor.name}: ${(err as Error).message}` };
+  }
+}
+
+/** The original and the instrumented program give the same outcome; returns the call log. */
+function same(src: string): string[] {
+  const expected = evaluate(src);
+  const code = instrument(src, '/t.js').code;
+  expect(code.split('\n').length).toBe(src.split('\n').length);
+  rec.log = [];
+  expect(evaluate(code)).toEqual(expected);
+  return rec.log;
+}
+
+/** As `same`, for code with top-level await (run in an async arrow, left out of the log). */
+async function sameAsync(body: string): Promise<string[]> {
+  const src = `return (async () => {${body}})();`;
+  const settle = async (code: string): Promise<Outcome> => {
+    try {
+      return { value: await new Function(code)() };
+    } catch (err) {
+      return { error: String(err) };
+    }
+  };
+  const expected = await settle(src);
+  const code = instrument(src, '/t.js').code;
+  rec.log = [];
+  expect(await settle(code)).toEqual(expected);
+  return rec.log.filter((l) => !l.endsWith('(anonymous)'));
+}
+
+describe('instrument: behaviour is the original one', () => {
+  it('return values and nested calls', () => {
+    const log = same(`
+      function fib(n) { return n <= 2 ? 1 : fib(n - 1) + fib(n - 2); }
+      return fib(4);`);
+    expect(log).toEqual([
+      '>fib',
+      '>fib',
+      '>fib',
+      '<fib',
+      '>fib',
+      '<fib',
+      '<fib',
+      '>fib',
+      '<fib',
+      '<fib',
+    ]);
+  });
+
+  it('a throw through 3 frames records 3 throw-exits, and the error is the same object', () => {
+    const log = same(`
+      const err = new RangeError('deep');
+      function c() { throw err; }
+      function b() { c(); }
+      function a() { b(); }
+      try { a(); } catch (e) { return e === err && e.message; }`);
+    expect(log).toEqual(['>a', '>b', '>c', '!c', '<c', '!b', '<b', '!a', '<a']);
+    // The `<x` after `!x` is the finally; slices drop it.
+  });
+
+  it('uncaught errors propagate unchanged', () => {
+    same(`function f() { null.x; } return f();`);
+  });
+
+  it('arguments (mapped in sloppy mode), rest and spread', () => {
+    same(`
+      function f(a) { arguments[0] = 2; return [a, arguments.length]; }
+      function g(...r) { return r.length + arguments.length; }
+      return [f(1, 9), g(1, 2, 3)];`);
+  });
+
+  it('new.target, super, derived constructors and class fields', () => {
+    const log = same(`
+      class A { constructor(x) { this.kind = new.target.name; this.x = x; } m() { return 'A.m'; } }
+      class B extends A {
+        y = 5;
+        z = () => this.y;
+        static s = 1;
+        constructor() { super(7); }
+        m() { return super.m() + '+B.m'; }
+        static { B.ready = true; }
+      }
+      const b = new B();
+      return [b.kind, b.x, b.y, b.z(), b.m(), B.ready, B.s];`);
+    expect(log).toEqual(expect.arrayContaining(['><static_initializer>', '>B', '>A', '>z', '>m']));
+  });
+
+  it('a static block with a comment holding a brace before its own', () => {
+    const log = same(`class K { static /* { */ // {
+      { K.n = 1; } } return K.n;`);
+    expect(log).toEqual(['><static_initializer>', '<<static_initializer>']);
+  });
+
+  it('getters, setters, methods in object literals', () => {
+    const log = same(`
+      const o = { v: 1, get g() { return this.v; }, set g(x) { this.v = x; }, m() { return 3; } };
+      o.g = 4;
+      return [o.g, o.m()];`);
+    expect(log).toEqual(['>set g', '<set g', '>get g', '<get g', '>m', '<m']);
+  });
+
+  it('default parameters that read earlier ones and call functions', () => {
+    same(`
+      function d() { return 2; }
+      function f(a, b = a + d(), c = () => a) { return [a, b, c()]; }
+      return f(1);`);
+  });
+
+  it("strict mode: 'use strict' stays the first statement", () => {
+    const src = `'use strict';
+      function f() { return this; }
+      function g() { 'use strict'; return typeof this; }
+      function h() { try { undeclared = 1; } catch (e) { return e.name; } }
+      return [f(), g(), h()];`;
+    same(src);
+    const code = instrument(src, '/t.js').code;
+    expect(code.startsWith("'use strict';")).toBe(true);
+    expect(code).toContain("function g() { 'use strict';;__vz.e(");
+  });
+
+  it('sloppy mode stays sloppy', () => {
+    same(`function f() { return this === globalThis; } return f();`);
+  });
+
+  it('this in arrows, and expression-bodied arrows returning objects', () => {
+    const log = same(`
+      const o = { v: 3, m() { const a = () => ({ v: this.v }); return a(); } };
+      const id = x => x, pair = (a, b) => (a, b);
+      return [o.m(), id(1), pair(1, 2)];`);
+    expect(log).toContain('>a');
+    expect(log).toContain('>id');
+  });
+
+  it('generators: values, return() and throw(); the slice ends at the first yield', () => {
+    const log = same(`
+      function* gen(n) { for (let i = 0; i < n; i++) yield i; yield; yield* [7, 8]; return 'done'; }
+      const out = [...gen(2)];
+      const g = gen(5); g.next(); const r = g.return('early');
+      const h = gen(5); h.next(); let caught; try { h.throw(new Error('in')); } catch (e) { caught = e.message; }
+      return [out, r, caught];`);
+    // One slice per generator run: entered at the first next(), closed at the first yield.
+    expect(log.slice(0, 2)).toEqual(['>gen', '<gen']);
+    expect(log.filter((l) => l === '>gen').length).toBe(3);
+    expect(log.filter((l) => l.startsWith('<') || l.startsWith('!')).length).toBe(3);
+  });
+
+  it('async functions: results, rejections, for await; the slice ends at the first await', async () => {
+    const log = await sameAsync(`
+      async function one() { return 1; }
+      async function two() { const a = await one(); const b = await one(); return a + b; }
+      async function* ag() { yield 1; yield 2; }
+      async function sum() { let s = 0; for await (const v of ag()) s += v; return s; }
+      const arrow = async (x) => await x;
+      async function fails() { await null; throw new TypeError('no'); }
+      const r = [await two(), await sum(), await arrow(5)];
+      try { await fails(); } catch (e) { r.push(e.message); }
+      return r;`);
+    // two() enters, one() runs inside it, two's slice closes at its first await.
+    expect(log.slice(0, 4)).toEqual(['>two', '>one', '<one', '<two']);
+    // Every enter has exactly one exit.
+    const enters = log.filter((l) => l.startsWith('>')).length;
+    const exits = log.filter((l) => l.startsWith('<') || l.startsWith('!')).length;
+    expect(exits).toBe(enters);
+  });
+
+  it('an async function that throws before its first await records the throw', async () => {
+    const log = await sameAsync(`
+      async function f() { throw new Error('sync part'); }
+      return f();`);
+    expect(log).toEqual(['>f', '!f']);
+  });
+
+  it('function declarations in the body are hoisted as before', () => {
+    same(`function outer() { return inner(); function inner() { return 'in'; } } return outer();`);
+  });
+
+  it('keeps every line where it was (stack traces need no source map)', () => {
+    const src = [
+      'function a() {',
+      '  return b();',
+      '}',
+      'function b() {',
+      '  return new Error("here").stack.split("\\n")[1];',
+      '}',
+      'return a();',
+    ].join('\n');
+    const line = (o: Outcome): string =>
+      /:(\d+):\d+\)?$/.exec(String((o as { value: string }).value))![1];
+    const code = instrument(src, '/t.js').code;
+    expect(code.split('\n').length).toBe(7);
+    expect(line(evaluate(code))).toBe(line(evaluate(src)));
+  });
+});
+
+describe('instrument: the function table', () => {
+  it('names as V8 infers them, with 1-based lines', () => {
+    const src = [
+      'function decl() {}',
+      'const v = function () {};',
+      'obj.a.b = () => {};',
+      'const o = { key: () => {}, ["computed"]: () => {} };',
+      'class K { constructor() {} method() {} static st() {} #priv() {} }',
+      '(function () {})();',
+      'const named = function inner() {};',
+      'const C = class { constructor() {} };',
+      'function withDefault(cb = () => {}) {}',
+    ].join('\n');
+    const { functions } = instrument(`const obj = { a: {} };\n${src}`, '/f.js');
+    expect(functions.map((f) => `${f.name}:${f.line}`)).toEqual([
+      'decl:2',
+      'v:3',
+      'obj.a.b:4',
+      'key:5',
+      '(anonymous):5',
+      'K:6',
+      'method:6',
+      'st:6',
+      '#priv:6',
+      '(anonymous):7',
+      'inner:8',
+      'C:9',
+      'withDefault:10',
+      'cb:10',
+    ]);
+    expect(functions.every((f) => f.file === '/f.js')).toBe(true);
+  });
+
+  it('ES modules parse as modules; a file with no function is left alone', () => {
+    const esm = instrument(
+      'import x from "y";\nexport default function () { return x; }\n',
+      '/m.mjs',
+      undefined,
+      {
+        sourceType: 'module',
+      },
+    );
+    expect(esm.functions.map((f) => f.name)).toEqual(['default']);
+    const none = 'const a = 1;\nconsole.log(a);\n';
+    expect(instrument(none, '/n.js').code).toBe(none);
+  });
+
+  it('lines count \\r\\n, \\r and U+2028 as line ends, as V8 does', () => {
+    const { functions } = instrument('a;\r\nb;\rc;\u2028function f() {}\n', '/l.js');
+    expect(functions[0].line).toBe(4);
+  });
+
+  it('a hashbang line stays first', () => {
+    const code = instrument('#!/usr/bin/env node\nfunction f() {}\n', '/h.js').code;
+    expect(code.startsWith('#!/usr/bin/env node\n')).toBe(true);
+  });
+
+  it('does not parse: throws, and the caller runs the original', () => {
+    expect(() => instrument('function (', '/bad.js')).toThrow(SyntaxError);
+  });
+});
