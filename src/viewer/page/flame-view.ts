@@ -6,6 +6,7 @@ import { Palette } from './color';
 import { fitCanvas, h, TextFitter } from './dom';
 import type { StackTree } from './flame';
 import { formatCount, formatDuration, formatPercent, parseFrameName } from './format';
+import { frameScheduler } from './frames';
 
 const ROW_H = 20;
 const FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, Ubuntu, "DejaVu Sans", sans-serif';
@@ -32,7 +33,8 @@ export class FlameView {
   private tree: StackTree | null = null;
   private zoom = 0;
   private matched: Uint8Array | null = null;
-  private frameRequested = false;
+  /** Draws on the next animation frame, once however often it is called before. */
+  readonly requestDraw = frameScheduler(() => this.draw());
   private readonly fitter: TextFitter;
   /** Frames drawn in the last frame, for hit testing: node, x, y (content), width. */
   private hits: number[] = [];
@@ -85,15 +87,6 @@ export class FlameView {
   private zoomTo(node: number): void {
     this.zoom = node;
     this.requestDraw();
-  }
-
-  requestDraw(): void {
-    if (this.frameRequested) return;
-    this.frameRequested = true;
-    requestAnimationFrame(() => {
-      this.frameRequested = false;
-      this.draw();
-    });
   }
 
   private shortName(i: number): string {

@@ -32,6 +32,7 @@ import {
   type Limits,
   type Window,
 } from './viewport';
+import { frameScheduler } from './frames';
 
 const LABEL_W = 264;
 const ROW_H = 18;
@@ -125,7 +126,8 @@ export class Timeline {
   private width = 1;
   private height = 1;
   private readonly fitter = new TextFitter(() => this.canvas.getContext('2d')!);
-  private frameRequested = false;
+  /** Draws on the next animation frame, once however often it is called before. */
+  readonly requestDraw = frameScheduler(() => this.draw());
   private drawnOnce = false;
   private selection: Selection | null = null;
   private hover: Selection | null = null;
@@ -280,15 +282,6 @@ export class Timeline {
   }
 
   // ---- drawing ----------------------------------------------------------------------------
-
-  requestDraw(): void {
-    if (this.frameRequested) return;
-    this.frameRequested = true;
-    requestAnimationFrame(() => {
-      this.frameRequested = false;
-      this.draw();
-    });
-  }
 
   private frame(): Frame {
     const { start, end } = this.win;
