@@ -4,11 +4,14 @@
 // State is per environment (main thread or worker), kept in N-API instance data: each
 // worker loads its own instance of the addon, with its own isolate and its own profiler.
 #include <napi.h>
+#include <node.h>
 #include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <v8-isolate.h>
+#include <v8-platform.h>
 
+#include <algorithm>
 #include <chrono>
 #include <climits>
 #include <condition_variable>
@@ -221,14 +224,29 @@ struct ProbeItem {
   napi_async_work work = nullptr;
 };
 
-void ProbeExecute(napi_env, void* data) {
-  PoolProbe& p = *static_cast<ProbeItem*>(data)->probe;
+// On a pool thread: says who it is, then holds the thread until all items have started.
+void ProbeArrive(PoolProbe& p) {
   std::unique_lock<std::mutex> lock(p.mutex);
   p.tids.push_back(GetTid());
   p.cv.notify_all();
   // A busy pool, or fewer threads than asked for: give up at the deadline, never hang.
   p.cv.wait_until(lock, p.deadline, [&p] { return static_cast<int>(p.tids.size()) >= p.count; });
 }
+
+// On the caller's thread: the tids of the items that started before the deadline.
+std::vector<int> ProbeWait(PoolProbe& p) {
+  std::unique_lock<std::mutex> lock(p.mutex);
+  p.cv.wait_until(lock, p.deadline, [&p] { return static_cast<int>(p.tids.size()) >= p.count; });
+  return p.tids;
+}
+
+Napi::Array ToTids(Napi::Env env, const std::vector<int>& tids) {
+  Napi::Array out = Napi::Array::New(env, tids.size());
+  for (size_t i = 0; i < tids.size(); i++) out.Set(i, tids[i]);
+  return out;
+}
+
+void ProbeExecute(napi_env, void* data) { ProbeArrive(*static_cast<ProbeItem*>(data)->probe); }
 
 void ProbeComplete(napi_env env, napi_status, void* data) {
   auto* item = static_cast<ProbeItem*>(data);
@@ -271,16 +289,47 @@ Napi::Value FindPoolThreads(const Napi::CallbackInfo& info) {
       break;
     }
   }
-  std::vector<int> tids;
-  {
-    std::unique_lock<std::mutex> lock(probe->mutex);
-    probe->cv.wait_until(lock, probe->deadline,
-                         [&] { return static_cast<int>(probe->tids.size()) >= count; });
-    tids = probe->tids;
+  return ToTids(env, ProbeWait(*probe));
+}
+
+class PlatformProbeTask : public v8::Task {
+ public:
+  explicit PlatformProbeTask(std::shared_ptr<PoolProbe> probe) : probe_(std::move(probe)) {}
+  void Run() override { ProbeArrive(*probe_); }
+
+ private:
+  std::shared_ptr<PoolProbe> probe_;
+};
+
+// findPlatformThreads(timeoutMillis): the OS ids of the V8 platform's worker threads (Node's
+// pool for V8's background tasks: concurrent compilation and GC; --v8-pool-size, 4 by
+// default), found as the libuv pool's are, with one v8::Task each. Their comm is `node` too.
+// Holds those threads for the time it takes all of them to start a task (well under 1 ms when
+// V8 is not busy; at most the timeout).
+Napi::Value FindPlatformThreads(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber() ||
+      !(info[0].As<Napi::Number>().DoubleValue() >= 1 &&
+        info[0].As<Napi::Number>().DoubleValue() <= 60000) ||
+      info[0].As<Napi::Number>().DoubleValue() != info[0].As<Napi::Number>().Int32Value()) {
+    return Throw(
+        Napi::TypeError::New(env, "Expected \"timeoutMillis\" to be an integer from 1 to 60000"));
   }
-  Napi::Array out = Napi::Array::New(env, tids.size());
-  for (size_t i = 0; i < tids.size(); i++) out.Set(i, tids[i]);
-  return out;
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  node::Environment* nodeEnv = node::GetCurrentEnvironment(isolate->GetCurrentContext());
+  node::MultiIsolatePlatform* platform =
+      nodeEnv != nullptr ? node::GetMultiIsolatePlatform(nodeEnv) : nullptr;
+  if (platform == nullptr) return Napi::Array::New(env, 0);
+  auto probe = std::make_shared<PoolProbe>();
+  // Node's runner counts its delayed-task scheduler thread among its workers
+  // (WorkerThreadsTaskRunner in node_platform.cc), which never runs tasks: one fewer.
+  probe->count = std::max(platform->NumberOfWorkerThreads() - 1, 0);
+  probe->deadline = std::chrono::steady_clock::now() +
+                    std::chrono::milliseconds(info[0].As<Napi::Number>().Int32Value());
+  for (int i = 0; i < probe->count; i++) {
+    platform->CallOnWorkerThread(std::make_unique<PlatformProbeTask>(probe));
+  }
+  return ToTids(env, ProbeWait(*probe));
 }
 
 Napi::Value ThreadId(const Napi::CallbackInfo& info) {
@@ -305,6 +354,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("startMonitor", Napi::Function::New(env, StartMonitorJs, "startMonitor"));
   exports.Set("stopMonitor", Napi::Function::New(env, StopMonitorJs, "stopMonitor"));
   exports.Set("findPoolThreads", Napi::Function::New(env, FindPoolThreads, "findPoolThreads"));
+  exports.Set("findPlatformThreads",
+              Napi::Function::New(env, FindPlatformThreads, "findPlatformThreads"));
   exports.Set("currentCpu", Napi::Function::New(env, CurrentCpu, "currentCpu"));
   return exports;
 }

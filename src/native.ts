@@ -98,6 +98,11 @@ export interface NativeAddon {
    * the others); blocks at most `timeoutMillis`. TypeError for bad arguments.
    */
   findPoolThreads(count: number, timeoutMillis: number): number[];
+  /**
+   * The OS ids of the V8 platform's worker threads (one v8::Task each, waiting for the others);
+   * blocks at most `timeoutMillis`. TypeError for a bad timeout.
+   */
+  findPlatformThreads(timeoutMillis: number): number[];
   /** The calling thread's OS id (gettid); the main thread's is the pid. */
   threadId(): number;
   /** CLOCK_MONOTONIC in µs, the clock of the profiles' timestamps. */

@@ -35,8 +35,8 @@ function threadPoolSize(): number {
   return Number.isFinite(n) && n > 0 ? Math.min(n, 1024) : 4;
 }
 
-/** Found once per process: the pool's threads live as long as the process. */
-let poolTids: number[] | null = null;
+/** Found once per process: the pools' threads live as long as the process. */
+let poolThreads: import('./trace/os-threads').PoolThreads | null = null;
 
 export function convertOptionsOf(o: ResolvedOptions): ConvertOptions {
   return {
@@ -97,7 +97,10 @@ export class Tracer {
         this.native.setThreadLabel(JSON.stringify({ name: me.name, sortIndex: me.sortIndex }));
         // The process's OS threads are the main thread's to watch and report.
         if (me.isMain) {
-          poolTids ??= this.native.findPoolThreads(threadPoolSize(), POOL_PROBE_MILLIS);
+          poolThreads ??= {
+            libuv: this.native.findPoolThreads(threadPoolSize(), POOL_PROBE_MILLIS),
+            v8: this.native.findPlatformThreads(POOL_PROBE_MILLIS),
+          };
           try {
             this.native.startMonitor(MONITOR_PERIOD_MILLIS);
             this.monitoring = true;
@@ -154,7 +157,9 @@ export class Tracer {
           slices: slices().recordingSlices(r, sliceOpts),
         })),
       ],
-      osThreads: this.monitors.flatMap((m) => osThreads().osThreadTracks(m, poolTids ?? [])),
+      osThreads: this.monitors.flatMap((m) =>
+        osThreads().osThreadTracks(m, poolThreads ?? { libuv: [], v8: [] }),
+      ),
     };
   }
 

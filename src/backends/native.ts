@@ -96,6 +96,11 @@ export class NativeBackend implements Backend {
     return this.addon.findPoolThreads(count, timeoutMillis);
   }
 
+  /** The OS ids of V8's platform worker threads, as many as answer within `timeoutMillis`. */
+  findPlatformThreads(timeoutMillis: number): number[] {
+    return this.addon.findPlatformThreads(timeoutMillis);
+  }
+
   /** Profiles of the process's threads that ended while sampling; each is returned once. */
   takeOrphans(): OrphanProfile[] {
     return this.addon

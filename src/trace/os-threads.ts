@@ -20,9 +20,19 @@ export interface OsThreadTrack {
   counters: CounterTrack[];
 }
 
-/** Sort indexes after the JS threads' (main 0, workers by threadId): the pool, then the rest. */
+/**
+ * Sort indexes after the JS threads' (main 0, workers by threadId): libuv's pool, V8's
+ * platform workers, then the rest.
+ */
 export const POOL_SORT_BASE = 1_000_000;
+export const V8_SORT_BASE = 1_500_000;
 export const OTHER_SORT_BASE = 2_000_000;
+
+/** The OS ids of the pools' threads, in the order they answered the addon's probes. */
+export interface PoolThreads {
+  libuv: readonly number[];
+  v8: readonly number[];
+}
 
 /** What a JS thread called itself in setThreadLabel() (the Tracer's JSON), or null. */
 function labelName(label: string): { name: string; sortIndex: number } | null {
@@ -38,15 +48,16 @@ function labelName(label: string): { name: string; sortIndex: number } | null {
 
 /**
  * The tracks of every OS thread that ran while monitored (CPU time above zero), and of every
- * JS thread. A thread's name: `libuv-worker N` for the pool threads found at start (in
- * `poolTids`' order), a JS thread's own name, its `comm` when that says more than `node`,
- * else `thread <tid>`.
+ * JS thread. A thread's name: a JS thread's own name, `libuv-worker N` and `V8 worker N` for
+ * the pools' threads found at start (in the order they answered), its `comm` when that says
+ * more than `node`, else `thread <tid>`.
  */
-export function osThreadTracks(data: MonitorData, poolTids: readonly number[]): OsThreadTrack[] {
+export function osThreadTracks(data: MonitorData, pools: PoolThreads): OsThreadTrack[] {
   const out: OsThreadTrack[] = [];
   data.threads.forEach((t, i) => {
     if (t.cpuMicros <= 0 && !t.js) return;
-    const pool = poolTids.indexOf(t.tid);
+    const pool = pools.libuv.indexOf(t.tid);
+    const v8 = pools.v8.indexOf(t.tid);
     const js = t.js ? labelName(t.label) : null;
     let name: string;
     let sortIndex: number;
@@ -55,6 +66,9 @@ export function osThreadTracks(data: MonitorData, poolTids: readonly number[]): 
     } else if (pool >= 0) {
       name = `libuv-worker ${pool + 1}`;
       sortIndex = POOL_SORT_BASE + pool;
+    } else if (v8 >= 0) {
+      name = `V8 worker ${v8 + 1}`;
+      sortIndex = V8_SORT_BASE + v8;
     } else {
       name = t.name !== '' && t.name !== 'node' ? t.name : `thread ${t.tid}`;
       sortIndex = OTHER_SORT_BASE + i;

@@ -228,6 +228,9 @@ describe('thread monitor', () => {
       expect(() => addon.findPoolThreads(1, bad as number)).toThrow(
         new TypeError('Expected "timeoutMillis" to be an integer from 1 to 60000'),
       );
+      expect(() => addon.findPlatformThreads(bad as number)).toThrow(
+        new TypeError('Expected "timeoutMillis" to be an integer from 1 to 60000'),
+      );
     }
   });
 
@@ -243,9 +246,11 @@ describe('thread monitor', () => {
   });
 
   it('sees a busy worker near 100% on a valid core, names threads, and finds the pool', () => {
-    const out = inChild(`
+    const out = inChild(
+      `
       const { Worker } = require('node:worker_threads');
       const pool = addon.findPoolThreads(4, 2000);
+      const v8 = addon.findPlatformThreads(2000);
       addon.startMonitor(10);
       const w = new Worker(
         'const until = Date.now() + 400; let x = 0; while (Date.now() < until) x += Math.random();' +
@@ -260,7 +265,7 @@ describe('thread monitor', () => {
             cpu: Array.from(t.cpuPercent), core: Array.from(t.core),
             ordered: t.ts.every((x, i) => i === 0 || x >= t.ts[i - 1]) };
           console.log(JSON.stringify({
-            pool, tid, monitorTid: d.monitorTid, period: d.periodMillis, dropped: d.droppedTicks,
+            pool, v8, tid, monitorTid: d.monitorTid, period: d.periodMillis, dropped: d.droppedTicks,
             start: d.startTime, end: d.endTime, tids: d.threads.map((t) => t.tid),
             worker: pick(d.threads.find((t) => t.tid === tid)),
             monitor: pick(d.threads.find((t) => t.tid === d.monitorTid)),
@@ -268,8 +273,11 @@ describe('thread monitor', () => {
           }));
         });
       });
-    `) as {
+    `,
+      ['--v8-pool-size=2'],
+    ) as {
       pool: number[];
+      v8: number[];
       tid: number;
       monitorTid: number;
       period: number;
@@ -285,6 +293,10 @@ describe('thread monitor', () => {
     expect(new Set(out.pool).size).toBe(4);
     for (const t of out.pool) expect(out.tids).toContain(t);
     expect(out.pool).not.toContain(out.monitorTid);
+    // V8's platform workers: --v8-pool-size below, distinct, and not libuv's.
+    expect(out.v8).toHaveLength(2);
+    expect(new Set([...out.v8, ...out.pool]).size).toBe(6);
+    for (const t of out.v8) expect(out.tids).toContain(t);
     expect(out.period).toBe(10);
     expect(out.dropped).toBe(0);
     expect(out.end).toBeGreaterThan(out.start);

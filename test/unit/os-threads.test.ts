@@ -2,7 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import type { MonitoredThread } from '../../src/native';
 import { processEventTexts } from '../../src/report/serialize';
-import { osThreadTracks, OTHER_SORT_BASE, POOL_SORT_BASE } from '../../src/trace/os-threads';
+import {
+  osThreadTracks,
+  OTHER_SORT_BASE,
+  POOL_SORT_BASE,
+  V8_SORT_BASE,
+} from '../../src/trace/os-threads';
 import type { SliceTable } from '../../src/trace/convert';
 
 function thread(
@@ -37,17 +42,19 @@ const data = {
     thread(4, 'node', 20),
     thread(5, 'V8 DefaultWorke', 5),
     thread(6, 'node', 7, { js: true, label: '{"name":"Worker 1 (w)","sortIndex":1}' }),
+    thread(7, 'node', 3),
   ],
 };
 
 describe('osThreadTracks', () => {
   it('names the pool, JS threads, informative comms and the rest; skips idle threads', () => {
-    const tracks = osThreadTracks(data, [4, 3]);
+    const tracks = osThreadTracks(data, { libuv: [4, 3], v8: [9, 7] });
     expect(tracks.map((t) => [t.tid, t.name, t.named, t.sortIndex])).toEqual([
       [1, 'main', false, 0],
       [6, 'Worker 1 (w)', false, 1],
       [4, 'libuv-worker 1', true, POOL_SORT_BASE],
       [3, 'libuv-worker 2', true, POOL_SORT_BASE + 1],
+      [7, 'V8 worker 2', true, V8_SORT_BASE + 1],
       [5, 'V8 DefaultWorke', true, OTHER_SORT_BASE + 4],
     ]);
     expect(tracks[2].counters.map((c) => [c.name, c.key, Array.from(c.values)])).toEqual([
@@ -57,7 +64,7 @@ describe('osThreadTracks', () => {
   });
 
   it('calls a thread whose comm is just node by its tid', () => {
-    expect(osThreadTracks(data, [])[2].name).toBe('thread 3');
+    expect(osThreadTracks(data, { libuv: [], v8: [] })[2].name).toBe('thread 3');
   });
 });
 
@@ -70,7 +77,10 @@ describe('processEventTexts with OS threads', () => {
         name: 'p',
         args: {},
         threads: [{ tid: 1, name: 'main', sortIndex: 0, slices: empty }],
-        osThreads: osThreadTracks({ ...data, threads: data.threads.slice(0, 4) }, [4]),
+        osThreads: osThreadTracks(
+          { ...data, threads: data.threads.slice(0, 4) },
+          { libuv: [4], v8: [] },
+        ),
       }),
     ].map((t) => JSON.parse(t) as Record<string, unknown>);
     const names = texts.filter((e) => e.name === 'thread_name').map((e) => e.args);
