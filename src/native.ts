@@ -41,6 +41,42 @@ export interface NativeOrphan {
   profile: NativeProfile;
 }
 
+/**
+ * One OS thread of the process as the monitor saw it. Ticks are stored when a value changes
+ * (the counters are step functions), and once more when the thread ends or the monitor stops.
+ */
+export interface MonitoredThread {
+  /** OS thread id. */
+  tid: number;
+  /** Its last `comm` (15 bytes at most; `node` for most of Node 20's threads). */
+  name: string;
+  /** A JS thread (the main thread or a worker) that loaded the addon. */
+  js: boolean;
+  /** For a JS thread: what it passed to setThreadLabel(); empty otherwise. */
+  label: string;
+  /** CPU time it used while monitored, µs. */
+  cpuMicros: number;
+  /** Each tick's time, µs of CLOCK_MONOTONIC (the profiles' clock). */
+  ts: Float64Array;
+  /** CPU time over wall time since the previous reading, in % (100 = one core busy). */
+  cpuPercent: Float32Array;
+  /** The CPU core it last ran on; -1 when unknown. */
+  core: Int32Array;
+}
+
+/** What the thread monitor recorded between startMonitor() and stopMonitor(). */
+export interface MonitorData {
+  periodMillis: number;
+  /** The monitor's own OS thread. */
+  monitorTid: number;
+  startTime: number;
+  endTime: number;
+  /** Ticks not kept because the cap (1,000,000 for all threads) was reached. */
+  droppedTicks: number;
+  /** In the order first seen. */
+  threads: MonitoredThread[];
+}
+
 export interface NativeAddon {
   /** Starts sampling the calling thread; TypeError for a bad interval, Error when running. */
   start(intervalMicros: number): void;
@@ -50,6 +86,23 @@ export interface NativeAddon {
   setThreadLabel(label: string): void;
   /** The orphaned profiles of every thread of the process; the store is emptied. */
   takeOrphans(): NativeOrphan[];
+  /**
+   * Starts the process-wide monitor thread (default period 10 ms); TypeError for a bad period,
+   * Error when it is already running.
+   */
+  startMonitor(periodMillis?: number): void;
+  /** Stops and joins the monitor thread; Error when it is not running. */
+  stopMonitor(): MonitorData;
+  /**
+   * The OS ids of up to `count` distinct libuv pool threads (one work item each, waiting for
+   * the others); blocks at most `timeoutMillis`. TypeError for bad arguments.
+   */
+  findPoolThreads(count: number, timeoutMillis: number): number[];
+  /**
+   * The OS ids of the V8 platform's worker threads (one v8::Task each, waiting for the others);
+   * blocks at most `timeoutMillis`. TypeError for a bad timeout.
+   */
+  findPlatformThreads(timeoutMillis: number): number[];
   /** The calling thread's OS id (gettid); the main thread's is the pid. */
   threadId(): number;
   /** CLOCK_MONOTONIC in µs, the clock of the profiles' timestamps. */

@@ -4,6 +4,7 @@ import { InspectorBackend } from './backends/inspector';
 import type { NativeBackend } from './backends/native';
 import { threadRecorder, type Recorder, type Recording } from './instrument/recorder';
 import { resolveOptions, type ResolvedOptions, type TracerOptions } from './options';
+import type { MonitorData } from './native';
 import type { ProcessTrack } from './report/model';
 import type { SaveResult } from './report/save';
 import type { ConvertOptions } from './trace/convert';
@@ -21,6 +22,21 @@ const meta = (): typeof import('./trace/metadata') => require('./trace/metadata'
 // Loaded only when asked for: without the native backend nothing loads the addon.
 const nativeBackend = (): typeof import('./backends/native') => require('./backends/native');
 const slices = (): typeof import('./instrument/slices') => require('./instrument/slices');
+const osThreads = (): typeof import('./trace/os-threads') => require('./trace/os-threads');
+
+/** The thread monitor's period under the native backend. */
+const MONITOR_PERIOD_MILLIS = 10;
+/** How long finding libuv's pool threads may block the start (a busy pool does not answer). */
+const POOL_PROBE_MILLIS = 200;
+
+/** libuv's pool size, read as libuv reads it (default 4, at most 1024). */
+function threadPoolSize(): number {
+  const n = Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? '', 10);
+  return Number.isFinite(n) && n > 0 ? Math.min(n, 1024) : 4;
+}
+
+/** Found once per process: the pools' threads live as long as the process. */
+let poolThreads: import('./trace/os-threads').PoolThreads | null = null;
 
 export function convertOptionsOf(o: ResolvedOptions): ConvertOptions {
   return {
@@ -42,6 +58,9 @@ export class Tracer {
   private readonly recorder: Recorder | null;
   private profiles: RawProfile[] = [];
   private recordings: Recording[] = [];
+  /** Under the native backend, in the main thread: what the OS thread monitor saw. */
+  private monitors: MonitorData[] = [];
+  private monitoring = false;
   private active = false;
   /** Whether the recordings last handed over had overflowed (for the metadata written after). */
   private overflowedAtTake = false;
@@ -76,6 +95,19 @@ export class Tracer {
         // another thread, which needs to know how to name it.
         const me = this.thread();
         this.native.setThreadLabel(JSON.stringify({ name: me.name, sortIndex: me.sortIndex }));
+        // The process's OS threads are the main thread's to watch and report.
+        if (me.isMain) {
+          poolThreads ??= {
+            libuv: this.native.findPoolThreads(threadPoolSize(), POOL_PROBE_MILLIS),
+            v8: this.native.findPlatformThreads(POOL_PROBE_MILLIS),
+          };
+          try {
+            this.native.startMonitor(MONITOR_PERIOD_MILLIS);
+            this.monitoring = true;
+          } catch {
+            // Another Tracer of this process watches it already: its report has the counters.
+          }
+        }
       }
       this.backend.start(this.options.interval);
     }
@@ -92,6 +124,10 @@ export class Tracer {
       this.recordings.push(this.recorder.take());
     } else {
       this.profiles.push(this.backend.stop());
+      if (this.monitoring && this.native) {
+        this.monitoring = false;
+        this.monitors.push(this.native.stopMonitor());
+      }
     }
     return this;
   }
@@ -121,6 +157,9 @@ export class Tracer {
           slices: slices().recordingSlices(r, sliceOpts),
         })),
       ],
+      osThreads: this.monitors.flatMap((m) =>
+        osThreads().osThreadTracks(m, poolThreads ?? { libuv: [], v8: [] }),
+      ),
     };
   }
 
@@ -131,6 +170,7 @@ export class Tracer {
     this.overflowedAtTake = this.overflowed;
     this.profiles = [];
     this.recordings = [];
+    this.monitors = [];
     const sampleCount = track.threads.reduce((s, t) => s + t.slices.sampleCount, 0);
     return { track, sampleCount };
   }

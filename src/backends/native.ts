@@ -2,7 +2,7 @@
 // turned into the same RawProfile the inspector backend returns, so the converter does not
 // know which backend sampled.
 import { pathToFileURL } from 'node:url';
-import { requireNative, type NativeAddon, type NativeProfile } from '../native';
+import { requireNative, type MonitorData, type NativeAddon, type NativeProfile } from '../native';
 import type { ProfileNode, RawProfile } from '../trace/profile';
 import type { Backend } from './backend';
 
@@ -79,6 +79,26 @@ export class NativeBackend implements Backend {
   /** Kept with this thread's profile should the thread end while sampling. */
   setThreadLabel(label: string): void {
     this.addon.setThreadLabel(label);
+  }
+
+  /** Starts the process-wide OS thread monitor. */
+  startMonitor(periodMillis: number): void {
+    this.addon.startMonitor(periodMillis);
+  }
+
+  /** Stops the OS thread monitor and returns what it saw. */
+  stopMonitor(): MonitorData {
+    return this.addon.stopMonitor();
+  }
+
+  /** The OS ids of libuv's pool threads, as many as answer within `timeoutMillis`. */
+  findPoolThreads(count: number, timeoutMillis: number): number[] {
+    return this.addon.findPoolThreads(count, timeoutMillis);
+  }
+
+  /** The OS ids of V8's platform worker threads, as many as answer within `timeoutMillis`. */
+  findPlatformThreads(timeoutMillis: number): number[] {
+    return this.addon.findPlatformThreads(timeoutMillis);
   }
 
   /** Profiles of the process's threads that ended while sampling; each is returned once. */

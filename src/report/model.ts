@@ -1,5 +1,6 @@
 // What a report holds before it is written: processes, their threads, and each thread's slices.
 import type { SliceTable } from '../trace/convert';
+import type { OsThreadTrack } from '../trace/os-threads';
 
 export interface ThreadTrack {
   tid: number;
@@ -16,4 +17,6 @@ export interface ProcessTrack {
   /** Extra facts shown with the process name (parent pid, command). */
   args: Record<string, unknown>;
   threads: ThreadTrack[];
+  /** With the native backend, in the main thread's report: every OS thread's CPU counters. */
+  osThreads?: OsThreadTrack[];
 }

@@ -2,7 +2,10 @@
 import type { ReportMetadata } from '../trace/events';
 import type { ProcessTrack } from './model';
 
-/** One JSON text per event: the process's and its threads' metadata, then every slice. */
+/**
+ * One JSON text per event: the process's and its threads' metadata, the OS threads' counters,
+ * then every slice.
+ */
 export function* processEventTexts(proc: ProcessTrack): Generator<string> {
   const pid = proc.pid;
   if (proc.name !== null) {
@@ -21,6 +24,22 @@ export function* processEventTexts(proc: ProcessTrack): Generator<string> {
     named.add(tid);
     yield `{"ph":"M","name":"thread_name","pid":${pid},"tid":${tid},"args":{"name":${JSON.stringify(t.name)}}}`;
     yield `{"ph":"M","name":"thread_sort_index","pid":${pid},"tid":${tid},"args":{"sort_index":${t.sortIndex}}}`;
+  }
+  for (const t of proc.osThreads ?? []) {
+    const tid = t.tid;
+    if (!t.named || named.has(tid)) continue;
+    named.add(tid);
+    yield `{"ph":"M","name":"thread_name","pid":${pid},"tid":${tid},"args":{"name":${JSON.stringify(t.name)}}}`;
+    yield `{"ph":"M","name":"thread_sort_index","pid":${pid},"tid":${tid},"args":{"sort_index":${t.sortIndex}}}`;
+  }
+  for (const t of proc.osThreads ?? []) {
+    for (const c of t.counters) {
+      const head = `{"ph":"C","name":${JSON.stringify(c.name)},"pid":${pid},"tid":${t.tid},"ts":`;
+      const key = JSON.stringify(c.key);
+      for (let i = 0; i < c.ts.length; i++) {
+        yield `${head}${c.ts[i]},"args":{${key}:${c.values[i]}}}`;
+      }
+    }
   }
   for (const t of proc.threads) {
     const s = t.slices;

@@ -11,6 +11,22 @@ const threadNames = (r: Report): string[] =>
   r.traceEvents
     .filter((e) => e.ph === 'M' && e.name === 'thread_name')
     .map((e) => String(e.args!.name));
+/** The names of the JS threads: those with slices (the OS threads have only counters). */
+const jsThreadNames = (r: Report): string[] => {
+  const js = threadsOf(r);
+  return r.traceEvents
+    .filter((e) => e.ph === 'M' && e.name === 'thread_name' && js.has(`${e.pid}:${e.tid}`))
+    .map((e) => String(e.args!.name));
+};
+const counters = (r: Report, prefix: string): Map<string, number[]> => {
+  const out = new Map<string, number[]>();
+  for (const e of r.traceEvents) {
+    if (e.ph !== 'C' || !e.name.startsWith(prefix)) continue;
+    const v = Object.values(e.args!)[0] as number;
+    out.set(e.name, [...(out.get(e.name) ?? []), v]);
+  }
+  return out;
+};
 
 describe('viztracer --native', () => {
   it('fibonacci: deep nesting, backend native, the main thread tid is the pid', async () => {
@@ -65,7 +81,7 @@ describe('viztracer --native', () => {
     expect(r.stdout).toBe('terminated 1\n');
     const rep = loadReport(join(dir, 'result.json'));
     checkNames(rep);
-    expect(threadNames(rep)).toEqual(['main', 'Worker 1 (doomed)']);
+    expect(jsThreadNames(rep)).toEqual(['main', 'Worker 1 (doomed)']);
     const spins = slices(rep).filter((e) => e.name.startsWith('spin (') && e.tid !== e.pid);
     expect(spins.length).toBeGreaterThan(0);
     // It computed for ~300 ms before it was terminated.
@@ -105,5 +121,43 @@ describe('viztracer --native', () => {
         .map((e) => e.tid),
     );
     expect(spinning.size).toBe(2);
+  });
+
+  it('thread-pool: at least 4 libuv-worker tracks with CPU % above zero', async () => {
+    const dir = tempDir();
+    const r = await viztracer(['--native', example('thread-pool.js'), '8', '50000'], { cwd: dir });
+    expect(r.status).toBe(0);
+    const rep = loadReport(join(dir, 'result.json'));
+    checkNames(rep);
+    const pool = threadNames(rep).filter((n) => /^libuv-worker \d+$/.test(n));
+    expect(pool.length).toBeGreaterThanOrEqual(4);
+    const cpu = counters(rep, 'CPU % (');
+    for (const n of pool) expect(Math.max(...cpu.get(`CPU % (${n})`)!)).toBeGreaterThan(0);
+    // Every counter belongs to the process, on a thread of it, with one value a point.
+    for (const e of rep.traceEvents.filter((x) => x.ph === 'C')) {
+      expect(e.pid).toBe(rep.traceEvents.find((x) => x.name === 'process_name')!.pid);
+      expect(Object.keys(e.args!)).toEqual([e.name.startsWith('CPU %') ? 'cpu' : 'core']);
+    }
+  });
+
+  it('threads-cpu: a CPU core counter for every JS thread', async () => {
+    const dir = tempDir();
+    const r = await viztracer(['--native', example('threads-cpu.js'), '4', '100000'], {
+      cwd: dir,
+    });
+    expect(r.status).toBe(0);
+    const rep = loadReport(join(dir, 'result.json'));
+    const js = jsThreadNames(rep);
+    expect(js).toHaveLength(5);
+    const cores = counters(rep, 'CPU core (');
+    for (const n of js) {
+      const values = cores.get(`CPU core (${n})`);
+      expect(values, n).toBeDefined();
+      for (const c of values!) expect(c).toBeGreaterThanOrEqual(0);
+    }
+    // Their CPU % counters too, and no thread_name twice.
+    for (const n of js) expect(counters(rep, 'CPU % (').has(`CPU % (${n})`)).toBe(true);
+    const named = rep.traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name');
+    expect(new Set(named.map((e) => e.tid)).size).toBe(named.length);
   });
 });

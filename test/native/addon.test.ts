@@ -211,3 +211,118 @@ describe('clock and thread', () => {
     expect(cpu).toBeLessThan(cpus().length);
   });
 });
+
+describe('thread monitor', () => {
+  it('throws a TypeError with the exact message for a bad period, and for bad probe arguments', () => {
+    for (const bad of [0, -1, 1.5, 60001, NaN, '10', null]) {
+      expect(() => addon.startMonitor(bad as number)).toThrow(
+        new TypeError('Expected "periodMillis" to be an integer from 1 to 60000'),
+      );
+    }
+    for (const bad of [0, 1.5, 1025, '4', undefined]) {
+      expect(() => addon.findPoolThreads(bad as number, 100)).toThrow(
+        new TypeError('Expected "count" to be an integer from 1 to 1024'),
+      );
+    }
+    for (const bad of [0, 2.5, 60001, '4', undefined]) {
+      expect(() => addon.findPoolThreads(1, bad as number)).toThrow(
+        new TypeError('Expected "timeoutMillis" to be an integer from 1 to 60000'),
+      );
+      expect(() => addon.findPlatformThreads(bad as number)).toThrow(
+        new TypeError('Expected "timeoutMillis" to be an integer from 1 to 60000'),
+      );
+    }
+  });
+
+  it('refuses a second start and a stop without start', () => {
+    expect(() => addon.stopMonitor()).toThrow('The thread monitor is not running');
+    addon.startMonitor();
+    try {
+      expect(() => addon.startMonitor(10)).toThrow('The thread monitor is already running');
+    } finally {
+      addon.stopMonitor();
+    }
+    expect(() => addon.stopMonitor()).toThrow('The thread monitor is not running');
+  });
+
+  it('sees a busy worker near 100% on a valid core, names threads, and finds the pool', () => {
+    const out = inChild(
+      `
+      const { Worker } = require('node:worker_threads');
+      const pool = addon.findPoolThreads(4, 2000);
+      const v8 = addon.findPlatformThreads(2000);
+      addon.startMonitor(10);
+      const w = new Worker(
+        'const until = Date.now() + 400; let x = 0; while (Date.now() < until) x += Math.random();' +
+        'require("node:worker_threads").parentPort.postMessage(require("node:fs").readlinkSync("/proc/thread-self"));',
+        { eval: true },
+      );
+      w.on('message', (link) => {
+        const tid = Number(link.split('/')[2]);
+        w.on('exit', () => {
+          const d = addon.stopMonitor();
+          const pick = (t) => t && { name: t.name, cpuMicros: t.cpuMicros, ticks: t.ts.length,
+            cpu: Array.from(t.cpuPercent), core: Array.from(t.core),
+            ordered: t.ts.every((x, i) => i === 0 || x >= t.ts[i - 1]) };
+          console.log(JSON.stringify({
+            pool, v8, tid, monitorTid: d.monitorTid, period: d.periodMillis, dropped: d.droppedTicks,
+            start: d.startTime, end: d.endTime, tids: d.threads.map((t) => t.tid),
+            worker: pick(d.threads.find((t) => t.tid === tid)),
+            monitor: pick(d.threads.find((t) => t.tid === d.monitorTid)),
+            main: d.threads.find((t) => t.tid === process.pid)?.name,
+          }));
+        });
+      });
+    `,
+      ['--v8-pool-size=2'],
+    ) as {
+      pool: number[];
+      v8: number[];
+      tid: number;
+      monitorTid: number;
+      period: number;
+      dropped: number;
+      start: number;
+      end: number;
+      tids: number[];
+      worker: { cpuMicros: number; ticks: number; cpu: number[]; core: number[]; ordered: boolean };
+      monitor: { name: string; cpuMicros: number };
+      main: string;
+    };
+    // Four distinct pool threads, none of them the main thread, all seen by the monitor.
+    expect(new Set(out.pool).size).toBe(4);
+    for (const t of out.pool) expect(out.tids).toContain(t);
+    expect(out.pool).not.toContain(out.monitorTid);
+    // V8's platform workers: --v8-pool-size below, distinct, and not libuv's.
+    expect(out.v8).toHaveLength(2);
+    expect(new Set([...out.v8, ...out.pool]).size).toBe(6);
+    for (const t of out.v8) expect(out.tids).toContain(t);
+    expect(out.period).toBe(10);
+    expect(out.dropped).toBe(0);
+    expect(out.end).toBeGreaterThan(out.start);
+    expect(out.main).toBe('node');
+    expect(out.monitor.name).toBe('viztracer-mon');
+    // The worker appeared after the start, spun, and ended: its track ends at 0.
+    const w = out.worker;
+    expect(w.ordered).toBe(true);
+    expect(w.cpuMicros).toBeGreaterThan(0);
+    expect(Math.max(...w.cpu)).toBeGreaterThan(50);
+    expect(Math.max(...w.cpu)).toBeLessThanOrEqual(100);
+    expect(w.cpu[w.cpu.length - 1]).toBe(0);
+    for (const c of w.core) {
+      expect(c).toBeGreaterThanOrEqual(0);
+      expect(c).toBeLessThan(cpus().length);
+    }
+  });
+
+  it('marks JS threads with their labels', () => {
+    const out = inChild(`
+      addon.setThreadLabel('me');
+      addon.startMonitor(5);
+      const until = Date.now() + 50; while (Date.now() < until);
+      const d = addon.stopMonitor();
+      console.log(JSON.stringify(d.threads.filter((t) => t.js).map((t) => [t.tid, t.label])));
+    `);
+    expect(out).toEqual([[expect.any(Number), 'me']]);
+  });
+});

@@ -1,0 +1,93 @@
+// The OS threads of a process as counter tracks: what the addon's thread monitor saw, turned
+// into names, sort indexes and CPU % / CPU core series. Pure: no I/O, no addon.
+import type { MonitorData } from '../native';
+
+/** One counter series of one thread: `{"ph":"C","name":name,"args":{[key]:value}}` events. */
+export interface CounterTrack {
+  name: string;
+  key: string;
+  /** µs of CLOCK_MONOTONIC. */
+  ts: ArrayLike<number>;
+  values: ArrayLike<number>;
+}
+
+export interface OsThreadTrack {
+  tid: number;
+  name: string;
+  /** Whether this thread needs its own `thread_name`: not a JS thread (those name themselves). */
+  named: boolean;
+  sortIndex: number;
+  counters: CounterTrack[];
+}
+
+/**
+ * Sort indexes after the JS threads' (main 0, workers by threadId): libuv's pool, V8's
+ * platform workers, then the rest.
+ */
+export const POOL_SORT_BASE = 1_000_000;
+export const V8_SORT_BASE = 1_500_000;
+export const OTHER_SORT_BASE = 2_000_000;
+
+/** The OS ids of the pools' threads, in the order they answered the addon's probes. */
+export interface PoolThreads {
+  libuv: readonly number[];
+  v8: readonly number[];
+}
+
+/** What a JS thread called itself in setThreadLabel() (the Tracer's JSON), or null. */
+function labelName(label: string): { name: string; sortIndex: number } | null {
+  try {
+    const l = JSON.parse(label) as { name?: unknown; sortIndex?: unknown };
+    if (typeof l.name === 'string' && typeof l.sortIndex === 'number')
+      return { name: l.name, sortIndex: l.sortIndex };
+  } catch {
+    // not ours
+  }
+  return null;
+}
+
+/**
+ * The tracks of every OS thread that ran while monitored (CPU time above zero), and of every
+ * JS thread. A thread's name: a JS thread's own name, `libuv-worker N` and `V8 worker N` for
+ * the pools' threads found at start (in the order they answered), its `comm` when that says
+ * more than `node`, else `thread <tid>`.
+ */
+export function osThreadTracks(data: MonitorData, pools: PoolThreads): OsThreadTrack[] {
+  const out: OsThreadTrack[] = [];
+  data.threads.forEach((t, i) => {
+    if (t.cpuMicros <= 0 && !t.js) return;
+    const pool = pools.libuv.indexOf(t.tid);
+    const v8 = pools.v8.indexOf(t.tid);
+    const js = t.js ? labelName(t.label) : null;
+    let name: string;
+    let sortIndex: number;
+    if (js) {
+      ({ name, sortIndex } = js);
+    } else if (pool >= 0) {
+      name = `libuv-worker ${pool + 1}`;
+      sortIndex = POOL_SORT_BASE + pool;
+    } else if (v8 >= 0) {
+      name = `V8 worker ${v8 + 1}`;
+      sortIndex = V8_SORT_BASE + v8;
+    } else {
+      name = t.name !== '' && t.name !== 'node' ? t.name : `thread ${t.tid}`;
+      sortIndex = OTHER_SORT_BASE + i;
+    }
+    out.push({
+      tid: t.tid,
+      name,
+      named: !t.js,
+      sortIndex,
+      counters: [
+        { name: `CPU % (${name})`, key: 'cpu', ts: t.ts, values: roundPercents(t.cpuPercent) },
+        { name: `CPU core (${name})`, key: 'core', ts: t.ts, values: t.core },
+      ],
+    });
+  });
+  return out.sort((a, b) => a.sortIndex - b.sortIndex || a.tid - b.tid);
+}
+
+/** One decimal is more than the measurement is worth, and keeps the report short. */
+function roundPercents(p: Float32Array): Float64Array {
+  return Float64Array.from(p, (x) => Math.round(x * 10) / 10);
+}
