@@ -42,11 +42,12 @@ export function convertOptionsOf(o: ResolvedOptions): ConvertOptions {
   return {
     maxStackDepth: o.maxStackDepth ?? undefined,
     includeFiles: o.includeFiles,
-    // The tracer's own frames (the preload) are never the user's business.
-    excludeFiles: o.keepInternals ? o.excludeFiles : [...o.excludeFiles, LIB_DIR],
+    excludeFiles: o.excludeFiles,
     minDurationMicros: o.minDuration,
     keepInternals: o.keepInternals,
     internalPathPrefixes: [LIB_DIR],
+    // The tracer's own work (the preload) shows as one `(viztracer)` frame.
+    ownPathPrefixes: [LIB_DIR],
   };
 }
 

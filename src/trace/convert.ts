@@ -19,6 +19,12 @@ export interface ConvertOptions {
   keepInternals?: boolean;
   /** Extra path prefixes treated like Node's internals (the tracer's own code). */
   internalPathPrefixes?: readonly string[];
+  /**
+   * The tracer's own code: a frame from these files, with everything it calls, shows as one
+   * `(viztracer)` frame, so the tracer's overhead is visible as such and its workings are not.
+   * Not applied under `keepInternals`.
+   */
+  ownPathPrefixes?: readonly string[];
 }
 
 /** Slices of one thread in columnar form, in the order they opened (by start, parents first). */
@@ -41,6 +47,7 @@ const ROOT = '(root)';
 const IDLE = '(idle)';
 const PROGRAM = '(program)';
 const GC = '(garbage collector)';
+const OWN = '(viztracer)';
 
 /** `"fn (file:line)"` as VizTracer names frames; lines are 1-based. */
 export function frameName(frame: CallFrame): string {
@@ -137,6 +144,7 @@ export function convertProfile(profile: RawProfile, options: ConvertOptions = {}
   const include = options.includeFiles?.length ? options.includeFiles : null;
   const exclude = options.excludeFiles ?? [];
   const internalPrefixes = options.internalPathPrefixes ?? [];
+  const ownPrefixes = options.keepInternals ? [] : (options.ownPathPrefixes ?? []);
   const keepInternals = options.keepInternals ?? false;
   const minDur = options.minDurationMicros ?? 0;
 
@@ -180,6 +188,8 @@ export function convertProfile(profile: RawProfile, options: ConvertOptions = {}
   const eff = new Int32Array(n).fill(-1);
   // `prefix[i]`: node i and all its ancestors are Node internals (or the root).
   const prefix = new Uint8Array(n);
+  // `own[i]`: node i is the tracer's code or called from it.
+  const own = new Uint8Array(n);
 
   const visibleChild = (vp: number, name: number): number => {
     const key = `${vp}:${name}`;
@@ -233,6 +243,24 @@ export function convertProfile(profile: RawProfile, options: ConvertOptions = {}
       visible = true;
       if (include && !(file !== '' && matchesPrefix(file, include))) visible = false;
       if (visible && file !== '' && exclude.length && matchesPrefix(file, exclude)) visible = false;
+    }
+    // The tracer's code running on its own (the preload starting, an exit handler, a flush
+    // by interrupt: an all-internal stack) is its overhead, shown as one frame with what it
+    // calls of Node's. Called from the program (a patched Worker), it is hidden and what it
+    // calls is the program's. User code the tracer calls (a callback) is the user's again.
+    if (p >= 0 && own[p] && internal) {
+      own[i] = 1;
+      eff[i] = eff[p];
+      continue;
+    }
+    if (file !== '' && ownPrefixes.length > 0 && matchesPrefix(file, ownPrefixes)) {
+      if (!prefix[i]) {
+        eff[i] = vp;
+        continue;
+      }
+      own[i] = 1;
+      eff[i] = vp >= 0 && vDepth[vp] >= maxDepth ? vp : visibleChild(vp, nameId(OWN));
+      continue;
     }
     if (!visible) {
       eff[i] = vp;

@@ -383,6 +383,27 @@ describe('convertProfile: Node internals', () => {
     `);
   });
 
+  it("shows the tracer's own work as one (viztracer) frame; user code it calls stays the user's", () => {
+    const own = { ...tracerLib, ownPathPrefixes: ['/opt/viztracer/lib/'] };
+    expect(convert('internals.json', own)).toMatchInlineSnapshot(`
+      "
+      (anonymous) (/app/main.js:1) 10..30
+        fib (/app/main.js:3) 10..30
+          readFileSync (node:fs:441) 20..30
+      runMain (node:internal/modules/run_main:135) 30..40
+        Module._load (node:internal/modules/cjs/loader:1000) 30..40
+      processTicksAndRejections (node:internal/process/task_queues:77) 40..50
+        (viztracer) 40..50
+      cb (/app/main.js:11) 50..60
+      start (/app/main.js:31) 60..70
+      "
+    `);
+    // keepInternals shows the tracer's frames as they are.
+    expect(convert('internals.json', { ...own, keepInternals: true })).toContain(
+      'flush (/opt/viztracer/lib/tracer.js:51)',
+    );
+  });
+
   it('shows every frame with keepInternals', () => {
     expect(convert('internals.json', { ...tracerLib, keepInternals: true })).toMatchInlineSnapshot(`
       "
