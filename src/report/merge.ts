@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { readReportSync, ReportReadError } from './read';
-import type { EventBlock, EventPiece } from './serialize';
+import { REPORT_FOOT, REPORT_HEAD, type EventBlock, type EventPiece } from './serialize';
 
 export interface MergeStats {
   /** Inputs merged. */
@@ -30,8 +30,6 @@ export interface MergeOptions {
   align?: boolean;
 }
 
-const HEAD = '{"traceEvents":[';
-const FOOT = '],"viztracer_metadata":';
 const TAIL_BYTES = 1 << 16;
 
 interface OwnFooter {
@@ -42,13 +40,13 @@ interface OwnFooter {
 
 /** The metadata line of one of our reports, or null when the file is not one (or is cut short). */
 function ownFooter(fd: number, size: number): OwnFooter | null {
-  const head = Buffer.alloc(Math.min(size, HEAD.length));
+  const head = Buffer.alloc(Math.min(size, REPORT_HEAD.length));
   fs.readSync(fd, head, 0, head.length, 0);
-  if (head.toString('utf8') !== HEAD) return null;
+  if (head.toString('utf8') !== REPORT_HEAD) return null;
   const n = Math.min(size, TAIL_BYTES);
   const tail = Buffer.alloc(n);
   fs.readSync(fd, tail, 0, n, size - n);
-  const at = tail.lastIndexOf('\n' + FOOT);
+  const at = tail.lastIndexOf('\n' + REPORT_FOOT);
   if (at < 0) return null;
   try {
     const text = tail.subarray(at + 3).toString('utf8');
@@ -70,7 +68,7 @@ function ownEventBlock(file: string, end: number, onChunk: (b: Buffer) => void):
   // Its own descriptor: the block may be read after the merge has moved on to the next file.
   block.chunks = (function* (): Generator<Buffer> {
     const fd = fs.openSync(file, 'r');
-    let pos = HEAD.length + 1;
+    let pos = REPORT_HEAD.length + 1;
     let lines = 0;
     try {
       while (pos < end) {
@@ -92,7 +90,7 @@ function ownEventBlock(file: string, end: number, onChunk: (b: Buffer) => void):
       fs.closeSync(fd);
     }
     // n lines hold n + 1 events: the last has no newline after it.
-    block.count = end > HEAD.length + 1 ? lines + 1 : 0;
+    block.count = end > REPORT_HEAD.length + 1 ? lines + 1 : 0;
   })();
   return block;
 }
@@ -115,7 +113,7 @@ function* lines(fd: number): Generator<string> {
 /** The event lines of one of our reports, without their separating commas. */
 function* ownEvents(fd: number, file: string): Generator<string> {
   for (const line of lines(fd)) {
-    if (line === HEAD || line.startsWith(FOOT)) continue;
+    if (line === REPORT_HEAD || line.startsWith(REPORT_FOOT)) continue;
     const ev = line.endsWith(',') ? line.slice(0, -1) : line;
     if (ev.length > 1 && ev[0] === '{' && ev[ev.length - 1] === '}') yield ev;
     else if (ev !== '') throw new ReportReadError(file, `unexpected line: ${ev.slice(0, 60)}`);

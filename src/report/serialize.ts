@@ -80,6 +80,13 @@ export type EventPiece = string | EventBlock;
 const CHUNK_BYTES = 1 << 20;
 
 /**
+ * The first line of a report of ours, and how its last line starts. Between them stands one
+ * event per line, which is what lets the merger copy lines and the viewer stream them.
+ */
+export const REPORT_HEAD = '{"traceEvents":[';
+export const REPORT_FOOT = '],"viztracer_metadata":';
+
+/**
  * The whole report as byte chunks of about 1 MiB:
  * `{"traceEvents":[...events...],"viztracer_metadata":{...}}`, one event per line.
  * `meta` is called after the last event, so it can report counts gathered on the way.
@@ -91,7 +98,7 @@ export function* reportChunks(
   counter: ChunkCounter = { events: 0 },
 ): Generator<Uint8Array> {
   let buf = Buffer.allocUnsafe(CHUNK_BYTES);
-  let off = buf.write('{"traceEvents":[\n');
+  let off = buf.write(`${REPORT_HEAD}\n`);
   let first = true;
   for (const e of events) {
     if (typeof e === 'string') {
@@ -123,6 +130,6 @@ export function* reportChunks(
     }
     counter.events += e.count;
   }
-  const tail = `\n],"viztracer_metadata":${metadataText(meta())}}\n`;
+  const tail = `\n${REPORT_FOOT}${metadataText(meta())}}\n`;
   yield Buffer.concat([buf.subarray(0, off), Buffer.from(tail)]);
 }

@@ -4,10 +4,8 @@
 import * as fs from 'node:fs';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { ReportReadError, readReportSync } from '../report/read';
+import { REPORT_FOOT, REPORT_HEAD } from '../report/serialize';
 import { ModelBuilder, type Model } from './model';
-
-const HEAD = '{"traceEvents":[';
-const FOOT = '],"viztracer_metadata":';
 
 /** Feeds the lines of a report to a model builder; says when the report is not ours. */
 class LineFeeder {
@@ -23,11 +21,11 @@ class LineFeeder {
   feed(line: string): boolean {
     this.lineNo++;
     if (this.ours === null) {
-      this.ours = line === HEAD;
+      this.ours = line === REPORT_HEAD;
       return this.ours;
     }
     try {
-      if (line.startsWith(FOOT)) {
+      if (line.startsWith(REPORT_FOOT)) {
         const doc = JSON.parse(`{${line.slice(2)}`) as { viztracer_metadata?: unknown };
         const m = doc.viztracer_metadata;
         this.builder.metadata = m && typeof m === 'object' ? (m as Record<string, unknown>) : null;
