@@ -3,6 +3,7 @@
 // child process of the program, starts sampling before the program's code runs, and saves on
 // every exit path.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { optionsFromConfig, toTracerOptions, type ResolvedOptions } from './options';
 import {
@@ -17,6 +18,7 @@ import {
   type Session,
 } from './session';
 import { exposeWorkerFlush, WorkerFlusher } from './backends/inspector-workers';
+import { nodeOptionsWithPreload, patchChildProcesses } from './children';
 import { currentThread, patchWorkers } from './thread';
 import { Tracer } from './tracer';
 import { LIB_DIR } from './version';
@@ -107,6 +109,14 @@ function register(): void {
     process.env[SESSION_ENV] = sessionEnvValue(session);
   }
   const s = session;
+  if (isMainThread) {
+    // Every node child of the program is traced: the preload travels in NODE_OPTIONS (also
+    // without the CLI, where it came in --require or --import), and children given an `env`
+    // of their own get it and the session added.
+    const preload = path.join(LIB_DIR, 'register.js');
+    process.env.NODE_OPTIONS = nodeOptionsWithPreload(process.env.NODE_OPTIONS, preload);
+    patchChildProcesses(sessionEnvValue(s), preload);
+  }
   // Node's module loader thread (started for our ES module hooks): not the program's.
   if (options.instrument && !isMainThread) {
     const { isLoaderThread } = require('./instrument/hooks') as typeof import('./instrument/hooks');

@@ -11,6 +11,7 @@ import { savedMessage, saveEvents, type SaveResult } from '../report/save';
 import { checkWritable } from '../report/writer';
 import { reportMetadata } from '../trace/metadata';
 import { overflowWarning, pendingProcesses, planSessionReport, writePlan } from '../collect';
+import { nodeOptionsWithPreload } from '../children';
 import {
   createSession,
   removeSession,
@@ -41,13 +42,6 @@ function findScript(script: string): string {
   } catch {
     throw new CliError(`cannot find script ${script}`);
   }
-}
-
-/** NODE_OPTIONS with our preload added; quoted as Node's parser expects. */
-export function nodeOptionsWithPreload(existing: string | undefined, preload: string): string {
-  const quoted = `"${preload.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
-  const own = `--require ${quoted}`;
-  return existing && existing.trim() !== '' ? `${existing} ${own}` : own;
 }
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkNames, checkNesting, loadReport, slices, type Report } from '../helpers/report';
-import { program, ROOT, tempDir, viztracer } from '../helpers/run';
+import { program, ROOT, run, tempDir, viztracer } from '../helpers/run';
 
 const example = (name: string): string => join(ROOT, 'examples', name);
 
@@ -207,6 +207,34 @@ describe('child processes', () => {
       'node nested-children.js child',
       'node nested-children.js grandchild',
     ]);
+  });
+
+  it.each([
+    ['the CLI', (dir: string) => viztracer([program('custom-env-children.js')], { cwd: dir })],
+    [
+      'node --require viztracer/register',
+      (dir: string) =>
+        run(['--require', join(ROOT, 'lib', 'register.js'), program('custom-env-children.js')], {
+          cwd: dir,
+        }),
+    ],
+  ])('children given an env of their own are traced, with %s', async (_how, start) => {
+    const dir = tempDir();
+    const r = await start(dir);
+    expect(r.status).toBe(0);
+    for (const role of ['spawnSync', 'execFileSync', 'opted-out', 'spawn', 'exec'])
+      expect(r.stdout).toContain(`${role} ran`);
+    const rep = loadReport(join(dir, 'result.json'));
+    const procs = names(rep, 'process_name').map((n) => n.replace(/ \(pid \d+\)$/, ''));
+    expect(procs.sort()).toEqual(
+      [
+        'node custom-env-children.js',
+        'node custom-env-children.js exec',
+        'node custom-env-children.js execFileSync',
+        'node custom-env-children.js spawn',
+        'node custom-env-children.js spawnSync',
+      ].sort(),
+    );
   });
 
   it('cluster with 2 workers: 3 processes', async () => {

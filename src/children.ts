@@ -1,0 +1,89 @@
+// Child processes stay in the session: the preload travels to them in NODE_OPTIONS and the
+// session in VIZTRACER_SESSION. A program that gives a child an environment of its own
+// (`spawn('node', [...], { env: { PATH } })`) would drop both; this puts them back.
+//
+// Rule: an environment that has no VIZTRACER_SESSION was built by the program, not copied
+// from ours, so both variables are added. One that has it was copied from ours: whatever the
+// program did with NODE_OPTIONS there is its choice and is left alone.
+// The module object itself (an `import * as` namespace copy would be read-only).
+import childProcess = require('node:child_process');
+import { syncBuiltinESMExports } from 'node:module';
+import { SESSION_ENV } from './session';
+
+/** NODE_OPTIONS with our preload added; quoted as Node's parser expects. */
+export function nodeOptionsWithPreload(existing: string | undefined, preload: string): string {
+  const quoted = `"${preload.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+  const own = `--require ${quoted}`;
+  if (existing?.includes(preload)) return existing;
+  return existing && existing.trim() !== '' ? `${existing} ${own}` : own;
+}
+
+/** `KEY=value` pairs (what ChildProcess#spawn receives) with the session's variables added. */
+export function envPairsWithSession(pairs: string[], session: string, preload: string): string[] {
+  if (pairs.some((p) => p.startsWith(`${SESSION_ENV}=`))) return pairs;
+  const out = pairs.filter((p) => !p.startsWith('NODE_OPTIONS='));
+  const existing = pairs.find((p) => p.startsWith('NODE_OPTIONS='));
+  const options = nodeOptionsWithPreload(existing?.slice('NODE_OPTIONS='.length), preload);
+  out.push(`NODE_OPTIONS=${options}`, `${SESSION_ENV}=${session}`);
+  return out;
+}
+
+/** An `env` option with the session's variables added (same rule as envPairsWithSession). */
+export function envWithSession(
+  env: NodeJS.ProcessEnv,
+  session: string,
+  preload: string,
+): NodeJS.ProcessEnv {
+  if (env[SESSION_ENV] !== undefined) return env;
+  return {
+    ...env,
+    NODE_OPTIONS: nodeOptionsWithPreload(env.NODE_OPTIONS, preload),
+    [SESSION_ENV]: session,
+  };
+}
+
+const PATCHED = Symbol.for('viztracer.children');
+
+type SyncName = 'spawnSync' | 'execSync' | 'execFileSync';
+
+/**
+ * Makes every child process this process starts inherit the session, whatever `env` it is
+ * given. The asynchronous functions (spawn, fork, exec, execFile) all go through
+ * ChildProcess#spawn; the synchronous ones are wrapped one by one.
+ */
+export function patchChildProcesses(session: string, preload: string): void {
+  const g = globalThis as Record<symbol, unknown>;
+  if (g[PATCHED]) return;
+  g[PATCHED] = true;
+
+  const proto = childProcess.ChildProcess.prototype as unknown as {
+    spawn(this: unknown, options: { envPairs?: unknown }): unknown;
+  };
+  const spawn = proto.spawn;
+  proto.spawn = function (this: unknown, options) {
+    if (options && Array.isArray(options.envPairs)) {
+      options.envPairs = envPairsWithSession(options.envPairs as string[], session, preload);
+    }
+    return spawn.call(this, options);
+  };
+
+  const cp = childProcess as unknown as Record<SyncName, (...args: unknown[]) => unknown>;
+  for (const name of ['spawnSync', 'execSync', 'execFileSync'] as const) {
+    const original = cp[name];
+    const wrapped = function (this: unknown, ...args: unknown[]): unknown {
+      // The options are the first plain object after the command (args may come before).
+      for (let i = 1; i < args.length; i++) {
+        const a = args[i] as { env?: NodeJS.ProcessEnv } | null;
+        if (a !== null && typeof a === 'object' && !Array.isArray(a)) {
+          if (a.env) args[i] = { ...a, env: envWithSession(a.env, session, preload) };
+          break;
+        }
+      }
+      return original.apply(this, args);
+    };
+    Object.defineProperty(wrapped, 'name', { value: original.name });
+    cp[name] = wrapped;
+  }
+  // `import { spawnSync } from 'node:child_process'` sees the wrapped functions too.
+  syncBuiltinESMExports();
+}
