@@ -1,0 +1,68 @@
+// Pure helpers of peers.mjs (no I/O), kept apart so test/unit/bench-peers.test.ts can check
+// them: counting the samples each tool delivered, and reading peak RSS figures.
+
+/** Samples and span (µs) of a V8 `.cpuprofile` (`node --cpu-prof`): every sample, any node. */
+export function cpuprofileSamples(profile) {
+  if (!Array.isArray(profile?.samples)) throw new Error('not a .cpuprofile: no samples array');
+  return { samples: profile.samples.length, spanMicros: profile.endTime - profile.startTime };
+}
+
+/**
+ * Samples and span (µs) of a viztracer report: `viztracer_metadata.sampleCount` (every sample V8
+ * reported, all threads), over the span of the report's complete (`X`) events.
+ */
+export function viztracerSamples(report) {
+  const n = report?.viztracer_metadata?.sampleCount;
+  if (typeof n !== 'number') throw new Error('not a viztracer report: no sampleCount');
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const e of report.traceEvents ?? []) {
+    if (e.ph !== 'X') continue;
+    lo = Math.min(lo, e.ts);
+    hi = Math.max(hi, e.ts + e.dur);
+  }
+  return { samples: n, spanMicros: hi > lo ? hi - lo : NaN };
+}
+
+/**
+ * Samples and span (µs) of a decoded pprof time profile (`@datadog/pprof`'s Profile, or any
+ * object of the same shape): the sum of the values of sample type `sample`/`count`, and
+ * `durationNanos`. Its strings are `stringTable.strings` (pprof-format) or a plain array.
+ * Note that @datadog/pprof leaves out V8's `(program)` and context-less `(idle)` samples.
+ */
+export function pprofSamples(profile) {
+  const strings = Array.isArray(profile.stringTable)
+    ? profile.stringTable
+    : profile.stringTable?.strings;
+  if (!Array.isArray(strings)) throw new Error('pprof profile without a string table');
+  const types = (profile.sampleType ?? []).map(
+    (t) => `${strings[Number(t.type)]}/${strings[Number(t.unit)]}`,
+  );
+  const k = types.indexOf('sample/count');
+  if (k < 0) throw new Error(`pprof profile has no sample/count type (types: ${types.join(', ')})`);
+  let n = 0;
+  for (const s of profile.sample ?? []) n += Number(s.value[k] ?? 0);
+  return { samples: n, spanMicros: Number(profile.durationNanos) / 1000 };
+}
+
+/** The last number of GNU time's `-f %M -o FILE` output (it may put an exit status line first). */
+export function parseTimeMaxRss(text) {
+  const lines = text.trim().split('\n');
+  const n = Number(lines[lines.length - 1]);
+  return Number.isFinite(n) ? n : NaN;
+}
+
+/** Whether a viztracer CLI run rejected an option as unknown (exit 2, "unknown option --x"). */
+export function rejectedOption(status, stderr, option) {
+  return status === 2 && String(stderr).includes(`unknown option ${option}`);
+}
+
+/** Delivered samples over the samples the requested rate gives in `spanMicros`. */
+export function effectiveRate(samples, spanMicros, intervalMicros) {
+  return samples / (spanMicros / intervalMicros);
+}
+
+/** Wall time added per delivered sample, in µs: (traced ms - plain ms) / samples. */
+export function costPerSampleMicros(tracedMs, plainMs, samples) {
+  return samples > 0 ? ((tracedMs - plainMs) * 1000) / samples : NaN;
+}

@@ -1,0 +1,76 @@
+// The pure helpers of scripts/bench/peers.mjs: counting each tool's delivered samples.
+import { describe, expect, it } from 'vitest';
+import {
+  costPerSampleMicros,
+  cpuprofileSamples,
+  effectiveRate,
+  parseTimeMaxRss,
+  pprofSamples,
+  rejectedOption,
+  viztracerSamples,
+} from '../../scripts/bench/peers-lib.mjs';
+
+describe('sample counts', () => {
+  it('counts every sample of a .cpuprofile', () => {
+    const p = {
+      nodes: [],
+      samples: [1, 2, 2, 3],
+      timeDeltas: [5, 1, 1, 1],
+      startTime: 100,
+      endTime: 4100,
+    };
+    expect(cpuprofileSamples(p)).toEqual({ samples: 4, spanMicros: 4000 });
+    expect(() => cpuprofileSamples({})).toThrow('no samples array');
+  });
+
+  it("takes a viztracer report's sampleCount over the span of its slices", () => {
+    const report = {
+      traceEvents: [
+        { ph: 'M', name: 'process_name', pid: 1, tid: 1, args: { name: 'x' } },
+        { ph: 'X', name: 'a', pid: 1, tid: 1, ts: 1000, dur: 500 },
+        { ph: 'X', name: 'b', pid: 1, tid: 1, ts: 1200, dur: 2000 },
+      ],
+      viztracer_metadata: { sampleCount: 7 },
+    };
+    expect(viztracerSamples(report)).toEqual({ samples: 7, spanMicros: 2200 });
+    expect(() => viztracerSamples({ traceEvents: [] })).toThrow('no sampleCount');
+  });
+
+  it('sums the sample/count values of a pprof profile, whatever the order of its types', () => {
+    const profile = {
+      stringTable: { strings: ['', 'wall', 'nanoseconds', 'sample', 'count'] },
+      sampleType: [
+        { type: 1, unit: 2 },
+        { type: 3, unit: 4 },
+      ],
+      sample: [{ value: [3000, 3] }, { value: [1000n, 1n] }, { value: [0, 0] }],
+      durationNanos: 5_000_000,
+    };
+    expect(pprofSamples(profile)).toEqual({ samples: 4, spanMicros: 5000 });
+    const cpuOnly = { ...profile, sampleType: [{ type: 1, unit: 2 }] };
+    expect(() => pprofSamples(cpuOnly)).toThrow('no sample/count type (types: wall/nanoseconds)');
+  });
+});
+
+describe('peak RSS', () => {
+  it("reads GNU time's %M, after an exit status line if any", () => {
+    expect(parseTimeMaxRss('104560\n')).toBe(104560);
+    expect(parseTimeMaxRss('Command exited with non-zero status 1\n98000\n')).toBe(98000);
+  });
+});
+
+describe('figures', () => {
+  it('gives the effective rate and the cost per sample', () => {
+    expect(effectiveRate(500, 1_000_000, 1000)).toBe(0.5);
+    expect(costPerSampleMicros(1100, 1000, 1000)).toBe(100);
+    expect(costPerSampleMicros(1100, 1000, 0)).toBeNaN();
+  });
+
+  it('recognises an option the CLI does not know', () => {
+    expect(rejectedOption(2, 'viztracer: unknown option --sampler\n', '--sampler')).toBe(true);
+    expect(rejectedOption(1, 'viztracer: unknown option --sampler\n', '--sampler')).toBe(false);
+    expect(rejectedOption(2, 'viztracer: --sampler: expected viztracer or v8\n', '--sampler')).toBe(
+      false,
+    );
+  });
+});
