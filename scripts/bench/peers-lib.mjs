@@ -45,11 +45,14 @@ export function pprofSamples(profile) {
   return { samples: n, spanMicros: Number(profile.durationNanos) / 1000 };
 }
 
-/** The last number of GNU time's `-f %M -o FILE` output (it may put an exit status line first). */
-export function parseTimeMaxRss(text) {
+/**
+ * GNU time's `-f '%U %S %M' -o FILE` output (an exit status line may come first): CPU seconds
+ * (user + system) of the process and its waited-for children, and their largest peak RSS in kB.
+ */
+export function parseGnuTime(text) {
   const lines = text.trim().split('\n');
-  const n = Number(lines[lines.length - 1]);
-  return Number.isFinite(n) ? n : NaN;
+  const [user, sys, kb] = lines[lines.length - 1].trim().split(/\s+/).map(Number);
+  return { cpuMs: (user + sys) * 1000, maxRssKB: kb };
 }
 
 /** Whether a viztracer CLI run rejected an option as unknown (exit 2, "unknown option --x"). */
@@ -60,6 +63,15 @@ export function rejectedOption(status, stderr, option) {
 /** Delivered samples over the samples the requested rate gives in `spanMicros`. */
 export function effectiveRate(samples, spanMicros, intervalMicros) {
   return samples / (spanMicros / intervalMicros);
+}
+
+/**
+ * Wall time added per extra sample between two intervals of the same tool, in µs: what the
+ * added samples cost, without the fixed costs (start-up, writing a report) both runs share.
+ */
+export function marginalCostMicros(coarse, fine) {
+  const dn = fine.samples - coarse.samples;
+  return dn > 0 ? ((fine.addedMs - coarse.addedMs) * 1000) / dn : NaN;
 }
 
 /** Wall time added per delivered sample, in µs: (traced ms - plain ms) / samples. */

@@ -41,7 +41,8 @@ import {
   costPerSampleMicros,
   cpuprofileSamples,
   effectiveRate,
-  parseTimeMaxRss,
+  marginalCostMicros,
+  parseGnuTime,
   pprofSamples,
   rejectedOption,
   viztracerSamples,
@@ -308,7 +309,9 @@ function runOnce(c) {
   c.clean?.();
   fs.rmSync(rssFile, { force: true });
   fs.rmSync(timeFile, { force: true });
-  const [cmd, args] = TIME ? [TIME, ['-f', '%M', '-o', timeFile, NODE, ...c.args]] : [NODE, c.args];
+  const [cmd, args] = TIME
+    ? [TIME, ['-f', '%U %S %M', '-o', timeFile, NODE, ...c.args]]
+    : [NODE, c.args];
   const env = { ...baseEnv, ...c.env, VZBENCH_RSS_FILE: rssFile };
   const t0 = process.hrtime.bigint();
   const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
@@ -324,7 +327,7 @@ function runOnce(c) {
   const kbOf = (pred) => procs.find(pred)?.kb ?? NaN;
   return {
     ms,
-    maxRssKB: TIME ? parseTimeMaxRss(fs.readFileSync(timeFile, 'utf8')) : NaN,
+    ...(TIME ? parseGnuTime(fs.readFileSync(timeFile, 'utf8')) : { cpuMs: NaN, maxRssKB: NaN }),
     programRssKB: kbOf((p) => p.script === workload),
     cliRssKB: kbOf((p) => p.script === CLI),
     ...c.count(),
@@ -358,12 +361,16 @@ const rows = configs.map((c) => {
   // Paired: each run against the plain run of the same round, then the median.
   const ratio = median(rs.map((x, i) => x.ms / plainRuns[i].ms));
   const addedMs = median(rs.map((x, i) => x.ms - plainRuns[i].ms));
+  const cpuRatio = med(rs.map((x, i) => x.cpuMs / plainRuns[i].cpuMs));
+  const minRatio = Math.min(...rs.map((x) => x.ms)) / Math.min(...plainRuns.map((x) => x.ms));
   return {
     name: c.name,
     tool: c.tool,
     intervalMicros: c.intervalMicros,
     medianMs: median(rs.map((x) => x.ms)),
     ratio,
+    minRatio,
+    cpuRatio,
     addedMs,
     samples,
     rawSamples: med(rs.map((x) => x.rawSamples ?? NaN)),
@@ -379,19 +386,31 @@ const rows = configs.map((c) => {
   };
 });
 
+// Marginal cost: against the same tool at the coarsest interval, so fixed costs cancel out.
+const coarsest = Math.max(...INTERVALS);
+for (const r of rows) {
+  const c = rows.find((x) => x.tool === r.tool && x.intervalMicros === coarsest);
+  r.marginalCostMicros = c && c !== r ? marginalCostMicros(c, r) : NaN;
+}
+
 printTable(
   `Whole-process wall time and samples, median of ${ROUNDS} run(s), plain node ${fmt(plainMs, 0)} ms\n` +
-    `(ratio = median over rounds of run / plain run of the same round; effective = samples /\n` +
-    ` (span x requested rate); µs/sample = median added wall / samples; RSS in MB: max of any\n` +
-    ` process (GNU time %M), the program's process and the CLI (VmHWM at exit))`,
+    `(ratio = median over rounds of run / plain run of the same round; min ratio = fastest run /\n` +
+    ` fastest plain run; CPU ratio = as ratio, on user+system CPU time of all the run's processes;\n` +
+    ` effective = samples / (span x requested rate); µs/sample = median added wall / samples;\n` +
+    ` marginal = added wall per extra sample against the same tool at ${coarsest} µs; RSS in MB: max\n` +
+    ` of any process (GNU time %M), the program's process and the CLI (VmHWM at exit))`,
   [
     'configuration',
     'median ms',
     'ratio',
+    'min ratio',
+    'CPU ratio',
     'samples',
     'span ms',
     'effective',
     'µs/sample',
+    'marginal',
     'max RSS',
     'program RSS',
     'CLI RSS',
@@ -400,10 +419,13 @@ printTable(
     r.name,
     fmt(r.medianMs, 0),
     fmt(r.ratio, 3),
+    fmt(r.minRatio, 3),
+    fmt(r.cpuRatio, 3),
     Number.isFinite(r.samples) ? r.samples : '-',
     fmt(r.spanMs, 0),
     fmt(r.effectiveRate, 3),
     fmt(r.costPerSampleMicros, 1),
+    fmt(r.marginalCostMicros, 1),
     fmt(r.maxRssMB, 0),
     fmt(r.programRssMB, 0),
     fmt(r.cliRssMB, 0),

@@ -4,7 +4,8 @@ import {
   costPerSampleMicros,
   cpuprofileSamples,
   effectiveRate,
-  parseTimeMaxRss,
+  marginalCostMicros,
+  parseGnuTime,
   pprofSamples,
   rejectedOption,
   viztracerSamples,
@@ -52,10 +53,13 @@ describe('sample counts', () => {
   });
 });
 
-describe('peak RSS', () => {
-  it("reads GNU time's %M, after an exit status line if any", () => {
-    expect(parseTimeMaxRss('104560\n')).toBe(104560);
-    expect(parseTimeMaxRss('Command exited with non-zero status 1\n98000\n')).toBe(98000);
+describe('GNU time', () => {
+  it("reads GNU time's %U %S %M, after an exit status line if any", () => {
+    expect(parseGnuTime('1.50 0.25 104560\n')).toEqual({ cpuMs: 1750, maxRssKB: 104560 });
+    expect(parseGnuTime('Command exited with non-zero status 1\n0.5 0.5 98000\n')).toEqual({
+      cpuMs: 1000,
+      maxRssKB: 98000,
+    });
   });
 });
 
@@ -64,6 +68,10 @@ describe('figures', () => {
     expect(effectiveRate(500, 1_000_000, 1000)).toBe(0.5);
     expect(costPerSampleMicros(1100, 1000, 1000)).toBe(100);
     expect(costPerSampleMicros(1100, 1000, 0)).toBeNaN();
+    // 300 ms more for 9000 more samples: 33.3 µs each, whatever the fixed cost.
+    const coarse = { samples: 1000, addedMs: 200 };
+    expect(marginalCostMicros(coarse, { samples: 10000, addedMs: 500 })).toBeCloseTo(33.33, 2);
+    expect(marginalCostMicros(coarse, coarse)).toBeNaN();
   });
 
   it('recognises an option the CLI does not know', () => {
