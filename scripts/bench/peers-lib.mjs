@@ -55,6 +55,26 @@ export function parseGnuTime(text) {
   return { cpuMs: (user + sys) * 1000, maxRssKB: kb };
 }
 
+/**
+ * CPU jiffies of the first line of /proc/stat: `busy` (user, nice, system, irq, softirq and
+ * steal: time the host gave to someone else) and `total`.
+ */
+export function parseProcStat(text) {
+  const f = /^cpu\s+(.*)$/m.exec(text)[1].trim().split(/\s+/).map(Number);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = f;
+  const busy = user + nice + system + irq + softirq + (steal || 0);
+  return { busy, total: busy + idle + (iowait || 0) };
+}
+
+/**
+ * CPUs' worth of work by everything else on the machine during a run: busy CPU seconds of the
+ * whole machine (two /proc/stat readings, `hz` jiffies a second) minus the run's own CPU
+ * seconds, over the run's wall seconds.
+ */
+export function othersCpus(before, after, hz, ownCpuMs, wallMs) {
+  return ((after.busy - before.busy) / hz - ownCpuMs / 1000) / (wallMs / 1000);
+}
+
 /** Whether a viztracer CLI run rejected an option as unknown (exit 2, "unknown option --x"). */
 export function rejectedOption(status, stderr, option) {
   return status === 2 && String(stderr).includes(`unknown option ${option}`);

@@ -5,7 +5,9 @@ import {
   cpuprofileSamples,
   effectiveRate,
   marginalCostMicros,
+  othersCpus,
   parseGnuTime,
+  parseProcStat,
   pprofSamples,
   rejectedOption,
   viztracerSamples,
@@ -60,6 +62,16 @@ describe('GNU time', () => {
       cpuMs: 1000,
       maxRssKB: 98000,
     });
+  });
+});
+
+describe('contention', () => {
+  it('reads /proc/stat and tells how busy the rest of the machine was', () => {
+    const before = parseProcStat('cpu  100 10 50 1000 5 0 5 30 0 0\ncpu0 1 2 3 4\n');
+    expect(before).toEqual({ busy: 195, total: 1200 });
+    const after = parseProcStat('cpu  300 10 100 1200 5 0 5 30 0 0\n');
+    // 250 jiffies busy = 2.5 CPU s; the run used 1.5 s of it over 2 s of wall: 0.5 CPUs else.
+    expect(othersCpus(before, after, 100, 1500, 2000)).toBeCloseTo(0.5, 10);
   });
 });
 
