@@ -471,6 +471,9 @@ if (others.length) {
       `${fmt(Math.max(...others), 2)}) during the runs kept; ${redone} run(s) were redone ` +
       `because it used more than ${MAX_CONTENTION}`,
   );
+  if (median(others) > MAX_CONTENTION) {
+    console.log('  (a busy machine: wall ratios, rates and costs below are not trustworthy)');
+  }
 }
 const pp = rows.filter((r) => Number.isFinite(r.rawSamples));
 if (pp.length) {
