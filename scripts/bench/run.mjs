@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BENCHES = [
   'overhead.mjs',
+  'peers.mjs',
   'sample-rate.mjs',
   'report-build.mjs',
   'startup.mjs',
