@@ -263,6 +263,14 @@ export function instrument(
   const add = (pos: number, text: string, order = 0): void => {
     edits.push({ pos, text, order, seq: edits.length });
   };
+  /** An opening and its closing; in an empty body both at one place, as one edit. */
+  const around = (open: number, head: string, close: number, tail: string): void => {
+    if (open === close) add(open, head + tail, 1);
+    else {
+      add(open, head, 1);
+      add(close, tail, -1);
+    }
+  };
 
   // The functions around the walk's position: what a suspension point, a catch, a return
   // inside them refers to. `id` null: a function left alone (ignored).
@@ -306,8 +314,7 @@ export function instrument(
         add(body.start, `{${rec}.ig();try{return `, 1);
         add(body.end, `}finally{__vz.ug()}}`, -1);
       } else {
-        add(at, `${sep}${rec}.ig();try{`, 1);
-        add(body.end - 1, `}finally{__vz.ug()}`, -1);
+        around(at, `${sep}${rec}.ig();try{`, body.end - 1, `}finally{__vz.ug()}`);
       }
       return { id: null, suspends: false };
     }
@@ -331,8 +338,7 @@ export function instrument(
       add(body.start, `{${enter}${extra}try{return ${logRet ? '__vzr=(' : ''}`, 1);
       add(body.end, `${logRet ? ')' : ''}${tail}}`, -1);
     } else {
-      add(at, `${sep}${enter}${extra}try{`, 1);
-      add(body.end - 1, tail, -1);
+      around(at, `${sep}${enter}${extra}try{`, body.end - 1, tail);
     }
     return { id, suspends, asyncGen: Boolean(fn.async && fn.generator) };
   };
@@ -381,18 +387,17 @@ export function instrument(
       head.lastIndex = node.start;
       const open = head.exec(source) ? head.lastIndex - 1 : source.indexOf('{', node.start);
       if (isMarked || ignoredNames.has('<static_initializer>')) {
-        add(open + 1, `${rec}.ig();try{`, 1);
-        add(node.end - 1, `}finally{__vz.ug()}`, -1);
+        around(open + 1, `${rec}.ig();try{`, node.end - 1, `}finally{__vz.ug()}`);
         fnStack.push({ id: null, suspends: false });
       } else {
         const k = functions.length;
         functions.push({ name: '<static_initializer>', file, line: lineOf(node.start) });
         const id = idText(k);
-        add(open + 1, `${rec}.e(${id});try{`, 1);
-        add(
+        around(
+          open + 1,
+          `${rec}.e(${id});try{`,
           node.end - 1,
           `}catch(__vzE){__vz.t(${id},__vzE);throw __vzE}finally{__vz.x(${id})}`,
-          -1,
         );
         fnStack.push({ id, suspends: false });
       }

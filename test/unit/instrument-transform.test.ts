@@ -1,6 +1,6 @@
 // The load-time transform: instrumented code behaves as the original and records every call.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { instrument, RECORDER_KEY } from '../../src/instrument/transform';
+import { instrument, RECORDER_KEY, type TransformOptions } from '../../src/instrument/transform';
 
 /**
  * A stand-in for the recorder: a readable log of `>name` (enter), `<name` (exit), `!name`
@@ -12,6 +12,10 @@ class FakeRecorder {
   params: string[][] = [];
   log: string[] = [];
   private serial = 0;
+  private ignored = 0;
+  private push(l: string): void {
+    if (this.ignored === 0) this.log.push(l);
+  }
   m(
     _file: string,
     names: string[],
@@ -25,52 +29,54 @@ class FakeRecorder {
     return base;
   }
   e(id: number): number {
-    this.log.push(`>${this.names[id]}`);
+    this.push(`>${this.names[id]}`);
     return 1;
   }
   x(id: number): void {
-    this.log.push(`<${this.names[id]}`);
+    this.push(`<${this.names[id]}`);
   }
   t(id: number, _err?: unknown): void {
-    this.log.push(`!${this.names[id]}`);
+    this.push(`!${this.names[id]}`);
   }
   xr(id: number, v: unknown): void {
-    this.log.push(`<${this.names[id]}=${String(v)}`);
+    this.push(`<${this.names[id]}=${String(v)}`);
   }
   fa(...values: unknown[]): void {
-    this.log.push(`(${values.map(String).join(',')})`);
+    this.push(`(${values.map(String).join(',')})`);
   }
   a(id: number): number {
-    this.log.push(`>${this.names[id]}`);
+    this.push(`>${this.names[id]}`);
     return ++this.serial;
   }
   s(id: number, st: number): number {
     if (st <= 0) return st;
-    this.log.push(`${this.names[id]}~`);
+    this.push(`${this.names[id]}~`);
     return -st;
   }
   r(id: number, st: number): number {
     if (st >= 0) return st;
-    this.log.push(`~${this.names[id]}`);
+    this.push(`~${this.names[id]}`);
     return -st;
   }
   ta(id: number, st: number): number {
     if (st === 0) return 0;
     this.r(id, st);
-    this.log.push(`!${this.names[id]}`);
+    this.push(`!${this.names[id]}`);
     return 0;
   }
   xa(id: number, st: number, ...ret: unknown[]): number {
     if (st === 0) return 0;
     this.r(id, st);
-    this.log.push(`<${this.names[id]}${ret.length > 0 ? `=${String(ret[0])}` : ''}`);
+    this.push(`<${this.names[id]}${ret.length > 0 ? `=${String(ret[0])}` : ''}`);
     return 0;
   }
   ig(): void {
-    this.log.push('[');
+    this.push('[');
+    this.ignored++;
   }
   ug(): void {
-    this.log.push(']');
+    this.ignored--;
+    this.push(']');
   }
   p<T>(v: T): T {
     return v;
@@ -99,9 +105,9 @@ function evaluate(code: string): Outcome {
 }
 
 /** The original and the instrumented program give the same outcome; returns the call log. */
-function same(src: string): string[] {
+function same(src: string, options: TransformOptions = {}): string[] {
   const expected = evaluate(src);
-  const code = instrument(src, '/t.js').code;
+  const code = instrument(src, '/t.js', undefined, options).code;
   expect(code.split('\n').length).toBe(src.split('\n').length);
   rec.log = [];
   expect(evaluate(code)).toEqual(expected);
@@ -109,7 +115,7 @@ function same(src: string): string[] {
 }
 
 /** As `same`, for code with top-level await (run in an async arrow, left out of the log). */
-async function sameAsync(body: string): Promise<string[]> {
+async function sameAsync(body: string, options: TransformOptions = {}): Promise<string[]> {
   const src = `return (async () => {${body}})();`;
   const settle = async (code: string): Promise<Outcome> => {
     try {
@@ -119,7 +125,7 @@ async function sameAsync(body: string): Promise<string[]> {
     }
   };
   const expected = await settle(src);
-  const code = instrument(src, '/t.js').code;
+  const code = instrument(src, '/t.js', undefined, options).code;
   rec.log = [];
   expect(await settle(code)).toEqual(expected);
   return rec.log.filter((l) => !l.includes('(anonymous)'));
@@ -374,6 +380,25 @@ describe('instrument: behaviour is the original one', () => {
     expect(ends).toEqual(['<ag', '<ag', '!ag']);
   });
 
+  it('empty bodies (a bug once: the exit came before the entry)', () => {
+    const log = same(`
+      function none() {}
+      const arrow = () => {};
+      function strict() {'use strict'}
+      class K { static {} }
+      async function anone() {}
+      function* gnone() {}
+      none(); arrow(); strict(); anone(); [...gnone()];
+      return 1;`);
+    expect(log).toEqual(
+      expect.arrayContaining(['>none', '<none', '>arrow', '<arrow', '>strict', '<strict']),
+    );
+    expect(same(`function ig() {} ig(); return 2;`, { ignoreFunctions: ['ig'] })).toEqual([
+      '[',
+      ']',
+    ]);
+  });
+
   it('function declarations in the body are hoisted as before', () => {
     same(`function outer() { return inner(); function inner() { return 'in'; } } return outer();`);
   });
@@ -393,6 +418,101 @@ describe('instrument: behaviour is the original one', () => {
     const code = instrument(src, '/t.js').code;
     expect(code.split('\n').length).toBe(7);
     expect(line(evaluate(code))).toBe(line(evaluate(src)));
+  });
+});
+
+describe('instrument: --log_func_args, --log_func_retval', () => {
+  it('passes the parameters, destructured ones included, and the returned value', async () => {
+    const opts = { logFuncArgs: true, logFuncRetval: true };
+    const log = same(
+      `
+      function f(a, { b, c = 2 } = {}, [d] = [4], ...rest) { return a + b + c + d + rest.length; }
+      const g = (x) => x * 2;
+      function none() {}
+      function finallyWins() { try { return 'try'; } finally { return 'finally'; } }
+      return [f(1, { b: 2 }, [3], 9, 9), g(4), none(), finallyWins()];`,
+      opts,
+    );
+    expect(log).toEqual([
+      '>f',
+      '(1,2,2,3,9,9)',
+      '<f=10',
+      '>g',
+      '(4)',
+      '<g=8',
+      '>none',
+      '<none=undefined',
+      '>finallyWins',
+      '<finallyWins=finally',
+    ]);
+    const alog = await sameAsync(
+      `async function af(v) { await null; return v + 1; } return await af(1);`,
+      opts,
+    );
+    expect(alog).toEqual(['>af', '(1)', 'af~', '~af', '<af=2']);
+  });
+
+  it('without the flags the code has none of it', () => {
+    const code = instrument('function f(a) { return a; }', '/t.js').code;
+    expect(code).not.toMatch(/fa\(|__vzr|xr\(/);
+    const { functions } = instrument('function f(a) { return a; }', '/t.js', undefined, {
+      logFuncArgs: true,
+    });
+    expect(functions[0].params).toEqual(['a']);
+  });
+});
+
+describe('instrument: ignored functions', () => {
+  it('a marker comment before a function, a declaration, a method or a property', () => {
+    const log = same(`
+      function callee() { return 1; }
+      /* viztracer-ignore */ function a() { return callee(); }
+      // @viztracer-ignore
+      const b = () => callee();
+      const o = {
+        // @viztracer-ignore
+        c() { return callee(); },
+        d: /* viztracer-ignore */ function () { return callee(); },
+      };
+      class K {
+        /* viztracer-ignore */
+        static e() { return callee(); }
+      }
+      // viztracer-ignore
+      // (another comment between is fine)
+      function f() { return callee(); }
+      function kept() { return callee(); }
+      return a() + b() + o.c() + o.d() + K.e() + f() + kept();`);
+    // An ignored function and what it calls are not recorded; the rest is.
+    expect(log).toEqual([
+      ...['[', ']', '[', ']', '[', ']', '[', ']', '[', ']', '[', ']'],
+      ...['>kept', '>callee', '<callee', '<kept'],
+    ]);
+  });
+
+  it('--ignore_function by name; an ignored async function is left alone', async () => {
+    const log = same(
+      `function skip() { return 1; } const o = { get size() { return 2; } };
+      function kept() { return skip() + o.size; } return kept();`,
+      { ignoreFunctions: ['skip', 'get size'] },
+    );
+    expect(log).toEqual(['>kept', '[', ']', '[', ']', '<kept']);
+    const alog = await sameAsync(
+      `async function skip(x) { await null; return x; } return await skip(3);`,
+      { ignoreFunctions: ['skip'] },
+    );
+    expect(alog).toEqual([]);
+  });
+
+  it('an ignored function that throws still ends its ignored region', () => {
+    const log = same(
+      `function boom() { throw new Error('x'); }
+      function after() { return 1; }
+      try { boom(); } catch (e) {}
+      return after();`,
+      { ignoreFunctions: ['boom'] },
+    );
+    expect(log).toEqual(['[', ']', '>after', '<after']);
   });
 });
 
