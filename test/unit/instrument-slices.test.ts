@@ -261,4 +261,45 @@ describe('Recorder', () => {
     expect(s.startMicros[1] + s.durationMicros[1]).toBeLessThan(after + 2000);
     expect(rec.total).toBe(0);
   });
+
+  it('async calls, notes and ignored regions, end to end through the recorder', () => {
+    const rec = new Recorder(64);
+    rec.m('/p.js', ['a', 'c'], [1, 2], [FN_ASYNC, 0], [['x'], []]);
+    rec.start();
+    let st = rec.a(0);
+    rec.fa(42);
+    st = rec.s(0, st);
+    expect(st).toBeLessThan(0);
+    rec.e(1);
+    rec.t(1, new RangeError('deep'));
+    rec.x(1);
+    rec.ig();
+    rec.e(1); // not recorded: inside an ignored function
+    rec.x(1);
+    rec.ug();
+    st = rec.xa(0, st, 'done'); // resumed, then returns
+    expect(st).toBe(0);
+    rec.stop();
+    const s = recordingSlices(rec.take());
+    const names = s.names.map((n) => n.split(' ')[0]);
+    expect(Array.from(s.nameIndex, (i) => names[i])).toEqual(['a', 'c', 'a']);
+    expect(s.args).toEqual([
+      { func_args: { x: '42' } },
+      { exception: 'RangeError: deep' },
+      { resume: 1, return_value: '"done"' },
+    ]);
+    expect(s.spans?.length).toBe(1);
+    // The notes were handed over with the window: the next one starts without them.
+    expect(rec.extras).toBeNull();
+  });
+
+  it('stopping inside an ignored function does not turn recording back on at its end', () => {
+    const rec = new Recorder(8);
+    rec.start();
+    rec.ig();
+    rec.stop();
+    rec.ug();
+    rec.e(0);
+    expect(rec.total).toBe(0);
+  });
 });
