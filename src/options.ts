@@ -37,6 +37,12 @@ export interface TracerOptions {
   tracerEntries?: number;
   /** Instrument code under node_modules too. */
   instrumentNodeModules?: boolean;
+  /** Under `instrument`: a preview of each call's parameters in `args.func_args`. */
+  logFuncArgs?: boolean;
+  /** Under `instrument`: a preview of each call's return value in `args.return_value`. */
+  logFuncRetval?: boolean;
+  /** Under `instrument`: functions with these names (and what they call) are not recorded. */
+  ignoreFunction?: string[];
 }
 
 /** Options after defaults and validation; paths are absolute. */
@@ -55,9 +61,12 @@ export interface ResolvedOptions {
   instrument: boolean;
   tracerEntries: number;
   instrumentNodeModules: boolean;
+  logFuncArgs: boolean;
+  logFuncRetval: boolean;
+  ignoreFunction: string[];
 }
 
-type Kind = 'report-path' | 'folder' | 'positive-int' | 'paths' | 'duration' | 'boolean';
+type Kind = 'report-path' | 'folder' | 'positive-int' | 'paths' | 'names' | 'duration' | 'boolean';
 
 interface OptionSpec {
   api: keyof TracerOptions;
@@ -163,6 +172,27 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     help: 'under --instrument, instrument code in node_modules too',
   },
   {
+    api: 'logFuncArgs',
+    cli: 'log_func_args',
+    env: 'VIZTRACER_LOG_FUNC_ARGS',
+    kind: 'boolean',
+    help: "under --instrument, a preview of each call's arguments (args.func_args)",
+  },
+  {
+    api: 'logFuncRetval',
+    cli: 'log_func_retval',
+    env: 'VIZTRACER_LOG_FUNC_RETVAL',
+    kind: 'boolean',
+    help: "under --instrument, a preview of each call's return value (args.return_value)",
+  },
+  {
+    api: 'ignoreFunction',
+    cli: 'ignore_function',
+    env: 'VIZTRACER_IGNORE_FUNCTION',
+    kind: 'names',
+    help: 'under --instrument, do not record functions of these names, nor what they call',
+  },
+  {
     api: 'quiet',
     cli: 'quiet',
     env: 'VIZTRACER_QUIET',
@@ -187,6 +217,7 @@ const EXPECTED: Record<Kind, string> = {
   folder: 'a folder path',
   'positive-int': 'a positive integer',
   paths: 'a list of paths',
+  names: 'a list of function names',
   duration: 'a non-negative duration in microseconds',
   boolean: 'true or false',
 };
@@ -225,6 +256,11 @@ export function resolveOptions(options: TracerOptions = {}, cwd = process.cwd())
           throw new TypeError(expected(spec));
         }
         return v.map((p: string) => path.resolve(cwd, p));
+      case 'names':
+        if (!Array.isArray(v) || !v.every((p) => typeof p === 'string' && p !== '')) {
+          throw new TypeError(expected(spec));
+        }
+        return [...(v as string[])];
       case 'duration':
         if (typeof v !== 'number') throw new TypeError(expected(spec));
         if (!Number.isFinite(v) || v < 0) throw new RangeError(expected(spec));
@@ -252,6 +288,9 @@ export function resolveOptions(options: TracerOptions = {}, cwd = process.cwd())
     instrument: get<boolean>('instrument') ?? false,
     tracerEntries: get<number>('tracerEntries') ?? 1_000_000,
     instrumentNodeModules: get<boolean>('instrumentNodeModules') ?? false,
+    logFuncArgs: get<boolean>('logFuncArgs') ?? false,
+    logFuncRetval: get<boolean>('logFuncRetval') ?? false,
+    ignoreFunction: get<string[]>('ignoreFunction') ?? [],
   };
 }
 
@@ -281,7 +320,8 @@ export function parseOptionText(spec: OptionSpec, text: string, where: string): 
       if (n <= 0 || !Number.isSafeInteger(n)) bad();
       return n;
     }
-    case 'paths': {
+    case 'paths':
+    case 'names': {
       const list = t
         .split(',')
         .map((s) => s.trim())
@@ -340,6 +380,7 @@ export function optionsFromRcFile(file: string, required: boolean): TracerOption
     if (!spec) throw new OptionError(`${file}: unknown option "${key}" in [default]`);
     const text = typeof raw === 'string' ? raw : String(raw);
     // INI lists may be space separated, as VizTracer's rc files write them.
+    // Function names are separated by commas only: `get size` is one name.
     const normal = spec.kind === 'paths' ? text.split(/[\s,]+/).join(',') : text;
     out[spec.api] = parseOptionText(spec, normal, `${file}: ${key}`);
   }
@@ -363,6 +404,9 @@ export function toTracerOptions(r: ResolvedOptions): TracerOptions {
     instrument: r.instrument,
     tracerEntries: r.tracerEntries,
     instrumentNodeModules: r.instrumentNodeModules,
+    logFuncArgs: r.logFuncArgs,
+    logFuncRetval: r.logFuncRetval,
+    ignoreFunction: r.ignoreFunction,
   };
 }
 

@@ -152,6 +152,11 @@ function register(): void {
         skipped: (file, reason) =>
           process.stderr.write(`viztracer: warning: ${file} not instrumented: ${reason}\n`),
       },
+      {
+        logFuncArgs: options.logFuncArgs,
+        logFuncRetval: options.logFuncRetval,
+        ignoreFunctions: options.ignoreFunction,
+      },
     );
   }
   if (me.isMain && !owner) {

@@ -98,7 +98,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       continue;
     }
     const parsed = parseOptionText(spec!, value, flag);
-    if (spec!.kind === 'paths' && Array.isArray(opts[spec!.api])) {
+    if ((spec!.kind === 'paths' || spec!.kind === 'names') && Array.isArray(opts[spec!.api])) {
       (opts[spec!.api] as string[]).push(...(parsed as string[]));
     } else {
       opts[spec!.api] = parsed;
@@ -115,6 +115,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
 
 const ARG_NAMES: Record<string, string> = {
   paths: 'PATHS',
+  names: 'NAMES',
   'report-path': 'FILE',
   folder: 'DIR',
   'positive-int': 'N',

@@ -3,12 +3,15 @@
 // inside the instrumented code, which registers it with its own thread's recorder.
 import { fileURLToPath } from 'node:url';
 import { shouldInstrument, type InstrumentFilter } from './filter';
-import { instrument } from './transform';
+import type { HookData } from './hooks';
+import { instrument, type TransformOptions } from './transform';
 
 let filter: InstrumentFilter | null = null;
+let transform: TransformOptions = {};
 
-export function initialize(data: InstrumentFilter): void {
-  filter = data;
+export function initialize(data: HookData): void {
+  filter = data.filter;
+  transform = data.transform;
 }
 
 interface LoadResult {
@@ -36,7 +39,10 @@ export async function load(
           ArrayBuffer.isView(result.source) ? result.source.byteLength : undefined,
         ).toString('utf8');
   try {
-    return { ...result, source: instrument(src, file, undefined, { sourceType: 'module' }).code };
+    return {
+      ...result,
+      source: instrument(src, file, undefined, { ...transform, sourceType: 'module' }).code,
+    };
   } catch (err) {
     process.stderr.write(
       `viztracer: warning: ${file} not instrumented: ${(err as Error).message}\n`,

@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { shouldInstrument, type InstrumentFilter } from './filter';
-import { instrument } from './transform';
+import { instrument, type TransformOptions } from './transform';
 
 const INSTALLED = Symbol.for('viztracer.instrument.hooks');
 const LOADER_THREAD_KEY = 'viztracer:loader-thread';
@@ -14,7 +14,17 @@ export interface HookWarnings {
   skipped(file: string, reason: string): void;
 }
 
-export function installHooks(filter: InstrumentFilter, warn: HookWarnings): void {
+/** What the ES module hooks receive (module.register's `data`): plain, cloneable. */
+export interface HookData {
+  filter: InstrumentFilter;
+  transform: TransformOptions;
+}
+
+export function installHooks(
+  filter: InstrumentFilter,
+  warn: HookWarnings,
+  transform: TransformOptions = {},
+): void {
   const g = globalThis as Record<symbol, unknown>;
   if (g[INSTALLED]) return;
   g[INSTALLED] = true;
@@ -26,7 +36,7 @@ export function installHooks(filter: InstrumentFilter, warn: HookWarnings): void
     let code = content;
     if (typeof content === 'string' && shouldInstrument(filename, filter)) {
       try {
-        code = instrument(content, filename).code;
+        code = instrument(content, filename, undefined, transform).code;
       } catch (err) {
         warn.skipped(filename, (err as Error).message);
       }
@@ -41,7 +51,8 @@ export function installHooks(filter: InstrumentFilter, warn: HookWarnings): void
     const wt = require('node:worker_threads') as typeof import('node:worker_threads');
     wt.setEnvironmentData(LOADER_THREAD_KEY, true);
     try {
-      register(pathToFileURL(path.join(__dirname, 'esm-hooks.js')).href, { data: filter });
+      const data: HookData = { filter, transform };
+      register(pathToFileURL(path.join(__dirname, 'esm-hooks.js')).href, { data });
     } finally {
       wt.setEnvironmentData(LOADER_THREAD_KEY, undefined);
     }

@@ -1,7 +1,13 @@
 // Entries of one thread's recording → the same SliceTable the sampling converter produces,
-// so the writer, merge and viewer need nothing new. Pure, no I/O.
-import type { SliceTable } from '../trace/convert';
+// so the writer, merge and viewer need little new. Pure, no I/O.
+//
+// An async function or generator gives one slice per run on the thread: from its call (or a
+// resumption) to its next suspension (or its end). A resumption's slice has `args.resume`,
+// its number within the call (1 for the first resumption). An async call (async functions
+// and async generators) is also an async span, from its first entry to its end.
+import type { AsyncSpan, SliceTable } from '../trace/convert';
 import { ENTER, EXIT, THROW, type Recording } from './recorder';
+import { FN_ASYNC } from './transform';
 
 export interface SliceOptions {
   /** Frames deeper than this are not kept (their time stays in the ancestor's slice). */
@@ -48,6 +54,7 @@ export function recordingSlices(rec: Recording, options: SliceOptions = {}): Sli
   let dur = new Float64Array(size);
   let depthCol = new Int32Array(size);
   let threw = new Uint8Array(size);
+  const args: (Record<string, unknown> | undefined)[] = [];
   let count = 0;
   const grow = (): void => {
     size *= 2;
@@ -80,6 +87,17 @@ export function recordingSlices(rec: Recording, options: SliceOptions = {}): Sli
   const off = rec.offsetMicros;
   let lastThrowFn = -1;
   let lastMicros = -Infinity;
+  const calls = rec.calls ?? null;
+  const extras = rec.extras ?? null;
+  const extraSeq = rec.extraSeq ?? null;
+  // Sequence number of the first entry read (entries ever written before it).
+  const seq0 = rec.total - n;
+  const flagsOf = (fn: number): number => rec.functions[fn]?.flags ?? 0;
+  // Async calls seen starting: their resumptions so far, and their span (index in `spans`).
+  const resumes = new Map<number, number>();
+  const openSpans = new Map<number, number>();
+  const spans: AsyncSpan[] = [];
+  const argsOf = (slot: number): Record<string, unknown> => (args[slot] ??= {});
   for (let k = 0; k < n; k++) {
     const i = (first + k) % cap;
     const code = rec.codes[i];
@@ -87,6 +105,9 @@ export function recordingSlices(rec: Recording, options: SliceOptions = {}): Sli
     const fn = code >>> 2;
     const t = rec.timesMillis[i] * 1000 + off;
     lastMicros = t;
+    const flags = flagsOf(fn);
+    const call = flags !== 0 && calls !== null ? calls[i] : 0;
+    const extra = extras !== null && extraSeq![i] === seq0 + k ? extras[i] : undefined;
     if (kind === ENTER) {
       lastThrowFn = -1;
       if (depth === stackFn.length) {
@@ -106,21 +127,45 @@ export function recordingSlices(rec: Recording, options: SliceOptions = {}): Sli
         dur[slot] = 0;
         depthCol[slot] = depth + 1;
         threw[slot] = 0;
+        if (extra !== undefined) args[slot] = { ...extra };
       }
       stackFn[depth] = fn;
       stackSlot[depth] = slot;
       depth++;
+      if (call > 0) {
+        resumes.set(call, 0);
+        if (flags & FN_ASYNC) {
+          openSpans.set(call, spans.length);
+          spans.push({ nameIndex: nameId(fn), call, startMicros: t, endMicros: t });
+        }
+      } else if (call < 0) {
+        const r = resumes.get(-call);
+        if (r !== undefined) {
+          resumes.set(-call, r + 1);
+          if (slot >= 0) argsOf(slot).resume = r + 1;
+        }
+      }
       continue;
     }
-    if (kind === EXIT && fn === lastThrowFn) {
+    if (flags === 0 && kind === EXIT && fn === lastThrowFn) {
       // The `finally` after the `catch` that recorded the throw.
       lastThrowFn = -1;
       continue;
     }
     lastThrowFn = kind === THROW ? fn : -1;
-    // Find the frame this exit closes. Frames above it exited without a record (an async
-    // function or generator suspended in a way we do not see): they close here too. An exit
-    // with no frame (its entry was overwritten in the ring, or recorded before start) is skipped.
+    if (call > 0) {
+      // The end of an async call: its span ends, whether or not its slice is still here.
+      resumes.delete(call);
+      const sp = openSpans.get(call);
+      if (sp !== undefined) {
+        openSpans.delete(call);
+        spans[sp].endMicros = t;
+        if (kind === THROW) spans[sp].args = { exception: extra?.exception ?? true };
+      }
+    }
+    // Find the frame this exit closes. Frames above it exited without a record (code we do
+    // not see, or recording that started inside them): they close here too. An exit with no
+    // frame (its entry was overwritten in the ring, or recorded before start) is skipped.
     let d = depth - 1;
     while (d >= 0 && stackFn[d] !== fn) d--;
     if (d < 0) continue;
@@ -128,9 +173,17 @@ export function recordingSlices(rec: Recording, options: SliceOptions = {}): Sli
     depth--;
     const slot = stackSlot[depth];
     close(slot, t);
-    if (slot >= 0 && kind === THROW) threw[slot] = 1;
+    if (slot >= 0) {
+      if (kind === THROW) threw[slot] = 1;
+      if (extra !== undefined) Object.assign(argsOf(slot), extra);
+    }
   }
-  while (depth > 0) close(stackSlot[--depth], Math.max(rec.stopMicros, lastMicros));
+  const endMicros = Math.max(rec.stopMicros, lastMicros);
+  while (depth > 0) close(stackSlot[--depth], endMicros);
+  for (const sp of openSpans.values()) {
+    spans[sp].endMicros = endMicros;
+    spans[sp].args = { unfinished: true };
+  }
 
   if (minDur > 0) {
     let w = 0;
@@ -141,10 +194,14 @@ export function recordingSlices(rec: Recording, options: SliceOptions = {}): Sli
       dur[w] = dur[r];
       depthCol[w] = depthCol[r];
       threw[w] = threw[r];
+      args[w] = args[r];
       w++;
     }
     count = w;
+    args.length = Math.min(args.length, count);
   }
+  const keptSpans =
+    minDur > 0 ? spans.filter((sp) => sp.endMicros - sp.startMicros >= minDur) : spans;
   return {
     count,
     names,
@@ -154,5 +211,7 @@ export function recordingSlices(rec: Recording, options: SliceOptions = {}): Sli
     depth: depthCol.subarray(0, count),
     sampleCount: 0,
     threw: threw.subarray(0, count),
+    args: args.length > 0 ? args : undefined,
+    spans: keptSpans.length > 0 ? keptSpans : undefined,
   };
 }

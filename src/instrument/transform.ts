@@ -8,9 +8,20 @@
 //   { <directives>;__vz.e(ID);try{ <body> }catch(__vzE){__vz.t(ID);throw __vzE}finally{__vz.x(ID)} }
 // `__vz` and `__vzb` (the module's first function id) are bound once at the top of the module
 // from `globalThis[Symbol.for('viztracer.instrument')]`, so a call costs two property loads
-// and two calls into the recorder. Async functions and generators record their synchronous
-// part only: the exit is recorded at the first `await`/`yield` (or at the end, if none comes
-// first), and later resumptions are not recorded yet.
+// and two calls into the recorder.
+//
+// Async functions and generators keep a per-call state `__vzs` (the call's serial, negative
+// while suspended): `var __vzs=__vz.a(ID)` on entry; every suspension point records a
+// suspension before it suspends and a resumption where the function resumes:
+//   await X        →  __vz.p(await __vz.p(X, __vzs=__vz.s(ID,__vzs)), __vzs=__vz.r(ID,__vzs))
+//   yield X, yield* X, and `return X` in async generators (an implicit await) alike;
+// a resumption by a throw (a rejected await, `gen.throw()`) or by `gen.return()` lands in a
+// `catch` or `finally` of the function, which start with `__vzs=__vz.r(ID,__vzs)`, or in the
+// function's own catch/finally, which resume before they record the end (`ta`, `xa`).
+// `for await` suspends before its iterable's first `next()` and at the end of every
+// iteration (the body is wrapped in try/finally), resumes at the start of the body and after
+// the loop (the loop is wrapped in try/finally). None of this changes what the program does:
+// the awaited and yielded values are passed through untouched, so no extra tick is taken.
 import { parse, type Node } from 'acorn';
 
 export const RECORDER_KEY = 'viztracer.instrument';
@@ -21,7 +32,17 @@ export interface FunctionInfo {
   file: string;
   /** 1-based line of the function's start. */
   line: number;
+  /** FN_ASYNC | FN_GENERATOR; 0 (or absent) for a plain function. */
+  flags?: number;
+  /** With `logFuncArgs`: the names its parameters bind, in order. */
+  params?: string[];
 }
+
+export const FN_ASYNC = 1;
+export const FN_GENERATOR = 2;
+
+/** The marker comment that keeps the function after it from being recorded. */
+export const IGNORE_MARKER = /^\s*@?viztracer-ignore\s*$/;
 
 export interface InstrumentResult {
   code: string;
@@ -123,15 +144,85 @@ interface Edit {
 export interface InstrumentOptions {
   /** Parse as an ES module (import/export, top-level await, strict). Default: guessed. */
   sourceType?: 'module' | 'script' | 'commonjs';
+  /** Record a preview of each call's parameters (`args.func_args`). */
+  logFuncArgs?: boolean;
+  /** Record a preview of each call's return value (`args.return_value`). */
+  logFuncRetval?: boolean;
+  /** Functions with these names (as shown in slices: `fib`, `get size`) are not recorded. */
+  ignoreFunctions?: readonly string[];
 }
 
-function parseProgram(source: string, sourceType: 'module' | 'script' | 'commonjs'): AnyNode {
+/** What the transform needs beyond the source: the options that change the emitted code. */
+export type TransformOptions = Omit<InstrumentOptions, 'sourceType'>;
+
+// Nodes through which a marker comment before them reaches the function they hold.
+const MARK_WRAPPERS = new Set([
+  'VariableDeclaration',
+  'VariableDeclarator',
+  'ExpressionStatement',
+  'AssignmentExpression',
+  'ExportNamedDeclaration',
+  'ExportDefaultDeclaration',
+  'MethodDefinition',
+  'Property',
+  'PropertyDefinition',
+  'ParenthesizedExpression',
+  'ClassDeclaration',
+  'ClassExpression',
+  'ClassBody',
+]);
+
+/** The names a parameter list binds, in order (destructuring included). */
+function boundNames(params: AnyNode[]): string[] {
+  const out: string[] = [];
+  const work = [...params].reverse();
+  while (work.length > 0) {
+    const p = work.pop();
+    if (!p) continue;
+    switch (p.type) {
+      case 'Identifier':
+        out.push(p.name);
+        break;
+      case 'AssignmentPattern':
+        work.push(p.left);
+        break;
+      case 'RestElement':
+        work.push(p.argument);
+        break;
+      case 'ArrayPattern':
+        for (let i = p.elements.length - 1; i >= 0; i--) work.push(p.elements[i]);
+        break;
+      case 'ObjectPattern':
+        for (let i = p.properties.length - 1; i >= 0; i--) {
+          const q = p.properties[i];
+          work.push(q.type === 'RestElement' ? q.argument : q.value);
+        }
+        break;
+    }
+  }
+  return out;
+}
+
+interface Comment {
+  text: string;
+  start: number;
+  end: number;
+}
+
+function parseProgram(
+  source: string,
+  sourceType: 'module' | 'script' | 'commonjs',
+  comments: Comment[],
+): AnyNode {
   const common = {
     ecmaVersion: 'latest' as const,
     // Lines come from a table of line starts: acorn's own locations cost a third of the parse.
     locations: false,
     preserveParens: true,
     allowHashBang: true,
+    onComment: (_block: boolean, text: string, start: number, end: number): void => {
+      comments.push({ text, start, end });
+    },
   };
   if (sourceType === 'module') return parse(source, { ...common, sourceType: 'module' }) as AnyNode;
   // CommonJS code is a function body: `return` at the top level is allowed.
@@ -155,7 +246,12 @@ export function instrument(
   options: InstrumentOptions = {},
 ): InstrumentResult {
   const sourceType = options.sourceType ?? 'commonjs';
-  const program = parseProgram(source, sourceType);
+  const comments: Comment[] = [];
+  const program = parseProgram(source, sourceType, comments);
+  const logArgs = options.logFuncArgs === true;
+  const logRet = options.logFuncRetval === true;
+  const ignoredNames = new Set(options.ignoreFunctions ?? []);
+  const marked = markerTargets(source, comments);
   // In an ES module, an import cycle can call a (hoisted) function before the module's body,
   // and so its header, has run: there the entry binds the recorder itself when it must, through
   // a hoisted function. CommonJS bodies always run their header first.
@@ -167,55 +263,103 @@ export function instrument(
   const add = (pos: number, text: string, order = 0): void => {
     edits.push({ pos, text, order, seq: edits.length });
   };
+  /** An opening and its closing; in an empty body both at one place, as one edit. */
+  const around = (open: number, head: string, close: number, tail: string): void => {
+    if (open === close) add(open, head + tail, 1);
+    else {
+      add(open, head, 1);
+      add(close, tail, -1);
+    }
+  };
 
-  // Functions whose suspension points close their slice: the innermost async/generator one.
+  // The functions around the walk's position: what a suspension point, a catch, a return
+  // inside them refers to. `id` null: a function left alone (ignored).
   interface Frame {
-    id: string;
+    id: string | null;
     suspends: boolean;
+    /** An async generator: `return x` awaits x. */
+    asyncGen?: boolean;
   }
   const fnStack: (Frame | null)[] = [];
 
   const idText = (k: number): string => (k === 0 ? '__vzb' : `__vzb+${k}`);
+  const suspend = (id: string): string => `__vzs=__vz.s(${id},__vzs)`;
+  const resume = (id: string): string => `__vzs=__vz.r(${id},__vzs)`;
 
-  const closeOnSuspend = (f: Frame): string => `__vzs&&(__vzs=0,__vz.x(${f.id}))`;
-
-  const instrumentFunction = (fn: AnyNode, name: string | null, line: number): Frame => {
-    const k = functions.length;
-    functions.push({ name: name ?? '(anonymous)', file, line });
-    const id = idText(k);
+  const instrumentFunction = (
+    fn: AnyNode,
+    name: string | null,
+    line: number,
+    ignore: boolean,
+  ): Frame => {
     const suspends = Boolean(fn.async || fn.generator);
     const body = fn.body as AnyNode;
-    if (fn.type === 'ArrowFunctionExpression' && fn.expression) {
-      // `x => expr` becomes `x => {...try{return expr}...}`; `return` and the expression
-      // start at the same place, so no line break can come between them.
-      const head = suspends
-        ? `{var __vzs=${rec}.e(${id});try{return `
-        : `{${rec}.e(${id});try{return `;
-      add(body.start, head, 1);
-      add(body.end, `${tail(id, suspends)}}`, -1);
-    } else {
-      // After the directive prologue: 'use strict' stays the first statement of its body.
-      let at2 = body.start + 1;
-      let sep = '';
+    const exprBody = fn.type === 'ArrowFunctionExpression' && fn.expression;
+    // After the directive prologue: 'use strict' stays the first statement of its body.
+    let at = body.start + 1;
+    let sep = '';
+    if (!exprBody) {
       for (const st of body.body as AnyNode[]) {
         if (st.type === 'ExpressionStatement' && typeof st.directive === 'string') {
-          at2 = st.end;
+          at = st.end;
           sep = ';';
         } else break;
       }
-      add(at2, suspends ? `${sep}var __vzs=${rec}.e(${id});try{` : `${sep}${rec}.e(${id});try{`, 1);
-      add(body.end - 1, tail(id, suspends), -1);
     }
-    return { id, suspends };
+    if (ignore) {
+      // Not recorded, nor what it calls while it runs (as VizTracer's ignore_function). An
+      // async function or generator is only left alone: its callees run across suspensions.
+      if (suspends) return { id: null, suspends: false };
+      if (exprBody) {
+        add(body.start, `{${rec}.ig();try{return `, 1);
+        add(body.end, `}finally{__vz.ug()}}`, -1);
+      } else {
+        around(at, `${sep}${rec}.ig();try{`, body.end - 1, `}finally{__vz.ug()}`);
+      }
+      return { id: null, suspends: false };
+    }
+    const k = functions.length;
+    const info: FunctionInfo = { name: name ?? '(anonymous)', file, line };
+    if (suspends) info.flags = (fn.async ? FN_ASYNC : 0) | (fn.generator ? FN_GENERATOR : 0);
+    const params = logArgs ? boundNames(fn.params as AnyNode[]) : [];
+    if (logArgs) info.params = params;
+    functions.push(info);
+    const id = idText(k);
+    const enter = suspends ? `var __vzs=${rec}.a(${id});` : `${rec}.e(${id});`;
+    const extra =
+      (params.length > 0 ? `__vz.fa(${params.join(',')});` : '') + (logRet ? 'var __vzr;' : '');
+    const ret = logRet ? ',__vzr' : '';
+    const tail = suspends
+      ? `}catch(__vzE){__vzs=__vz.ta(${id},__vzs,__vzE);throw __vzE}finally{__vzs=__vz.xa(${id},__vzs${ret})}`
+      : `}catch(__vzE){__vz.t(${id},__vzE);throw __vzE}finally{__vz.${logRet ? 'xr' : 'x'}(${id}${ret})}`;
+    if (exprBody) {
+      // `x => expr` becomes `x => {...try{return expr}...}`; `return` and the expression
+      // start at the same place, so no line break can come between them.
+      add(body.start, `{${enter}${extra}try{return ${logRet ? '__vzr=(' : ''}`, 1);
+      add(body.end, `${logRet ? ')' : ''}${tail}}`, -1);
+    } else {
+      around(at, `${sep}${enter}${extra}try{`, body.end - 1, tail);
+    }
+    return { id, suspends, asyncGen: Boolean(fn.async && fn.generator) };
   };
 
-  const tail = (id: string, suspends: boolean): string =>
-    suspends
-      ? `}catch(__vzE){if(__vzs){__vzs=0;__vz.t(${id})}throw __vzE}finally{if(__vzs){__vzs=0;__vz.x(${id})}}`
-      : `}catch(__vzE){__vz.t(${id});throw __vzE}finally{__vz.x(${id})}`;
+  /** The innermost function, when it is recorded and suspends (has `__vzs`). */
+  const suspending = (): Frame | null => {
+    const f = fnStack[fnStack.length - 1];
+    return f && f.id !== null && f.suspends ? f : null;
+  };
+  /** Where a `for await` statement starts, with its labels (a label must stay on its loop). */
+  const labelStart = new Map<AnyNode, number>();
 
   // Iterative walk (deeply nested code must not overflow our stack): enter/leave events.
-  type Item = { node: AnyNode; parent: AnyNode | null; grand: AnyNode | null; leave?: boolean };
+  // `mark`: a marker comment before an enclosing wrapper (a declaration, a property) applies.
+  type Item = {
+    node: AnyNode;
+    parent: AnyNode | null;
+    grand: AnyNode | null;
+    leave?: boolean;
+    mark?: boolean;
+  };
   const work: Item[] = [{ node: program, parent: null, grand: null }];
   const classNames: (string | null)[] = [];
   while (work.length > 0) {
@@ -226,6 +370,7 @@ export function instrument(
       if (node.type === 'ClassDeclaration' || node.type === 'ClassExpression') classNames.pop();
       continue;
     }
+    const isMarked = item.mark === true || marked.has(node.start);
     let pushed = false;
     if (FUNCTION_TYPES.has(node.type)) {
       let name = inferName(node, parent, grand);
@@ -233,19 +378,29 @@ export function instrument(
         name = classNames[classNames.length - 1] ?? null;
       }
       const startNode = parent && parent.type === 'MethodDefinition' ? parent : node;
-      fnStack.push(instrumentFunction(node, name, lineOf(startNode.start)));
+      const ignore = isMarked || ignoredNames.has(name ?? '(anonymous)');
+      fnStack.push(instrumentFunction(node, name, lineOf(startNode.start), ignore));
       pushed = true;
     } else if (node.type === 'StaticBlock') {
-      const k = functions.length;
-      functions.push({ name: '<static_initializer>', file, line: lineOf(node.start) });
-      const id = idText(k);
       // `static {` ... `}`: the block's own brace, after any comments between the two.
       const head = /static(?:\s|\/\*[\s\S]*?\*\/|\/\/[^\n\r\u2028\u2029]*)*\{/y;
       head.lastIndex = node.start;
       const open = head.exec(source) ? head.lastIndex - 1 : source.indexOf('{', node.start);
-      add(open + 1, `${rec}.e(${id});try{`, 1);
-      add(node.end - 1, tail(id, false), -1);
-      fnStack.push({ id, suspends: false });
+      if (isMarked || ignoredNames.has('<static_initializer>')) {
+        around(open + 1, `${rec}.ig();try{`, node.end - 1, `}finally{__vz.ug()}`);
+        fnStack.push({ id: null, suspends: false });
+      } else {
+        const k = functions.length;
+        functions.push({ name: '<static_initializer>', file, line: lineOf(node.start) });
+        const id = idText(k);
+        around(
+          open + 1,
+          `${rec}.e(${id});try{`,
+          node.end - 1,
+          `}catch(__vzE){__vz.t(${id},__vzE);throw __vzE}finally{__vz.x(${id})}`,
+        );
+        fnStack.push({ id, suspends: false });
+      }
       pushed = true;
     } else if (node.type === 'ClassDeclaration' || node.type === 'ClassExpression') {
       let cname: string | null = node.id ? node.id.name : null;
@@ -257,24 +412,61 @@ export function instrument(
       classNames.push(cname);
       pushed = true;
     } else if (node.type === 'AwaitExpression' || node.type === 'YieldExpression') {
-      const f = fnStack[fnStack.length - 1];
-      if (f && f.suspends) {
+      const f = suspending();
+      if (f) {
+        const id = f.id!;
+        // The resumption, after the await/yield gives its value (outer call, added first so
+        // that its closing comes after the operand's at the same position).
+        add(node.start, '__vz.p(', 1);
+        let after = `,${resume(id)})`;
+        if (!node.argument && bareYieldNeedsSemicolon(source, node.end)) after += ';';
+        add(node.end, after, -1);
         if (node.argument) {
           add(node.argument.start, '__vz.p(', 1);
-          add(node.argument.end, `,${closeOnSuspend(f)})`, -1);
+          add(node.argument.end, `,${suspend(id)})`, -1);
         } else {
           // `yield` alone: the same as `yield undefined`.
-          add(node.end, ` __vz.p(void 0,${closeOnSuspend(f)})`, 0);
+          add(node.end, ` __vz.p(void 0,${suspend(id)})`, -2);
         }
       }
-    } else if (node.type === 'ForOfStatement' && node.await) {
+    } else if (node.type === 'ReturnStatement' && node.argument) {
       const f = fnStack[fnStack.length - 1];
-      if (f && f.suspends) {
+      if (f && f.id !== null) {
+        // In an async generator `return x` awaits x: a suspension, resumed in a finally.
+        const awaits = f.asyncGen === true;
+        if (logRet) {
+          add(node.argument.start, '__vzr=(', 1);
+          add(node.argument.end, ')', -1);
+        }
+        if (awaits) {
+          add(node.argument.start, '__vz.p(', 1);
+          add(node.argument.end, `,${suspend(f.id)})`, -1);
+        }
+      }
+    } else if (node.type === 'CatchClause' || (node.type === 'TryStatement' && node.finalizer)) {
+      // A throw or a generator's return() can resume the function here.
+      const f = suspending();
+      if (f) {
+        const block = node.type === 'CatchClause' ? node.body : node.finalizer;
+        add(block.start + 1, `${resume(f.id!)};`, 1);
+      }
+    } else if (node.type === 'LabeledStatement') {
+      labelStart.set(node.body, labelStart.get(node) ?? node.start);
+    } else if (node.type === 'ForOfStatement' && node.await) {
+      const f = suspending();
+      if (f) {
+        const id = f.id!;
+        const start = labelStart.get(node) ?? node.start;
+        add(start, 'try{', 1);
+        add(node.end, `}finally{${resume(id)}}`, -1);
         add(node.right.start, '__vz.p(', 1);
-        add(node.right.end, `,${closeOnSuspend(f)})`, -1);
+        add(node.right.end, `,${suspend(id)})`, -1);
+        add(node.body.start, `{${resume(id)};try{`, 1);
+        add(node.body.end, `}finally{${suspend(id)}}}`, -1);
       }
     }
     if (pushed) work.push({ node, parent, grand, leave: true });
+    const passMark = isMarked && MARK_WRAPPERS.has(node.type);
     // Children, pushed in reverse so they are visited in source order.
     const kids: AnyNode[] = [];
     for (const key of Object.keys(node)) {
@@ -289,10 +481,10 @@ export function instrument(
       }
     }
     for (let i = kids.length - 1; i >= 0; i--)
-      work.push({ node: kids[i], parent: node, grand: parent });
+      work.push({ node: kids[i], parent: node, grand: parent, mark: passMark });
   }
 
-  if (functions.length === 0) {
+  if (edits.length === 0) {
     return { code: source, functions };
   }
   // The module header, after the program's directive prologue, on the first statement's line.
@@ -305,7 +497,13 @@ export function instrument(
     } else break;
   }
   const names = `[${functions.map((f) => literal(f.name)).join(',')}]`;
-  const lines = `[${functions.map((f) => f.line).join(',')}]`;
+  let lines = `[${functions.map((f) => f.line).join(',')}]`;
+  // Optional columns of the table, only when they say something.
+  const anyFlags = functions.some((f) => f.flags);
+  if (anyFlags || logArgs) lines += `,[${functions.map((f) => f.flags ?? 0).join(',')}]`;
+  if (logArgs) {
+    lines += `,[${functions.map((f) => `[${(f.params ?? []).map(literal).join(',')}]`).join(',')}]`;
+  }
   add(
     headAt,
     guarded
@@ -315,6 +513,37 @@ export function instrument(
   );
   if (fnTable) fnTable.push(...functions);
   return { code: applyEdits(source, edits), functions };
+}
+
+/**
+ * Where the marker comments point: the start of the first token after each
+ * `/* viztracer-ignore *\/` or `// @viztracer-ignore` (other comments in between are skipped).
+ */
+function markerTargets(source: string, comments: Comment[]): Set<number> {
+  const out = new Set<number>();
+  for (let i = 0; i < comments.length; i++) {
+    if (!IGNORE_MARKER.test(comments[i].text)) continue;
+    let p = comments[i].end;
+    let j = i + 1;
+    for (;;) {
+      while (p < source.length && /\s/.test(source[p])) p++;
+      if (j < comments.length && comments[j].start === p) p = comments[j++].end;
+      else break;
+    }
+    out.add(p);
+  }
+  return out;
+}
+
+/**
+ * A `yield` without operand ends at a line break (a restricted production), so the original
+ * has a statement end there; once wrapped in a call, a next line starting with one of these
+ * would continue the call instead: an explicit `;` keeps the two apart.
+ */
+function bareYieldNeedsSemicolon(source: string, end: number): boolean {
+  const rest =
+    /^(?:[ \t\v\f\u00a0\ufeff]|\/\*[^]*?\*\/|\/\/[^\n\r\u2028\u2029]*)*[\n\r\u2028\u2029](?:\s|\/\*[^]*?\*\/|\/\/[^\n\r\u2028\u2029]*)*([([`+\-/])/;
+  return rest.test(source.slice(end, end + 4096));
 }
 
 /** 1-based line of a position, counting line terminators as ECMAScript (and V8) do. */

@@ -48,10 +48,26 @@ export function* processEventTexts(proc: ProcessTrack): Generator<string> {
     const head = `,"pid":${pid},"tid":${t.tid},"ts":`;
     const threw = s.threw;
     for (let i = 0; i < s.count; i++) {
-      const args = threw && threw[i] ? ',"args":{"exception":true}' : '';
+      const args = sliceArgsText(s.args?.[i], threw !== undefined && threw[i] === 1);
       yield `{"ph":"X","cat":"js","name":${quoted[s.nameIndex[i]]}${head}${s.startMicros[i]},"dur":${s.durationMicros[i]}${args}}`;
     }
+    // Async spans (nestable async events): one `b` and one `e` per async call, their id
+    // unique in the process (calls are numbered per thread), so concurrent calls of one
+    // function are told apart; viewers put them on tracks of their own.
+    for (const sp of s.spans ?? []) {
+      const common = `"cat":"async","name":${quoted[sp.nameIndex]},"id2":{"local":"${t.tid}.${sp.call}"},"pid":${pid},"tid":${t.tid}`;
+      yield `{"ph":"b",${common},"ts":${sp.startMicros}}`;
+      const endArgs = sp.args ? `,"args":${JSON.stringify(sp.args)}` : '';
+      yield `{"ph":"e",${common},"ts":${sp.endMicros}${endArgs}}`;
+    }
   }
+}
+
+/** `,"args":{...}` of an instrumented slice, or '' (a slice exited by a throw always has one). */
+function sliceArgsText(args: Record<string, unknown> | undefined, threw: boolean): string {
+  if (args === undefined) return threw ? ',"args":{"exception":true}' : '';
+  const a = threw && args.exception === undefined ? { ...args, exception: true } : args;
+  return `,"args":${JSON.stringify(a)}`;
 }
 
 /** `viztracer_metadata` as JSON; `baseTimeNanoseconds` is written as an exact integer. */

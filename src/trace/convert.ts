@@ -41,6 +41,22 @@ export interface SliceTable {
   sampleCount: number;
   /** Instrumented calls only: 1 where the call exited by throwing. */
   threw?: Uint8Array;
+  /** Instrumented calls only: each slice's `args` (previews, `exception`, `resume`), if any. */
+  args?: (Record<string, unknown> | undefined)[];
+  /** Instrumented calls only: the whole life of each async call (ph `b`/`e`). */
+  spans?: AsyncSpan[];
+}
+
+/** An async function's call from its start to its settling (or an async generator's run). */
+export interface AsyncSpan {
+  /** Index into the table's `names`. */
+  nameIndex: number;
+  /** The call's serial in its thread (with the tid, the async event's id). */
+  call: number;
+  startMicros: number;
+  endMicros: number;
+  /** The end event's args: `exception` when it rejected, `unfinished` if it never settled. */
+  args?: Record<string, unknown>;
 }
 
 const ROOT = '(root)';

@@ -33,7 +33,22 @@ export interface MetadataEvent extends BaseEvent {
   args: { name?: string; sort_index?: number; [k: string]: unknown };
 }
 
-export type TraceEvent = CompleteEvent | MetadataEvent | (BaseEvent & { ts?: number });
+/**
+ * `ph: "b"` / `ph: "e"`: the start and end of a nestable async event ("Async Events"). Events
+ * with the same `cat` and id belong to one async operation; `id2.local` ids are scoped to the
+ * process. We write one per async call under `--instrument`.
+ */
+export interface AsyncEvent extends BaseEvent {
+  ph: 'b' | 'e';
+  /** Ours: `async`. */
+  cat: string;
+  /** A process-local id: ours is `<tid>.<call serial in that thread>`. */
+  id2: { local: string };
+  /** µs, the same clock as slices. */
+  ts: number;
+}
+
+export type TraceEvent = CompleteEvent | MetadataEvent | AsyncEvent | (BaseEvent & { ts?: number });
 
 /** `viztracer_metadata`: what wrote the report and how. */
 export interface ReportMetadata {

@@ -45,6 +45,11 @@ export interface ThreadModel {
   pid: number;
   tid: number;
   name: string;
+  /**
+   * A track of async spans (`b`/`e` events begun on this tid), not a thread's stack: its
+   * slices overlap, so they are laid out in lanes (depth = lane, no parents).
+   */
+  async?: boolean;
   sortIndex: number;
   maxDepth: number;
   slices: ThreadSlices;
@@ -75,6 +80,9 @@ export interface Model {
 interface RawEvent {
   ph?: unknown;
   name?: unknown;
+  cat?: unknown;
+  id?: unknown;
+  id2?: unknown;
   pid?: unknown;
   tid?: unknown;
   ts?: unknown;
@@ -113,6 +121,13 @@ export class ModelBuilder {
     { pid: number; name: string; keys: string[]; ts: number[]; rows: number[][] }
   >();
   private readonly instants: Instant[] = [];
+  /** Async spans begun and not yet ended, by (pid, cat, id): nestable, so a stack each. */
+  private readonly openAsync = new Map<
+    string,
+    { tid: number; ts: number; name: number; args: Record<string, unknown> | null }[]
+  >();
+  /** Async spans by the (pid, tid) that began them. */
+  private readonly asyncSpans = new Map<string, ThreadAcc>();
   private minTs = Infinity;
   private maxTs = -Infinity;
   private skipped = 0;
@@ -200,6 +215,28 @@ export class ModelBuilder {
         this.seen(b.ts, ts);
         return;
       }
+      case 'b':
+      case 'e': {
+        const id = asyncId(e);
+        if (ts === null || id === null) break;
+        const key = `${pid}:${typeof e.cat === 'string' ? e.cat : ''}:${id}`;
+        let open = this.openAsync.get(key);
+        if (ph === 'b') {
+          if (!open) this.openAsync.set(key, (open = []));
+          open.push({ tid, ts, name: this.str(name), args });
+          this.seen(ts);
+          return;
+        }
+        const b = open?.pop();
+        if (!b) {
+          this.unmatched++;
+          return;
+        }
+        if (open!.length === 0) this.openAsync.delete(key);
+        this.addAsync(pid, b, ts, args);
+        this.seen(b.ts, ts);
+        return;
+      }
       case 'i':
       case 'I':
       case 'R': {
@@ -239,7 +276,35 @@ export class ModelBuilder {
     this.skipped++;
   }
 
+  private addAsync(
+    pid: number,
+    b: { tid: number; ts: number; name: number; args: Record<string, unknown> | null },
+    end: number,
+    endArgs: Record<string, unknown> | null,
+  ): void {
+    const k = `${pid}:${b.tid}`;
+    let t = this.asyncSpans.get(k);
+    if (!t) {
+      t = { pid, tid: b.tid, ts: [], dur: [], name: [], args: new Map(), open: [] };
+      this.asyncSpans.set(k, t);
+    }
+    const merged = endArgs ? { ...(b.args ?? {}), ...endArgs } : b.args;
+    if (merged && Object.keys(merged).length > 0) t.args.set(t.ts.length, merged);
+    t.ts.push(b.ts);
+    t.dur.push(Math.max(0, end - b.ts));
+    t.name.push(b.name);
+  }
+
   build(): Model {
+    // Async spans never ended are closed at the end of the trace.
+    for (const [key, open] of this.openAsync) {
+      const pid = Number(key.slice(0, key.indexOf(':')));
+      for (const b of open) {
+        this.unmatched++;
+        this.addAsync(pid, b, this.maxTs, null);
+      }
+    }
+    this.openAsync.clear();
     const origin = Number.isFinite(this.minTs) ? this.minTs : 0;
     const duration = Number.isFinite(this.maxTs) ? this.maxTs - origin : 0;
     const procs = new Map<number, ProcessModel>();
@@ -284,6 +349,25 @@ export class ModelBuilder {
         slices,
       });
     }
+    // Each thread's async spans: a track right below the thread's own.
+    for (const t of [...this.asyncSpans.values()].sort((a, b) => a.pid - b.pid || a.tid - b.tid)) {
+      const k = `${t.pid}:${t.tid}`;
+      const slices = laneSlices(t, origin);
+      let maxDepth = 0;
+      for (let i = 0; i < slices.depth.length; i++)
+        if (slices.depth[i] > maxDepth) maxDepth = slices.depth[i];
+      const threadName = this.threadNames.get(k) ?? (t.tid === t.pid ? 'main' : `Thread ${t.tid}`);
+      proc(t.pid).threads.push({
+        key: key++,
+        pid: t.pid,
+        tid: t.tid,
+        name: `${threadName} (async)`,
+        async: true,
+        sortIndex: (this.threadSort.get(k) ?? (t.tid === t.pid ? -1 : t.tid)) + 0.5,
+        maxDepth: maxDepth + 1,
+        slices,
+      });
+    }
     for (const c of this.counters.values()) {
       const order = c.ts.map((_, i) => i).sort((a, b) => c.ts[a] - c.ts[b]);
       const values = new Float64Array(order.length * c.keys.length).fill(NaN);
@@ -314,6 +398,51 @@ export class ModelBuilder {
       unmatched: this.unmatched,
     };
   }
+}
+
+/** An async event's id: `id`, or `id2.local` / `id2.global` (the Trace Event Format's). */
+function asyncId(e: RawEvent): string | null {
+  const one = (v: unknown): string | null =>
+    typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : null;
+  const id = one(e.id);
+  if (id !== null) return id;
+  const id2 = e.id2 && typeof e.id2 === 'object' ? (e.id2 as Record<string, unknown>) : null;
+  if (!id2) return null;
+  const local = one(id2.local);
+  if (local !== null) return `local:${local}`;
+  const global = one(id2.global);
+  return global !== null ? `global:${global}` : null;
+}
+
+/**
+ * Async spans overlap freely: sorted by start, each goes to the first lane free at its start
+ * (its depth); none has a parent.
+ */
+function laneSlices(t: ThreadAcc, origin: number): ThreadSlices {
+  const n = t.ts.length;
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => t.ts[a] - t.ts[b] || t.dur[b] - t.dur[a] || a - b);
+  const start = new Float64Array(n);
+  const dur = new Float64Array(n);
+  const name = new Int32Array(n);
+  const depth = new Int32Array(n);
+  const parent = new Int32Array(n).fill(-1);
+  const args = new Map<number, Record<string, unknown>>();
+  const laneEnd: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const i = order[k];
+    start[k] = t.ts[i] - origin;
+    dur[k] = t.dur[i];
+    name[k] = t.name[i];
+    const a = t.args.get(i);
+    if (a) args.set(k, a);
+    let lane = laneEnd.findIndex((end) => end <= start[k]);
+    if (lane < 0) lane = laneEnd.length;
+    laneEnd[lane] = start[k] + dur[k];
+    depth[k] = lane;
+  }
+  return { start, dur, depth, name, parent, args };
 }
 
 /** Sorts a thread's slices by start (longer first), then finds each one's parent and depth. */

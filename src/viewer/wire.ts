@@ -24,6 +24,7 @@ export function wireMeta(model: Model, title: string): WireMeta {
         name: t.name,
         count: t.slices.start.length,
         maxDepth: t.maxDepth,
+        ...(t.async ? { async: true } : {}),
       })),
       counters: p.counters.map((c) => ({
         key: counterKey++,

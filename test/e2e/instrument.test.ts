@@ -1,5 +1,5 @@
 // `viztracer --instrument`: every call of the program's functions, in every thread and process.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkNames, checkNesting, loadReport, slices, type Ev } from '../helpers/report';
@@ -47,7 +47,7 @@ describe('viztracer --instrument', () => {
     expect(run.stdout).toBe('caught from c\n');
     const s = slices(rep);
     expect(s.map((e) => e.name.split(' ')[0])).toEqual(['a', 'b', 'c']);
-    expect(s.every((e) => e.args?.exception === true)).toBe(true);
+    expect(s.map((e) => e.args?.exception)).toEqual(Array(3).fill('RangeError: from c'));
     // Nested: c inside b inside a.
     for (let i = 1; i < 3; i++) {
       expect(s[i].ts!).toBeGreaterThanOrEqual(s[i - 1].ts!);
@@ -80,12 +80,12 @@ describe('viztracer --instrument', () => {
     for (const n of ['Derived', 'Base', 'describe', 'set secret', 'get secret', 'bound'])
       expect(names).toContain(n);
     expect(names).toContain('<static_initializer>');
-    // Async functions: one slice per call, for the part up to the first await.
-    expect(named(rep, /^later /)).toHaveLength(1);
+    // Async functions: one slice per run, the call and its resumption after `await null`.
+    expect(named(rep, /^later /).map((e) => e.args?.resume)).toEqual([undefined, 1]);
     // thrower(3) → 4 frames, all closed by the throw.
     const thrower = named(rep, /^thrower /);
     expect(thrower).toHaveLength(4);
-    expect(thrower.every((e) => e.args?.exception === true)).toBe(true);
+    expect(thrower.every((e) => e.args?.exception === 'TypeError: bottom')).toBe(true);
   });
 
   it('an ES module function called through an import cycle before its module body ran', async () => {
@@ -190,5 +190,41 @@ describe('viztracer --instrument', () => {
     expect(run.stdout).toBe('SyntaxError\n1\n');
     expect(run.stderr).toMatch(/warning: .*bad\.js not instrumented: Unexpected token/);
     expect(slices(loadReport(out)).map((e) => e.name.split(' ')[0])).toEqual(['f']);
+  });
+
+  it('--ignore_function and the marker comment: those functions and their callees are not recorded', async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'app.js'),
+      [
+        'function helper(n) { return n + 1; }',
+        '// @viztracer-ignore',
+        'function quiet() { return helper(1); }',
+        'const noisy = () => helper(2);',
+        'function main() { return quiet() + noisy() + helper(3); }',
+        'console.log(main());',
+      ].join('\n'),
+    );
+    const names = (rep: ReturnType<typeof loadReport>): string[] =>
+      slices(rep).map((e) => e.name.split(' ')[0]);
+    const { run: r, rep } = await traced(['--ignore_function', 'noisy', 'app.js'], dir);
+    expect(r.stdout).toBe('9\n');
+    expect(names(rep)).toEqual(['main', 'helper']);
+  });
+
+  it('an async program as a standalone HTML report: async spans on a track of their own', async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'app.js'),
+      'async function job(n) { await new Promise((r) => setTimeout(r, n)); return n; }\n' +
+        'Promise.all([job(5), job(10)]).then((v) => console.log(v.join(",")));\n',
+    );
+    const out = join(dir, 'r.html');
+    const r = await viztracer(['--instrument', '-o', out, 'app.js'], { cwd: dir });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('5,10\n');
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain('"name":"main (async)"');
+    expect(html).toContain('"async":true');
   });
 });

@@ -76,6 +76,17 @@ describe('parseCliArgs', () => {
     expect(a.options).toEqual({ includeFiles: ['src', 'lib', 'test'], excludeFiles: ['x'] });
   });
 
+  it('accumulates --ignore_function names; a name may hold a space', () => {
+    const a = parseCliArgs([
+      '--ignore_function',
+      'fib,get size',
+      '--ignore_function=main',
+      '--log_func_args',
+      'a.js',
+    ]);
+    expect(a.options).toEqual({ ignoreFunction: ['fib', 'get size', 'main'], logFuncArgs: true });
+  });
+
   it('lets the last value of other options win', () => {
     expect(parseCliArgs(['--interval', '1', '--interval', '2', 'a.js']).options).toEqual({
       interval: 2,
@@ -136,6 +147,8 @@ describe('usage', () => {
       '-o, --output_file FILE',
       '--interval N',
       '--include_files PATHS',
+      '--ignore_function NAMES',
+      '--log_func_retval',
       '--keep_internals',
       '--rcfile FILE',
       '-V, --version',

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ENTER, EXIT, Recorder, THROW, type Recording } from '../../src/instrument/recorder';
 import { recordingSlices, type SliceOptions } from '../../src/instrument/slices';
+import { FN_ASYNC, FN_GENERATOR } from '../../src/instrument/transform';
 
 const FNS = ['a', 'b', 'c', 'd'].map((name, i) => ({ name, file: '/p.js', line: i + 1 }));
 
@@ -142,6 +143,98 @@ describe('recordingSlices', () => {
   });
 });
 
+describe('recordingSlices: async functions and generators', () => {
+  // Function 0 `a` is async, 1 `b` a generator, 2 `c` plain, 3 `d` an async generator.
+  const FLAGS = [FN_ASYNC, FN_GENERATOR, 0, FN_ASYNC | FN_GENERATOR];
+  const fns = FNS.map((f, i) => ({ ...f, flags: FLAGS[i] }));
+
+  /** Entries `[kind, fn, µs, call]` (call: the calls column, 0 for plain functions). */
+  function asyncRecording(entries: [number, number, number, number][], capacity = 64): Recording {
+    const r = recording(
+      entries.map(([k, fn, us]) => [k, fn, us]),
+      capacity,
+    );
+    const calls = new Int32Array(capacity);
+    entries.forEach(([, , , call], i) => (calls[i % capacity] = call));
+    return { ...r, functions: fns, calls };
+  }
+
+  it('a slice per run, numbered by args.resume; a span per async call', () => {
+    const r = asyncRecording([
+      [E, 0, 0, 1], // a() called
+      [E, 2, 1, 0],
+      [X, 2, 2, 0],
+      [X, 0, 3, -1], // a suspends at an await
+      [E, 0, 10, 2], // a concurrent second call
+      [X, 0, 11, -2],
+      [E, 0, 20, -1], // the first call resumes...
+      [X, 0, 25, 1], // ...and returns
+      [E, 0, 30, -2],
+      [T, 0, 31, 2], // the second rejects
+    ]);
+    expect(show(r)).toEqual(['a@1 0+3', 'c@2 1+1', 'a@1 10+1', 'a@1 20+5', 'a@1 30+1 threw']);
+    const s = recordingSlices(r);
+    expect(s.args).toEqual([undefined, undefined, undefined, { resume: 1 }, { resume: 1 }]);
+    expect(s.spans).toEqual([
+      { nameIndex: 0, call: 1, startMicros: 0, endMicros: 25 },
+      { nameIndex: 0, call: 2, startMicros: 10, endMicros: 31, args: { exception: true } },
+    ]);
+  });
+
+  it('generators: runs under their consumer, no span; async generators: a span', () => {
+    const r = asyncRecording([
+      [E, 2, 0, 0], // c consumes
+      [E, 1, 1, 5], // b's first run
+      [X, 1, 2, -5],
+      [E, 1, 3, -5],
+      [X, 1, 4, -5],
+      [E, 3, 5, 6], // d's first run
+      [X, 3, 6, -6],
+      [X, 2, 9, 0],
+      [E, 1, 10, -5], // b resumes and ends
+      [X, 1, 11, 5],
+    ]);
+    expect(show(r)).toEqual(['c@1 0+9', 'b@2 1+1', 'b@2 3+1', 'd@2 5+1', 'b@1 10+1']);
+    const s = recordingSlices(r);
+    expect(s.args?.[2]).toEqual({ resume: 1 });
+    expect(s.args?.[4]).toEqual({ resume: 2 });
+    // d never ended: its span closes at the stop time, unfinished.
+    expect(s.spans).toEqual([
+      { nameIndex: 2, call: 6, startMicros: 5, endMicros: 1000, args: { unfinished: true } },
+    ]);
+  });
+
+  it('a resumption whose call started before the window has no resume number, nor span', () => {
+    const r = asyncRecording([
+      [E, 0, 0, -3],
+      [X, 0, 1, 3],
+    ]);
+    expect(show(r)).toEqual(['a@1 0+1']);
+    expect(recordingSlices(r).args).toBeUndefined();
+    expect(recordingSlices(r).spans).toBeUndefined();
+  });
+
+  it('notes: previews and exceptions land on their slice; a note the ring overwrote is dropped', () => {
+    const r = asyncRecording([
+      [E, 2, 0, 0],
+      [T, 2, 1, 0],
+      [X, 2, 1, 0],
+      [E, 2, 2, 0],
+      [X, 2, 3, 0],
+    ]);
+    const extras: (Record<string, unknown> | undefined)[] = [];
+    const extraSeq = new Float64Array(64);
+    extras[0] = { func_args: { x: '1' } };
+    extras[1] = { exception: 'Error: e' };
+    extras[2] = { return_value: 'ignored: the finally after a throw' };
+    extras[3] = { func_args: { x: 'stale' } };
+    extraSeq.set([0, 1, 2, 99]);
+    const s = recordingSlices({ ...r, extras, extraSeq });
+    expect(s.args?.[0]).toEqual({ func_args: { x: '1' }, exception: 'Error: e' });
+    expect(s.args?.[1]).toBeUndefined();
+  });
+});
+
 describe('Recorder', () => {
   it('records nothing until started and after stop; wraps; calibrates to the monotonic clock', () => {
     const rec = new Recorder(4);
@@ -166,6 +259,47 @@ describe('Recorder', () => {
     // Within 2 ms of the hrtime readings around the calls (calibration is done once).
     expect(s.startMicros[0]).toBeGreaterThan(before - 2000);
     expect(s.startMicros[1] + s.durationMicros[1]).toBeLessThan(after + 2000);
+    expect(rec.total).toBe(0);
+  });
+
+  it('async calls, notes and ignored regions, end to end through the recorder', () => {
+    const rec = new Recorder(64);
+    rec.m('/p.js', ['a', 'c'], [1, 2], [FN_ASYNC, 0], [['x'], []]);
+    rec.start();
+    let st = rec.a(0);
+    rec.fa(42);
+    st = rec.s(0, st);
+    expect(st).toBeLessThan(0);
+    rec.e(1);
+    rec.t(1, new RangeError('deep'));
+    rec.x(1);
+    rec.ig();
+    rec.e(1); // not recorded: inside an ignored function
+    rec.x(1);
+    rec.ug();
+    st = rec.xa(0, st, 'done'); // resumed, then returns
+    expect(st).toBe(0);
+    rec.stop();
+    const s = recordingSlices(rec.take());
+    const names = s.names.map((n) => n.split(' ')[0]);
+    expect(Array.from(s.nameIndex, (i) => names[i])).toEqual(['a', 'c', 'a']);
+    expect(s.args).toEqual([
+      { func_args: { x: '42' } },
+      { exception: 'RangeError: deep' },
+      { resume: 1, return_value: '"done"' },
+    ]);
+    expect(s.spans?.length).toBe(1);
+    // The notes were handed over with the window: the next one starts without them.
+    expect(rec.extras).toBeNull();
+  });
+
+  it('stopping inside an ignored function does not turn recording back on at its end', () => {
+    const rec = new Recorder(8);
+    rec.start();
+    rec.ig();
+    rec.stop();
+    rec.ug();
+    rec.e(0);
     expect(rec.total).toBe(0);
   });
 });

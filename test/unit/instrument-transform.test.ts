@@ -1,25 +1,82 @@
 // The load-time transform: instrumented code behaves as the original and records every call.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { instrument, RECORDER_KEY } from '../../src/instrument/transform';
+import { instrument, RECORDER_KEY, type TransformOptions } from '../../src/instrument/transform';
 
-/** A stand-in for the recorder: a readable log of `>name`, `<name`, `!name` (threw). */
+/**
+ * A stand-in for the recorder: a readable log of `>name` (enter), `<name` (exit), `!name`
+ * (threw), and for async functions and generators `name~` (suspended), `~name` (resumed).
+ * Previews (`fa`, `xr`) and ignored regions (`ig`/`ug`, as `[`/`]`) are logged too.
+ */
 class FakeRecorder {
   names: string[] = [];
+  params: string[][] = [];
   log: string[] = [];
-  m(_file: string, names: string[]): number {
+  private serial = 0;
+  private ignored = 0;
+  private push(l: string): void {
+    if (this.ignored === 0) this.log.push(l);
+  }
+  m(
+    _file: string,
+    names: string[],
+    _lines: number[],
+    _flags?: number[],
+    params?: string[][],
+  ): number {
     const base = this.names.length;
     this.names.push(...names);
+    this.params.push(...(params ?? names.map(() => [])));
     return base;
   }
   e(id: number): number {
-    this.log.push(`>${this.names[id]}`);
+    this.push(`>${this.names[id]}`);
     return 1;
   }
   x(id: number): void {
-    this.log.push(`<${this.names[id]}`);
+    this.push(`<${this.names[id]}`);
   }
-  t(id: number): void {
-    this.log.push(`!${this.names[id]}`);
+  t(id: number, _err?: unknown): void {
+    this.push(`!${this.names[id]}`);
+  }
+  xr(id: number, v: unknown): void {
+    this.push(`<${this.names[id]}=${String(v)}`);
+  }
+  fa(...values: unknown[]): void {
+    this.push(`(${values.map(String).join(',')})`);
+  }
+  a(id: number): number {
+    this.push(`>${this.names[id]}`);
+    return ++this.serial;
+  }
+  s(id: number, st: number): number {
+    if (st <= 0) return st;
+    this.push(`${this.names[id]}~`);
+    return -st;
+  }
+  r(id: number, st: number): number {
+    if (st >= 0) return st;
+    this.push(`~${this.names[id]}`);
+    return -st;
+  }
+  ta(id: number, st: number): number {
+    if (st === 0) return 0;
+    this.r(id, st);
+    this.push(`!${this.names[id]}`);
+    return 0;
+  }
+  xa(id: number, st: number, ...ret: unknown[]): number {
+    if (st === 0) return 0;
+    this.r(id, st);
+    this.push(`<${this.names[id]}${ret.length > 0 ? `=${String(ret[0])}` : ''}`);
+    return 0;
+  }
+  ig(): void {
+    this.push('[');
+    this.ignored++;
+  }
+  ug(): void {
+    this.ignored--;
+    this.push(']');
   }
   p<T>(v: T): T {
     return v;
@@ -48,9 +105,9 @@ function evaluate(code: string): Outcome {
 }
 
 /** The original and the instrumented program give the same outcome; returns the call log. */
-function same(src: string): string[] {
+function same(src: string, options: TransformOptions = {}): string[] {
   const expected = evaluate(src);
-  const code = instrument(src, '/t.js').code;
+  const code = instrument(src, '/t.js', undefined, options).code;
   expect(code.split('\n').length).toBe(src.split('\n').length);
   rec.log = [];
   expect(evaluate(code)).toEqual(expected);
@@ -58,7 +115,7 @@ function same(src: string): string[] {
 }
 
 /** As `same`, for code with top-level await (run in an async arrow, left out of the log). */
-async function sameAsync(body: string): Promise<string[]> {
+async function sameAsync(body: string, options: TransformOptions = {}): Promise<string[]> {
   const src = `return (async () => {${body}})();`;
   const settle = async (code: string): Promise<Outcome> => {
     try {
@@ -68,10 +125,10 @@ async function sameAsync(body: string): Promise<string[]> {
     }
   };
   const expected = await settle(src);
-  const code = instrument(src, '/t.js').code;
+  const code = instrument(src, '/t.js', undefined, options).code;
   rec.log = [];
   expect(await settle(code)).toEqual(expected);
-  return rec.log.filter((l) => !l.endsWith('(anonymous)'));
+  return rec.log.filter((l) => !l.includes('(anonymous)'));
 }
 
 describe('instrument: behaviour is the original one', () => {
@@ -177,36 +234,77 @@ describe('instrument: behaviour is the original one', () => {
     expect(log).toContain('>id');
   });
 
-  it('generators: values, return() and throw(); the slice ends at the first yield', () => {
+  it('generators: every resumption is recorded, by next(), return() and throw()', () => {
     const log = same(`
       function* gen(n) { for (let i = 0; i < n; i++) yield i; yield; yield* [7, 8]; return 'done'; }
       const out = [...gen(2)];
       const g = gen(5); g.next(); const r = g.return('early');
       const h = gen(5); h.next(); let caught; try { h.throw(new Error('in')); } catch (e) { caught = e.message; }
       return [out, r, caught];`);
-    // One slice per generator run: entered at the first next(), closed at the first yield.
-    expect(log.slice(0, 2)).toEqual(['>gen', '<gen']);
-    expect(log.filter((l) => l === '>gen').length).toBe(3);
-    expect(log.filter((l) => l.startsWith('<') || l.startsWith('!')).length).toBe(3);
+    const run = ['gen~', '~gen'];
+    expect(log).toEqual([
+      ...['>gen', ...run, ...run, ...run, ...run, '<gen'],
+      ...['>gen', ...run, '<gen'],
+      ...['>gen', ...run, '!gen'],
+    ]);
   });
 
-  it('async functions: results, rejections, for await; the slice ends at the first await', async () => {
+  it('generators: try/finally around yield, return() into a finally that yields, yield*', () => {
+    const log = same(`
+      function* inner() { try { yield 1; yield 2; } finally { yield 'cleanup'; } }
+      function* outer() { const r = yield* inner(); yield 3; return r; }
+      const a = [...outer()];
+      const g = inner(); g.next(); const b = [g.return('x'), g.next(), g.next()];
+      return [a, b];`);
+    expect(log.slice(0, 4)).toEqual(['>outer', 'outer~', '>inner', 'inner~']);
+    // return() at a yield inside try: resumed in the finally, which yields again.
+    expect(log.slice(-6)).toEqual(['>inner', 'inner~', '~inner', 'inner~', '~inner', '<inner']);
+  });
+
+  it('a bare yield at the end of a line stays a statement of its own', () => {
+    const log = same(`
+      function* g() { let x = 1
+        yield
+        (x = 2)
+        yield
+        [x].length
+        return x }
+      return [...g()];`);
+    expect(log.filter((l) => l === '~g')).toHaveLength(2);
+  });
+
+  it('async functions: a slice per run, from the call or a resumption to the next await', async () => {
     const log = await sameAsync(`
       async function one() { return 1; }
       async function two() { const a = await one(); const b = await one(); return a + b; }
-      async function* ag() { yield 1; yield 2; }
-      async function sum() { let s = 0; for await (const v of ag()) s += v; return s; }
-      const arrow = async (x) => await x;
-      async function fails() { await null; throw new TypeError('no'); }
-      const r = [await two(), await sum(), await arrow(5)];
+      return await two();`);
+    expect(log).toEqual([
+      '>two',
+      '>one',
+      '<one',
+      'two~',
+      '~two',
+      '>one',
+      '<one',
+      'two~',
+      '~two',
+      '<two',
+    ]);
+  });
+
+  it('async functions: a rejected await resumes in the catch, or ends the call by a throw', async () => {
+    const log = await sameAsync(`
+      async function caught() { try { await Promise.reject(new Error('x')); } catch (e) { return e.message; } }
+      async function fin() { try { await null; return 'f'; } finally { await null; } }
+      async function fails() { await Promise.reject(new TypeError('no')); }
+      const r = [await caught(), await fin()];
       try { await fails(); } catch (e) { r.push(e.message); }
       return r;`);
-    // two() enters, one() runs inside it, two's slice closes at its first await.
-    expect(log.slice(0, 4)).toEqual(['>two', '>one', '<one', '<two']);
-    // Every enter has exactly one exit.
-    const enters = log.filter((l) => l.startsWith('>')).length;
-    const exits = log.filter((l) => l.startsWith('<') || l.startsWith('!')).length;
-    expect(exits).toBe(enters);
+    expect(log).toEqual([
+      ...['>caught', 'caught~', '~caught', '<caught'],
+      ...['>fin', 'fin~', '~fin', 'fin~', '~fin', '<fin'],
+      ...['>fails', 'fails~', '~fails', '!fails'],
+    ]);
   });
 
   it('an async function that throws before its first await records the throw', async () => {
@@ -214,6 +312,91 @@ describe('instrument: behaviour is the original one', () => {
       async function f() { throw new Error('sync part'); }
       return f();`);
     expect(log).toEqual(['>f', '!f']);
+  });
+
+  it('async arrows, methods and concurrent calls keep the order of every tick', async () => {
+    const log = await sameAsync(`
+      const order = [];
+      const tick = async (name, n) => { for (let i = 0; i < n; i++) { order.push(name + i); await null; } return name; };
+      class K { async m(x) { order.push('m'); return (await tick('k', 2)) + x; } static async s() { return 'S'; } }
+      const then = Promise.resolve().then(() => order.push('then1')).then(() => order.push('then2'));
+      const r = await Promise.all([tick('a', 3), tick('b', 2), new K().m('!'), K.s(), then]);
+      return [r, order];`);
+    const enters = log.filter((l) => l.startsWith('>')).length;
+    const ends = log.filter((l) => l.startsWith('<') || l.startsWith('!')).length;
+    expect(ends).toBe(enters);
+    expect(log.filter((l) => l.startsWith('~')).length).toBe(
+      log.filter((l) => l.endsWith('~')).length,
+    );
+  });
+
+  it('for await: suspends around each iteration, resumes in the body and after the loop', async () => {
+    const log = await sameAsync(`
+      async function* ag(n) { for (let i = 0; i < n; i++) yield i; }
+      async function sum() { let s = 0; for await (const v of ag(2)) s += v; return s; }
+      return await sum();`);
+    expect(log.filter((l) => l.includes('sum'))).toEqual([
+      ...['>sum', 'sum~'],
+      ...['~sum', 'sum~'],
+      ...['~sum', 'sum~'],
+      ...['~sum', '<sum'],
+    ]);
+    expect(log.filter((l) => l === '>ag' || l === '<ag')).toEqual(['>ag', '<ag']);
+  });
+
+  it('for await: break, continue to a label, return and throw inside, sync iterables', async () => {
+    const log = await sameAsync(`
+      async function* ag(n) { try { for (let i = 0; i < n; i++) yield i; } finally { await null; } }
+      async function f() {
+        const seen = [];
+        outer: for (const k of [1, 2]) {
+          for await (const v of ag(5)) { if (v === 1) continue outer; seen.push(k, v); }
+        }
+        for await (const v of ag(5)) { if (v === 2) break; seen.push(v); }
+        for await (const v of [Promise.resolve('p'), 'q']) seen.push(v);
+        lbl: for await (const v of ag(3)) { seen.push(v); if (v) continue lbl; }
+        try { for await (const v of ag(3)) throw new Error('in body ' + v); } catch (e) { seen.push(e.message); }
+        for await (const v of ag(3)) return [seen, v];
+      }
+      return await f();`);
+    const fl = log.filter((l) => /^[<>!~]?f~?$/.test(l));
+    expect(fl[0]).toBe('>f');
+    expect(fl[fl.length - 1]).toBe('<f');
+    // Suspensions and resumptions alternate.
+    const inner = fl.slice(1, -1);
+    inner.forEach((l, i) => expect(l).toBe(i % 2 === 0 ? 'f~' : '~f'));
+  });
+
+  it('async generators: return awaits, return() and throw() from the consumer', async () => {
+    const log = await sameAsync(`
+      async function* ag() { try { yield 1; return Promise.resolve('r'); } finally { await null; } }
+      const a = []; for await (const v of ag()) a.push(v);
+      const g = ag(); await g.next(); const b = await g.return('early');
+      const h = ag(); await h.next(); let c; try { await h.throw(new Error('t')); } catch (e) { c = e.message; }
+      return [a, b, c];`);
+    const agLog = log.filter((l) => l.includes('ag'));
+    expect(agLog[0]).toBe('>ag');
+    const ends = agLog.filter((l) => l === '<ag' || l === '!ag');
+    expect(ends).toEqual(['<ag', '<ag', '!ag']);
+  });
+
+  it('empty bodies (a bug once: the exit came before the entry)', () => {
+    const log = same(`
+      function none() {}
+      const arrow = () => {};
+      function strict() {'use strict'}
+      class K { static {} }
+      async function anone() {}
+      function* gnone() {}
+      none(); arrow(); strict(); anone(); [...gnone()];
+      return 1;`);
+    expect(log).toEqual(
+      expect.arrayContaining(['>none', '<none', '>arrow', '<arrow', '>strict', '<strict']),
+    );
+    expect(same(`function ig() {} ig(); return 2;`, { ignoreFunctions: ['ig'] })).toEqual([
+      '[',
+      ']',
+    ]);
   });
 
   it('function declarations in the body are hoisted as before', () => {
@@ -235,6 +418,101 @@ describe('instrument: behaviour is the original one', () => {
     const code = instrument(src, '/t.js').code;
     expect(code.split('\n').length).toBe(7);
     expect(line(evaluate(code))).toBe(line(evaluate(src)));
+  });
+});
+
+describe('instrument: --log_func_args, --log_func_retval', () => {
+  it('passes the parameters, destructured ones included, and the returned value', async () => {
+    const opts = { logFuncArgs: true, logFuncRetval: true };
+    const log = same(
+      `
+      function f(a, { b, c = 2 } = {}, [d] = [4], ...rest) { return a + b + c + d + rest.length; }
+      const g = (x) => x * 2;
+      function none() {}
+      function finallyWins() { try { return 'try'; } finally { return 'finally'; } }
+      return [f(1, { b: 2 }, [3], 9, 9), g(4), none(), finallyWins()];`,
+      opts,
+    );
+    expect(log).toEqual([
+      '>f',
+      '(1,2,2,3,9,9)',
+      '<f=10',
+      '>g',
+      '(4)',
+      '<g=8',
+      '>none',
+      '<none=undefined',
+      '>finallyWins',
+      '<finallyWins=finally',
+    ]);
+    const alog = await sameAsync(
+      `async function af(v) { await null; return v + 1; } return await af(1);`,
+      opts,
+    );
+    expect(alog).toEqual(['>af', '(1)', 'af~', '~af', '<af=2']);
+  });
+
+  it('without the flags the code has none of it', () => {
+    const code = instrument('function f(a) { return a; }', '/t.js').code;
+    expect(code).not.toMatch(/fa\(|__vzr|xr\(/);
+    const { functions } = instrument('function f(a) { return a; }', '/t.js', undefined, {
+      logFuncArgs: true,
+    });
+    expect(functions[0].params).toEqual(['a']);
+  });
+});
+
+describe('instrument: ignored functions', () => {
+  it('a marker comment before a function, a declaration, a method or a property', () => {
+    const log = same(`
+      function callee() { return 1; }
+      /* viztracer-ignore */ function a() { return callee(); }
+      // @viztracer-ignore
+      const b = () => callee();
+      const o = {
+        // @viztracer-ignore
+        c() { return callee(); },
+        d: /* viztracer-ignore */ function () { return callee(); },
+      };
+      class K {
+        /* viztracer-ignore */
+        static e() { return callee(); }
+      }
+      // viztracer-ignore
+      // (another comment between is fine)
+      function f() { return callee(); }
+      function kept() { return callee(); }
+      return a() + b() + o.c() + o.d() + K.e() + f() + kept();`);
+    // An ignored function and what it calls are not recorded; the rest is.
+    expect(log).toEqual([
+      ...['[', ']', '[', ']', '[', ']', '[', ']', '[', ']', '[', ']'],
+      ...['>kept', '>callee', '<callee', '<kept'],
+    ]);
+  });
+
+  it('--ignore_function by name; an ignored async function is left alone', async () => {
+    const log = same(
+      `function skip() { return 1; } const o = { get size() { return 2; } };
+      function kept() { return skip() + o.size; } return kept();`,
+      { ignoreFunctions: ['skip', 'get size'] },
+    );
+    expect(log).toEqual(['>kept', '[', ']', '[', ']', '<kept']);
+    const alog = await sameAsync(
+      `async function skip(x) { await null; return x; } return await skip(3);`,
+      { ignoreFunctions: ['skip'] },
+    );
+    expect(alog).toEqual([]);
+  });
+
+  it('an ignored function that throws still ends its ignored region', () => {
+    const log = same(
+      `function boom() { throw new Error('x'); }
+      function after() { return 1; }
+      try { boom(); } catch (e) {}
+      return after();`,
+      { ignoreFunctions: ['boom'] },
+    );
+    expect(log).toEqual(['[', ']', '>after', '<after']);
   });
 });
 

@@ -45,6 +45,9 @@ describe('resolveOptions', () => {
       instrument: false,
       tracerEntries: 1_000_000,
       instrumentNodeModules: false,
+      logFuncArgs: false,
+      logFuncRetval: false,
+      ignoreFunction: [],
     });
     expect(resolveOptions(undefined, '/work')).toEqual(resolveOptions({}, '/work'));
   });
@@ -181,6 +184,32 @@ describe('resolveOptions', () => {
         VIZTRACER_INSTRUMENT_NODE_MODULES: 'no',
       }),
     ).toEqual({ instrument: true, tracerEntries: 2_000_000, instrumentNodeModules: false });
+  });
+
+  it('--log_func_args, --log_func_retval, --ignore_function: API, environment, rc file', () => {
+    const r = resolveOptions({
+      logFuncArgs: true,
+      logFuncRetval: true,
+      ignoreFunction: ['fib', 'get size'],
+    });
+    expect(r).toMatchObject({
+      logFuncArgs: true,
+      logFuncRetval: true,
+      ignoreFunction: ['fib', 'get size'],
+    });
+    expect(resolveOptions(toTracerOptions(r))).toEqual(r);
+    expect(() => resolveOptions({ ignoreFunction: 'fib' as unknown as string[] })).toThrow(
+      new TypeError('Expected the "ignoreFunction" option to be a list of function names'),
+    );
+    expect(
+      optionsFromEnv({ VIZTRACER_LOG_FUNC_ARGS: '1', VIZTRACER_IGNORE_FUNCTION: 'a, get b' }),
+    ).toEqual({ logFuncArgs: true, ignoreFunction: ['a', 'get b'] });
+    const file = path.join(dir, 'names.rc');
+    fs.writeFileSync(file, '[default]\nignore_function = a,get size\nlog_func_retval = true\n');
+    expect(optionsFromRcFile(file, true)).toEqual({
+      ignoreFunction: ['a', 'get size'],
+      logFuncRetval: true,
+    });
   });
 
   it('round-trips through toTracerOptions', () => {

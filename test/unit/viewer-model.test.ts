@@ -55,6 +55,41 @@ describe('ModelBuilder', () => {
     expect(args.get(1)).toEqual({ r: 2 });
   });
 
+  it('puts async spans (b/e, by cat and id) on a track of their own, in lanes', () => {
+    const id = (local: string): object => ({ id2: { local } });
+    const m = build([
+      { ph: 'M', name: 'thread_name', pid: 1, tid: 1, args: { name: 'main' } },
+      { ph: 'X', name: 'sync', pid: 1, tid: 1, ts: 0, dur: 5 },
+      { ph: 'b', cat: 'async', name: 'f', pid: 1, tid: 1, ts: 0, ...id('1.1') },
+      { ph: 'b', cat: 'async', name: 'f', pid: 1, tid: 1, ts: 2, ...id('1.2') },
+      { ph: 'e', cat: 'async', name: 'f', pid: 1, tid: 1, ts: 10, ...id('1.1') },
+      {
+        ph: 'e',
+        cat: 'async',
+        name: 'f',
+        pid: 1,
+        tid: 1,
+        ts: 8,
+        ...id('1.2'),
+        args: { exception: 'E: x' },
+      },
+      { ph: 'b', cat: 'async', name: 'g', pid: 1, tid: 1, ts: 9, id: 7 },
+      { ph: 'e', cat: 'other', name: 'g', pid: 1, tid: 1, ts: 20, id: 7 },
+      { ph: 'b', cat: 'async', name: 'h', pid: 1, tid: 1, ts: 12, id: '0x8' },
+      { ph: 'e', cat: 'async', name: 'h', pid: 1, tid: 1, ts: 15, id: '0x8' },
+    ]);
+    const threads = m.processes[0].threads;
+    expect(threads.map((t) => `${t.name}${t.async ? ' async' : ''}`)).toEqual([
+      'main',
+      'main (async) async',
+    ]);
+    // Concurrent calls overlap: lanes, no parents. 'g' never ended (its e has another cat): closed at the last time seen.
+    expect(show(m, threads[1].key)).toBe(['f 0+10', '  f 2+6', '  g 9+6', 'h 12+3'].join('\n'));
+    expect(threads[1].slices.args.get(1)).toEqual({ exception: 'E: x' });
+    expect(m.unmatched).toBe(2);
+    expect(wireMeta(m, 't').processes[0].threads[1].async).toBe(true);
+  });
+
   it('names processes and threads from metadata and sorts them', () => {
     const m = build([
       { ph: 'M', name: 'process_name', pid: 7, tid: 7, args: { name: 'node app.js (pid 7)' } },

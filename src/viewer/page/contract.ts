@@ -9,6 +9,8 @@ export interface WireThread {
   count: number;
   /** Number of depth levels (1 for a thread whose slices are all at depth 0). */
   maxDepth: number;
+  /** A track of a thread's async spans (laid out in lanes), not a call stack. */
+  async?: boolean;
 }
 
 export interface WireCounter {

@@ -148,7 +148,11 @@ function start(report: Report): void {
     tree: (scope) => {
       let t = trees.get(scope);
       if (!t) {
-        const cols = scope < 0 ? report.threads.map((x) => x.cols) : [report.threads[scope].cols];
+        // Async span tracks are not stacks: they stay out of the all-threads aggregate.
+        const cols =
+          scope < 0
+            ? report.threads.filter((x) => !x.info.async).map((x) => x.cols)
+            : [report.threads[scope].cols];
         t = buildStackTree(cols, meta.strings.length);
         trees.set(scope, t);
       }

@@ -242,7 +242,9 @@ export class Timeline {
           h('span', { class: 'sub', text: `${t.info.tid}` }),
         );
         labels.push(place(label, y, height));
-        const instants = this.threadInstants.get(`${t.pid}:${t.info.tid}`) ?? null;
+        const instants = t.info.async
+          ? null
+          : (this.threadInstants.get(`${t.pid}:${t.info.tid}`) ?? null);
         this.rows.push({ kind: 'thread', t, instants, top: y, height });
         y += height;
       }
