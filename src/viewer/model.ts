@@ -72,8 +72,13 @@ export interface Model {
   unmatched: number;
 }
 
+/** The `tid` of a process's async track in the model (no OS thread has it). */
+export const ASYNC_TID = -1;
+
 interface RawEvent {
   ph?: unknown;
+  cat?: unknown;
+  id?: unknown;
   name?: unknown;
   pid?: unknown;
   tid?: unknown;
@@ -113,6 +118,13 @@ export class ModelBuilder {
     { pid: number; name: string; keys: string[]; ts: number[]; rows: number[][] }
   >();
   private readonly instants: Instant[] = [];
+  /** Nestable async slices (`b`/`e`) open, by pid, category and id. */
+  private readonly asyncOpen = new Map<
+    string,
+    { ts: number; name: number; args: Record<string, unknown> | null }[]
+  >();
+  /** Per pid, the async slices that ended: drawn on one track, packed in lanes. */
+  private readonly asyncDone = new Map<number, ThreadAcc>();
   private minTs = Infinity;
   private maxTs = -Infinity;
   private skipped = 0;
@@ -194,6 +206,34 @@ export class ModelBuilder {
         }
         const merged = args ? { ...(b.args ?? {}), ...args } : b.args;
         if (merged && Object.keys(merged).length > 0) t.args.set(t.ts.length, merged);
+        t.ts.push(b.ts);
+        t.dur.push(Math.max(0, ts - b.ts));
+        t.name.push(b.name);
+        this.seen(b.ts, ts);
+        return;
+      }
+      case 'b': {
+        if (ts === null) break;
+        const k = `${pid}|${String(e.cat ?? '')}|${String(e.id ?? '')}`;
+        let open = this.asyncOpen.get(k);
+        if (!open) this.asyncOpen.set(k, (open = []));
+        open.push({ ts, name: this.str(name), args });
+        this.seen(ts);
+        return;
+      }
+      case 'e': {
+        if (ts === null) break;
+        const b = this.asyncOpen.get(`${pid}|${String(e.cat ?? '')}|${String(e.id ?? '')}`)?.pop();
+        if (!b) {
+          this.unmatched++;
+          return;
+        }
+        let t = this.asyncDone.get(pid);
+        if (!t) {
+          t = { pid, tid: ASYNC_TID, ts: [], dur: [], name: [], args: new Map(), open: [] };
+          this.asyncDone.set(pid, t);
+        }
+        if (b.args && Object.keys(b.args).length > 0) t.args.set(t.ts.length, b.args);
         t.ts.push(b.ts);
         t.dur.push(Math.max(0, ts - b.ts));
         t.name.push(b.name);
@@ -284,6 +324,21 @@ export class ModelBuilder {
         slices,
       });
     }
+    for (const t of this.asyncDone.values()) {
+      const slices = packLanes(t, origin);
+      let lanes = 0;
+      for (let i = 0; i < slices.depth.length; i++) lanes = Math.max(lanes, slices.depth[i] + 1);
+      proc(t.pid).threads.push({
+        key: key++,
+        pid: t.pid,
+        tid: ASYNC_TID,
+        name: 'Async events',
+        // After the process's threads.
+        sortIndex: Number.MAX_SAFE_INTEGER,
+        maxDepth: lanes,
+        slices,
+      });
+    }
     for (const c of this.counters.values()) {
       const order = c.ts.map((_, i) => i).sort((a, b) => c.ts[a] - c.ts[b]);
       const values = new Float64Array(order.length * c.keys.length).fill(NaN);
@@ -314,6 +369,35 @@ export class ModelBuilder {
       unmatched: this.unmatched,
     };
   }
+}
+
+/**
+ * Async slices need not nest: each goes in the first lane (depth) free when it starts, and has
+ * no parent.
+ */
+function packLanes(t: ThreadAcc, origin: number): ThreadSlices {
+  const n = t.ts.length;
+  const order = Array.from({ length: n }, (_, i) => i);
+  order.sort((a, b) => t.ts[a] - t.ts[b] || t.dur[b] - t.dur[a] || a - b);
+  const start = new Float64Array(n);
+  const dur = new Float64Array(n);
+  const name = new Int32Array(n);
+  const depth = new Int32Array(n);
+  const parent = new Int32Array(n).fill(-1);
+  const args = new Map<number, Record<string, unknown>>();
+  const laneEnd: number[] = [];
+  order.forEach((i, k) => {
+    start[k] = t.ts[i] - origin;
+    dur[k] = t.dur[i];
+    name[k] = t.name[i];
+    const a = t.args.get(i);
+    if (a) args.set(k, a);
+    let lane = laneEnd.findIndex((end) => end <= start[k]);
+    if (lane < 0) lane = laneEnd.length;
+    laneEnd[lane] = start[k] + dur[k];
+    depth[k] = lane;
+  });
+  return { start, dur, depth, name, parent, args };
 }
 
 /** Sorts a thread's slices by start (longer first), then finds each one's parent and depth. */
