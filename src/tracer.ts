@@ -116,8 +116,11 @@ export class Tracer {
   /** Starts sampling the current thread, or recording its instrumented calls. */
   start(): this {
     if (this.active) throw new Error('The tracer is already running');
-    this.eventMark = threadEventLog().begin(this.options.tracerEntries);
     if (this.recorder) this.recorder.start();
+    this.eventMark = threadEventLog().begin(
+      this.options.tracerEntries,
+      this.recorder?.offsetMicros,
+    );
     if (this.sampling) {
       if (this.native) {
         // Should this thread end while sampling (a worker terminated), its profile is saved by

@@ -65,7 +65,7 @@ export class EventLog {
   total = 0;
   ring: Entry[] = [];
   /** Add to `performance.now() * 1000` for µs of CLOCK_MONOTONIC. */
-  readonly offsetMicros: number;
+  offsetMicros: number;
   /**
    * Counts the ends of synchronous runs of JavaScript seen after a slice began: a microtask and
    * a next-tick callback queued when a slice begins, whichever runs first, mark the end of the
@@ -80,7 +80,7 @@ export class EventLog {
   };
 
   constructor() {
-    this.offsetMicros = Number(process.hrtime.bigint()) / 1000 - perf.now() * 1000;
+    this.offsetMicros = clockOffsetMicros();
   }
 
   nowMicros(): number {
@@ -104,12 +104,17 @@ export class EventLog {
     this.total++;
   }
 
-  /** A Tracer starts: returns its mark (what it takes at its end starts there). */
-  begin(capacity: number): number {
+  /**
+   * A Tracer starts: returns its mark (what it takes at its end starts there). `offsetMicros`:
+   * the instrumentation recorder's, so that the program's slices and its calls, read from the
+   * same `performance.now()`, order exactly (two calibrations differ by a µs or so).
+   */
+  begin(capacity: number, offsetMicros?: number): number {
     if (this.users === 0) {
       this.capacity = capacity;
       this.total = 0;
       this.ring = [];
+      if (offsetMicros !== undefined) this.offsetMicros = offsetMicros;
     }
     this.users++;
     return this.total;
@@ -133,6 +138,26 @@ export class EventLog {
     }
     return out;
   }
+}
+
+/**
+ * CLOCK_MONOTONIC µs minus `performance.now()` µs: the reading of `process.hrtime` closest to
+ * the middle of two `performance.now()` calls, of a few tries (the first call of a kind can be
+ * slow, and the thread can be preempted between two reads).
+ */
+function clockOffsetMicros(): number {
+  let best = Infinity;
+  let offset = 0;
+  for (let i = 0; i < 5; i++) {
+    const before = perf.now() * 1000;
+    const hr = Number(process.hrtime.bigint()) / 1000;
+    const after = perf.now() * 1000;
+    if (after - before < best) {
+      best = after - before;
+      offset = hr - (before + after) / 2;
+    }
+  }
+  return offset;
 }
 
 /** This thread's log, created on first use. */
