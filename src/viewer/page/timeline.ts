@@ -246,7 +246,8 @@ export class Timeline {
             title: `${t.info.name}\ntid ${t.info.tid} · ${t.info.count} slices · ${t.info.maxDepth} levels`,
           },
           h('span', { class: 'name', testid: 'track-name', text: t.info.name }),
-          h('span', { class: 'sub', text: `${t.info.tid}` }),
+          // A negative tid is the async track of the process, not an OS thread.
+          h('span', { class: 'sub', text: t.info.tid >= 0 ? `${t.info.tid}` : '' }),
         );
         labels.push(place(label, y, height));
         const instants = this.threadInstants.get(`${t.pid}:${t.info.tid}`) ?? null;
