@@ -22,6 +22,7 @@ export function nestUserSlices<T extends Span & { sync: boolean }>(
   user: readonly T[],
   exact: SliceTable | null,
 ): { nested: T[]; unnested: T[] } {
+  if (user.length === 0) return { nested: [], unnested: [] };
   // Items: exact slices are 0..e-1, the program's e..e+u-1.
   const e = exact?.count ?? 0;
   const starts: number[] = [];
