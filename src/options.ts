@@ -5,6 +5,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { formatOf } from './report/writer';
 
+/**
+ * Whether a thread samples: always without `instrument`; with it, when asked (`withSampling`,
+ * or `native`, whose only use is sampling).
+ */
+export const samples = (o: ResolvedOptions): boolean => !o.instrument || o.withSampling || o.native;
+
 /** A report written as one self-contained HTML page (viewer and data inlined). */
 export const isHtml = (file: string): boolean => file.endsWith('.html');
 
@@ -33,6 +39,11 @@ export interface TracerOptions {
   native?: boolean;
   /** Record every call of the program's JS functions (instrumented at load time) instead of sampling. */
   instrument?: boolean;
+  /**
+   * With `instrument`: sample as well (with the addon under `native`, which implies it), so
+   * what instrumentation cannot see (Node's internals, native code, GC) shows inside the calls.
+   */
+  withSampling?: boolean;
   /** Entries of each thread's ring buffer under `instrument` (two per call). Default 1,000,000. */
   tracerEntries?: number;
   /** Instrument code under node_modules too. */
@@ -59,6 +70,7 @@ export interface ResolvedOptions {
   pidSuffix: boolean;
   native: boolean;
   instrument: boolean;
+  withSampling: boolean;
   tracerEntries: number;
   instrumentNodeModules: boolean;
   logFuncArgs: boolean;
@@ -158,11 +170,18 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     help: 'record every call of the JS functions of the program (instrumented at load) instead of sampling',
   },
   {
+    api: 'withSampling',
+    cli: 'with_sampling',
+    env: 'VIZTRACER_WITH_SAMPLING',
+    kind: 'boolean',
+    help: "with --instrument, sample too: Node's internals, native code and GC inside the calls (implied by --native)",
+  },
+  {
     api: 'tracerEntries',
     cli: 'tracer_entries',
     env: 'VIZTRACER_TRACER_ENTRIES',
     kind: 'positive-int',
-    help: 'under --instrument, entries of each thread ring buffer, two per call (default 1000000)',
+    help: 'entries of each thread ring buffer: under --instrument two per call; one per logEvent/instant/counter (default 1000000)',
   },
   {
     api: 'instrumentNodeModules',
@@ -286,6 +305,7 @@ export function resolveOptions(options: TracerOptions = {}, cwd = process.cwd())
     pidSuffix: get<boolean>('pidSuffix') ?? false,
     native: get<boolean>('native') ?? false,
     instrument: get<boolean>('instrument') ?? false,
+    withSampling: get<boolean>('withSampling') ?? false,
     tracerEntries: get<number>('tracerEntries') ?? 1_000_000,
     instrumentNodeModules: get<boolean>('instrumentNodeModules') ?? false,
     logFuncArgs: get<boolean>('logFuncArgs') ?? false,
@@ -402,6 +422,7 @@ export function toTracerOptions(r: ResolvedOptions): TracerOptions {
     pidSuffix: r.pidSuffix,
     native: r.native,
     instrument: r.instrument,
+    withSampling: r.withSampling,
     tracerEntries: r.tracerEntries,
     instrumentNodeModules: r.instrumentNodeModules,
     logFuncArgs: r.logFuncArgs,

@@ -1,16 +1,19 @@
 // The tracer: owns the options and the lifecycle (start, stop, save) for the current thread.
+import * as path from 'node:path';
 import type { Backend } from './backends/backend';
 import { InspectorBackend } from './backends/inspector';
 import type { NativeBackend } from './backends/native';
 import { threadRecorder, type Recorder, type Recording } from './instrument/recorder';
-import { resolveOptions, type ResolvedOptions, type TracerOptions } from './options';
+import { resolveOptions, samples, type ResolvedOptions, type TracerOptions } from './options';
 import type { MonitorData } from './native';
-import type { ProcessTrack } from './report/model';
+import type { ProcessTrack, ThreadTrack } from './report/model';
 import type { SaveResult } from './report/save';
-import type { ConvertOptions } from './trace/convert';
+import type { ConvertOptions, SliceTable } from './trace/convert';
 import type { ReportMetadata } from './trace/events';
+import type { Span } from './trace/nest';
 import type { RawProfile } from './trace/profile';
 import { currentThread, type ThreadIdentity } from './thread';
+import { threadEventLog, type UserEvents } from './user-events';
 import { LIB_DIR } from './version';
 
 // What turns samples into a report loads when a report is made, not when tracing starts:
@@ -23,6 +26,7 @@ const meta = (): typeof import('./trace/metadata') => require('./trace/metadata'
 const nativeBackend = (): typeof import('./backends/native') => require('./backends/native');
 const slices = (): typeof import('./instrument/slices') => require('./instrument/slices');
 const osThreads = (): typeof import('./trace/os-threads') => require('./trace/os-threads');
+const nest = (): typeof import('./trace/nest') => require('./trace/nest');
 
 /** The thread monitor's period under the native backend. */
 const MONITOR_PERIOD_MILLIS = 10;
@@ -38,6 +42,15 @@ function threadPoolSize(): number {
 /** Found once per process: the pools' threads live as long as the process. */
 let poolThreads: import('./trace/os-threads').PoolThreads | null = null;
 
+/** Where acorn is: under `instrument` with sampling, the parser the hooks run is our work. */
+function acornDir(): string[] {
+  try {
+    return [path.dirname(path.dirname(require.resolve('acorn')))];
+  } catch {
+    return [];
+  }
+}
+
 export function convertOptionsOf(o: ResolvedOptions): ConvertOptions {
   return {
     maxStackDepth: o.maxStackDepth ?? undefined,
@@ -45,10 +58,21 @@ export function convertOptionsOf(o: ResolvedOptions): ConvertOptions {
     excludeFiles: o.excludeFiles,
     minDurationMicros: o.minDuration,
     keepInternals: o.keepInternals,
-    internalPathPrefixes: [LIB_DIR],
+    // Called from the tracer's own frames, internals fold into its `(viztracer)` frame.
+    internalPathPrefixes: o.instrument ? [LIB_DIR, ...acornDir()] : [LIB_DIR],
     // The tracer's own work (the preload) shows as one `(viztracer)` frame.
     ownPathPrefixes: [LIB_DIR],
   };
+}
+
+/** What one start..stop of a Tracer gathered on its thread. */
+interface Window {
+  /** The samples, unless only instrumented. */
+  profile: RawProfile | null;
+  /** The instrumented calls, under `instrument`. */
+  recording: Recording | null;
+  /** What the program logged through the API. */
+  events: UserEvents;
 }
 
 export class Tracer {
@@ -57,8 +81,11 @@ export class Tracer {
   private readonly native: NativeBackend | null;
   /** Under `instrument`: this thread's recorder, which instrumented code writes to. */
   private readonly recorder: Recorder | null;
-  private profiles: RawProfile[] = [];
-  private recordings: Recording[] = [];
+  /** Whether the backend samples (always, but under `instrument` only with `withSampling`). */
+  private readonly sampling: boolean;
+  private windows: Window[] = [];
+  /** Where this Tracer's part of the thread's event log starts. */
+  private eventMark = 0;
   /** Under the native backend, in the main thread: what the OS thread monitor saw. */
   private monitors: MonitorData[] = [];
   private monitoring = false;
@@ -72,6 +99,7 @@ export class Tracer {
     this.native = this.options.native ? new (nativeBackend().NativeBackend)() : null;
     this.backend = this.native ?? new InspectorBackend();
     this.recorder = this.options.instrument ? threadRecorder(this.options.tracerEntries) : null;
+    this.sampling = samples(this.options);
   }
 
   /** Who this thread is; with the native backend its tid is the addon's gettid(). */
@@ -88,9 +116,12 @@ export class Tracer {
   /** Starts sampling the current thread, or recording its instrumented calls. */
   start(): this {
     if (this.active) throw new Error('The tracer is already running');
-    if (this.recorder) {
-      this.recorder.start();
-    } else {
+    if (this.recorder) this.recorder.start();
+    this.eventMark = threadEventLog().begin(
+      this.options.tracerEntries,
+      this.recorder?.offsetMicros,
+    );
+    if (this.sampling) {
       if (this.native) {
         // Should this thread end while sampling (a worker terminated), its profile is saved by
         // another thread, which needs to know how to name it.
@@ -120,22 +151,31 @@ export class Tracer {
   stop(): this {
     if (!this.active) throw new Error('The tracer is not running');
     this.active = false;
-    if (this.recorder) {
-      this.recorder.stop();
-      this.recordings.push(this.recorder.take());
-    } else {
-      this.profiles.push(this.backend.stop());
+    let profile: RawProfile | null = null;
+    let recording: Recording | null = null;
+    if (this.sampling) {
+      profile = this.backend.stop();
       if (this.monitoring && this.native) {
         this.monitoring = false;
         this.monitors.push(this.native.stopMonitor());
       }
     }
+    if (this.recorder) {
+      this.recorder.stop();
+      recording = this.recorder.take();
+    }
+    const events = threadEventLog().finish(this.eventMark);
+    this.windows.push({ profile, recording, events });
     return this;
   }
 
-  /** Whether a recording since the last save lost its oldest entries. */
+  /** Whether a recording or the event log since the last save lost its oldest entries. */
   get overflowed(): boolean {
-    return this.recordings.some((r) => r.total > r.codes.length);
+    return this.windows.some(
+      (w) =>
+        (w.recording !== null && w.recording.total > w.recording.codes.length) ||
+        w.events.dropped > 0,
+    );
   }
 
   /** This thread's track, from every window sampled since the last save. */
@@ -151,17 +191,67 @@ export class Tracer {
       pid: me.pid,
       name: me.isMain ? meta().processName(argv, me.pid) : null,
       args: { ppid: process.ppid, argv: [...argv] },
-      threads: [
-        ...this.profiles.map((p) => ({ ...thread, slices: convert().convertProfile(p, opts) })),
-        ...this.recordings.map((r) => ({
-          ...thread,
-          slices: slices().recordingSlices(r, sliceOpts),
-        })),
-      ],
+      threads: this.windows.flatMap((w) => {
+        const { nestUserSlices, fitAroundExact, sampleTimesOf } = nest();
+        const ev = w.events;
+        const user = (nested: UserEvents['slices'], unnested: UserEvents['slices']) => ({
+          slices: nested,
+          asyncSlices: unnested,
+          instants: ev.instants,
+          counters: ev.counters,
+        });
+        if (w.recording === null) {
+          // Sampled only: the program's slices are exact, the samples are cut around them.
+          const split = nestUserSlices(ev.slices, null);
+          const sampled = fitAroundExact(
+            convert().convertProfile(w.profile!, opts),
+            split.nested,
+            sampleTimesOf(w.profile!),
+            opts.minDurationMicros,
+          );
+          return [{ ...thread, slices: sampled, user: user(split.nested, split.unnested) }];
+        }
+        const calls = slices().recordingSlices(w.recording, sliceOpts);
+        const split = nestUserSlices(ev.slices, calls);
+        const out: ThreadTrack[] = [
+          { ...thread, slices: calls, user: user(split.nested, split.unnested) },
+        ];
+        if (w.profile !== null)
+          out.push({ ...thread, slices: this.samplesAmong(w, calls, split.nested) });
+        return out;
+      }),
       osThreads: this.monitors.flatMap((m) =>
         osThreads().osThreadTracks(m, poolThreads ?? { libuv: [], v8: [] }),
       ),
     };
+  }
+
+  /**
+   * Instrumented and sampled together: the samples without the instrumented frames (the calls
+   * are exact already), what is left placed inside the innermost exact slice open at the time.
+   */
+  private samplesAmong(w: Window, calls: SliceTable, user: readonly Span[]): SliceTable {
+    const { stripInstrumentedFrames, fitIntoExact, INSTRUMENTED_PLACEHOLDER } = nest();
+    const { urlToFile, convertProfile } = convert();
+    const files = new Set(w.recording!.functions.map((f) => f.file));
+    const stripped = stripInstrumentedFrames(
+      w.profile!,
+      (f) => f.url !== '' && files.has(urlToFile(f.url)),
+      (f) => f.url !== '' && urlToFile(f.url).startsWith(LIB_DIR),
+    );
+    const opts = convertOptionsOf(this.options);
+    // Cut to the calls, not before: a frame seen by one sample may last less than the minimum.
+    const sampled = convertProfile(stripped, { ...opts, minDurationMicros: 0 });
+    const exact: Span[] = [...user];
+    for (let i = 0; i < calls.count; i++) {
+      exact.push({ startMicros: calls.startMicros[i], durationMicros: calls.durationMicros[i] });
+    }
+    return fitIntoExact(
+      sampled,
+      exact,
+      opts.minDurationMicros,
+      sampled.names.indexOf(INSTRUMENTED_PLACEHOLDER),
+    );
   }
 
   /** The process's track and sample count; the saved windows are handed over and forgotten. */
@@ -169,8 +259,7 @@ export class Tracer {
     if (this.active) throw new Error('Stop the tracer before saving');
     const track = this.processTrack();
     this.overflowedAtTake = this.overflowed;
-    this.profiles = [];
-    this.recordings = [];
+    this.windows = [];
     this.monitors = [];
     const sampleCount = track.threads.reduce((s, t) => s + t.slices.sampleCount, 0);
     return { track, sampleCount };
@@ -179,7 +268,8 @@ export class Tracer {
   metadata(sampleCount: number, extra?: Partial<ReportMetadata>): ReportMetadata {
     return meta().reportMetadata({
       backend: this.recorder ? 'instrument' : this.backend.name,
-      intervalMicros: this.recorder ? 0 : this.options.interval,
+      intervalMicros: this.sampling ? this.options.interval : 0,
+      ...(this.recorder && this.sampling ? { sampling: this.backend.name } : {}),
       overflow: this.overflowedAtTake || this.overflowed,
       sampleCount,
       command: [...process.argv],

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { OptionError, optionsFromConfig, type ResolvedOptions } from '../options';
+import { OptionError, optionsFromConfig, samples, type ResolvedOptions } from '../options';
 import { mergedEventTexts, newMergeStats } from '../report/merge';
 import { ReportReadError } from '../report/read';
 import { savedMessage, saveEvents, type SaveResult } from '../report/save';
@@ -142,7 +142,10 @@ async function collect(
     overflow = stats.metadata.some((m) => m.overflow === true);
     return reportMetadata({
       backend: options.instrument ? 'instrument' : options.native ? 'native' : 'inspector',
-      intervalMicros: options.instrument ? 0 : options.interval,
+      intervalMicros: samples(options) ? options.interval : 0,
+      ...(options.instrument && samples(options)
+        ? { sampling: options.native ? 'native' : 'inspector' }
+        : {}),
       sampleCount: stats.sampleCount,
       command,
       overflow,

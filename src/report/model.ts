@@ -1,6 +1,17 @@
 // What a report holds before it is written: processes, their threads, and each thread's slices.
 import type { SliceTable } from '../trace/convert';
 import type { OsThreadTrack } from '../trace/os-threads';
+import type { UserCounter, UserInstant, UserSlice } from '../user-events';
+
+/** What the program logged through the API on one thread, ready to write. */
+export interface UserTrack {
+  /** Slices that nest with the thread's (written as `ph: "X"` on its track). */
+  slices: UserSlice[];
+  /** Slices that cannot (they span an await or a callback): async slices, `ph: "b"`/`"e"`. */
+  asyncSlices: UserSlice[];
+  instants: UserInstant[];
+  counters: UserCounter[];
+}
 
 export interface ThreadTrack {
   tid: number;
@@ -8,6 +19,8 @@ export interface ThreadTrack {
   /** Lower sorts first; the main thread is 0. */
   sortIndex: number;
   slices: SliceTable;
+  /** The program's own events (`logEvent`, `instant`, `counter`). */
+  user?: UserTrack;
 }
 
 export interface ProcessTrack {

@@ -61,6 +61,40 @@ export function* processEventTexts(proc: ProcessTrack): Generator<string> {
       yield `{"ph":"e",${common},"ts":${sp.endMicros}${endArgs}}`;
     }
   }
+  yield* userEventTexts(proc);
+}
+
+/**
+ * The program's own events (`logEvent`, `instant`, `counter`), category `user`. Slices that
+ * cannot nest on their thread's track are async slices (`b`/`e`), with an id unique in the
+ * process (`<tid>.<n>`), which viewers draw on tracks of their own.
+ */
+function* userEventTexts(proc: ProcessTrack): Generator<string> {
+  const pid = proc.pid;
+  const asyncIds = new Map<number, number>();
+  for (const t of proc.threads) {
+    const u = t.user;
+    if (!u) continue;
+    const head = `,"pid":${pid},"tid":${t.tid},"ts":`;
+    const argsOf = (a: string | null): string => (a === null ? '' : `,"args":${a}`);
+    for (const s of u.slices) {
+      yield `{"ph":"X","cat":"user","name":${JSON.stringify(s.name)}${head}${s.startMicros},"dur":${s.durationMicros}${argsOf(s.args)}}`;
+    }
+    let n = asyncIds.get(t.tid) ?? 0;
+    for (const s of u.asyncSlices) {
+      const id = `"id":"${t.tid}.${n++}"`;
+      const name = JSON.stringify(s.name);
+      yield `{"ph":"b","cat":"user",${id},"name":${name}${head}${s.startMicros}${argsOf(s.args)}}`;
+      yield `{"ph":"e","cat":"user",${id},"name":${name}${head}${s.startMicros + s.durationMicros}}`;
+    }
+    asyncIds.set(t.tid, n);
+    for (const i of u.instants) {
+      yield `{"ph":"i","cat":"user","name":${JSON.stringify(i.name)}${head}${i.tsMicros},"s":"${i.scope}"${argsOf(i.args)}}`;
+    }
+    for (const c of u.counters) {
+      yield `{"ph":"C","cat":"user","name":${JSON.stringify(c.name)}${head}${c.tsMicros},"args":${c.values}}`;
+    }
+  }
 }
 
 /** `,"args":{...}` of an instrumented slice, or '' (a slice exited by a throw always has one). */

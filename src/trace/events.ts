@@ -57,8 +57,10 @@ export interface ReportMetadata {
   nodeVersion: string;
   /** `instrument`: every call recorded by instrumented code, no sampling. */
   backend: 'inspector' | 'native' | 'instrument';
-  /** The sampling interval; 0 under `instrument`. */
+  /** The sampling interval; 0 under `instrument` without sampling. */
   intervalMicros: number;
+  /** Under `instrument` with sampling (`--with_sampling`, `--native`): the sampler. */
+  sampling?: 'inspector' | 'native';
   /** Samples V8 reported, all threads and processes. */
   sampleCount: number;
   /** Samples lost (V8's inspector does not report any, so 0 there). */

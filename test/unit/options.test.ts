@@ -43,6 +43,7 @@ describe('resolveOptions', () => {
       pidSuffix: false,
       native: false,
       instrument: false,
+      withSampling: false,
       tracerEntries: 1_000_000,
       instrumentNodeModules: false,
       logFuncArgs: false,

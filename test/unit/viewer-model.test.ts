@@ -122,6 +122,29 @@ describe('ModelBuilder', () => {
     expect(m.skipped).toBe(1);
   });
 
+  it('puts user async slices (b/e) on the thread's async track, in lanes where they overlap', () => {
+    const m = build([
+      { ph: 'X', name: 'f', pid: 1, tid: 1, ts: 100, dur: 100 },
+      { ph: 'b', cat: 'user', id: '1.0', name: 'fetch', pid: 1, tid: 1, ts: 110, args: { u: 1 } },
+      { ph: 'b', cat: 'user', id: '1.1', name: 'fetch', pid: 1, tid: 1, ts: 120 },
+      { ph: 'e', cat: 'user', id: '1.0', name: 'fetch', pid: 1, tid: 1, ts: 150 },
+      { ph: 'e', cat: 'user', id: '1.1', name: 'fetch', pid: 1, tid: 1, ts: 170 },
+      { ph: 'b', cat: 'user', id: '1.2', name: 'later', pid: 1, tid: 1, ts: 160 },
+      { ph: 'e', cat: 'user', id: '1.2', name: 'later', pid: 1, tid: 1, ts: 180 },
+      { ph: 'e', cat: 'user', id: 'none', name: 'x', pid: 1, tid: 1, ts: 180 },
+    ]);
+    const [main, async] = m.processes[0].threads;
+    expect(main.name).toBe('main');
+    expect(async).toMatchObject({ name: 'main (async)', tid: 1, async: true, maxDepth: 2 });
+    const s = async.slices;
+    expect(Array.from(s.start)).toEqual([10, 20, 60]);
+    expect(Array.from(s.dur)).toEqual([40, 50, 20]);
+    expect(Array.from(s.depth)).toEqual([0, 1, 0]);
+    expect(Array.from(s.parent)).toEqual([-1, -1, -1]);
+    expect(s.args.get(0)).toEqual({ u: 1 });
+    expect(m.unmatched).toBe(1);
+  });
+
   it('describes the model for the page and packs a thread as typed columns', () => {
     const m = build([
       { ph: 'M', name: 'process_name', pid: 1, tid: 1, args: { name: '<b>p</b>' } },

@@ -123,6 +123,49 @@ describe('processEventTexts', () => {
       { ph: 'X', cat: 'js', name: 'work (/app/main.js:10)', pid: 42, tid: 42, ts: 110, dur: 40 },
     ]);
   });
+
+  it("writes the program's own events: X, async b/e with ids unique in the process, i, C", () => {
+    const none = convertProfile(loadProfile('empty.json'));
+    const slice = (name: string, startMicros: number, args: string | null = null) => ({
+      name,
+      startMicros,
+      durationMicros: 5,
+      args,
+      sync: true,
+    });
+    const user = (tid: number) => ({
+      slices: [slice('load', 10, '{"file":"a"}')],
+      asyncSlices: [slice('fetch', 12), slice('fetch', 14)],
+      instants: [{ name: 'mark', tsMicros: 11, scope: 'p' as const, args: null }],
+      counters: [{ name: 'queue', tsMicros: 13, values: `{"n":${tid}}` }],
+    });
+    const track: ProcessTrack = {
+      pid: 42,
+      name: null,
+      args: {},
+      threads: [
+        { tid: 42, name: 'main', sortIndex: 0, slices: none, user: user(42) },
+        { tid: 43, name: 'Worker 1', sortIndex: 1, slices: none, user: user(43) },
+      ],
+    };
+    const events = [...processEventTexts(track)].map((t) => JSON.parse(t));
+    const at = { pid: 42, tid: 43, cat: 'user' };
+    expect(events.filter((e) => e.tid === 43 && e.ph !== 'M')).toEqual([
+      { ph: 'X', name: 'load', ...at, ts: 10, dur: 5, args: { file: 'a' } },
+      { ph: 'b', id: '43.0', name: 'fetch', ...at, ts: 12 },
+      { ph: 'e', id: '43.0', name: 'fetch', ...at, ts: 17 },
+      { ph: 'b', id: '43.1', name: 'fetch', ...at, ts: 14 },
+      { ph: 'e', id: '43.1', name: 'fetch', ...at, ts: 19 },
+      { ph: 'i', name: 'mark', ...at, ts: 11, s: 'p' },
+      { ph: 'C', name: 'queue', ...at, ts: 13, args: { n: 43 } },
+    ]);
+    expect(events.filter((e) => e.ph === 'b').map((e) => e.id)).toEqual([
+      '42.0',
+      '42.1',
+      '43.0',
+      '43.1',
+    ]);
+  });
 });
 
 describe('saveEventsSync / saveEvents', () => {

@@ -159,11 +159,18 @@ export class Timeline {
     const global: { ts: number; name: string }[] = [];
     const known = new Set(report.threads.map((t) => threadKey(t.pid, t.info.tid)));
     for (const i of meta.instants) {
+      // Pushed in place: a report can hold many instants.
       if (i.scope === 'g') global.push(i);
       else if (i.scope === 't' && known.has(threadKey(i.pid, i.tid))) {
         const k = threadKey(i.pid, i.tid);
-        byThread.set(k, [...(byThread.get(k) ?? []), i]);
-      } else byProcess.set(i.pid, [...(byProcess.get(i.pid) ?? []), i]);
+        let list = byThread.get(k);
+        if (!list) byThread.set(k, (list = []));
+        list.push(i);
+      } else {
+        let list = byProcess.get(i.pid);
+        if (!list) byProcess.set(i.pid, (list = []));
+        list.push(i);
+      }
     }
     this.globalInstants = instantList(global);
     this.threadInstants = new Map([...byThread].map(([k, v]) => [k, instantList(v)]));
@@ -239,7 +246,8 @@ export class Timeline {
             title: `${t.info.name}\ntid ${t.info.tid} · ${t.info.count} slices · ${t.info.maxDepth} levels`,
           },
           h('span', { class: 'name', testid: 'track-name', text: t.info.name }),
-          h('span', { class: 'sub', text: `${t.info.tid}` }),
+          // A negative tid is the async track of the process, not an OS thread.
+          h('span', { class: 'sub', text: t.info.tid >= 0 ? `${t.info.tid}` : '' }),
         );
         labels.push(place(label, y, height));
         const instants = t.info.async

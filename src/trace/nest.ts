@@ -1,0 +1,483 @@
+// Putting exact slices (instrumented calls, the program's own `logEvent` slices) and sampled
+// slices (approximate: a frame's slice starts and ends at the samples that first and last saw
+// it, up to an interval late) on one thread's track so that they nest, as Chrome's and
+// Perfetto's viewers need: a slice that starts inside another ends inside it. Exact slices
+// keep their times; sampled ones are clipped. Pure, no I/O.
+import { frameName, type SliceTable } from './convert';
+import type { CallFrame, ProfileNode, RawProfile } from './profile';
+
+export interface Span {
+  startMicros: number;
+  durationMicros: number;
+}
+
+/**
+ * Which of the program's slices can go on the thread's track: the ones that began and ended in
+ * one synchronous run (`sync`) and nest with `exact` (instrumented calls, properly nested) and
+ * with each other. The others (an await or a callback in between, or `end()` called from
+ * another function than the one that began it) cannot; they are written as async slices.
+ * Of two of the program's slices that overlap without nesting, the later one gives way.
+ */
+export function nestUserSlices<T extends Span & { sync: boolean }>(
+  user: readonly T[],
+  exact: SliceTable | null,
+): { nested: T[]; unnested: T[] } {
+  if (user.length === 0) return { nested: [], unnested: [] };
+  // Items: exact slices are 0..e-1, the program's e..e+u-1.
+  const e = exact?.count ?? 0;
+  const starts: number[] = [];
+  const ends: number[] = [];
+  for (let i = 0; i < e; i++) {
+    starts.push(exact!.startMicros[i]);
+    ends.push(exact!.startMicros[i] + exact!.durationMicros[i]);
+  }
+  const unnested: T[] = [];
+  const items: number[] = [];
+  for (let i = 0; i < e; i++) items.push(i);
+  user.forEach((u, k) => {
+    starts.push(u.startMicros);
+    ends.push(u.startMicros + u.durationMicros);
+    if (u.sync) items.push(e + k);
+  });
+  // By start, longer first; on equal spans the exact slice encloses the program's.
+  items.sort((a, b) => starts[a] - starts[b] || ends[b] - ends[a] || a - b);
+  const rejected = new Uint8Array(e + user.length);
+  for (let k = 0; k < user.length; k++) if (!user[k].sync) rejected[e + k] = 1;
+  const stack: number[] = [];
+  for (const x of items) {
+    for (;;) {
+      while (stack.length > 0 && ends[stack[stack.length - 1]] <= starts[x]) stack.pop();
+      const top = stack.length > 0 ? stack[stack.length - 1] : -1;
+      if (top < 0 || ends[x] <= ends[top]) {
+        stack.push(x);
+        break;
+      }
+      // x overlaps top without nesting.
+      if (x >= e) {
+        rejected[x] = 1;
+        break;
+      }
+      if (top >= e) {
+        rejected[top] = 1;
+        stack.pop();
+        continue;
+      }
+      // Two exact slices overlap: not ours to fix; keep going as if top had ended.
+      stack.pop();
+    }
+  }
+  const nested: T[] = [];
+  user.forEach((u, k) => (rejected[e + k] ? unnested : nested).push(u));
+  return { nested, unnested };
+}
+
+/** Exact spans sorted by start (longer first), with each one's parent and children. */
+interface ExactTree {
+  start: Float64Array;
+  end: Float64Array;
+  /** Children of span i (or of the root, at index n), in time order. */
+  children: Int32Array[];
+}
+
+function exactTree(spans: readonly Span[]): ExactTree {
+  const n = spans.length;
+  const order = spans.map((_, i) => i);
+  order.sort(
+    (a, b) =>
+      spans[a].startMicros - spans[b].startMicros ||
+      spans[b].durationMicros - spans[a].durationMicros ||
+      a - b,
+  );
+  const start = new Float64Array(n);
+  const end = new Float64Array(n);
+  order.forEach((i, k) => {
+    start[k] = spans[i].startMicros;
+    end[k] = spans[i].startMicros + spans[i].durationMicros;
+  });
+  const kids: number[][] = Array.from({ length: n + 1 }, () => []);
+  const stack: number[] = [];
+  for (let k = 0; k < n; k++) {
+    while (stack.length > 0 && end[stack[stack.length - 1]] <= start[k]) stack.pop();
+    // A span that overflows the one open around it is treated as its sibling.
+    while (stack.length > 0 && end[k] > end[stack[stack.length - 1]]) stack.pop();
+    kids[stack.length > 0 ? stack[stack.length - 1] : n].push(k);
+    stack.push(k);
+  }
+  return { start, end, children: kids.map((c) => Int32Array.from(c)) };
+}
+
+/** Pieces of one sampled slice: flat [start0, end0, start1, end1, ...]. */
+type Pieces = number[];
+
+/** The part of `[s, e]` inside `parent`'s pieces. */
+function intersect(s: number, e: number, parent: Pieces): Pieces {
+  const out: Pieces = [];
+  for (let i = 0; i < parent.length; i += 2) {
+    const a = Math.max(s, parent[i]);
+    const b = Math.min(e, parent[i + 1]);
+    if (b > a) out.push(a, b);
+  }
+  return out;
+}
+
+/**
+ * Rebuilds a table from pieces: sorted by start (the enclosing piece first), depth from the
+ * nesting of the pieces, pieces shorter than `minDurationMicros` dropped (what lies inside a
+ * piece is shorter, and was cut to it, so it is dropped as well: nesting holds).
+ */
+function fromPieces(
+  approx: SliceTable,
+  pieceName: number[],
+  pieceStart: number[],
+  pieceEnd: number[],
+): SliceTable {
+  const n = pieceStart.length;
+  const order = Array.from({ length: n }, (_, i) => i);
+  order.sort((a, b) => pieceStart[a] - pieceStart[b] || pieceEnd[b] - pieceEnd[a] || a - b);
+  const nameIndex = new Int32Array(n);
+  const startMicros = new Float64Array(n);
+  const durationMicros = new Float64Array(n);
+  const depth = new Int32Array(n);
+  const stack: number[] = [];
+  order.forEach((i, k) => {
+    while (stack.length > 0 && stack[stack.length - 1] <= pieceStart[i]) stack.pop();
+    nameIndex[k] = pieceName[i];
+    startMicros[k] = pieceStart[i];
+    durationMicros[k] = pieceEnd[i] - pieceStart[i];
+    depth[k] = stack.length + 1;
+    stack.push(pieceEnd[i]);
+  });
+  return {
+    count: n,
+    names: approx.names,
+    nameIndex,
+    startMicros,
+    durationMicros,
+    depth,
+    sampleCount: approx.sampleCount,
+  };
+}
+
+/**
+ * Walks a sampled table parents first, cutting each slice into pieces with `cut` (given the
+ * slice's span already limited to its parent's pieces), and dropping pieces shorter than
+ * `minDurationMicros` before their children are cut to them.
+ */
+function refit(
+  approx: SliceTable,
+  cut: (s: number, e: number, parent: Pieces | null, out: Pieces) => void,
+  minDurationMicros: number,
+  skipName = -1,
+): SliceTable {
+  const pieceName: number[] = [];
+  const pieceStart: number[] = [];
+  const pieceEnd: number[] = [];
+  // The pieces of the slice open at each depth (depth 1 at index 0).
+  const open: (Pieces | null)[] = [];
+  for (let i = 0; i < approx.count; i++) {
+    const d = approx.depth[i];
+    open.length = d - 1;
+    const parent = d > 1 ? open[d - 2] : null;
+    const s = approx.startMicros[i];
+    const e = s + approx.durationMicros[i];
+    const out: Pieces = [];
+    if (approx.nameIndex[i] === skipName) {
+      // A placeholder frame: its children are cut as if it were not there.
+      open[d - 1] = parent;
+      continue;
+    }
+    cut(s, e, parent, out);
+    const kept: Pieces = [];
+    for (let k = 0; k < out.length; k += 2) {
+      if (out[k + 1] - out[k] < minDurationMicros || out[k + 1] <= out[k]) continue;
+      kept.push(out[k], out[k + 1]);
+      pieceName.push(approx.nameIndex[i]);
+      pieceStart.push(out[k]);
+      pieceEnd.push(out[k + 1]);
+    }
+    open[d - 1] = kept;
+  }
+  return fromPieces(approx, pieceName, pieceStart, pieceEnd);
+}
+
+/**
+ * Sampled slices around exact ones that the program's code ran (its `logEvent` slices):
+ * a sampled frame may enclose an exact slice (it called it) or lie inside it (called from
+ * it), but not overlap it partly. Where it does, what the samples say decides (`sampleTimes`,
+ * in time order; a sampled slice starts at the first sample that saw its frame and ends at the
+ * first that did not):
+ * - it begins before the exact slice and ends inside it: a sample inside the exact slice did
+ *   not see it, so it did not call it: it ended before the exact slice began;
+ * - it begins inside the exact slice and ends after it: if the first sample after the exact
+ *   slice's end still saw it, it outlived the exact slice, so it did not run inside it: it was
+ *   the caller, seen late (samples can be far apart on a busy machine), and starts with the
+ *   exact slice. Otherwise it was called inside and seen leaving late: it ends with the exact
+ *   slice.
+ */
+export function fitAroundExact(
+  approx: SliceTable,
+  exact: readonly Span[],
+  sampleTimes: Float64Array,
+  minDurationMicros = 0,
+): SliceTable {
+  if (exact.length === 0) return approx;
+  const t = exactTree(exact);
+  const n = t.start.length;
+  // Every boundary of an exact span, in time order: index*2 for a start, index*2+1 for an end.
+  const bounds = new Int32Array(n * 2);
+  const at = (b: number): number => ((b & 1) === 0 ? t.start[b >> 1] : t.end[b >> 1]);
+  for (let i = 0; i < bounds.length; i++) bounds[i] = i;
+  bounds.sort((a, b) => at(a) - at(b) || a - b);
+  const firstAfter = (x: number): number => {
+    let lo = 0;
+    let hi = bounds.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (at(bounds[mid]) <= x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  /** The time of the first sample at or after x (Infinity if none). */
+  const sampleFrom = (x: number): number => {
+    let lo = 0;
+    let hi = sampleTimes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sampleTimes[mid] < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < sampleTimes.length ? sampleTimes[lo] : Infinity;
+  };
+  /** The innermost exact span with start < x < end, or -1. */
+  const around = (x: number): number => {
+    let found = -1;
+    let kids = t.children[n];
+    for (;;) {
+      let lo = 0;
+      let hi = kids.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (t.start[kids[mid]] < x) lo = mid + 1;
+        else hi = mid;
+      }
+      const k = lo > 0 ? kids[lo - 1] : -1;
+      if (k < 0 || t.end[k] <= x) return found;
+      found = k;
+      kids = t.children[k];
+    }
+  };
+  const cutOne = (s: number, e: number, out: Pieces): void => {
+    const cs = s;
+    for (let k = firstAfter(s); k < bounds.length; k++) {
+      const b = bounds[k];
+      const x = at(b);
+      if (x >= e) break;
+      const span = b >> 1;
+      if ((b & 1) === 0) {
+        if (t.end[span] > e) {
+          // Ends inside an exact slice it did not enclose.
+          e = x;
+          break;
+        }
+      } else if (t.start[span] < cs) {
+        // Began inside an exact slice and was not seen to outlive it: called inside it.
+        e = x;
+        break;
+      }
+    }
+    if (e > cs) out.push(cs, e);
+  };
+  return refit(
+    approx,
+    (s, e, parent, out) => {
+      // A caller seen late starts with the exact slices it encloses.
+      let from = s;
+      for (let u = around(s); u >= 0 && t.end[u] < e; u = around(from)) {
+        if (!(e > sampleFrom(t.end[u]))) break;
+        from = t.start[u];
+      }
+      const within = parent === null ? [from, e] : intersect(from, e, parent);
+      for (let k = 0; k < within.length; k += 2) cutOne(within[k], within[k + 1], out);
+    },
+    minDurationMicros,
+  );
+}
+
+/** Sample times of a profile, in µs, in time order. */
+export function sampleTimesOf(profile: RawProfile): Float64Array {
+  const deltas = profile.timeDeltas ?? [];
+  const n = Math.min(deltas.length, profile.samples?.length ?? 0);
+  const times = new Float64Array(n);
+  let x = profile.startTime;
+  for (let i = 0; i < n; i++) {
+    x += deltas[i];
+    times[i] = x;
+  }
+  return times.sort();
+}
+
+/**
+ * Sampled slices of what instrumentation cannot see (Node's internals, native code, GC, the
+ * program's uninstrumented code), placed among exact slices that cover the program's calls:
+ * each lies inside the innermost exact slice open when it began, and outside that slice's
+ * exact children (what ran then was the exact call, not the sampled frame), so a sampled slice
+ * that spans exact ones is cut into the pieces between them. Slices named `skipName` (a
+ * placeholder for instrumented frames) are left out and their children placed as if they were
+ * not there.
+ */
+export function fitIntoExact(
+  approx: SliceTable,
+  exact: readonly Span[],
+  minDurationMicros = 0,
+  skipName = -1,
+): SliceTable {
+  const t = exactTree(exact);
+  const n = t.start.length;
+  // The sweep: top-level sampled slices come in start order; `stack` holds the exact spans
+  // open at the current time.
+  let next = 0;
+  const stack: number[] = [];
+  const contextAt = (time: number): number => {
+    while (next < n && t.start[next] <= time) {
+      while (stack.length > 0 && t.end[stack[stack.length - 1]] <= t.start[next]) stack.pop();
+      stack.push(next++);
+    }
+    while (stack.length > 0 && t.end[stack[stack.length - 1]] <= time) stack.pop();
+    return stack.length > 0 ? stack[stack.length - 1] : n;
+  };
+  const gaps = (s: number, e: number, ctx: number, out: Pieces): void => {
+    let lo = s;
+    let hi = e;
+    if (ctx < n) {
+      lo = Math.max(lo, t.start[ctx]);
+      hi = Math.min(hi, t.end[ctx]);
+    }
+    const kids = t.children[ctx];
+    // The first child that ends after `lo` (children are disjoint and in time order).
+    let a = 0;
+    let b = kids.length;
+    while (a < b) {
+      const mid = (a + b) >> 1;
+      if (t.end[kids[mid]] <= lo) a = mid + 1;
+      else b = mid;
+    }
+    let cs = lo;
+    for (let k = a; k < kids.length && t.start[kids[k]] < hi; k++) {
+      const c = kids[k];
+      if (t.start[c] > cs) out.push(cs, t.start[c]);
+      cs = Math.max(cs, t.end[c]);
+    }
+    if (hi > cs) out.push(cs, hi);
+  };
+  return refit(
+    approx,
+    (s, e, parent, out) => {
+      if (parent === null) gaps(s, e, contextAt(s), out);
+      else out.push(...intersect(s, e, parent));
+    },
+    minDurationMicros,
+    skipName,
+  );
+}
+
+// A url, so that the converter takes it for the program's code and shows what is above it.
+const PLACEHOLDER_FRAME: CallFrame = {
+  functionName: '(instrumented code)',
+  scriptId: '0',
+  url: 'viztracer:instrumented',
+  lineNumber: -1,
+  columnNumber: -1,
+};
+
+/** What the tracer's own code called from instrumented code (the recorder) shows as. */
+const OWN_FRAME: CallFrame = {
+  functionName: '(viztracer)',
+  scriptId: '0',
+  url: '',
+  lineNumber: -1,
+  columnNumber: -1,
+};
+
+/** The slice name of the placeholder `stripInstrumentedFrames` puts where instrumented frames were. */
+export const INSTRUMENTED_PLACEHOLDER = frameName(PLACEHOLDER_FRAME);
+
+/**
+ * A profile without the frames instrumentation already shows: in each sampled stack, every
+ * frame of an instrumented function and every frame below (calling) the deepest one become
+ * one placeholder frame (named `INSTRUMENTED_PLACEHOLDER`, to be skipped), and the frames
+ * above it (what it called that is not instrumented) stay, as do stacks with no instrumented
+ * frame. Node's internals above the placeholder are the program's callees, so they are not
+ * hidden as the module loader's frames below the program's code are. Above the placeholder,
+ * a frame of the tracer's own code (`isOwn`: the recorder that instrumented code calls) and
+ * what it calls, up to the next instrumented frame, become one `(viztracer)` frame: its cost.
+ */
+export function stripInstrumentedFrames(
+  profile: RawProfile,
+  isInstrumented: (frame: CallFrame) => boolean,
+  isOwn: (frame: CallFrame) => boolean = () => false,
+): RawProfile {
+  const nodes = profile.nodes;
+  const byId = new Map<number, ProfileNode>();
+  for (const nd of nodes) byId.set(nd.id, nd);
+  const parentOf = new Map<number, number>();
+  for (const nd of nodes) for (const c of nd.children ?? []) parentOf.set(c, nd.id);
+  let maxId = 0;
+  for (const nd of nodes) maxId = Math.max(maxId, nd.id);
+  const placeholderId = maxId + 1;
+  // The new id of each node: the placeholder for instrumented frames, else a copy.
+  const mapped = new Map<number, number>();
+  const out: ProfileNode[] = [];
+  const copyOf = new Map<number, ProfileNode>();
+  // New ids above the placeholder, and the `(viztracer)` ones among them.
+  const above = new Set<number>();
+  const collapsed = new Set<number>();
+  let root: ProfileNode | null = null;
+  const placeholder: ProfileNode = {
+    id: placeholderId,
+    callFrame: PLACEHOLDER_FRAME,
+    children: [],
+  };
+  // Parents before children, without recursion.
+  const work: number[] = [];
+  for (const nd of nodes) if (!parentOf.has(nd.id)) work.push(nd.id);
+  while (work.length > 0) {
+    const id = work.pop()!;
+    const nd = byId.get(id)!;
+    const p = parentOf.get(id);
+    if (p === undefined) {
+      const copy: ProfileNode = { id, callFrame: nd.callFrame, children: [] };
+      out.push(copy);
+      copyOf.set(id, copy);
+      mapped.set(id, id);
+      root ??= copy;
+    } else if (isInstrumented(nd.callFrame)) {
+      mapped.set(id, placeholderId);
+    } else {
+      const newParent = mapped.get(p)!;
+      const isAbove = newParent === placeholderId || above.has(newParent);
+      if (collapsed.has(newParent)) {
+        mapped.set(id, newParent);
+      } else {
+        const own = isAbove && isOwn(nd.callFrame);
+        const copy: ProfileNode = { id, callFrame: own ? OWN_FRAME : nd.callFrame, children: [] };
+        out.push(copy);
+        copyOf.set(id, copy);
+        mapped.set(id, id);
+        if (isAbove) above.add(id);
+        if (own) collapsed.add(id);
+        (newParent === placeholderId ? placeholder : copyOf.get(newParent)!).children!.push(id);
+      }
+    }
+    for (const c of nd.children ?? []) work.push(c);
+  }
+  if (root) {
+    root.children!.push(placeholderId);
+    out.push(placeholder);
+  }
+  return {
+    ...profile,
+    nodes: out,
+    samples: (profile.samples ?? []).map((s) => mapped.get(s) ?? s),
+  };
+}
