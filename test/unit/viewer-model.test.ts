@@ -122,7 +122,7 @@ describe('ModelBuilder', () => {
     expect(m.skipped).toBe(1);
   });
 
-  it('puts user async slices (b/e) on the thread's async track, in lanes where they overlap', () => {
+  it('puts user async slices (b/e) on the async track of their thread, in lanes where they overlap', () => {
     const m = build([
       { ph: 'X', name: 'f', pid: 1, tid: 1, ts: 100, dur: 100 },
       { ph: 'b', cat: 'user', id: '1.0', name: 'fetch', pid: 1, tid: 1, ts: 110, args: { u: 1 } },
