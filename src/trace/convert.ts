@@ -275,6 +275,9 @@ export function convertProfile(profile: RawProfile, options: ConvertOptions = {}
         continue;
       }
       own[i] = 1;
+      // Under Node's own frames only (the preload loading): those are hidden, as they are
+      // below the program's code, and the frame starts the stack.
+      if (p >= 0 && prefix[p]) vp = -1;
       eff[i] = vp >= 0 && vDepth[vp] >= maxDepth ? vp : visibleChild(vp, nameId(OWN));
       continue;
     }

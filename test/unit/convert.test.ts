@@ -392,8 +392,7 @@ describe('convertProfile: Node internals', () => {
           readFileSync (node:fs:441) 20..30
       runMain (node:internal/modules/run_main:135) 30..40
         Module._load (node:internal/modules/cjs/loader:1000) 30..40
-      processTicksAndRejections (node:internal/process/task_queues:77) 40..50
-        (viztracer) 40..50
+      (viztracer) 40..50
       cb (/app/main.js:11) 50..60
       start (/app/main.js:31) 60..70
       "
