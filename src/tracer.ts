@@ -180,6 +180,7 @@ export class Tracer {
     return meta().reportMetadata({
       backend: this.recorder ? 'instrument' : this.backend.name,
       intervalMicros: this.recorder ? 0 : this.options.interval,
+      ...(this.recorder ? { clock: this.recorder.clock } : {}),
       overflow: this.overflowedAtTake || this.overflowed,
       sampleCount,
       command: [...process.argv],

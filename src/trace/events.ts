@@ -42,6 +42,11 @@ export interface ReportMetadata {
   nodeVersion: string;
   /** `instrument`: every call recorded by instrumented code, no sampling. */
   backend: 'inspector' | 'native' | 'instrument';
+  /**
+   * Under `instrument`: what timed the calls (`tsc`, `cntvct`, `monotonic`, `performance.now`;
+   * comma-separated when processes differed).
+   */
+  clock?: string;
   /** The sampling interval; 0 under `instrument`. */
   intervalMicros: number;
   /** Samples V8 reported, all threads and processes. */

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ENTER, EXIT, Recorder, THROW, type Recording } from '../../src/instrument/recorder';
 import { recordingSlices, type SliceOptions } from '../../src/instrument/slices';
+import { requireNative } from '../../src/native';
 
 const FNS = ['a', 'b', 'c', 'd'].map((name, i) => ({ name, file: '/p.js', line: i + 1 }));
 
@@ -167,5 +168,40 @@ describe('Recorder', () => {
     expect(s.startMicros[0]).toBeGreaterThan(before - 2000);
     expect(s.startMicros[1] + s.durationMicros[1]).toBeLessThan(after + 2000);
     expect(rec.total).toBe(0);
+    expect(r.clock).toBe('performance.now');
+  });
+
+  it("times entries with the addon's clock, converted to the monotonic clock", () => {
+    const addon = requireNative();
+    const name = addon.tickSource === 'tsc' ? 'tsc' : addon.tickSource;
+    for (const clock of [
+      { name, addon },
+      { name: 'monotonic', addon },
+    ] as const) {
+      const rec = new Recorder(8, clock);
+      rec.start();
+      const before = Number(process.hrtime.bigint()) / 1000;
+      rec.e(1);
+      rec.e(2);
+      rec.x(2);
+      rec.x(1);
+      const after = Number(process.hrtime.bigint()) / 1000;
+      const until = performance.now() + 5;
+      while (performance.now() < until);
+      rec.stop();
+      const r = rec.take();
+      expect(r.clock).toBe(clock.name);
+      expect(r.total).toBe(4);
+      // Copied only as far as written.
+      expect(r.codes.length).toBe(4);
+      const s = recordingSlices({ ...r, functions: FNS });
+      expect(s.names.map((n) => n.split(' ')[0])).toEqual(['b', 'c']);
+      // Converted by the line through the start and stop readings: within a few µs.
+      expect(s.startMicros[0]).toBeGreaterThan(before - 5);
+      expect(s.startMicros[1]).toBeGreaterThanOrEqual(s.startMicros[0]);
+      expect(s.durationMicros[0]).toBeGreaterThanOrEqual(s.durationMicros[1]);
+      expect(s.startMicros[0] + s.durationMicros[0]).toBeLessThan(after + 5);
+      expect(r.stopMicros).toBeGreaterThan(after);
+    }
   });
 });
