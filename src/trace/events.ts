@@ -18,11 +18,14 @@ export interface BaseEvent {
 /** `ph: "X"`: a slice with a start and a duration, both in µs. */
 export interface CompleteEvent extends BaseEvent {
   ph: 'X';
-  /** Comma-separated categories; ours are `js` for JavaScript frames and `v8` for V8's own. */
-  cat: string;
-  /** Start, µs. We keep V8's monotonic clock, the same in every process on the host. */
+  /** Comma-separated categories. Optional in the format; we write none (it said `js` for all). */
+  cat?: string;
+  /**
+   * Start, µs. We keep V8's monotonic clock, the same in every process on the host. Written
+   * with at most three decimals (ns).
+   */
   ts: number;
-  /** Duration, µs. */
+  /** Duration, µs: the end rounded to the ns minus the start rounded to the ns. */
   dur: number;
 }
 
