@@ -191,9 +191,9 @@ export class Tracer {
   /** Writes the report synchronously (for exit handlers). */
   saveSync(file: string = this.options.outputFile): SaveResult {
     const { track, sampleCount } = this.takeProcessTrack();
-    return save().saveEventsSync(file, serialize().processEventTexts(track), () =>
-      this.metadata(sampleCount),
-    );
+    // Written chunk by chunk before the next is made: one buffer serves them all.
+    const events = serialize().processEventTexts(track, { scratch: Buffer.allocUnsafe(1 << 20) });
+    return save().saveEventsSync(file, events, () => this.metadata(sampleCount));
   }
 
   /**

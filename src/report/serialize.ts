@@ -3,11 +3,24 @@ import type { ReportMetadata } from '../trace/events';
 import type { SliceTable } from '../trace/convert';
 import type { ProcessTrack } from './model';
 
+export interface SliceChunkOptions {
+  /**
+   * Write every chunk of slices into this buffer (1 MiB or more) instead of a new one: for a
+   * consumer done with each chunk before it asks for the next (saveEventsSync). Fresh memory
+   * is slow to touch (on the VM of docs/benchmarks.md, about 30 µs per 4 KiB page: most of the
+   * time of writing a report in a new process), and this memory is touched once.
+   */
+  scratch?: Buffer;
+}
+
 /**
  * Every event of a process: one JSON text each for the process's and its threads' metadata
  * and the OS threads' counters, then each thread's slices as a block of bytes (sliceChunks).
  */
-export function* processEventTexts(proc: ProcessTrack): Generator<EventPiece> {
+export function* processEventTexts(
+  proc: ProcessTrack,
+  options: SliceChunkOptions = {},
+): Generator<EventPiece> {
   const pid = proc.pid;
   if (proc.name !== null) {
     yield JSON.stringify({
@@ -44,7 +57,7 @@ export function* processEventTexts(proc: ProcessTrack): Generator<EventPiece> {
   }
   for (const t of proc.threads) {
     if (t.slices.count > 0)
-      yield { chunks: sliceChunks(pid, t.tid, t.slices), count: t.slices.count };
+      yield { chunks: sliceChunks(pid, t.tid, t.slices, options), count: t.slices.count };
   }
 }
 
@@ -63,7 +76,14 @@ const EXCEPTION = Buffer.from(',"args":{"exception":true}', 'latin1');
  * from the start and end rounded to the ns, so a slice that ends inside another still does.
  * No `cat`: optional in the format, and it was the same (`js`) for every slice.
  */
-export function* sliceChunks(pid: number, tid: number, s: SliceTable): Generator<Uint8Array> {
+export function* sliceChunks(
+  pid: number,
+  tid: number,
+  s: SliceTable,
+  options: SliceChunkOptions = {},
+): Generator<Uint8Array> {
+  const scratch =
+    options.scratch && options.scratch.length >= SLICE_CHUNK_BYTES ? options.scratch : null;
   const w: SliceWriter = {
     s,
     // Everything up to the start time, per name, encoded when first used.
@@ -73,7 +93,7 @@ export function* sliceChunks(pid: number, tid: number, s: SliceTable): Generator
     next: 0,
   };
   while (w.next < s.count) {
-    const buf = Buffer.allocUnsafe(SLICE_CHUNK_BYTES);
+    const buf = scratch ?? Buffer.allocUnsafe(SLICE_CHUNK_BYTES);
     const end = fillSlices(w, buf);
     if (end === 0) {
       // One event longer than a chunk (a huge name): a buffer of its own.
@@ -210,7 +230,8 @@ export const REPORT_FOOT = '],"viztracer_metadata":';
  * The whole report as byte chunks of about 1 MiB:
  * `{"traceEvents":[...events...],"viztracer_metadata":{...}}`, one event per line.
  * `meta` is called after the last event, so it can report counts gathered on the way.
- * Each chunk is a new buffer, so a consumer may keep it.
+ * Each chunk is a new buffer, so a consumer may keep it, unless the events' blocks say
+ * otherwise (processEventTexts with a `scratch` buffer).
  */
 export function* reportChunks(
   events: Iterable<EventPiece>,
