@@ -68,6 +68,10 @@ export class Recorder {
   private readonly pairNow: () => ClockPair;
   /** The clock's known rate (µs per raw unit); NaN when it must be measured. */
   private readonly knownSlope: number;
+  /** JavaScript puts: brings the ring's header up to date (and first empties it, with reset). */
+  private readonly syncHeader: (reset: boolean) => void = (reset) => {
+    if (reset) this.ring[RING_NEXT] = this.ring[RING_TOTAL] = 0;
+  };
 
   constructor(capacity: number, clock: RecorderClock = { name: 'performance.now' }) {
     this.capacity = capacity;
@@ -76,13 +80,21 @@ export class Recorder {
       const ring = new Float64Array(RING_HEADER + 2 * capacity);
       this.ring = ring;
       const now = clock.name === 'hrtime' ? hrtimeMicrosFast : () => perf.now();
+      // Where the next entry goes and how many were written: closure variables (cheaper than
+      // the ring's header, a double each), copied to the header when read.
+      let next = 0;
+      let total = 0;
       this.put = (code: number): void => {
-        const i = ring[RING_NEXT];
-        const k = RING_HEADER + 2 * i;
+        const k = RING_HEADER + 2 * next;
         ring[k] = code;
         ring[k + 1] = now();
-        ring[RING_NEXT] = i + 1 === capacity ? 0 : i + 1;
-        ring[RING_TOTAL]++;
+        next = next + 1 === capacity ? 0 : next + 1;
+        total++;
+      };
+      this.syncHeader = (reset) => {
+        if (reset) next = total = 0;
+        ring[RING_NEXT] = next;
+        ring[RING_TOTAL] = total;
       };
       if (clock.name === 'hrtime') {
         this.knownSlope = 1;
@@ -167,7 +179,13 @@ export class Recorder {
 
   /** Entries ever written since the last take(). */
   get total(): number {
+    this.syncHeader(false);
     return this.ring[RING_TOTAL];
+  }
+
+  /** Forgets the entries. */
+  reset(): void {
+    this.syncHeader(true);
   }
 
   get overflowed(): boolean {
@@ -177,6 +195,7 @@ export class Recorder {
   /** The entries so far, and forget them (the function table stays: modules are loaded once). */
   take(): Recording {
     const ring = this.ring;
+    this.syncHeader(false);
     const total = ring[RING_TOTAL];
     const next = ring[RING_NEXT];
     // A ring that never wrapped is copied only as far as it was written.
@@ -189,8 +208,7 @@ export class Recorder {
       codes[i] = ring[k];
       timesMillis[i] = ring[k + 1] * toMillis;
     }
-    ring[RING_NEXT] = 0;
-    ring[RING_TOTAL] = 0;
+    this.reset();
     return {
       codes,
       timesMillis,
