@@ -23,6 +23,7 @@
 
 #include "clock.h"
 #include "cpu_profiler.h"
+#include "recorder.h"
 #include "thread_monitor.h"
 
 namespace viztracer {
@@ -357,6 +358,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("findPlatformThreads",
               Napi::Function::New(env, FindPlatformThreads, "findPlatformThreads"));
   exports.Set("currentCpu", Napi::Function::New(env, CurrentCpu, "currentCpu"));
+  AddRecorderExports(env, exports);
   return exports;
 }
 

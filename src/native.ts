@@ -1,6 +1,6 @@
 // The only module that loads the C++ addon (native/, built by node-gyp or shipped as a
 // prebuild), and the typed contract of what it returns. Nothing loads it unless the native
-// backend is asked for.
+// backend or `--instrument` (for its clock, optional there) is asked for.
 import * as path from 'node:path';
 
 /** The call tree of one profile, one entry per node, parents before children. */
@@ -109,6 +109,26 @@ export interface NativeAddon {
   now(): number;
   /** The CPU core the calling thread runs on now (sched_getcpu). */
   currentCpu(): number;
+  /**
+   * What `ticks(true)` counts: the x86_64 time-stamp counter, the arm64 virtual counter, or
+   * (elsewhere) ns of CLOCK_MONOTONIC. Its rate is measured with `clockPair`.
+   */
+  tickSource: 'tsc' | 'cntvct' | 'monotonic';
+  /**
+   * The time as `put` records it: ticks since the addon was loaded, or with `useTicks` false
+   * ns of CLOCK_MONOTONIC since then. A plain V8 function: a few ns.
+   */
+  ticks(useTicks: boolean): number;
+  /** [ticks as `ticks(useTicks)` reads them, µs of CLOCK_MONOTONIC, their uncertainty in ticks]. */
+  clockPair(useTicks: boolean): [number, number, number];
+  /**
+   * A ring of `entries` entries for the instrument recorder (`src/instrument/recorder.ts`), in
+   * memory of its own (huge pages when the kernel gives them): `ring` is the header (where the
+   * next entry goes, entries ever written, …) then (code, time) per entry; `put(code)` writes
+   * one entry with the time now (`ticks(useTicks)`). TypeError for a bad size, RangeError when
+   * the memory cannot be mapped.
+   */
+  recorderRing(entries: number, useTicks: boolean): { ring: Float64Array; put(code: number): void };
 }
 
 /** Test-only: load the addon from this file instead (to simulate a missing build). */

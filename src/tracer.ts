@@ -117,9 +117,12 @@ export class Tracer {
   start(): this {
     if (this.active) throw new Error('The tracer is already running');
     if (this.recorder) this.recorder.start();
+    // Under `instrument`, the program's events are timed by the recorder's clock and made µs
+    // by its line, as its entries are: its slices and the calls order exactly.
+    const rec = this.recorder;
     this.eventMark = threadEventLog().begin(
       this.options.tracerEntries,
-      this.recorder?.offsetMicros,
+      rec ? { now: rec.rawNow, toMicros: () => rec.rawToMicros() } : undefined,
     );
     if (this.sampling) {
       if (this.native) {
@@ -270,6 +273,7 @@ export class Tracer {
       backend: this.recorder ? 'instrument' : this.backend.name,
       intervalMicros: this.sampling ? this.options.interval : 0,
       ...(this.recorder && this.sampling ? { sampling: this.backend.name } : {}),
+      ...(this.recorder ? { clock: this.recorder.clock } : {}),
       overflow: this.overflowedAtTake || this.overflowed,
       sampleCount,
       command: [...process.argv],
@@ -280,9 +284,9 @@ export class Tracer {
   /** Writes the report synchronously (for exit handlers). */
   saveSync(file: string = this.options.outputFile): SaveResult {
     const { track, sampleCount } = this.takeProcessTrack();
-    return save().saveEventsSync(file, serialize().processEventTexts(track), () =>
-      this.metadata(sampleCount),
-    );
+    // Written chunk by chunk before the next is made: one buffer serves them all.
+    const events = serialize().processEventTexts(track, { scratch: Buffer.allocUnsafe(1 << 20) });
+    return save().saveEventsSync(file, events, () => this.metadata(sampleCount));
   }
 
   /**

@@ -7,6 +7,9 @@
 // the oldest events are lost and the report says it overflowed. Times are µs of
 // CLOCK_MONOTONIC, the samplers' clock: `performance.now()` is `uv_hrtime()` (that clock) minus
 // the thread's time origin, so one offset, taken once, turns it into the samplers' time.
+// Under `--instrument` the log reads the recorder's clock instead (the addon's tick counter),
+// and its readings become µs when the events are taken, by the same line as the recorder's
+// entries: a program's slice and the calls around and inside it then order exactly.
 import { performance } from 'node:perf_hooks';
 
 const LOG_KEY = Symbol.for('viztracer.events');
@@ -54,8 +57,24 @@ export interface UserEvents {
 
 export type InstantScope = 't' | 'p' | 'g';
 
+/**
+ * Times in a log's entries are readings of its clock, made µs of CLOCK_MONOTONIC by finish().
+ * A slice's entry has its end's reading (`end`); its `durationMicros` is set at finish().
+ */
 type Entry =
-  { kind: 1; ev: UserSlice } | { kind: 2; ev: UserInstant } | { kind: 3; ev: UserCounter };
+  | { kind: 1; ev: UserSlice; end: number }
+  | { kind: 2; ev: UserInstant }
+  | { kind: 3; ev: UserCounter };
+
+/** A clock the log can read instead of its own (the instrumentation recorder's). */
+export interface EventClock {
+  /** A reading, in the clock's own unit. */
+  now(): number;
+  /** How readings become µs of CLOCK_MONOTONIC, as of now. */
+  toMicros(): (raw: number) => number;
+}
+
+const identity = (t: number): number => t;
 
 export class EventLog {
   /** Tracers of this thread running now; the log records while there is one. */
@@ -66,6 +85,13 @@ export class EventLog {
   ring: Entry[] = [];
   /** Add to `performance.now() * 1000` for µs of CLOCK_MONOTONIC. */
   offsetMicros: number;
+  /** The log's own clock: µs of CLOCK_MONOTONIC, from `performance.now()`. */
+  private readonly ownClock: EventClock = {
+    now: () => perf.now() * 1000 + this.offsetMicros,
+    toMicros: () => identity,
+  };
+  /** What the entries' times are read from while Tracers run (chosen by the first). */
+  clock: EventClock = this.ownClock;
   /**
    * Counts the ends of synchronous runs of JavaScript seen after a slice began: a microtask and
    * a next-tick callback queued when a slice begins, whichever runs first, mark the end of the
@@ -83,8 +109,14 @@ export class EventLog {
     this.offsetMicros = clockOffsetMicros();
   }
 
+  /** A reading of the log's clock (what entries hold). */
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** The time now, µs of CLOCK_MONOTONIC. */
   nowMicros(): number {
-    return perf.now() * 1000 + this.offsetMicros;
+    return this.clock.toMicros()(this.clock.now());
   }
 
   /** The current turn, and have its end noticed. */
@@ -105,16 +137,17 @@ export class EventLog {
   }
 
   /**
-   * A Tracer starts: returns its mark (what it takes at its end starts there). `offsetMicros`:
-   * the instrumentation recorder's, so that the program's slices and its calls, read from the
-   * same `performance.now()`, order exactly (two calibrations differ by a µs or so).
+   * A Tracer starts: returns its mark (what it takes at its end starts there). `clock`: the
+   * instrumentation recorder's, so that the program's slices and its calls, read from the
+   * same clock and converted by the same line, order exactly (two calibrations differ by a
+   * µs or so). Kept until no Tracer of the thread runs.
    */
-  begin(capacity: number, offsetMicros?: number): number {
+  begin(capacity: number, clock?: EventClock): number {
     if (this.users === 0) {
       this.capacity = capacity;
       this.total = 0;
       this.ring = [];
-      if (offsetMicros !== undefined) this.offsetMicros = offsetMicros;
+      this.clock = clock ?? this.ownClock;
     }
     this.users++;
     return this.total;
@@ -126,15 +159,24 @@ export class EventLog {
     const out: UserEvents = { slices: [], instants: [], counters: [], dropped: 0 };
     const first = Math.max(mark, this.total - this.ring.length);
     out.dropped = first - mark;
+    // New objects: an entry may be taken again by an outer Tracer, from the same readings.
+    const us = this.clock.toMicros();
     for (let k = first; k < this.total; k++) {
       const e = this.ring[this.ring.length < this.capacity ? k : k % this.capacity];
-      if (e.kind === 1) out.slices.push(e.ev);
-      else if (e.kind === 2) out.instants.push(e.ev);
-      else out.counters.push(e.ev);
+      if (e.kind === 1) {
+        const start = us(e.ev.startMicros);
+        out.slices.push({
+          ...e.ev,
+          startMicros: start,
+          durationMicros: Math.max(0, us(e.end) - start),
+        });
+      } else if (e.kind === 2) out.instants.push({ ...e.ev, tsMicros: us(e.ev.tsMicros) });
+      else out.counters.push({ ...e.ev, tsMicros: us(e.ev.tsMicros) });
     }
     if (this.users === 0) {
       this.ring = [];
       this.total = 0;
+      this.clock = this.ownClock;
     }
     return out;
   }
@@ -208,9 +250,9 @@ class Scope implements EventScope {
     // The Tracer stopped meanwhile: the slice belongs to no report.
     if (log.users === 0) return;
     const ev = this.ev;
-    ev.durationMicros = Math.max(0, log.nowMicros() - ev.startMicros);
+    const end = log.now();
     ev.sync = log.turn === this.turn;
-    log.push({ kind: 1, ev });
+    log.push({ kind: 1, ev, end });
   }
 
   [Symbol.dispose](): void {
@@ -254,7 +296,8 @@ function begin(name: string, args: Record<string, unknown> | undefined): EventSc
   const turn = log.currentTurn();
   const ev: UserSlice = {
     name,
-    startMicros: log.nowMicros(),
+    // A reading of the log's clock until the log's finish() makes it µs.
+    startMicros: log.now(),
     durationMicros: 0,
     args: argsText(args),
     sync: true,
@@ -350,7 +393,7 @@ export function instant(name: string, args?: Record<string, unknown>, scope?: In
   if (log === null) return;
   log.push({
     kind: 2,
-    ev: { name, tsMicros: log.nowMicros(), scope: scope ?? 't', args: argsText(args) },
+    ev: { name, tsMicros: log.now(), scope: scope ?? 't', args: argsText(args) },
   });
 }
 
@@ -379,5 +422,5 @@ export function counter(name: string, values: Record<string, number>): void {
   if (n === 0) throw new TypeError('Expected the "values" argument to have at least one value');
   const log = recording();
   if (log === null) return;
-  log.push({ kind: 3, ev: { name, tsMicros: log.nowMicros(), values: JSON.stringify(values) } });
+  log.push({ kind: 3, ev: { name, tsMicros: log.now(), values: JSON.stringify(values) } });
 }

@@ -4,6 +4,9 @@
 //       exit handler does; fflate for .json.gz) or saveEvents (the CLI; node:zlib for .json.gz)
 //   node report-build-child.mjs merge IN OUT          what the CLI does after the program exits:
 //       read a partial report and write it again (mergedEventTexts + saveEvents)
+//   node report-build-child.mjs instrument N OUT       what --instrument does at exit: record
+//       fibonacci(N) (workloads/fib.js instrumented, the recorder's default clock), then take the
+//       entries, build slices (recordingSlices) and write them (saveEventsSync)
 // Prints its timings as one JSON line.
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
@@ -64,6 +67,63 @@ if (mode === 'convert') {
       events: saved.events,
       bytes: saved.bytes,
       totalMs: t1 - t0,
+      maxRssMB: maxRssMB(),
+    }),
+  );
+} else if (mode === 'instrument') {
+  const { Recorder, defaultClock } = lib('instrument/recorder.js');
+  const { instrument } = lib('instrument/transform.js');
+  const { recordingSlices } = lib('instrument/slices.js');
+  const fs = require('node:fs');
+  const file = path.join(ROOT, 'scripts', 'bench', 'workloads', 'fib.js');
+  const rec = new Recorder(1 << 22, defaultClock());
+  globalThis[Symbol.for('viztracer.instrument')] = rec;
+  const m = { exports: {} };
+  new Function('module', 'exports', instrument(fs.readFileSync(file, 'utf8'), file).code)(
+    m,
+    m.exports,
+  );
+  rec.start();
+  m.exports(Number(arg));
+  rec.stop();
+  const t0 = now();
+  const slices = recordingSlices(rec.take());
+  const t1 = now();
+  const thread = { tid: process.pid, name: 'main', sortIndex: 0, slices };
+  const track = { pid: process.pid, name: 'fib', args: {}, threads: [thread] };
+  // As Tracer.saveSync does at exit.
+  const events = processEventTexts(track, { scratch: Buffer.allocUnsafe(1 << 20) });
+  const saved = saveEventsSync(out, events, () =>
+    reportMetadata({ backend: 'instrument', intervalMicros: 0, sampleCount: 0, command: ['x'] }),
+  );
+  const t2 = now();
+  // The same slices as VizTracer (Python) writes them (snaptrace.c: ts and dur always with
+  // three decimals, cat "fee"; without the caller_lineno that newer versions add).
+  const three = (us) => {
+    const ns = Math.round(us * 1000);
+    return `${Math.floor(ns / 1000)}.${String(ns % 1000).padStart(3, '0')}`;
+  };
+  let vizBytes = 0;
+  for (let i = 0; i < slices.count; i++) {
+    const name = JSON.stringify(slices.names[slices.nameIndex[i]]);
+    const ts = three(slices.startMicros[i]);
+    const dur = three(slices.durationMicros[i]);
+    vizBytes += Buffer.byteLength(
+      `{"pid":${process.pid},"tid":${process.pid},"ts":${ts},"ph":"X","cat":"fee","dur":${dur},"name":${name}},\n`,
+    );
+  }
+  const nameBytes = Buffer.byteLength(JSON.stringify(slices.names[0]));
+  console.log(
+    JSON.stringify({
+      clock: rec.clock,
+      slices: slices.count,
+      events: saved.events,
+      bytes: saved.bytes,
+      slicesMs: t1 - t0,
+      saveMs: t2 - t1,
+      totalMs: t2 - t0,
+      vizTracerSliceBytes: vizBytes,
+      nameBytes,
       maxRssMB: maxRssMB(),
     }),
   );

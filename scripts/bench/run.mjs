@@ -15,6 +15,7 @@ const BENCHES = [
   'threads-processes.mjs',
   'viewer.mjs',
   'instrument.mjs',
+  'instrument-load.mjs',
 ];
 const extra = process.argv.includes('--quick') ? ['--quick'] : [];
 

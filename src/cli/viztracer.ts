@@ -140,6 +140,10 @@ async function collect(
   let overflow = false;
   const plan = planSessionReport(session, options, (stats) => {
     overflow = stats.metadata.some((m) => m.overflow === true);
+    // Under --instrument, the clock(s) the processes timed their calls with.
+    const clocks = [
+      ...new Set(stats.metadata.map((m) => m.clock).filter((c) => typeof c === 'string')),
+    ];
     return reportMetadata({
       backend: options.instrument ? 'instrument' : options.native ? 'native' : 'inspector',
       intervalMicros: samples(options) ? options.interval : 0,
@@ -149,6 +153,7 @@ async function collect(
       sampleCount: stats.sampleCount,
       command,
       overflow,
+      ...(clocks.length > 0 ? { clock: clocks.join(',') } : {}),
     });
   });
   const results = await writePlan(plan);
@@ -185,6 +190,7 @@ async function combine(cli: CliArgs, options: ResolvedOptions, command: string[]
             ? first.backend
             : 'inspector',
         intervalMicros: typeof first.intervalMicros === 'number' ? first.intervalMicros : 0,
+        ...(typeof first.clock === 'string' ? { clock: first.clock } : {}),
         sampleCount: stats.sampleCount,
         command,
         combined: cli.inputs.map((f) => path.resolve(f)),

@@ -48,7 +48,8 @@ export function recordingSlices(rec: Recording, options: SliceOptions = {}): Sli
     return id;
   };
 
-  let size = 1024;
+  // About one slice per two entries: sized once, not grown by doubling through the copies.
+  let size = Math.max(1024, (n >> 1) + 1);
   let nameIndex = new Int32Array(size);
   let start = new Float64Array(size);
   let dur = new Float64Array(size);

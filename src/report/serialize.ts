@@ -1,12 +1,26 @@
 // Report text, produced piece by piece so no step holds the whole report as one string.
 import type { ReportMetadata } from '../trace/events';
+import type { SliceTable } from '../trace/convert';
 import type { ProcessTrack } from './model';
 
+export interface SliceChunkOptions {
+  /**
+   * Write every chunk of slices into this buffer (1 MiB or more) instead of a new one: for a
+   * consumer done with each chunk before it asks for the next (saveEventsSync). Fresh memory
+   * is slow to touch (on the VM of docs/benchmarks.md, about 30 µs per 4 KiB page: most of the
+   * time of writing a report in a new process), and this memory is touched once.
+   */
+  scratch?: Buffer;
+}
+
 /**
- * One JSON text per event: the process's and its threads' metadata, the OS threads' counters,
- * then every slice.
+ * Every event of a process: one JSON text each for the process's and its threads' metadata
+ * and the OS threads' counters, then each thread's slices as a block of bytes (sliceChunks).
  */
-export function* processEventTexts(proc: ProcessTrack): Generator<string> {
+export function* processEventTexts(
+  proc: ProcessTrack,
+  options: SliceChunkOptions = {},
+): Generator<EventPiece> {
   const pid = proc.pid;
   if (proc.name !== null) {
     yield JSON.stringify({
@@ -43,22 +57,16 @@ export function* processEventTexts(proc: ProcessTrack): Generator<string> {
   }
   for (const t of proc.threads) {
     const s = t.slices;
-    // Every slice repeats its name, so each name is escaped once.
-    const quoted = s.names.map((nm) => JSON.stringify(nm));
-    const head = `,"pid":${pid},"tid":${t.tid},"ts":`;
-    const threw = s.threw;
-    for (let i = 0; i < s.count; i++) {
-      const args = sliceArgsText(s.args?.[i], threw !== undefined && threw[i] === 1);
-      yield `{"ph":"X","cat":"js","name":${quoted[s.nameIndex[i]]}${head}${s.startMicros[i]},"dur":${s.durationMicros[i]}${args}}`;
-    }
+    if (s.count > 0) yield { chunks: sliceChunks(pid, t.tid, s, options), count: s.count };
     // Async spans (nestable async events): one `b` and one `e` per async call, their id
     // unique in the process (calls are numbered per thread), so concurrent calls of one
-    // function are told apart; viewers put them on tracks of their own.
+    // function are told apart; viewers put them on tracks of their own. Times as the slices'
+    // (rounded to the ns), so a span starts exactly where its first slice does.
     for (const sp of s.spans ?? []) {
-      const common = `"cat":"async","name":${quoted[sp.nameIndex]},"id2":{"local":"${t.tid}.${sp.call}"},"pid":${pid},"tid":${t.tid}`;
-      yield `{"ph":"b",${common},"ts":${sp.startMicros}}`;
+      const common = `"cat":"async","name":${JSON.stringify(s.names[sp.nameIndex])},"id2":{"local":"${t.tid}.${sp.call}"},"pid":${pid},"tid":${t.tid}`;
+      yield `{"ph":"b",${common},"ts":${microsText(sp.startMicros)}}`;
       const endArgs = sp.args ? `,"args":${JSON.stringify(sp.args)}` : '';
-      yield `{"ph":"e",${common},"ts":${sp.endMicros}${endArgs}}`;
+      yield `{"ph":"e",${common},"ts":${microsText(sp.endMicros)}${endArgs}}`;
     }
   }
   yield* userEventTexts(proc);
@@ -67,7 +75,9 @@ export function* processEventTexts(proc: ProcessTrack): Generator<string> {
 /**
  * The program's own events (`logEvent`, `instant`, `counter`), category `user`. Slices that
  * cannot nest on their thread's track are async slices (`b`/`e`), with an id unique in the
- * process (`<tid>.<n>`), which viewers draw on tracks of their own.
+ * process (`<tid>.<n>`), which viewers draw on tracks of their own. Times are written as the
+ * instrumented slices' are (µs rounded to the ns, start and end each rounded), so a program's
+ * slice and the calls around and inside it order in the report as they ran.
  */
 function* userEventTexts(proc: ProcessTrack): Generator<string> {
   const pid = proc.pid;
@@ -78,21 +88,88 @@ function* userEventTexts(proc: ProcessTrack): Generator<string> {
     const head = `,"pid":${pid},"tid":${t.tid},"ts":`;
     const argsOf = (a: string | null): string => (a === null ? '' : `,"args":${a}`);
     for (const s of u.slices) {
-      yield `{"ph":"X","cat":"user","name":${JSON.stringify(s.name)}${head}${s.startMicros},"dur":${s.durationMicros}${argsOf(s.args)}}`;
+      yield `{"ph":"X","cat":"user","name":${JSON.stringify(s.name)}${head}${spanText(s.startMicros, s.durationMicros)}${argsOf(s.args)}}`;
     }
     let n = asyncIds.get(t.tid) ?? 0;
     for (const s of u.asyncSlices) {
       const id = `"id":"${t.tid}.${n++}"`;
       const name = JSON.stringify(s.name);
-      yield `{"ph":"b","cat":"user",${id},"name":${name}${head}${s.startMicros}${argsOf(s.args)}}`;
-      yield `{"ph":"e","cat":"user",${id},"name":${name}${head}${s.startMicros + s.durationMicros}}`;
+      yield `{"ph":"b","cat":"user",${id},"name":${name}${head}${microsText(s.startMicros)}${argsOf(s.args)}}`;
+      yield `{"ph":"e","cat":"user",${id},"name":${name}${head}${microsText(s.startMicros + s.durationMicros)}}`;
     }
     asyncIds.set(t.tid, n);
     for (const i of u.instants) {
-      yield `{"ph":"i","cat":"user","name":${JSON.stringify(i.name)}${head}${i.tsMicros},"s":"${i.scope}"${argsOf(i.args)}}`;
+      yield `{"ph":"i","cat":"user","name":${JSON.stringify(i.name)}${head}${microsText(i.tsMicros)},"s":"${i.scope}"${argsOf(i.args)}}`;
     }
     for (const c of u.counters) {
-      yield `{"ph":"C","cat":"user","name":${JSON.stringify(c.name)}${head}${c.tsMicros},"args":${c.values}}`;
+      yield `{"ph":"C","cat":"user","name":${JSON.stringify(c.name)}${head}${microsText(c.tsMicros)},"args":${c.values}}`;
+    }
+  }
+}
+
+const NUMBER_SCRATCH = Buffer.alloc(64);
+
+function numberText(nanos: number): string {
+  return NUMBER_SCRATCH.toString('latin1', 0, writeMicros(NUMBER_SCRATCH, 0, nanos));
+}
+
+/** µs as the slices' bytes write them: rounded to the ns, at most three decimals. */
+export function microsText(micros: number): string {
+  return numberText(Math.round(micros * 1000));
+}
+
+/** `<ts>,"dur":<dur>` of a slice, as fillSlices writes it (the end rounded, not the duration). */
+function spanText(startMicros: number, durationMicros: number): string {
+  const startNanos = Math.round(startMicros * 1000);
+  const endNanos = Math.round((startMicros + durationMicros) * 1000);
+  return `${numberText(startNanos)},"dur":${numberText(endNanos - startNanos)}`;
+}
+
+const SLICE_CHUNK_BYTES = 1 << 20;
+/** The most an event takes besides its name and args: the fixed text, two numbers. */
+const SLICE_MAX_TAIL = 128;
+const DUR = Buffer.from(',"dur":', 'latin1');
+const EXCEPTION = Buffer.from(',"args":{"exception":true}', 'latin1');
+
+/**
+ * One thread's slices as report bytes, one event a line:
+ * `{"ph":"X","name":"fn (file:line)","pid":1,"tid":1,"ts":9500630184.873,"dur":0.09}`.
+ * Written byte by byte into fresh 1 MiB buffers (each chunk may be kept), without a string
+ * per event: formatting a double with JavaScript's shortest round-trip algorithm was most of
+ * the time. `ts` and `dur` are µs with at most three decimals (ns; no trailing zeros), taken
+ * from the start and end rounded to the ns, so a slice that ends inside another still does.
+ * No `cat`: optional in the format, and it was the same (`js`) for every slice. A slice with
+ * args (`--instrument`'s func_args, return_value, exception, resume) has them as JSON text.
+ */
+export function* sliceChunks(
+  pid: number,
+  tid: number,
+  s: SliceTable,
+  options: SliceChunkOptions = {},
+): Generator<Uint8Array> {
+  const scratch =
+    options.scratch && options.scratch.length >= SLICE_CHUNK_BYTES ? options.scratch : null;
+  const w: SliceWriter = {
+    s,
+    // Everything up to the start time, per name, encoded when first used.
+    heads: new Array<Buffer | undefined>(s.names.length),
+    headText: (k) =>
+      `{"ph":"X","name":${JSON.stringify(s.names[k])},"pid":${pid},"tid":${tid},"ts":`,
+    next: 0,
+  };
+  while (w.next < s.count) {
+    const buf = scratch ?? Buffer.allocUnsafe(SLICE_CHUNK_BYTES);
+    const end = fillSlices(w, buf);
+    if (end === 0) {
+      // One event longer than a chunk (a huge name or args): a buffer of its own.
+      const i = w.next;
+      const args = sliceArgsText(s.args?.[i], s.threw !== undefined && s.threw[i] !== 0);
+      const big = Buffer.allocUnsafe(
+        headOf(w, s.nameIndex[i]).length + Buffer.byteLength(args) + SLICE_MAX_TAIL,
+      );
+      yield big.subarray(0, fillSlices(w, big));
+    } else {
+      yield buf.subarray(0, end);
     }
   }
 }
@@ -102,6 +179,106 @@ function sliceArgsText(args: Record<string, unknown> | undefined, threw: boolean
   if (args === undefined) return threw ? ',"args":{"exception":true}' : '';
   const a = threw && args.exception === undefined ? { ...args, exception: true } : args;
   return `,"args":${JSON.stringify(a)}`;
+}
+
+interface SliceWriter {
+  s: SliceTable;
+  heads: (Buffer | undefined)[];
+  headText: (nameIndex: number) => string;
+  /** The next slice to write. */
+  next: number;
+}
+
+function headOf(w: SliceWriter, k: number): Buffer {
+  return (w.heads[k] ??= Buffer.from(w.headText(k)));
+}
+
+/** Writes slices from `w.next` while they fit; returns the bytes written. */
+function fillSlices(w: SliceWriter, buf: Buffer): number {
+  const s = w.s;
+  const { nameIndex, startMicros, durationMicros, threw, args } = s;
+  const limit = buf.length - SLICE_MAX_TAIL;
+  let off = 0;
+  let i = w.next;
+  for (; i < s.count; i++) {
+    const head = w.heads[nameIndex[i]] ?? headOf(w, nameIndex[i]);
+    const hl = head.length;
+    if (off + hl > limit) break;
+    const mark = off;
+    if (i > 0) {
+      buf[off++] = 0x2c; // ,
+      buf[off++] = 0x0a; // \n
+    }
+    // TypedArray set(), a memmove: a byte loop made formatting twice as slow.
+    buf.set(head, off);
+    off += hl;
+    const start = startMicros[i];
+    const startNanos = Math.round(start * 1000);
+    off = writeMicros(buf, off, startNanos);
+    for (let k = 0; k < DUR.length; k++) buf[off + k] = DUR[k];
+    off += DUR.length;
+    off = writeMicros(buf, off, Math.round((start + durationMicros[i]) * 1000) - startNanos);
+    const a = args !== undefined ? args[i] : undefined;
+    if (a !== undefined) {
+      // Notes are rare (--log_func_args, --log_func_retval, an async resumption): JSON text.
+      const text = sliceArgsText(a, threw !== undefined && threw[i] !== 0);
+      const bytes = Buffer.byteLength(text);
+      if (off + bytes + 1 > buf.length) {
+        off = mark;
+        break;
+      }
+      off += buf.write(text, off);
+    } else if (threw !== undefined && threw[i] !== 0) {
+      buf.set(EXCEPTION, off);
+      off += EXCEPTION.length;
+    }
+    buf[off++] = 0x7d; // }
+  }
+  w.next = i;
+  return off;
+}
+
+/** Writes `nanos` (an integer) as µs: `12`, `12.5`, `12.034`. Returns the new offset. */
+export function writeMicros(buf: Uint8Array, off: number, nanos: number): number {
+  if (nanos < 0) {
+    buf[off++] = 0x2d; // -
+    nanos = -nanos;
+  }
+  const whole = Math.floor(nanos / 1000);
+  const frac = nanos - whole * 1000;
+  off = writeWhole(buf, off, whole);
+  if (frac !== 0) {
+    buf[off++] = 0x2e; // .
+    const d1 = (frac / 100) | 0;
+    const d2 = ((frac / 10) | 0) % 10;
+    const d3 = frac % 10;
+    buf[off++] = 48 + d1;
+    if (d2 !== 0 || d3 !== 0) buf[off++] = 48 + d2;
+    if (d3 !== 0) buf[off++] = 48 + d3;
+  }
+  return off;
+}
+
+/** A non-negative integer below 1e16, in decimal. */
+function writeWhole(buf: Uint8Array, off: number, n: number): number {
+  if (n < 1e8) return writeSmall(buf, off, n | 0, 0);
+  // Two halves of at most 8 digits, so the digits come from 32-bit integer arithmetic.
+  const high = Math.floor(n / 1e8);
+  return writeSmall(buf, writeSmall(buf, off, high | 0, 0), (n - high * 1e8) | 0, 8);
+}
+
+/** `n` (0 <= n < 1e8) in decimal, left-padded with zeros to `width` digits. */
+function writeSmall(buf: Uint8Array, off: number, n: number, width: number): number {
+  let len = 1;
+  for (let p = 10; p <= n; p *= 10) len++;
+  if (len < width) len = width;
+  const end = off + len;
+  for (let k = end - 1; k >= off; k--) {
+    const q = (n / 10) | 0;
+    buf[k] = 48 + n - q * 10;
+    n = q;
+  }
+  return end;
 }
 
 /** `viztracer_metadata` as JSON; `baseTimeNanoseconds` is written as an exact integer. */
@@ -140,7 +317,8 @@ export const REPORT_FOOT = '],"viztracer_metadata":';
  * The whole report as byte chunks of about 1 MiB:
  * `{"traceEvents":[...events...],"viztracer_metadata":{...}}`, one event per line.
  * `meta` is called after the last event, so it can report counts gathered on the way.
- * Each chunk is a new buffer, so a consumer may keep it.
+ * Each chunk is a new buffer, so a consumer may keep it, unless the events' blocks say
+ * otherwise (processEventTexts with a `scratch` buffer).
  */
 export function* reportChunks(
   events: Iterable<EventPiece>,

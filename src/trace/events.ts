@@ -18,11 +18,17 @@ export interface BaseEvent {
 /** `ph: "X"`: a slice with a start and a duration, both in µs. */
 export interface CompleteEvent extends BaseEvent {
   ph: 'X';
-  /** Comma-separated categories; ours are `js` for JavaScript frames and `v8` for V8's own. */
-  cat: string;
-  /** Start, µs. We keep V8's monotonic clock, the same in every process on the host. */
+  /**
+   * Comma-separated categories. Optional in the format: none on the program's frames (it said
+   * `js` for all), `user` on the program's own slices (`logEvent`).
+   */
+  cat?: string;
+  /**
+   * Start, µs. We keep V8's monotonic clock, the same in every process on the host. Written
+   * with at most three decimals (ns).
+   */
   ts: number;
-  /** Duration, µs. */
+  /** Duration, µs: the end rounded to the ns minus the start rounded to the ns. */
   dur: number;
 }
 
@@ -57,6 +63,11 @@ export interface ReportMetadata {
   nodeVersion: string;
   /** `instrument`: every call recorded by instrumented code, no sampling. */
   backend: 'inspector' | 'native' | 'instrument';
+  /**
+   * Under `instrument`: what timed the calls (`tsc`, `cntvct`, `monotonic`, `performance.now`;
+   * comma-separated when processes differed).
+   */
+  clock?: string;
   /** The sampling interval; 0 under `instrument` without sampling. */
   intervalMicros: number;
   /** Under `instrument` with sampling (`--with_sampling`, `--native`): the sampler. */

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { fitClock } from '../../src/instrument/clock';
 import { requireNative, type NativeProfile } from '../../src/native';
 import { osThreadId } from '../../src/thread';
 import { cleanEnv, ROOT } from '../helpers/run';
@@ -324,5 +325,101 @@ describe('thread monitor', () => {
       console.log(JSON.stringify(d.threads.filter((t) => t.js).map((t) => [t.tid, t.label])));
     `);
     expect(out).toEqual([[expect.any(Number), 'me']]);
+  });
+});
+
+describe('the recorder clock and ring', () => {
+  it('ticks() never goes back, and calibrated ticks are the clock of process.hrtime', () => {
+    expect(['tsc', 'cntvct', 'monotonic']).toContain(addon.tickSource);
+    const hr = (): number => Number(process.hrtime.bigint()) / 1000;
+    for (const useTicks of [true, false]) {
+      let last = addon.ticks(useTicks);
+      for (let i = 0; i < 10000; i++) {
+        const t = addon.ticks(useTicks);
+        expect(t).toBeGreaterThanOrEqual(last);
+        last = t;
+      }
+      const p0 = addon.clockPair(useTicks);
+      spin(30);
+      // Between the two calibration pairs, as the recorder converts its entries.
+      const a = hr();
+      const t = addon.ticks(useTicks);
+      const b = hr();
+      spin(30);
+      const p1 = addon.clockPair(useTicks);
+      const line = fitClock(
+        [p0, p1].map(([raw, micros]) => ({ raw, micros })),
+        1e-3,
+      );
+      const micros = t * line.slope + line.intercept;
+      // Within 20 µs of the hrtime readings around it (the VM's clock reads are slow at times).
+      expect(micros).toBeGreaterThan(a - 20);
+      expect(micros).toBeLessThan(b + 20);
+      expect(p0[2]).toBeGreaterThanOrEqual(0);
+    }
+    // Without ticks the "ticks" are ns of CLOCK_MONOTONIC: the pair is exact.
+    const a = hr();
+    const [raw, micros, spread] = addon.clockPair(false);
+    const b = hr();
+    expect(spread).toBe(0);
+    expect(micros).toBeGreaterThanOrEqual(a - 0.001);
+    expect(micros).toBeLessThanOrEqual(b + 0.001);
+    expect(raw).toBeGreaterThan(0);
+  });
+
+  it('recorderRing(): put() writes (code, time) entries after a header and wraps', () => {
+    const { ring, put } = addon.recorderRing(3, true);
+    expect(ring).toBeInstanceOf(Float64Array);
+    expect(ring.length).toBe(8 + 2 * 3);
+    const t0 = addon.ticks(true);
+    for (const code of [5, 6, 7, 9]) put(code);
+    put('not a number' as unknown as number); // ignored
+    const t1 = addon.ticks(true);
+    expect(ring[0]).toBe(1); // where the next entry goes
+    expect(ring[1]).toBe(4); // entries ever written
+    expect(ring[3]).toBe(3); // capacity
+    expect([ring[8], ring[10], ring[12]]).toEqual([9, 6, 7]);
+    for (const i of [9, 11, 13]) {
+      expect(ring[i]).toBeGreaterThanOrEqual(t0);
+      expect(ring[i]).toBeLessThanOrEqual(t1);
+    }
+    expect(ring[11]).toBeLessThanOrEqual(ring[13]);
+    // Each ring is its own: another does not move this one.
+    addon.recorderRing(2, false).put(1);
+    expect(ring[1]).toBe(4);
+  });
+
+  it('recorderRing() throws a TypeError with the exact message for a bad size', () => {
+    for (const bad of [0, -1, 1.5, 2 ** 28 + 1, '4', undefined]) {
+      expect(() => addon.recorderRing(bad as number, true)).toThrow(
+        new TypeError('Expected "entries" to be an integer from 1 to 268435456'),
+      );
+    }
+  });
+
+  it('a ring outlives every reference but its put(), and is freed with it', () => {
+    const out = inChild(
+      `
+      const rss0 = process.memoryUsage().rss;
+      let put = addon.recorderRing(1 << 20, true).put; // 16 MB of address space
+      globalThis.gc();
+      for (let i = 0; i < (1 << 20); i++) put(i);
+      const rss1 = process.memoryUsage().rss;
+      put = null;
+      for (let k = 0; k < 50; k++) addon.recorderRing(1 << 20, true).put(1);
+      globalThis.gc();
+      // V8 frees array buffers' memory after a full GC, off the main thread at times.
+      setTimeout(() => {
+        globalThis.gc();
+        const rss2 = process.memoryUsage().rss;
+        console.log(JSON.stringify({ grew: (rss1 - rss0) / 1e6, after: (rss2 - rss0) / 1e6 }));
+      }, 200);
+    `,
+      ['--expose-gc'],
+    ) as { grew: number; after: number };
+    // 1M entries written: 16 MB touched. 50 more rings with one entry each touch a (huge)
+    // page each, up to 100 MB; none of them stays, nor does the first.
+    expect(out.grew).toBeGreaterThan(12);
+    expect(out.after).toBeLessThan(12);
   });
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ENTER, EXIT, Recorder, THROW, type Recording } from '../../src/instrument/recorder';
 import { recordingSlices, type SliceOptions } from '../../src/instrument/slices';
 import { FN_ASYNC, FN_GENERATOR } from '../../src/instrument/transform';
+import { requireNative } from '../../src/native';
 
 const FNS = ['a', 'b', 'c', 'd'].map((name, i) => ({ name, file: '/p.js', line: i + 1 }));
 
@@ -260,6 +261,41 @@ describe('Recorder', () => {
     expect(s.startMicros[0]).toBeGreaterThan(before - 2000);
     expect(s.startMicros[1] + s.durationMicros[1]).toBeLessThan(after + 2000);
     expect(rec.total).toBe(0);
+    expect(r.clock).toBe('performance.now');
+  });
+
+  it("times entries with the addon's clock, converted to the monotonic clock", () => {
+    const addon = requireNative();
+    const name = addon.tickSource === 'tsc' ? 'tsc' : addon.tickSource;
+    for (const clock of [
+      { name, addon },
+      { name: 'monotonic', addon },
+    ] as const) {
+      const rec = new Recorder(8, clock);
+      rec.start();
+      const before = Number(process.hrtime.bigint()) / 1000;
+      rec.e(1);
+      rec.e(2);
+      rec.x(2);
+      rec.x(1);
+      const after = Number(process.hrtime.bigint()) / 1000;
+      const until = performance.now() + 5;
+      while (performance.now() < until);
+      rec.stop();
+      const r = rec.take();
+      expect(r.clock).toBe(clock.name);
+      expect(r.total).toBe(4);
+      // Copied only as far as written.
+      expect(r.codes.length).toBe(4);
+      const s = recordingSlices({ ...r, functions: FNS });
+      expect(s.names.map((n) => n.split(' ')[0])).toEqual(['b', 'c']);
+      // Converted by the line through the start and stop readings: within a few µs.
+      expect(s.startMicros[0]).toBeGreaterThan(before - 5);
+      expect(s.startMicros[1]).toBeGreaterThanOrEqual(s.startMicros[0]);
+      expect(s.durationMicros[0]).toBeGreaterThanOrEqual(s.durationMicros[1]);
+      expect(s.startMicros[0] + s.durationMicros[0]).toBeLessThan(after + 5);
+      expect(r.stopMicros).toBeGreaterThan(after);
+    }
   });
 
   it('async calls, notes and ignored regions, end to end through the recorder', () => {
@@ -291,6 +327,48 @@ describe('Recorder', () => {
     expect(s.spans?.length).toBe(1);
     // The notes were handed over with the window: the next one starts without them.
     expect(rec.extras).toBeNull();
+  });
+
+  it("async calls and notes land on their entries with the addon's put and the JavaScript one, also when the ring wraps", () => {
+    const addon = requireNative();
+    const clocks = [
+      { name: addon.tickSource, addon },
+      { name: 'monotonic', addon },
+      { name: 'performance.now' },
+    ] as const;
+    for (const clock of clocks) {
+      // 8 entries: the 3 plain calls first fill most of the ring, the async call's entries wrap.
+      const rec = new Recorder(8, clock);
+      rec.m('/p.js', ['a', 'c'], [1, 2], [FN_ASYNC, 0], [['x'], ['y']]);
+      rec.start();
+      for (let i = 0; i < 3; i++) {
+        rec.e(1);
+        rec.x(1);
+      }
+      let st = rec.a(0);
+      rec.fa(7);
+      st = rec.s(0, st);
+      rec.e(1);
+      rec.fa('arg');
+      rec.t(1, new TypeError('bad'));
+      st = rec.xa(0, st, [1]);
+      rec.stop();
+      const r = rec.take();
+      expect(r.total, clock.name).toBe(12);
+      const s = recordingSlices(r);
+      const names = s.names.map((n) => n.split(' ')[0]);
+      // The oldest 4 entries (c's first two calls) were overwritten.
+      expect(
+        Array.from(s.nameIndex, (i) => names[i]),
+        clock.name,
+      ).toEqual(['c', 'a', 'c', 'a']);
+      expect(s.args, clock.name).toEqual([
+        undefined,
+        { func_args: { x: '7' } },
+        { func_args: { y: '"arg"' }, exception: 'TypeError: bad' },
+        { resume: 1, return_value: 'Array(1) [1]' },
+      ]);
+    }
   });
 
   it('stopping inside an ignored function does not turn recording back on at its end', () => {

@@ -82,6 +82,35 @@ describe('the API without a running tracer', () => {
   });
 });
 
+describe('the API on a clock of its own (the recorder of --instrument)', () => {
+  it('reads that clock, and makes its readings µs by its line when the events are taken', () => {
+    const log = threadEventLog();
+    let raw = 1000;
+    let slope = 0.5;
+    const clock = { now: () => raw, toMicros: () => (t: number) => t * slope + 7 };
+    const outer = log.begin(100, clock);
+    const inner = log.begin(100);
+    const s = logEvent('scope');
+    raw = 1010;
+    s.end();
+    instant('here');
+    raw = 1020;
+    counter('queue', { n: 1 });
+    // The line is the one fitted when the events are taken, as for the recorder's entries.
+    slope = 2;
+    const a = log.finish(inner);
+    expect(a.slices).toMatchObject([{ name: 'scope', startMicros: 2007, durationMicros: 20 }]);
+    expect(a.instants).toMatchObject([{ tsMicros: 2027 }]);
+    expect(a.counters).toMatchObject([{ tsMicros: 2047 }]);
+    // The outer Tracer converts the same readings again, not the inner one's µs.
+    slope = 1;
+    expect(log.finish(outer).slices).toMatchObject([{ startMicros: 1007, durationMicros: 10 }]);
+    // With no Tracer left, the log is back on its own clock.
+    const hr = Number(process.hrtime.bigint()) / 1000;
+    expect(Math.abs(log.nowMicros() - hr)).toBeLessThan(5000);
+  });
+});
+
 describe('the API with a running tracer', () => {
   it('records slices, instants and counters, with args taken when logged', () => {
     const log = threadEventLog();

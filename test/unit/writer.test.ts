@@ -5,9 +5,14 @@ import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProcessTrack } from '../../src/report/model';
 import { saveEvents, saveEventsSync, savedMessage, withPidSuffix } from '../../src/report/save';
-import { metadataText, processEventTexts, reportChunks } from '../../src/report/serialize';
+import {
+  metadataText,
+  processEventTexts,
+  reportChunks,
+  sliceChunks,
+} from '../../src/report/serialize';
 import { checkWritable, formatOf, writeChunks, writeChunksSync } from '../../src/report/writer';
-import { convertProfile } from '../../src/trace/convert';
+import { convertProfile, type SliceTable } from '../../src/trace/convert';
 import type { ReportMetadata } from '../../src/trace/events';
 import { loadProfile, tempDir } from './helpers';
 
@@ -94,6 +99,32 @@ describe('reportChunks', () => {
   });
 });
 
+/** The events of a process as report text, one per line, parsed. */
+function eventsOf(track: ProcessTrack): Record<string, unknown>[] {
+  const text = Buffer.concat([...reportChunks(processEventTexts(track), () => meta())]).toString();
+  return JSON.parse(text).traceEvents;
+}
+
+/** A thread's slices as `processEventTexts` writes them, one line each. */
+function sliceLines(slices: SliceTable): string[] {
+  return Buffer.concat([...sliceChunks(7, 8, slices)])
+    .toString()
+    .split(',\n');
+}
+
+function table(names: string[], rows: [number, number, number][], threw?: number[]): SliceTable {
+  return {
+    count: rows.length,
+    names,
+    nameIndex: Int32Array.from(rows.map((r) => r[0])),
+    startMicros: Float64Array.from(rows.map((r) => r[1])),
+    durationMicros: Float64Array.from(rows.map((r) => r[2])),
+    depth: new Int32Array(rows.length).fill(1),
+    sampleCount: 0,
+    threw: threw ? Uint8Array.from(threw) : undefined,
+  };
+}
+
 describe('processEventTexts', () => {
   it('names the process and each thread once, then gives one X event per slice', () => {
     const slices = convertProfile(loadProfile('one-sample.json'));
@@ -106,8 +137,7 @@ describe('processEventTexts', () => {
         { tid: 42, name: 'main', sortIndex: 0, slices },
       ],
     };
-    const events = [...processEventTexts(track)].map((t) => JSON.parse(t));
-    expect(events).toEqual([
+    expect(eventsOf(track)).toEqual([
       {
         ph: 'M',
         name: 'process_name',
@@ -117,10 +147,10 @@ describe('processEventTexts', () => {
       },
       { ph: 'M', name: 'thread_name', pid: 42, tid: 42, args: { name: 'main' } },
       { ph: 'M', name: 'thread_sort_index', pid: 42, tid: 42, args: { sort_index: 0 } },
-      { ph: 'X', cat: 'js', name: 'main (/app/main.js:1)', pid: 42, tid: 42, ts: 110, dur: 40 },
-      { ph: 'X', cat: 'js', name: 'work (/app/main.js:10)', pid: 42, tid: 42, ts: 110, dur: 40 },
-      { ph: 'X', cat: 'js', name: 'main (/app/main.js:1)', pid: 42, tid: 42, ts: 110, dur: 40 },
-      { ph: 'X', cat: 'js', name: 'work (/app/main.js:10)', pid: 42, tid: 42, ts: 110, dur: 40 },
+      { ph: 'X', name: 'main (/app/main.js:1)', pid: 42, tid: 42, ts: 110, dur: 40 },
+      { ph: 'X', name: 'work (/app/main.js:10)', pid: 42, tid: 42, ts: 110, dur: 40 },
+      { ph: 'X', name: 'main (/app/main.js:1)', pid: 42, tid: 42, ts: 110, dur: 40 },
+      { ph: 'X', name: 'work (/app/main.js:10)', pid: 42, tid: 42, ts: 110, dur: 40 },
     ]);
   });
 
@@ -165,6 +195,174 @@ describe('processEventTexts', () => {
       '43.0',
       '43.1',
     ]);
+  });
+});
+
+describe('processEventTexts: --instrument and the API together', () => {
+  it('writes the async spans after the slices, and every time as the slices do (to the ns)', () => {
+    const s: SliceTable = {
+      ...table(['a (/a.js:1)'], [[0, 100.0004, 2.0004]]),
+      spans: [{ nameIndex: 0, call: 3, startMicros: 100.0004, endMicros: 130.0006 }],
+    };
+    const track: ProcessTrack = {
+      pid: 42,
+      name: null,
+      args: {},
+      threads: [
+        {
+          tid: 42,
+          name: 'main',
+          sortIndex: 0,
+          slices: s,
+          user: {
+            slices: [
+              { name: 'u', startMicros: 100.0006, durationMicros: 1.0003, args: null, sync: true },
+            ],
+            asyncSlices: [],
+            instants: [{ name: 'i', tsMicros: 101.00049, scope: 't', args: null }],
+            counters: [{ name: 'c', tsMicros: 101.0005, values: '{"v":1}' }],
+          },
+        },
+      ],
+    };
+    const events = eventsOf(track).filter((e) => e.ph !== 'M');
+    expect(events.map((e) => [e.ph, e.cat, e.ts, e.dur])).toEqual([
+      ['X', undefined, 100, 2.001],
+      ['b', 'async', 100, undefined],
+      ['e', 'async', 130.001, undefined],
+      ['X', 'user', 100.001, 1],
+      ['i', 'user', 101, undefined],
+      ['C', 'user', 101.001, undefined],
+    ]);
+  });
+});
+
+describe('sliceChunks', () => {
+  it('writes one short line per slice: no cat, µs to the ns, no trailing zeros', () => {
+    const s = table(
+      ['f (/a.js:1)', 'g "q" é (/b.js:2)'],
+      [
+        [0, 9631150441.781, 11180.149],
+        [1, 9631150442.5, 0.0904],
+        [0, 12, 3],
+        [1, 0.0004, 1.0006],
+      ],
+      [0, 1, 0, 0],
+    );
+    expect(sliceLines(s)).toEqual([
+      '{"ph":"X","name":"f (/a.js:1)","pid":7,"tid":8,"ts":9631150441.781,"dur":11180.149}',
+      '{"ph":"X","name":"g \\"q\\" é (/b.js:2)","pid":7,"tid":8,"ts":9631150442.5,"dur":0.09,"args":{"exception":true}}',
+      '{"ph":"X","name":"f (/a.js:1)","pid":7,"tid":8,"ts":12,"dur":3}',
+      '{"ph":"X","name":"g \\"q\\" é (/b.js:2)","pid":7,"tid":8,"ts":0,"dur":1.001}',
+    ]);
+  });
+
+  it('rounds the start and the end to the ns, so nested slices stay nested', () => {
+    // A child that ends 0.4 ns before its parent, both ends rounding the same way.
+    const s = table(
+      ['p', 'c'],
+      [
+        [0, 100.0004, 10.0004],
+        [1, 100.0006, 9.9998],
+      ],
+    );
+    const [p, c] = sliceLines(s).map((l) => JSON.parse(l));
+    expect([p.ts, p.dur, c.ts, c.dur]).toEqual([100, 10.001, 100.001, 9.999]);
+    expect(c.ts + c.dur).toBeLessThanOrEqual(p.ts + p.dur);
+  });
+
+  it('writes every digit of large and small times, and negative ones', () => {
+    const s = table(
+      ['f'],
+      [
+        [0, 123456789012.345, 99999999.999],
+        [0, 1e8, 0.001],
+        [0, -5.25, 0],
+      ],
+    );
+    expect(
+      sliceLines(s)
+        .map((l) => JSON.parse(l))
+        .map((e) => [e.ts, e.dur]),
+    ).toEqual([
+      [123456789012.345, 99999999.999],
+      [100000000, 0.001],
+      [-5.25, 0],
+    ]);
+  });
+
+  it("writes --instrument's args: notes, resume numbers, an exception with its description", () => {
+    const s: SliceTable = {
+      ...table(
+        ['f (/a.js:1)'],
+        [
+          [0, 1, 2],
+          [0, 3.0004, 1],
+          [0, 5, 1],
+          [0, 7, 1],
+        ],
+        [0, 1, 1, 0],
+      ),
+      args: [
+        { func_args: { x: '"é\n"' } },
+        { resume: 2, exception: 'RangeError: deep' },
+        { resume: 1 },
+        undefined,
+      ],
+    };
+    expect(sliceLines(s).map((l) => JSON.parse(l))).toEqual([
+      { ph: 'X', name: 'f (/a.js:1)', pid: 7, tid: 8, ts: 1, dur: 2, args: s.args![0] },
+      {
+        ph: 'X',
+        name: 'f (/a.js:1)',
+        pid: 7,
+        tid: 8,
+        ts: 3,
+        dur: 1,
+        args: { resume: 2, exception: 'RangeError: deep' },
+      },
+      // Exited by a throw without a description: still says so.
+      {
+        ph: 'X',
+        name: 'f (/a.js:1)',
+        pid: 7,
+        tid: 8,
+        ts: 5,
+        dur: 1,
+        args: { resume: 1, exception: true },
+      },
+      { ph: 'X', name: 'f (/a.js:1)', pid: 7, tid: 8, ts: 7, dur: 1 },
+    ]);
+  });
+
+  it('moves a slice whose args do not fit to the next chunk, and gives huge args a chunk of their own', () => {
+    const n = 12000;
+    const rows: [number, number, number][] = [];
+    for (let i = 0; i < n; i++) rows.push([0, i, 0.5]);
+    const args: (Record<string, unknown> | undefined)[] = new Array(n);
+    for (let i = 0; i < n; i += 7) args[i] = { func_args: { v: 'y'.repeat(60 + (i % 50)) } };
+    args[n / 2] = { return_value: 'z'.repeat(3 << 20) };
+    const s: SliceTable = { ...table(['f (/a.js:1)'], rows), args };
+    const chunks = [...sliceChunks(1, 1, s)];
+    expect(chunks.length).toBeGreaterThanOrEqual(3);
+    const lines = Buffer.concat(chunks).toString().split(',\n');
+    expect(lines).toHaveLength(n);
+    const parsed = lines.map((l) => JSON.parse(l));
+    expect(parsed.map((e) => e.ts)).toEqual(rows.map((r) => r[1]));
+    expect(parsed.map((e) => e.args)).toEqual(args);
+  });
+
+  it('splits into chunks of about 1 MiB, and gives a huge name a chunk of its own', () => {
+    const n = 20000;
+    const rows: [number, number, number][] = [];
+    for (let i = 0; i < n; i++) rows.push([i === n / 2 ? 1 : 0, i, 0.5]);
+    const s = table(['f (/a.js:1)', `h (/${'x'.repeat(2 << 20)}.js:1)`], rows);
+    const chunks = [...sliceChunks(1, 1, s)];
+    expect(chunks.length).toBe(3);
+    for (const c of chunks) expect(c.length).toBeLessThanOrEqual((2 << 20) + 200);
+    const lines = Buffer.concat(chunks).toString().split(',\n');
+    expect(lines).toHaveLength(n);
+    expect(JSON.parse(lines[n - 1]).ts).toBe(n - 1);
   });
 });
 
