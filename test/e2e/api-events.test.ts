@@ -18,8 +18,13 @@ const COMBINED = program('instrument-sampling.js');
 
 const user = (r: Report, ph: string): Ev[] =>
   r.traceEvents.filter((e) => e.cat === 'user' && e.ph === ph);
+/** `a` within `b`, in ns (the report's precision: `ts + dur` is not exact in doubles). */
+const ns = (t: number): number => Math.round(t * 1000);
 const inside = (a: Ev, b: Ev): boolean =>
-  a.pid === b.pid && a.tid === b.tid && b.ts! <= a.ts! && a.ts! + a.dur! <= b.ts! + b.dur!;
+  a.pid === b.pid &&
+  a.tid === b.tid &&
+  ns(b.ts!) <= ns(a.ts!) &&
+  ns(a.ts! + a.dur!) <= ns(b.ts! + b.dur!);
 
 async function traced(args: string[]): Promise<Report> {
   const dir = tempDir();

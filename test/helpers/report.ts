@@ -30,7 +30,9 @@ export const slices = (r: Report): Ev[] => r.traceEvents.filter((e) => e.ph === 
 
 /**
  * Per thread, every slice lies inside the slice open around it (or starts after it ends).
- * Returns the deepest nesting, counted among slices whose name matches `re`.
+ * Returns the deepest nesting, counted among slices whose name matches `re`. Compared in ns,
+ * the precision the report is written at: `ts + dur` of two slices that end together can
+ * differ in the last bit of a double (`ts` and `dur` are decimals of three places).
  */
 export function checkNesting(
   r: Report,
@@ -47,11 +49,12 @@ export function checkNesting(
   for (const [k, list] of byThread) {
     list.sort((a, b) => a.ts! - b.ts! || b.dur! - a.dur!);
     const stack: Ev[] = [];
+    const ns = (t: number): number => Math.round(t * 1000);
+    const end = (e: Ev): number => ns(e.ts! + e.dur!);
     for (const e of list) {
-      while (stack.length && stack[stack.length - 1].ts! + stack[stack.length - 1].dur! <= e.ts!)
-        stack.pop();
+      while (stack.length && end(stack[stack.length - 1]) <= ns(e.ts!)) stack.pop();
       const p = stack[stack.length - 1];
-      if (p && e.ts! + e.dur! > p.ts! + p.dur!) {
+      if (p && end(e) > end(p)) {
         throw new Error(`slices overlap without nesting on ${k}: ${p.name} and ${e.name}`);
       }
       stack.push(e);
