@@ -261,7 +261,10 @@ export class Recorder {
   private putCall(code: number, call: number): number {
     this.put(code);
     const i = this.lastIndex();
-    (this.calls ??= new Int32Array(this.capacity))[i] = call;
+    let calls = this.calls;
+    if (calls === null || i >= calls.length)
+      this.calls = calls = grown(Int32Array, calls, i, this.capacity);
+    calls[i] = call;
     return i;
   }
 
@@ -278,8 +281,10 @@ export class Recorder {
 
   /** A note on the entry at ring position `i`, the last one written (lastIndex() just read). */
   private note(i: number, key: string, value: unknown): void {
-    const extras = (this.extras ??= new Array(this.capacity));
-    const seq = (this.extraSeq ??= new Float64Array(this.capacity));
+    let seq = this.extraSeq;
+    if (seq === null || i >= seq.length)
+      this.extraSeq = seq = grown(Float64Array, seq, i, this.capacity);
+    const extras = (this.extras ??= []);
     // Its sequence number: entries written since the last take(), less one.
     const at = this.ring[RING_TOTAL] - 1;
     const cur = extras[i];
@@ -395,6 +400,22 @@ export class Recorder {
     this.lastError = undefined;
     return r;
   }
+}
+
+/**
+ * A side column long enough for position `i`: it grows by doubling, up to the ring's capacity,
+ * because a column of the ring's full size made at once (12 MB for the default 1M entries) costs
+ * tens of ms of page faults in the middle of the program's first async call.
+ */
+function grown<T extends Int32Array | Float64Array>(
+  make: new (size: number) => T,
+  a: T | null,
+  i: number,
+  capacity: number,
+): T {
+  const b = new make(Math.min(capacity, Math.max(i + 1, 4096, a === null ? 0 : a.length * 2)));
+  if (a !== null) b.set(a);
+  return b;
 }
 
 /** `process.hrtime()` as µs (for the `hrtime` comparison clock). */
