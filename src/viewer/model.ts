@@ -414,57 +414,49 @@ function asyncId(e: RawEvent): string | null {
   return global !== null ? `global:${global}` : null;
 }
 
+/** A thread's slices as columns sorted by start (longer first); depth and parent left to fill. */
+function sortedColumns(t: ThreadAcc, origin: number): ThreadSlices {
+  const n = t.ts.length;
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => t.ts[a] - t.ts[b] || t.dur[b] - t.dur[a] || a - b);
+  const start = new Float64Array(n);
+  const dur = new Float64Array(n);
+  const name = new Int32Array(n);
+  const args = new Map<number, Record<string, unknown>>();
+  for (let k = 0; k < n; k++) {
+    const i = order[k];
+    start[k] = t.ts[i] - origin;
+    dur[k] = t.dur[i];
+    name[k] = t.name[i];
+    const a = t.args.get(i);
+    if (a) args.set(k, a);
+  }
+  return { start, dur, depth: new Int32Array(n), name, parent: new Int32Array(n).fill(-1), args };
+}
+
 /**
  * Async spans overlap freely: sorted by start, each goes to the first lane free at its start
  * (its depth); none has a parent.
  */
 function laneSlices(t: ThreadAcc, origin: number): ThreadSlices {
-  const n = t.ts.length;
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => t.ts[a] - t.ts[b] || t.dur[b] - t.dur[a] || a - b);
-  const start = new Float64Array(n);
-  const dur = new Float64Array(n);
-  const name = new Int32Array(n);
-  const depth = new Int32Array(n);
-  const parent = new Int32Array(n).fill(-1);
-  const args = new Map<number, Record<string, unknown>>();
+  const s = sortedColumns(t, origin);
   const laneEnd: number[] = [];
-  for (let k = 0; k < n; k++) {
-    const i = order[k];
-    start[k] = t.ts[i] - origin;
-    dur[k] = t.dur[i];
-    name[k] = t.name[i];
-    const a = t.args.get(i);
-    if (a) args.set(k, a);
-    let lane = laneEnd.findIndex((end) => end <= start[k]);
+  for (let k = 0; k < s.start.length; k++) {
+    let lane = laneEnd.findIndex((end) => end <= s.start[k]);
     if (lane < 0) lane = laneEnd.length;
-    laneEnd[lane] = start[k] + dur[k];
-    depth[k] = lane;
+    laneEnd[lane] = s.start[k] + s.dur[k];
+    s.depth[k] = lane;
   }
-  return { start, dur, depth, name, parent, args };
+  return s;
 }
 
 /** Sorts a thread's slices by start (longer first), then finds each one's parent and depth. */
 function sortSlices(t: ThreadAcc, origin: number): ThreadSlices {
-  const n = t.ts.length;
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => t.ts[a] - t.ts[b] || t.dur[b] - t.dur[a] || a - b);
-  const start = new Float64Array(n);
-  const dur = new Float64Array(n);
-  const name = new Int32Array(n);
-  const depth = new Int32Array(n);
-  const parent = new Int32Array(n);
-  const args = new Map<number, Record<string, unknown>>();
+  const s = sortedColumns(t, origin);
+  const { start, dur, depth, parent } = s;
   const stack: number[] = [];
-  for (let k = 0; k < n; k++) {
-    const i = order[k];
-    start[k] = t.ts[i] - origin;
-    dur[k] = t.dur[i];
-    name[k] = t.name[i];
-    const a = t.args.get(i);
-    if (a) args.set(k, a);
+  for (let k = 0; k < start.length; k++) {
     const end = start[k] + dur[k];
     // Pop what ended before this starts, and what this would overflow (badly nested input:
     // it is shown beside, not inside).
@@ -478,5 +470,5 @@ function sortSlices(t: ThreadAcc, origin: number): ThreadSlices {
     depth[k] = stack.length;
     stack.push(k);
   }
-  return { start, dur, depth, name, parent, args };
+  return s;
 }
