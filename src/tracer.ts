@@ -1,15 +1,15 @@
 // The tracer: owns the options and the lifecycle (start, stop, save) for the current thread.
 import type { Backend } from './backends/backend';
 import { InspectorBackend } from './backends/inspector';
-import type { NativeBackend } from './backends/native';
+import type { NativeBackend, SampledProfile } from './backends/native';
 import { threadRecorder, type Recorder, type Recording } from './instrument/recorder';
 import { resolveOptions, type ResolvedOptions, type TracerOptions } from './options';
 import type { MonitorData } from './native';
-import type { ProcessTrack } from './report/model';
+import type { ProcessTrack, ThreadTrack } from './report/model';
 import type { SaveResult } from './report/save';
 import type { ConvertOptions } from './trace/convert';
 import type { ReportMetadata } from './trace/events';
-import type { RawProfile } from './trace/profile';
+import { sumTicks, type TickStats } from './trace/ticks';
 import { currentThread, type ThreadIdentity } from './thread';
 import { LIB_DIR } from './version';
 
@@ -23,6 +23,7 @@ const meta = (): typeof import('./trace/metadata') => require('./trace/metadata'
 const nativeBackend = (): typeof import('./backends/native') => require('./backends/native');
 const slices = (): typeof import('./instrument/slices') => require('./instrument/slices');
 const osThreads = (): typeof import('./trace/os-threads') => require('./trace/os-threads');
+const cpuCore = (): typeof import('./trace/cpu-core') => require('./trace/cpu-core');
 
 /** The thread monitor's period under the native backend. */
 const MONITOR_PERIOD_MILLIS = 10;
@@ -57,7 +58,8 @@ export class Tracer {
   private readonly native: NativeBackend | null;
   /** Under `instrument`: this thread's recorder, which instrumented code writes to. */
   private readonly recorder: Recorder | null;
-  private profiles: RawProfile[] = [];
+  /** One per sampled window; the inspector backend's carry no CPU cores nor ticks. */
+  private profiles: SampledProfile[] = [];
   private recordings: Recording[] = [];
   /** Under the native backend, in the main thread: what the OS thread monitor saw. */
   private monitors: MonitorData[] = [];
@@ -65,11 +67,15 @@ export class Tracer {
   private active = false;
   /** Whether the recordings last handed over had overflowed (for the metadata written after). */
   private overflowedAtTake = false;
+  /** Under our sampler: what the ticks of the profiles last handed over found. */
+  private ticksAtTake: TickStats | null = null;
 
   /** With `native: true`, throws an Error saying why when the addon cannot be loaded. */
   constructor(options?: TracerOptions) {
     this.options = resolveOptions(options);
-    this.native = this.options.native ? new (nativeBackend().NativeBackend)() : null;
+    this.native = this.options.native
+      ? new (nativeBackend().NativeBackend)(this.options.sampler)
+      : null;
     this.backend = this.native ?? new InspectorBackend();
     this.recorder = this.options.instrument ? threadRecorder(this.options.tracerEntries) : null;
   }
@@ -124,7 +130,11 @@ export class Tracer {
       this.recorder.stop();
       this.recordings.push(this.recorder.take());
     } else {
-      this.profiles.push(this.backend.stop());
+      this.profiles.push(
+        this.native
+          ? this.native.stopSampled()
+          : { profile: this.backend.stop(), sampler: 'v8', cpu: null, ticks: null },
+      );
       if (this.monitoring && this.native) {
         this.monitoring = false;
         this.monitors.push(this.native.stopMonitor());
@@ -152,16 +162,39 @@ export class Tracer {
       name: me.isMain ? meta().processName(argv, me.pid) : null,
       args: { ppid: process.ppid, argv: [...argv] },
       threads: [
-        ...this.profiles.map((p) => ({ ...thread, slices: convert().convertProfile(p, opts) })),
+        ...this.profiles.map((p) => this.threadTrack(p, thread, opts)),
         ...this.recordings.map((r) => ({
           ...thread,
           slices: slices().recordingSlices(r, sliceOpts),
         })),
       ],
       osThreads: this.monitors.flatMap((m) =>
-        osThreads().osThreadTracks(m, poolThreads ?? { libuv: [], v8: [] }),
+        osThreads().osThreadTracks(m, poolThreads ?? { libuv: [], v8: [] }, {
+          jsCoreFromSamples: this.native !== null && this.options.sampler === 'viztracer',
+        }),
       ),
     };
+  }
+
+  /**
+   * One sampled window of a thread as a track. Its slices carry the core they started on: under
+   * our sampler from the samples (which also give the thread's `CPU core` counter); under V8's,
+   * which knows no core, from the thread monitor's 10 ms readings of that thread when this
+   * process watched it (the main thread, and workers that ended while sampling), else none.
+   */
+  private threadTrack(
+    p: SampledProfile,
+    thread: { tid: number; name: string; sortIndex: number },
+    opts: ConvertOptions,
+  ): ThreadTrack {
+    let cpu: ArrayLike<number> | undefined = p.cpu ?? undefined;
+    if (!cpu && this.native) {
+      const seen = this.monitors.flatMap((m) => m.threads).find((t) => t.tid === thread.tid);
+      if (seen) cpu = cpuCore().coresFromMonitor(p.profile, seen);
+    }
+    const slices = convert().convertProfile(p.profile, opts, cpu);
+    const counter = p.cpu ? cpuCore().sampleCoreCounter(p.profile, p.cpu, thread.name) : null;
+    return { ...thread, slices, ...(counter ? { counters: [counter] } : {}) };
   }
 
   /** The process's track and sample count; the saved windows are handed over and forgotten. */
@@ -169,6 +202,7 @@ export class Tracer {
     if (this.active) throw new Error('Stop the tracer before saving');
     const track = this.processTrack();
     this.overflowedAtTake = this.overflowed;
+    this.ticksAtTake = sumTicks(this.profiles.map((p) => p.ticks));
     this.profiles = [];
     this.recordings = [];
     this.monitors = [];
@@ -176,13 +210,19 @@ export class Tracer {
     return { track, sampleCount };
   }
 
-  metadata(sampleCount: number, extra?: Partial<ReportMetadata>): ReportMetadata {
+  metadata(
+    sampleCount: number,
+    extra?: Partial<ReportMetadata>,
+    ticks: TickStats | null = this.ticksAtTake,
+  ): ReportMetadata {
     return meta().reportMetadata({
       backend: this.recorder ? 'instrument' : this.backend.name,
       intervalMicros: this.recorder ? 0 : this.options.interval,
       overflow: this.overflowedAtTake || this.overflowed,
       sampleCount,
       command: [...process.argv],
+      ...(this.native && !this.recorder ? { sampler: this.options.sampler } : {}),
+      ...(ticks ? { samplerTicks: ticks } : {}),
       ...extra,
     });
   }
@@ -213,15 +253,15 @@ export class Tracer {
       } catch {
         // A thread that started the addon without the Tracer: named by its tid.
       }
-      const slices = convert().convertProfile(o.profile, opts);
+      const thread = this.threadTrack(o.sampled, { tid: o.tid, name, sortIndex }, opts);
       const track: ProcessTrack = {
         pid: process.pid,
         name: null,
         args: { ppid: process.ppid, argv: [...process.argv] },
-        threads: [{ tid: o.tid, name, sortIndex, slices }],
+        threads: [thread],
       };
       return save().saveEventsSync(fileOf(o.tid), serialize().processEventTexts(track), () =>
-        this.metadata(slices.sampleCount),
+        this.metadata(thread.slices.sampleCount, undefined, o.sampled.ticks),
       );
     });
   }

@@ -10,6 +10,7 @@ import { ReportReadError } from '../report/read';
 import { savedMessage, saveEvents, type SaveResult } from '../report/save';
 import { checkWritable } from '../report/writer';
 import { reportMetadata } from '../trace/metadata';
+import { sumTicks, type TickStats } from '../trace/ticks';
 import { overflowWarning, pendingProcesses, planSessionReport, writePlan } from '../collect';
 import {
   createSession,
@@ -146,12 +147,17 @@ async function collect(
   let overflow = false;
   const plan = planSessionReport(session, options, (stats) => {
     overflow = stats.metadata.some((m) => m.overflow === true);
+    // Under --native: which sampler, and its ticks added up over every thread and process
+    // (delivered samples over the interval's requested count is the effective rate).
+    const ticks = sumTicks(stats.metadata.map((m) => m.samplerTicks as TickStats | undefined));
     return reportMetadata({
       backend: options.instrument ? 'instrument' : options.native ? 'native' : 'inspector',
       intervalMicros: options.instrument ? 0 : options.interval,
       sampleCount: stats.sampleCount,
       command,
       overflow,
+      ...(options.native && !options.instrument ? { sampler: options.sampler } : {}),
+      ...(ticks ? { samplerTicks: ticks } : {}),
     });
   });
   const results = await writePlan(plan);

@@ -1,6 +1,6 @@
 // What a report holds before it is written: processes, their threads, and each thread's slices.
 import type { SliceTable } from '../trace/convert';
-import type { OsThreadTrack } from '../trace/os-threads';
+import type { CounterTrack, OsThreadTrack } from '../trace/os-threads';
 
 export interface ThreadTrack {
   tid: number;
@@ -8,6 +8,8 @@ export interface ThreadTrack {
   /** Lower sorts first; the main thread is 0. */
   sortIndex: number;
   slices: SliceTable;
+  /** Counters of this thread from its own samples (`CPU core` under our sampler). */
+  counters?: CounterTrack[];
 }
 
 export interface ProcessTrack {

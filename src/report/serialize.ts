@@ -32,7 +32,11 @@ export function* processEventTexts(proc: ProcessTrack): Generator<string> {
     yield `{"ph":"M","name":"thread_name","pid":${pid},"tid":${tid},"args":{"name":${JSON.stringify(t.name)}}}`;
     yield `{"ph":"M","name":"thread_sort_index","pid":${pid},"tid":${tid},"args":{"sort_index":${t.sortIndex}}}`;
   }
-  for (const t of proc.osThreads ?? []) {
+  const counterTracks = [
+    ...(proc.osThreads ?? []),
+    ...proc.threads.map((t) => ({ tid: t.tid, counters: t.counters ?? [] })),
+  ];
+  for (const t of counterTracks) {
     for (const c of t.counters) {
       const head = `{"ph":"C","name":${JSON.stringify(c.name)},"pid":${pid},"tid":${t.tid},"ts":`;
       const key = JSON.stringify(c.key);
@@ -47,8 +51,12 @@ export function* processEventTexts(proc: ProcessTrack): Generator<string> {
     const quoted = s.names.map((nm) => JSON.stringify(nm));
     const head = `,"pid":${pid},"tid":${t.tid},"ts":`;
     const threw = s.threw;
+    const cpu = s.cpu;
     for (let i = 0; i < s.count; i++) {
-      const args = threw && threw[i] ? ',"args":{"exception":true}' : '';
+      const exception = threw && threw[i] ? '"exception":true' : '';
+      const core = cpu && cpu[i] >= 0 ? `"cpu":${cpu[i]}` : '';
+      const args =
+        exception || core ? `,"args":{${exception}${exception && core ? ',' : ''}${core}}` : '';
       yield `{"ph":"X","cat":"js","name":${quoted[s.nameIndex[i]]}${head}${s.startMicros[i]},"dur":${s.durationMicros[i]}${args}}`;
     }
   }

@@ -41,6 +41,11 @@ export interface SliceTable {
   sampleCount: number;
   /** Instrumented calls only: 1 where the call exited by throwing. */
   threw?: Uint8Array;
+  /**
+   * When the samples' CPU cores were given: the core of the sample at which each slice
+   * opened (the core it started on), -1 when unknown.
+   */
+  cpu?: Int16Array;
 }
 
 const ROOT = '(root)';
@@ -85,14 +90,16 @@ class SliceBuilder {
   start = new Float64Array(1024);
   dur = new Float64Array(1024);
   depth = new Int32Array(1024);
+  cpu = new Int16Array(1024);
 
-  open(name: number, startMicros: number, depth: number): number {
+  open(name: number, startMicros: number, depth: number, cpu: number): number {
     if (this.count === this.start.length) this.grow();
     const slot = this.count++;
     this.nameIndex[slot] = name;
     this.start[slot] = startMicros;
     this.depth[slot] = depth;
     this.dur[slot] = -1;
+    this.cpu[slot] = cpu;
     return slot;
   }
 
@@ -110,6 +117,9 @@ class SliceBuilder {
     const dp = new Int32Array(n);
     dp.set(this.depth);
     this.depth = dp;
+    const c = new Int16Array(n);
+    c.set(this.cpu);
+    this.cpu = c;
   }
 }
 
@@ -137,7 +147,15 @@ function sampleTimes(profile: RawProfile): { times: Float64Array; order: Int32Ar
   return { times: sortedTimes, order };
 }
 
-export function convertProfile(profile: RawProfile, options: ConvertOptions = {}): SliceTable {
+/**
+ * `sampleCpu`, when given, holds the CPU core of each sample of `profile` (in the profile's
+ * order, -1 when unknown); the slices then carry the core they started on.
+ */
+export function convertProfile(
+  profile: RawProfile,
+  options: ConvertOptions = {},
+  sampleCpu?: ArrayLike<number>,
+): SliceTable {
   const nodes = profile.nodes;
   const n = nodes.length;
   const maxDepth = options.maxStackDepth ?? Infinity;
@@ -335,6 +353,7 @@ export function convertProfile(profile: RawProfile, options: ConvertOptions = {}
     raw = nextRaw;
     if (target === cur) continue;
     const t = times[k];
+    const core = sampleCpu ? (sampleCpu[sampleOrder ? sampleOrder[k] : k] ?? -1) : -1;
     let a = cur;
     let b = target;
     let da = curDepth;
@@ -358,7 +377,7 @@ export function convertProfile(profile: RawProfile, options: ConvertOptions = {}
     }
     for (let j = path.length - 1; j >= 0; j--) {
       const v = path[j];
-      openSlot[curDepth++] = out.open(vName[v], t, vDepth[v]);
+      openSlot[curDepth++] = out.open(vName[v], t, vDepth[v], core);
     }
     cur = target;
   }
@@ -375,6 +394,7 @@ export function convertProfile(profile: RawProfile, options: ConvertOptions = {}
       out.start[w] = out.start[r];
       out.dur[w] = out.dur[r];
       out.depth[w] = out.depth[r];
+      out.cpu[w] = out.cpu[r];
       w++;
     }
     count = w;
@@ -387,5 +407,6 @@ export function convertProfile(profile: RawProfile, options: ConvertOptions = {}
     durationMicros: out.dur.subarray(0, count),
     depth: out.depth.subarray(0, count),
     sampleCount: nSamples,
+    ...(sampleCpu ? { cpu: out.cpu.subarray(0, count) } : {}),
   };
 }
