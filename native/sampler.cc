@@ -62,6 +62,7 @@ struct Entry {
   int64_t lastCpuNanos = -1;
   int64_t requestNanos = 0;
   State state = State::kNone;
+  TickKind lastLabel = TickKind::kSample;  // the last label given, while a request is pending
   // Written by the isolate's thread (GC prologue/epilogue), read by the sampler thread.
   std::atomic<int> gcDepth{0};
   TickLog log;
@@ -156,6 +157,7 @@ void TickEntry(Entry* e, int64_t now) {
       // (UnregisterIsolate takes it before the isolate can go away).
       e->state = State::kRequested;
       e->requestNanos = now;
+      e->lastLabel = TickKind::kSample;
       e->isolate->RequestInterrupt(OnInterrupt, reinterpret_cast<void*>(e->id));
       break;
     case State::kRequested: {
@@ -165,11 +167,15 @@ void TickEntry(Entry* e, int64_t now) {
       } else if (cpuNanos >= 0 && e->lastCpuNanos >= 0 &&
                  2 * (cpuNanos - e->lastCpuNanos) >= now - e->lastTickNanos) {
         kind = TickKind::kBusy;
+      } else if (cpuNanos == e->lastCpuNanos && e->lastLabel == TickKind::kIdle) {
+        // Asleep at the last tick and not on a CPU since: still asleep (or woken just now,
+        // which the next tick sees), no need to read its state.
       } else if (ThreadState(e->statFd) == 'R') {
         // Read only here (a pread, a few µs): when the thread was mostly off the CPU.
         kind = TickKind::kRunnable;
       }
       e->log.ticks.push_back(Tick{static_cast<double>(now) / 1e3, 0, 0, -1, kind});
+      e->lastLabel = kind;
       break;
     }
     case State::kInCallback:

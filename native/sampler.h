@@ -9,7 +9,7 @@
 #include <v8-isolate.h>
 
 #include <cstdint>
-#include <vector>
+#include <deque>
 
 namespace viztracer {
 
@@ -44,7 +44,9 @@ struct Tick {
 };
 
 struct TickLog {
-  std::vector<Tick> ticks;
+  // A deque: it grows without copying what it holds (a vector's reallocation would copy
+  // megabytes under the sampler's mutex, holding up the sampled thread).
+  std::deque<Tick> ticks;
   // Deadlines that passed while the sampler thread was not running (the machine was busy), so
   // no tick was taken for them.
   int64_t missedTicks = 0;

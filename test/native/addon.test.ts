@@ -186,11 +186,12 @@ describe('our sampler', () => {
         console.log(JSON.stringify({ kinds, samples: p.samples.length }));
       }, 300);`;
     const r = inChild(code) as { kinds: number[]; samples: number };
-    // 300 ms asleep in the event loop: one request, the rest labels (mostly idle; runnable or
-    // busy when the machine is loaded), and no burst of samples when it wakes.
-    expect(r.kinds[0]).toBeLessThanOrEqual(3);
+    // 300 ms asleep in the event loop: a few samples while the script ends, then one request
+    // pending and the rest labels (mostly idle; runnable when the machine is loaded), and no
+    // burst of ~300 samples when it wakes.
+    expect(r.kinds[0]).toBeLessThanOrEqual(10);
     expect(r.kinds[1]).toBeGreaterThan(50);
-    expect(r.samples).toBeLessThanOrEqual(4);
+    expect(r.samples).toBeLessThanOrEqual(11);
   });
 });
 
