@@ -146,9 +146,20 @@ void TickEntry(Entry* e, int64_t now) {
   // Deadlines stay on the grid start + k * interval: when the thread woke up late by more
   // than an interval, the deadlines skipped are counted, not made up for.
   const int64_t skipped = (now - e->nextNanos) / e->intervalNanos;
-  e->log.missedTicks += skipped;
+  const int64_t firstSkipped = e->nextNanos;
   e->nextNanos += (skipped + 1) * e->intervalNanos;
   const int64_t cpuNanos = CpuNanos(e->cpuClock);
+  if (skipped > 0 && e->state == State::kRequested && e->lastLabel == TickKind::kIdle &&
+      cpuNanos == e->lastCpuNanos) {
+    // Asleep at the last tick and never on a CPU since: it was off the CPU at every deadline
+    // skipped, so those are idle ticks as surely as if this thread had woken for each.
+    for (int64_t i = 0; i < skipped; i++) {
+      const double t = static_cast<double>(firstSkipped + i * e->intervalNanos) / 1e3;
+      e->log.ticks.push_back(Tick{t, 0, 0, -1, TickKind::kIdle});
+    }
+  } else {
+    e->log.missedTicks += skipped;
+  }
   switch (e->state) {
     case State::kNone:
       // A new request only once the previous one was serviced: an isolate that waits for a
