@@ -20,8 +20,6 @@
 #include <thread>
 #include <utility>
 
-#include "clock.h"
-
 namespace viztracer {
 
 namespace {
