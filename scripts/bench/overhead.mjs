@@ -66,6 +66,13 @@ const configs = [
   })),
 ];
 
+// BENCH_ONLY=<regex>: only the configurations whose name matches (plain node always runs).
+if (process.env.BENCH_ONLY) {
+  const only = new RegExp(process.env.BENCH_ONLY);
+  for (let i = configs.length - 1; i > 0; i--)
+    if (!only.test(configs[i].name)) configs.splice(i, 1);
+}
+
 console.log(`overhead: ${configs.length} configurations x ${ROUNDS} rounds, round-robin`);
 // Untimed: start each run with no output from the previous one.
 const times = roundRobin(configs, ROUNDS, () => {
