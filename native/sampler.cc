@@ -257,7 +257,10 @@ uint64_t RegisterIsolate(v8::Isolate* isolate, int intervalMicros) {
   e->id = s.nextId++;
   const int64_t now = MonotonicNanos();
   e->lastTickNanos = now;
-  e->nextNanos = now + e->intervalNanos;
+  // On the grid of multiples of the interval of CLOCK_MONOTONIC, not from now: isolates with
+  // the same interval (a main thread and its workers) then share each wake-up of the sampler
+  // thread, instead of one wake-up per isolate (9 isolates at 100 µs: 90,000 a second).
+  e->nextNanos = (now / e->intervalNanos + 1) * e->intervalNanos;
   s.entries.push_back(e);
   if (!s.running) {
     // A previous thread that saw no entries left has set running = false under the mutex and

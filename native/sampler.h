@@ -52,8 +52,9 @@ struct TickLog {
   int64_t missedTicks = 0;
 };
 
-// Adds the calling thread's isolate to the sampler (starting its thread if needed); the first
-// tick is one interval from now. Call on the isolate's own thread. Returns the registration id.
+// Adds the calling thread's isolate to the sampler (starting its thread if needed); ticks
+// fall on the multiples of the interval of CLOCK_MONOTONIC, the first within one interval.
+// Call on the isolate's own thread. Returns the registration id.
 uint64_t RegisterIsolate(v8::Isolate* isolate, int intervalMicros);
 // Removes the registration (call on the isolate's own thread, before the isolate is disposed):
 // after this returns no interrupt is requested for it, and a pending one does nothing.
