@@ -141,7 +141,7 @@ char ThreadState(int fd) {
 
 // One deadline of one isolate has passed. Called with the mutex held.
 void TickEntry(Entry* e, int64_t now) {
-  // Deadlines stay on the grid start + k * interval: when the thread woke up late by more
+  // Deadlines stay on the grid of multiples of the interval: when the thread woke up late by more
   // than an interval, the deadlines skipped are counted, not made up for.
   const int64_t skipped = (now - e->nextNanos) / e->intervalNanos;
   const int64_t firstSkipped = e->nextNanos;
