@@ -141,8 +141,9 @@ char ThreadState(int fd) {
 
 // One deadline of one isolate has passed. Called with the mutex held.
 void TickEntry(Entry* e, int64_t now) {
-  // Deadlines stay on the grid of multiples of the interval: when the thread woke up late by more
-  // than an interval, the deadlines skipped are counted, not made up for.
+  // Deadlines stay on the grid of multiples of the interval: when this thread woke up late by
+  // more than an interval, the deadlines skipped are not made up for, only counted (or labelled
+  // idle, below, when the sampled thread was asleep throughout).
   const int64_t skipped = (now - e->nextNanos) / e->intervalNanos;
   const int64_t firstSkipped = e->nextNanos;
   e->nextNanos += (skipped + 1) * e->intervalNanos;
