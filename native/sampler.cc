@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -218,6 +219,8 @@ void Run() {
   SchedAttr attr{};
   attr.size = sizeof attr;
   attr.sched_policy = SCHED_OTHER;
+  // sched_setattr sets the nice value too: keep the one this thread inherited.
+  attr.sched_nice = getpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)));
   attr.sched_runtime = 100'000;
   syscall(SYS_sched_setattr, 0, &attr, 0);
   pthread_setname_np(pthread_self(), "vz-sampler");
