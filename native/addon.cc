@@ -101,10 +101,34 @@ Napi::Object ToObject(Napi::Env env, const ProfileData& p) {
   out.Set("timestamps", ToTypedArray<double, Napi::Float64Array>(env, p.timestamps));
   out.Set("startTime", p.startTime);
   out.Set("endTime", p.endTime);
+  out.Set("sampler", p.sampler == SamplerKind::kViztracer ? "viztracer" : "v8");
+  const size_t n = p.ticks.ticks.size();
+  Napi::Float64Array tickMicros = Napi::Float64Array::New(env, n);
+  Napi::Float32Array delay = Napi::Float32Array::New(env, n);
+  Napi::Float32Array duration = Napi::Float32Array::New(env, n);
+  Napi::Int16Array cpu = Napi::Int16Array::New(env, n);
+  Napi::Uint8Array kind = Napi::Uint8Array::New(env, n);
+  for (size_t i = 0; i < n; i++) {
+    const Tick& t = p.ticks.ticks[i];
+    tickMicros[i] = t.tickMicros;
+    delay[i] = t.delayMicros;
+    duration[i] = t.durationMicros;
+    cpu[i] = t.cpu;
+    kind[i] = static_cast<uint8_t>(t.kind);
+  }
+  Napi::Object ticks = Napi::Object::New(env);
+  ticks.Set("tickMicros", tickMicros);
+  ticks.Set("delayMicros", delay);
+  ticks.Set("durationMicros", duration);
+  ticks.Set("cpu", cpu);
+  ticks.Set("kind", kind);
+  ticks.Set("missed", static_cast<double>(p.ticks.missedTicks));
+  out.Set("ticks", ticks);
   return out;
 }
 
-// start(intervalMicros): starts sampling the calling thread.
+// start(intervalMicros, sampler = "viztracer"): starts sampling the calling thread, with our
+// sampler or V8's.
 Napi::Value Start(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const char* bad = "Expected \"intervalMicros\" to be a positive integer";
@@ -113,11 +137,20 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
   if (!(interval >= 1 && interval <= INT_MAX) || interval != static_cast<int>(interval)) {
     return Throw(Napi::TypeError::New(env, bad));
   }
+  SamplerKind sampler = SamplerKind::kViztracer;
+  if (info.Length() >= 2 && !info[1].IsUndefined()) {
+    std::string name = info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "";
+    if (name == "v8") {
+      sampler = SamplerKind::kV8;
+    } else if (name != "viztracer") {
+      return Throw(Napi::TypeError::New(env, "Expected \"sampler\" to be \"viztracer\" or \"v8\""));
+    }
+  }
   EnvState* state = State(env);
   if (!state->profiler) {
     state->profiler = std::make_unique<ThreadProfiler>(v8::Isolate::GetCurrent());
   }
-  if (auto error = state->profiler->Start(static_cast<int>(interval))) {
+  if (auto error = state->profiler->Start(static_cast<int>(interval), sampler)) {
     return Throw(Napi::Error::New(env, *error));
   }
   return env.Undefined();

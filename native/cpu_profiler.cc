@@ -1,5 +1,6 @@
 #include "cpu_profiler.h"
 
+#include <climits>
 #include <mutex>
 #include <utility>
 
@@ -17,6 +18,21 @@ namespace {
 // 8.5 ms; stop() 1.3 to 1.5 ms either way. Lazy is never slower, and it is what the
 // inspector's Profiler domain uses, so the two backends see the same code map.
 constexpr v8::CpuProfilingLoggingMode kLoggingMode = v8::kLazyLogging;
+
+// Under our sampler, V8's own sampler thread still runs, at this period: its thread is also
+// what turns queued samples into the profile (symbolization), and it does so only once per
+// period, so the period bounds the memory held by samples waiting there (V8 copies a stack
+// of up to 255 frames per sample, about 2 KB: 1,000 samples, 2 MB, at 10 kHz and 100 ms).
+// Measured (peak RSS of scripts/bench/workloads/cpu.js at 100 µs, 3 runs each, loaded VM):
+// 117-141 MB at periods of 20, 50, 100 and 200 ms alike, so the period is lost in the noise
+// there (V8's own sampler: 107-121 MB); 100 ms wakes its thread least among those.
+constexpr int kV8PeriodMicrosUnderOurs = 100'000;
+// And the profile's own interval: V8 adds a sample of its timer to a profile only when this
+// much time has passed since the last one it added (CpuProfile::CheckSubsample), while samples
+// from CollectSample() are always added. About 35 minutes: V8's timer then adds only a few
+// (measured: 3 in a 1.5 s busy loop, 10-30 in a 2-5 s run of the bench's cpu.js; 17 in the
+// busy loop with this option at 0), which src/trace/ticks.ts drops as matching no tick.
+constexpr int kProfileIntervalMicrosUnderOurs = INT_MAX;
 
 void CopyTree(const v8::CpuProfileNode* root, ProfileData* out) {
   // Iterative, parents before children: a deep recursion in user code makes a deep tree,
@@ -41,19 +57,18 @@ void CopyTree(const v8::CpuProfileNode* root, ProfileData* out) {
   }
 }
 
-ProfileData CopyProfile(const v8::CpuProfile* profile) {
-  ProfileData out;
-  CopyTree(profile->GetTopDownRoot(), &out);
+// Into `out`, which already holds the tick log.
+void CopyProfile(const v8::CpuProfile* profile, ProfileData* out) {
+  CopyTree(profile->GetTopDownRoot(), out);
   const int n = profile->GetSamplesCount();
-  out.samples.reserve(n);
-  out.timestamps.reserve(n);
+  out->samples.reserve(n);
+  out->timestamps.reserve(n);
   for (int i = 0; i < n; i++) {
-    out.samples.push_back(static_cast<int32_t>(profile->GetSample(i)->GetNodeId()));
-    out.timestamps.push_back(static_cast<double>(profile->GetSampleTimestamp(i)));
+    out->samples.push_back(static_cast<int32_t>(profile->GetSample(i)->GetNodeId()));
+    out->timestamps.push_back(static_cast<double>(profile->GetSampleTimestamp(i)));
   }
-  out.startTime = static_cast<double>(profile->GetStartTime());
-  out.endTime = static_cast<double>(profile->GetEndTime());
-  return out;
+  out->startTime = static_cast<double>(profile->GetStartTime());
+  out->endTime = static_cast<double>(profile->GetEndTime());
 }
 
 struct OrphanStore {
@@ -74,29 +89,37 @@ ThreadProfiler::~ThreadProfiler() {
   if (running()) Stop();
 }
 
-std::optional<std::string> ThreadProfiler::Start(int intervalMicros) {
+std::optional<std::string> ThreadProfiler::Start(int intervalMicros, SamplerKind sampler) {
   if (running()) return "The profiler is already running on this thread";
+  const bool ours = sampler == SamplerKind::kViztracer;
   v8::CpuProfiler* profiler = v8::CpuProfiler::New(isolate_, v8::kDebugNaming, kLoggingMode);
   // Must be set before a profile starts; it sets the sampler thread's period.
-  profiler->SetSamplingInterval(intervalMicros);
+  profiler->SetSamplingInterval(ours ? kV8PeriodMicrosUnderOurs : intervalMicros);
   // kLeafNodeLineNumbers is what the inspector's Profiler.start uses: a node per function,
   // its line the function's start. kNoSampleLimit records every sample, not only the tree.
   v8::CpuProfilingResult result = profiler->Start(
-      v8::CpuProfilingOptions(v8::kLeafNodeLineNumbers, v8::CpuProfilingOptions::kNoSampleLimit));
+      v8::CpuProfilingOptions(v8::kLeafNodeLineNumbers, v8::CpuProfilingOptions::kNoSampleLimit,
+                              ours ? kProfileIntervalMicrosUnderOurs : 0));
   if (result.status != v8::CpuProfilingStatus::kStarted) {
     profiler->Dispose();
     return "V8 could not start the CPU profiler";
   }
   profiler_ = profiler;
   id_ = result.id;
+  sampler_ = sampler;
+  // After the profile has started, so that the first sample has somewhere to go.
+  if (ours) registration_ = RegisterIsolate(isolate_, intervalMicros);
   return std::nullopt;
 }
 
 ProfileData ThreadProfiler::Stop() {
-  v8::CpuProfile* profile = profiler_->Stop(id_);
   ProfileData data;
+  // Before the profile stops: no sample is asked for after this, and one pending does nothing.
+  if (registration_ != 0) data.ticks = UnregisterIsolate(std::exchange(registration_, 0));
+  data.sampler = sampler_;
+  v8::CpuProfile* profile = profiler_->Stop(id_);
   if (profile != nullptr) {
-    data = CopyProfile(profile);
+    CopyProfile(profile, &data);
     // The profile belongs to the profiler until deleted; Dispose() would free it too, but
     // deleting it first keeps the two lifetimes obvious.
     profile->Delete();

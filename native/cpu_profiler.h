@@ -10,7 +10,13 @@
 #include <string>
 #include <vector>
 
+#include "sampler.h"
+
 namespace viztracer {
+
+// Who takes the samples: V8's own sampler thread (a signal to the isolate's thread every
+// interval), or ours (sampler.h), which asks the isolate to sample itself.
+enum class SamplerKind { kV8, kViztracer };
 
 // A v8::CpuProfile copied into plain memory, so it can outlive the profile, the profiler and
 // even the isolate (a terminated worker's profile is read later by another thread).
@@ -28,6 +34,9 @@ struct ProfileData {
   std::vector<double> timestamps;
   double startTime = 0;
   double endTime = 0;
+  SamplerKind sampler = SamplerKind::kV8;
+  // Under our sampler: what each tick found, in time order (empty under V8's).
+  TickLog ticks;
 };
 
 // A profile whose thread ended while it was sampling (a worker that finished or was
@@ -50,7 +59,7 @@ class ThreadProfiler {
 
   bool running() const { return profiler_ != nullptr; }
   // Starts sampling this thread; an error message on failure.
-  std::optional<std::string> Start(int intervalMicros);
+  std::optional<std::string> Start(int intervalMicros, SamplerKind sampler);
   // Stops sampling and frees V8's profile and profiler. Call only when running().
   ProfileData Stop();
 
@@ -58,6 +67,8 @@ class ThreadProfiler {
   v8::Isolate* isolate_;
   v8::CpuProfiler* profiler_ = nullptr;
   v8::ProfilerId id_ = 0;
+  SamplerKind sampler_ = SamplerKind::kV8;
+  uint64_t registration_ = 0;  // under our sampler
 };
 
 // The process-wide store of orphans. Safe from any thread.

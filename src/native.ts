@@ -21,6 +21,28 @@ export interface NativeNodes {
   url: string[];
 }
 
+/** Which sampler took a profile's samples: ours (native/sampler.cc) or V8's own. */
+export type SamplerName = 'viztracer' | 'v8';
+
+/**
+ * Our sampler's log of one thread, one entry per tick (see native/sampler.h): `kind` 0 is a
+ * sample the thread took when asked, 1-4 label a tick where the previous request was still
+ * pending (1 idle, 2 busy outside JS, 3 in GC, 4 runnable but waiting for a CPU).
+ */
+export interface NativeTicks {
+  /** µs of CLOCK_MONOTONIC: when the sample was asked for, or when the label was decided. */
+  tickMicros: Float64Array;
+  /** Samples: from the request to the start of the sample, µs. */
+  delayMicros: Float32Array;
+  /** Samples: how long V8's CollectSample took, µs. */
+  durationMicros: Float32Array;
+  /** Samples: sched_getcpu() on the sampled thread; -1 for labels. */
+  cpu: Int16Array;
+  kind: Uint8Array;
+  /** Deadlines skipped because the sampler thread woke up too late. */
+  missed: number;
+}
+
 /** One thread's samples. Times are µs of CLOCK_MONOTONIC, the inspector's clock. */
 export interface NativeProfile {
   nodes: NativeNodes;
@@ -30,6 +52,9 @@ export interface NativeProfile {
   timestamps: Float64Array;
   startTime: number;
   endTime: number;
+  sampler: SamplerName;
+  /** Empty under V8's sampler. */
+  ticks: NativeTicks;
 }
 
 /** The profile of a thread that ended (or was terminated) while it was sampling. */
@@ -78,8 +103,11 @@ export interface MonitorData {
 }
 
 export interface NativeAddon {
-  /** Starts sampling the calling thread; TypeError for a bad interval, Error when running. */
-  start(intervalMicros: number): void;
+  /**
+   * Starts sampling the calling thread with our sampler (the default) or V8's; TypeError for a
+   * bad interval or sampler, Error when running.
+   */
+  start(intervalMicros: number, sampler?: SamplerName): void;
   /** Stops sampling the calling thread; Error when it was not sampling. */
   stop(): NativeProfile;
   /** Opaque text kept with this thread's profile if the thread ends while sampling. */

@@ -37,6 +37,11 @@ export interface TracerOptions {
   pidSuffix?: boolean;
   /** Sample with the C++ addon instead of the inspector: real OS thread ids as tids. */
   native?: boolean;
+  /**
+   * Under `native`: who takes the samples, `viztracer` (our sampler thread: the requested rate,
+   * idle and native gaps labelled, each sample's CPU core) or `v8` (V8's own). Default `viztracer`.
+   */
+  sampler?: 'viztracer' | 'v8';
   /** Record every call of the program's JS functions (instrumented at load time) instead of sampling. */
   instrument?: boolean;
   /**
@@ -69,6 +74,7 @@ export interface ResolvedOptions {
   outputDir: string | null;
   pidSuffix: boolean;
   native: boolean;
+  sampler: 'viztracer' | 'v8';
   instrument: boolean;
   withSampling: boolean;
   tracerEntries: number;
@@ -78,7 +84,8 @@ export interface ResolvedOptions {
   ignoreFunction: string[];
 }
 
-type Kind = 'report-path' | 'folder' | 'positive-int' | 'paths' | 'names' | 'duration' | 'boolean';
+type Kind =
+  'report-path' | 'folder' | 'positive-int' | 'paths' | 'names' | 'duration' | 'boolean' | 'choice';
 
 interface OptionSpec {
   api: keyof TracerOptions;
@@ -87,6 +94,8 @@ interface OptionSpec {
   short?: string;
   env: string;
   kind: Kind;
+  /** For kind `choice`: the values allowed, the default first. */
+  choices?: readonly string[];
   help: string;
 }
 
@@ -161,6 +170,14 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     env: 'VIZTRACER_NATIVE',
     kind: 'boolean',
     help: 'sample with the C++ addon (real OS thread ids; needs a build or a prebuild)',
+  },
+  {
+    api: 'sampler',
+    cli: 'sampler',
+    env: 'VIZTRACER_SAMPLER',
+    kind: 'choice',
+    choices: ['viztracer', 'v8'],
+    help: "under --native, who samples: viztracer (ours: the requested rate, idle gaps, CPU core per sample; default) or v8 (V8's own)",
   },
   {
     api: 'instrument',
@@ -239,11 +256,21 @@ const EXPECTED: Record<Kind, string> = {
   names: 'a list of function names',
   duration: 'a non-negative duration in microseconds',
   boolean: 'true or false',
+  choice: 'one of',
 };
+
+/** What a value of this option must be: `a positive integer`, `"viztracer" or "v8"`. */
+function expectedText(spec: OptionSpec): string {
+  if (spec.kind === 'choice') {
+    const q = (spec.choices ?? []).map((c) => `"${c}"`);
+    return q.length > 1 ? `${q.slice(0, -1).join(', ')} or ${q[q.length - 1]}` : q.join('');
+  }
+  return EXPECTED[spec.kind];
+}
 
 function expected(spec: OptionSpec): string {
   const unit = spec.api === 'interval' ? ' (microseconds)' : '';
-  return `Expected the "${spec.api}" option to be ${EXPECTED[spec.kind]}${unit}`;
+  return `Expected the "${spec.api}" option to be ${expectedText(spec)}${unit}`;
 }
 
 /** Validates API options (typed values); throws TypeError or RangeError with exact wording. */
@@ -287,6 +314,10 @@ export function resolveOptions(options: TracerOptions = {}, cwd = process.cwd())
       case 'boolean':
         if (typeof v !== 'boolean') throw new TypeError(expected(spec));
         return v;
+      case 'choice':
+        if (typeof v !== 'string') throw new TypeError(expected(spec));
+        if (!spec.choices!.includes(v)) throw new RangeError(expected(spec));
+        return v;
     }
   };
   const get = <T>(api: keyof TracerOptions): T | undefined => check(SPEC_BY_API.get(api)!) as T;
@@ -304,6 +335,7 @@ export function resolveOptions(options: TracerOptions = {}, cwd = process.cwd())
     outputDir,
     pidSuffix: get<boolean>('pidSuffix') ?? false,
     native: get<boolean>('native') ?? false,
+    sampler: get<'viztracer' | 'v8'>('sampler') ?? 'viztracer',
     instrument: get<boolean>('instrument') ?? false,
     withSampling: get<boolean>('withSampling') ?? false,
     tracerEntries: get<number>('tracerEntries') ?? 1_000_000,
@@ -323,7 +355,7 @@ const DURATION_UNITS: Record<string, number> = { ns: 0.001, us: 1, µs: 1, ms: 1
 export function parseOptionText(spec: OptionSpec, text: string, where: string): unknown {
   const bad = (): never => {
     throw new OptionError(
-      `${where}: expected ${EXPECTED[spec.kind]}${spec.api === 'interval' ? ' (microseconds)' : ''}, got "${text}"`,
+      `${where}: expected ${expectedText(spec)}${spec.api === 'interval' ? ' (microseconds)' : ''}, got "${text}"`,
     );
   };
   const t = text.trim();
@@ -361,6 +393,9 @@ export function parseOptionText(spec: OptionSpec, text: string, where: string): 
       if (['0', 'false', 'no', 'off'].includes(v)) return false;
       return bad();
     }
+    case 'choice':
+      if (!spec.choices!.includes(t)) bad();
+      return t;
   }
 }
 
@@ -421,6 +456,7 @@ export function toTracerOptions(r: ResolvedOptions): TracerOptions {
     outputDir: r.outputDir ?? undefined,
     pidSuffix: r.pidSuffix,
     native: r.native,
+    sampler: r.sampler,
     instrument: r.instrument,
     withSampling: r.withSampling,
     tracerEntries: r.tracerEntries,

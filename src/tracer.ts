@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import type { Backend } from './backends/backend';
 import { InspectorBackend } from './backends/inspector';
-import type { NativeBackend } from './backends/native';
+import type { NativeBackend, SampledProfile } from './backends/native';
 import { threadRecorder, type Recorder, type Recording } from './instrument/recorder';
 import { resolveOptions, samples, type ResolvedOptions, type TracerOptions } from './options';
 import type { MonitorData } from './native';
@@ -11,7 +11,7 @@ import type { SaveResult } from './report/save';
 import type { ConvertOptions, SliceTable } from './trace/convert';
 import type { ReportMetadata } from './trace/events';
 import type { Span } from './trace/nest';
-import type { RawProfile } from './trace/profile';
+import { sumTicks, type TickStats } from './trace/ticks';
 import { currentThread, type ThreadIdentity } from './thread';
 import { threadEventLog, type UserEvents } from './user-events';
 import { LIB_DIR } from './version';
@@ -27,6 +27,7 @@ const nativeBackend = (): typeof import('./backends/native') => require('./backe
 const slices = (): typeof import('./instrument/slices') => require('./instrument/slices');
 const osThreads = (): typeof import('./trace/os-threads') => require('./trace/os-threads');
 const nest = (): typeof import('./trace/nest') => require('./trace/nest');
+const cpuCore = (): typeof import('./trace/cpu-core') => require('./trace/cpu-core');
 
 /** The thread monitor's period under the native backend. */
 const MONITOR_PERIOD_MILLIS = 10;
@@ -67,8 +68,8 @@ export function convertOptionsOf(o: ResolvedOptions): ConvertOptions {
 
 /** What one start..stop of a Tracer gathered on its thread. */
 interface Window {
-  /** The samples, unless only instrumented. */
-  profile: RawProfile | null;
+  /** The samples (with their CPU cores under our sampler), unless only instrumented. */
+  profile: SampledProfile | null;
   /** The instrumented calls, under `instrument`. */
   recording: Recording | null;
   /** What the program logged through the API. */
@@ -92,11 +93,15 @@ export class Tracer {
   private active = false;
   /** Whether the recordings last handed over had overflowed (for the metadata written after). */
   private overflowedAtTake = false;
+  /** Under our sampler: what the ticks of the profiles last handed over found. */
+  private ticksAtTake: TickStats | null = null;
 
   /** With `native: true`, throws an Error saying why when the addon cannot be loaded. */
   constructor(options?: TracerOptions) {
     this.options = resolveOptions(options);
-    this.native = this.options.native ? new (nativeBackend().NativeBackend)() : null;
+    this.native = this.options.native
+      ? new (nativeBackend().NativeBackend)(this.options.sampler)
+      : null;
     this.backend = this.native ?? new InspectorBackend();
     this.recorder = this.options.instrument ? threadRecorder(this.options.tracerEntries) : null;
     this.sampling = samples(this.options);
@@ -154,10 +159,12 @@ export class Tracer {
   stop(): this {
     if (!this.active) throw new Error('The tracer is not running');
     this.active = false;
-    let profile: RawProfile | null = null;
+    let profile: SampledProfile | null = null;
     let recording: Recording | null = null;
     if (this.sampling) {
-      profile = this.backend.stop();
+      profile = this.native
+        ? this.native.stopSampled()
+        : { profile: this.backend.stop(), sampler: 'v8', cpu: null, ticks: null };
       if (this.monitoring && this.native) {
         this.monitoring = false;
         this.monitors.push(this.native.stopMonitor());
@@ -206,13 +213,14 @@ export class Tracer {
         if (w.recording === null) {
           // Sampled only: the program's slices are exact, the samples are cut around them.
           const split = nestUserSlices(ev.slices, null);
+          const track = this.threadTrack(w.profile!, thread, opts);
           const sampled = fitAroundExact(
-            convert().convertProfile(w.profile!, opts),
+            track.slices,
             split.nested,
-            sampleTimesOf(w.profile!),
+            sampleTimesOf(w.profile!.profile),
             opts.minDurationMicros,
           );
-          return [{ ...thread, slices: sampled, user: user(split.nested, split.unnested) }];
+          return [{ ...track, slices: sampled, user: user(split.nested, split.unnested) }];
         }
         const calls = slices().recordingSlices(w.recording, sliceOpts);
         const split = nestUserSlices(ev.slices, calls);
@@ -224,7 +232,9 @@ export class Tracer {
         return out;
       }),
       osThreads: this.monitors.flatMap((m) =>
-        osThreads().osThreadTracks(m, poolThreads ?? { libuv: [], v8: [] }),
+        osThreads().osThreadTracks(m, poolThreads ?? { libuv: [], v8: [] }, {
+          jsCoreFromSamples: this.native !== null && this.options.sampler === 'viztracer',
+        }),
       ),
     };
   }
@@ -238,7 +248,7 @@ export class Tracer {
     const { urlToFile, convertProfile } = convert();
     const files = new Set(w.recording!.functions.map((f) => f.file));
     const stripped = stripInstrumentedFrames(
-      w.profile!,
+      w.profile!.profile,
       (f) => f.url !== '' && files.has(urlToFile(f.url)),
       (f) => f.url !== '' && urlToFile(f.url).startsWith(LIB_DIR),
     );
@@ -257,18 +267,44 @@ export class Tracer {
     );
   }
 
+  /**
+   * One sampled window of a thread as a track. Its slices carry the core they started on: under
+   * our sampler from the samples (which also give the thread's `CPU core` counter); under V8's,
+   * which knows no core, from the thread monitor's 10 ms readings of that thread when this
+   * process watched it (the main thread, and workers that ended while sampling), else none.
+   */
+  private threadTrack(
+    p: SampledProfile,
+    thread: { tid: number; name: string; sortIndex: number },
+    opts: ConvertOptions,
+  ): ThreadTrack {
+    let cpu: ArrayLike<number> | undefined = p.cpu ?? undefined;
+    if (!cpu && this.native) {
+      const seen = this.monitors.flatMap((m) => m.threads).find((t) => t.tid === thread.tid);
+      if (seen) cpu = cpuCore().coresFromMonitor(p.profile, seen);
+    }
+    const slices = convert().convertProfile(p.profile, opts, cpu);
+    const counter = p.cpu ? cpuCore().sampleCoreCounter(p.profile, p.cpu, thread.name) : null;
+    return { ...thread, slices, ...(counter ? { counters: [counter] } : {}) };
+  }
+
   /** The process's track and sample count; the saved windows are handed over and forgotten. */
   takeProcessTrack(): { track: ProcessTrack; sampleCount: number } {
     if (this.active) throw new Error('Stop the tracer before saving');
     const track = this.processTrack();
     this.overflowedAtTake = this.overflowed;
+    this.ticksAtTake = sumTicks(this.windows.map((w) => w.profile?.ticks ?? null));
     this.windows = [];
     this.monitors = [];
     const sampleCount = track.threads.reduce((s, t) => s + t.slices.sampleCount, 0);
     return { track, sampleCount };
   }
 
-  metadata(sampleCount: number, extra?: Partial<ReportMetadata>): ReportMetadata {
+  metadata(
+    sampleCount: number,
+    extra?: Partial<ReportMetadata>,
+    ticks: TickStats | null = this.ticksAtTake,
+  ): ReportMetadata {
     return meta().reportMetadata({
       backend: this.recorder ? 'instrument' : this.backend.name,
       intervalMicros: this.sampling ? this.options.interval : 0,
@@ -277,6 +313,8 @@ export class Tracer {
       overflow: this.overflowedAtTake || this.overflowed,
       sampleCount,
       command: [...process.argv],
+      ...(this.native && !this.recorder ? { sampler: this.options.sampler } : {}),
+      ...(ticks ? { samplerTicks: ticks } : {}),
       ...extra,
     });
   }
@@ -307,15 +345,15 @@ export class Tracer {
       } catch {
         // A thread that started the addon without the Tracer: named by its tid.
       }
-      const slices = convert().convertProfile(o.profile, opts);
+      const thread = this.threadTrack(o.sampled, { tid: o.tid, name, sortIndex }, opts);
       const track: ProcessTrack = {
         pid: process.pid,
         name: null,
         args: { ppid: process.ppid, argv: [...process.argv] },
-        threads: [{ tid: o.tid, name, sortIndex, slices }],
+        threads: [thread],
       };
       return save().saveEventsSync(fileOf(o.tid), serialize().processEventTexts(track), () =>
-        this.metadata(slices.sampleCount),
+        this.metadata(thread.slices.sampleCount, undefined, o.sampled.ticks),
       );
     });
   }

@@ -1,5 +1,6 @@
-// Overhead on a CPU-bound workload: whole-process wall time of plain node, viztracer and
-// `node --cpu-prof`, each at 1000 µs and 100 µs. Runs alternate round-robin between the
+// Overhead on a CPU-bound workload: whole-process wall time of plain node, viztracer (the
+// inspector backend, and `--native` with each sampler), the native samplers alone (no CLI, no
+// report) and `node --cpu-prof`, each at 1000 µs and 100 µs. Runs alternate round-robin between the
 // configurations so drift on a noisy machine hits all of them alike; ratios are to plain
 // node measured in the same run.
 import * as fs from 'node:fs';
@@ -31,12 +32,46 @@ const configs = [
     cmd: NODE,
     args: [CLI, '--quiet', '-o', report, '--interval', String(us), workload],
   })),
+  ...['viztracer', 'v8'].flatMap((sampler) =>
+    [1000, 100].map((us) => ({
+      name: `viztracer --native --sampler ${sampler} --interval ${us}`,
+      cmd: NODE,
+      args: [
+        CLI,
+        '--quiet',
+        '--native',
+        '--sampler',
+        sampler,
+        '-o',
+        report,
+        '--interval',
+        String(us),
+        workload,
+      ],
+    })),
+  ),
+  // The sampler alone: the native backend around the workload in one process, no CLI, no
+  // preload, no report (scripts/bench/workloads/raw-native.cjs with output `-`).
+  ...['viztracer', 'v8'].flatMap((sampler) =>
+    [1000, 100].map((us) => ({
+      name: `sampler only: ${sampler} ${us} µs`,
+      cmd: NODE,
+      args: [path.join(WORKLOADS, 'raw-native.cjs'), String(us), sampler, '-', workload],
+    })),
+  ),
   ...[1000, 100].map((us) => ({
     name: `node --cpu-prof --cpu-prof-interval ${us}`,
     cmd: NODE,
     args: ['--cpu-prof', '--cpu-prof-interval', String(us), '--cpu-prof-dir', profDir, workload],
   })),
 ];
+
+// BENCH_ONLY=<regex>: only the configurations whose name matches (plain node always runs).
+if (process.env.BENCH_ONLY) {
+  const only = new RegExp(process.env.BENCH_ONLY);
+  for (let i = configs.length - 1; i > 0; i--)
+    if (!only.test(configs[i].name)) configs.splice(i, 1);
+}
 
 console.log(`overhead: ${configs.length} configurations x ${ROUNDS} rounds, round-robin`);
 // Untimed: start each run with no output from the previous one.

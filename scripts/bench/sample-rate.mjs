@@ -7,6 +7,12 @@
 //    CLI's preload uses), so samples and gaps can be counted exactly;
 //  - "viztracer report": the CLI's report, viztracer_metadata.sampleCount over the time span
 //    of the report's slices (a report holds slices, not samples, so there are no gaps here).
+//
+// And the native backend (`--native`), with each sampler (`--sampler viztracer`, ours, and
+// `--sampler v8`), the same two ways: "native <sampler> backend" from
+// lib/backends/native.js (under ours the profile with its tick labels merged in, as the report
+// is built from it; "JS-answered" counts only the ticks the thread answered with a stack), and
+// "native <sampler> report" from the CLI's report.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -44,6 +50,49 @@ function profileStats(p) {
   };
 }
 
+function nativeBackend(sampler) {
+  return (us) => {
+    const out = path.join(tmp, 'native.json');
+    run([path.join(WORKLOADS, 'raw-native.cjs'), String(us), sampler, out, workload]);
+    const p = JSON.parse(fs.readFileSync(out, 'utf8'));
+    const s = profileStats(p);
+    const t = p.samplerTicks;
+    return t ? { ...s, answered: t.samples / (s.spanMicros / 1e6), missed: t.missed, ticks: t } : s;
+  };
+}
+
+function nativeReport(sampler) {
+  return (us) => {
+    const out = path.join(tmp, 'native-report.json');
+    run([
+      CLI,
+      '--quiet',
+      '--native',
+      '--sampler',
+      sampler,
+      '-o',
+      out,
+      '--interval',
+      String(us),
+      workload,
+    ]);
+    return reportStats(JSON.parse(fs.readFileSync(out, 'utf8')));
+  };
+}
+
+/** sampleCount over the time span of the main thread's slices. */
+function reportStats(doc) {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const e of doc.traceEvents) {
+    if (e.ph !== 'X') continue;
+    lo = Math.min(lo, e.ts);
+    hi = Math.max(hi, e.ts + e.dur);
+  }
+  const n = doc.viztracer_metadata.sampleCount;
+  return { samples: n, spanMicros: hi - lo, rate: n / ((hi - lo) / 1e6), medianGap: NaN };
+}
+
 const measure = {
   'viztracer backend': (us) => {
     const out = path.join(tmp, 'raw.json');
@@ -53,17 +102,12 @@ const measure = {
   'viztracer report': (us) => {
     const out = path.join(tmp, 'report.json');
     run([CLI, '--quiet', '-o', out, '--interval', String(us), workload]);
-    const doc = JSON.parse(fs.readFileSync(out, 'utf8'));
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const e of doc.traceEvents) {
-      if (e.ph !== 'X') continue;
-      lo = Math.min(lo, e.ts);
-      hi = Math.max(hi, e.ts + e.dur);
-    }
-    const n = doc.viztracer_metadata.sampleCount;
-    return { samples: n, spanMicros: hi - lo, rate: n / ((hi - lo) / 1e6), medianGap: NaN };
+    return reportStats(JSON.parse(fs.readFileSync(out, 'utf8')));
   },
+  'native viztracer backend': nativeBackend('viztracer'),
+  'native viztracer report': nativeReport('viztracer'),
+  'native v8 backend': nativeBackend('v8'),
+  'native v8 report': nativeReport('v8'),
   'node --cpu-prof': (us) => {
     const dir = path.join(tmp, 'cpuprof');
     fs.rmSync(dir, { recursive: true, force: true });
@@ -96,6 +140,10 @@ for (const us of INTERVALS) {
       rate,
       effective: rate / (1e6 / us),
       medianGapMicros: median(runs.map((s) => s.medianGap)),
+      // Under our sampler: ticks the thread answered with a JS stack (the rest are labels).
+      answeredEffective:
+        runs[0].answered !== undefined ? median(runs.map((s) => s.answered)) / (1e6 / us) : NaN,
+      missedTicks: runs[0].missed !== undefined ? median(runs.map((s) => s.missed)) : NaN,
       runs,
     });
   }
@@ -111,6 +159,8 @@ printTable(
     'samples/s',
     'effective',
     'median gap µs',
+    'JS-answered',
+    'missed ticks',
   ],
   rows.map((r) => [
     r.tool,
@@ -121,6 +171,8 @@ printTable(
     fmt(r.rate, 0),
     fmt(r.effective, 3),
     fmt(r.medianGapMicros, 0),
+    fmt(r.answeredEffective, 3),
+    fmt(r.missedTicks, 0),
   ]),
 );
 writeResults('sample-rate', { rounds: ROUNDS, rows });

@@ -2,8 +2,15 @@
 // turned into the same RawProfile the inspector backend returns, so the converter does not
 // know which backend sampled.
 import { pathToFileURL } from 'node:url';
-import { requireNative, type MonitorData, type NativeAddon, type NativeProfile } from '../native';
+import {
+  requireNative,
+  type MonitorData,
+  type NativeAddon,
+  type NativeProfile,
+  type SamplerName,
+} from '../native';
 import type { ProfileNode, RawProfile } from '../trace/profile';
+import { mergeTicks, type TickStats } from '../trace/ticks';
 import type { Backend } from './backend';
 
 /** A script's resource name as the inspector shows it: Node turns absolute paths into URLs. */
@@ -47,28 +54,55 @@ export function toRawProfile(p: NativeProfile): RawProfile {
   return { nodes, startTime: p.startTime, endTime: p.endTime, samples, timeDeltas };
 }
 
+/** A profile with what the native backend knows besides V8's samples. */
+export interface SampledProfile {
+  profile: RawProfile;
+  sampler: SamplerName;
+  /** Under our sampler: each sample's CPU core (-1 unknown), in the profile's sample order. */
+  cpu: Int16Array | null;
+  /** Under our sampler: what its ticks found. */
+  ticks: TickStats | null;
+}
+
+/** The addon's profile as the converter takes it; under our sampler, with its ticks merged. */
+export function toSampledProfile(p: NativeProfile): SampledProfile {
+  const raw = toRawProfile(p);
+  if (p.sampler !== 'viztracer')
+    return { profile: raw, sampler: p.sampler, cpu: null, ticks: null };
+  const merged = mergeTicks(raw, p.ticks);
+  return { profile: merged.profile, sampler: p.sampler, cpu: merged.cpu, ticks: merged.stats };
+}
+
 /** A profile of a thread that ended while sampling, taken from the addon by another thread. */
 export interface OrphanProfile {
   tid: number;
   label: string;
-  profile: RawProfile;
+  sampled: SampledProfile;
 }
 
 export class NativeBackend implements Backend {
   readonly name = 'native' as const;
   private readonly addon: NativeAddon;
 
-  /** Throws an Error with a one-line reason when the addon cannot be loaded. */
-  constructor() {
+  /**
+   * Which sampler start() uses. Throws an Error with a one-line reason when the addon cannot
+   * be loaded.
+   */
+  constructor(private readonly sampler: SamplerName = 'viztracer') {
     this.addon = requireNative();
   }
 
   start(intervalMicros: number): void {
-    this.addon.start(intervalMicros);
+    this.addon.start(intervalMicros, this.sampler);
   }
 
   stop(): RawProfile {
-    return toRawProfile(this.addon.stop());
+    return this.stopSampled().profile;
+  }
+
+  /** Stops sampling; the profile with its per-sample CPU cores and tick counts. */
+  stopSampled(): SampledProfile {
+    return toSampledProfile(this.addon.stop());
   }
 
   /** The calling thread's OS id. */
@@ -105,6 +139,6 @@ export class NativeBackend implements Backend {
   takeOrphans(): OrphanProfile[] {
     return this.addon
       .takeOrphans()
-      .map((o) => ({ tid: o.tid, label: o.label, profile: toRawProfile(o.profile) }));
+      .map((o) => ({ tid: o.tid, label: o.label, sampled: toSampledProfile(o.profile) }));
   }
 }

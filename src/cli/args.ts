@@ -125,7 +125,12 @@ const ARG_NAMES: Record<string, string> = {
 export function usage(): string {
   const rows: [string, string][] = [];
   for (const s of OPTION_SPECS) {
-    const arg = s.kind === 'boolean' ? '' : ` ${ARG_NAMES[s.kind]}`;
+    const arg =
+      s.kind === 'boolean'
+        ? ''
+        : s.kind === 'choice'
+          ? ` {${s.choices!.join(',')}}`
+          : ` ${ARG_NAMES[s.kind]}`;
     rows.push([`${s.short ? `-${s.short}, ` : '    '}--${s.cli}${arg}`, s.help]);
   }
   rows.push([

@@ -10,6 +10,7 @@ import { ReportReadError } from '../report/read';
 import { savedMessage, saveEvents, type SaveResult } from '../report/save';
 import { checkWritable } from '../report/writer';
 import { reportMetadata } from '../trace/metadata';
+import { sumTicks, type TickStats } from '../trace/ticks';
 import { overflowWarning, pendingProcesses, planSessionReport, writePlan } from '../collect';
 import { nodeOptionsWithPreload } from '../children';
 import {
@@ -144,6 +145,9 @@ async function collect(
     const clocks = [
       ...new Set(stats.metadata.map((m) => m.clock).filter((c) => typeof c === 'string')),
     ];
+    // Under --native: which sampler, and its ticks added up over every thread and process
+    // (delivered samples over the interval's requested count is the effective rate).
+    const ticks = sumTicks(stats.metadata.map((m) => m.samplerTicks as TickStats | undefined));
     return reportMetadata({
       backend: options.instrument ? 'instrument' : options.native ? 'native' : 'inspector',
       intervalMicros: samples(options) ? options.interval : 0,
@@ -154,6 +158,8 @@ async function collect(
       command,
       overflow,
       ...(clocks.length > 0 ? { clock: clocks.join(',') } : {}),
+      ...(options.native ? { sampler: options.sampler } : {}),
+      ...(ticks ? { samplerTicks: ticks } : {}),
     });
   });
   const results = await writePlan(plan);

@@ -1,6 +1,6 @@
 // What a report holds before it is written: processes, their threads, and each thread's slices.
 import type { SliceTable } from '../trace/convert';
-import type { OsThreadTrack } from '../trace/os-threads';
+import type { CounterTrack, OsThreadTrack } from '../trace/os-threads';
 import type { UserCounter, UserInstant, UserSlice } from '../user-events';
 
 /** What the program logged through the API on one thread, ready to write. */
@@ -21,6 +21,8 @@ export interface ThreadTrack {
   slices: SliceTable;
   /** The program's own events (`logEvent`, `instant`, `counter`). */
   user?: UserTrack;
+  /** Counters of this thread from its own samples (`CPU core` under our sampler). */
+  counters?: CounterTrack[];
 }
 
 export interface ProcessTrack {

@@ -46,7 +46,11 @@ export function* processEventTexts(
     yield `{"ph":"M","name":"thread_name","pid":${pid},"tid":${tid},"args":{"name":${JSON.stringify(t.name)}}}`;
     yield `{"ph":"M","name":"thread_sort_index","pid":${pid},"tid":${tid},"args":{"sort_index":${t.sortIndex}}}`;
   }
-  for (const t of proc.osThreads ?? []) {
+  const counterTracks = [
+    ...(proc.osThreads ?? []),
+    ...proc.threads.map((t) => ({ tid: t.tid, counters: t.counters ?? [] })),
+  ];
+  for (const t of counterTracks) {
     for (const c of t.counters) {
       const head = `{"ph":"C","name":${JSON.stringify(c.name)},"pid":${pid},"tid":${t.tid},"ts":`;
       const key = JSON.stringify(c.key);
@@ -129,7 +133,9 @@ const SLICE_CHUNK_BYTES = 1 << 20;
 /** The most an event takes besides its name and args: the fixed text, two numbers. */
 const SLICE_MAX_TAIL = 128;
 const DUR = Buffer.from(',"dur":', 'latin1');
-const EXCEPTION = Buffer.from(',"args":{"exception":true}', 'latin1');
+const ARGS_OPEN = Buffer.from(',"args":{', 'latin1');
+const EXCEPTION = Buffer.from('"exception":true', 'latin1');
+const CPU = Buffer.from('"cpu":', 'latin1');
 
 /**
  * One thread's slices as report bytes, one event a line:
@@ -163,7 +169,11 @@ export function* sliceChunks(
     if (end === 0) {
       // One event longer than a chunk (a huge name or args): a buffer of its own.
       const i = w.next;
-      const args = sliceArgsText(s.args?.[i], s.threw !== undefined && s.threw[i] !== 0);
+      const args = sliceArgsText(
+        s.args?.[i],
+        s.threw !== undefined && s.threw[i] !== 0,
+        s.cpu !== undefined ? s.cpu[i] : -1,
+      );
       const big = Buffer.allocUnsafe(
         headOf(w, s.nameIndex[i]).length + Buffer.byteLength(args) + SLICE_MAX_TAIL,
       );
@@ -174,10 +184,19 @@ export function* sliceChunks(
   }
 }
 
-/** `,"args":{...}` of an instrumented slice, or '' (a slice exited by a throw always has one). */
-function sliceArgsText(args: Record<string, unknown> | undefined, threw: boolean): string {
-  if (args === undefined) return threw ? ',"args":{"exception":true}' : '';
-  const a = threw && args.exception === undefined ? { ...args, exception: true } : args;
+/**
+ * `,"args":{...}` of a slice, or '': an instrumented slice's notes, `exception` when it was
+ * exited by a throw, `cpu` when the sampler knew the core it started on (-1: not known).
+ */
+function sliceArgsText(
+  args: Record<string, unknown> | undefined,
+  threw: boolean,
+  cpu: number,
+): string {
+  if (args === undefined && !threw && cpu < 0) return '';
+  const a: Record<string, unknown> = { ...args };
+  if (threw && a.exception === undefined) a.exception = true;
+  if (cpu >= 0) a.cpu = cpu;
   return `,"args":${JSON.stringify(a)}`;
 }
 
@@ -196,7 +215,7 @@ function headOf(w: SliceWriter, k: number): Buffer {
 /** Writes slices from `w.next` while they fit; returns the bytes written. */
 function fillSlices(w: SliceWriter, buf: Buffer): number {
   const s = w.s;
-  const { nameIndex, startMicros, durationMicros, threw, args } = s;
+  const { nameIndex, startMicros, durationMicros, threw, args, cpu } = s;
   const limit = buf.length - SLICE_MAX_TAIL;
   let off = 0;
   let i = w.next;
@@ -219,18 +238,31 @@ function fillSlices(w: SliceWriter, buf: Buffer): number {
     off += DUR.length;
     off = writeMicros(buf, off, Math.round((start + durationMicros[i]) * 1000) - startNanos);
     const a = args !== undefined ? args[i] : undefined;
+    const didThrow = threw !== undefined && threw[i] !== 0;
+    const core = cpu !== undefined ? cpu[i] : -1;
     if (a !== undefined) {
       // Notes are rare (--log_func_args, --log_func_retval, an async resumption): JSON text.
-      const text = sliceArgsText(a, threw !== undefined && threw[i] !== 0);
+      const text = sliceArgsText(a, didThrow, core);
       const bytes = Buffer.byteLength(text);
       if (off + bytes + 1 > buf.length) {
         off = mark;
         break;
       }
       off += buf.write(text, off);
-    } else if (threw !== undefined && threw[i] !== 0) {
-      buf.set(EXCEPTION, off);
-      off += EXCEPTION.length;
+    } else if (didThrow || core >= 0) {
+      buf.set(ARGS_OPEN, off);
+      off += ARGS_OPEN.length;
+      if (didThrow) {
+        buf.set(EXCEPTION, off);
+        off += EXCEPTION.length;
+        if (core >= 0) buf[off++] = 0x2c; // ,
+      }
+      if (core >= 0) {
+        buf.set(CPU, off);
+        off += CPU.length;
+        off = writeWhole(buf, off, core);
+      }
+      buf[off++] = 0x7d; // }
     }
     buf[off++] = 0x7d; // }
   }

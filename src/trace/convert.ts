@@ -45,6 +45,11 @@ export interface SliceTable {
   args?: (Record<string, unknown> | undefined)[];
   /** Instrumented calls only: the whole life of each async call (ph `b`/`e`). */
   spans?: AsyncSpan[];
+  /**
+   * When the samples' CPU cores were given: the core of the sample at which each slice
+   * opened (the core it started on), -1 when unknown.
+   */
+  cpu?: Int16Array;
 }
 
 /** An async function's call from its start to its settling (or an async generator's run). */
@@ -101,14 +106,16 @@ class SliceBuilder {
   start = new Float64Array(1024);
   dur = new Float64Array(1024);
   depth = new Int32Array(1024);
+  cpu = new Int16Array(1024);
 
-  open(name: number, startMicros: number, depth: number): number {
+  open(name: number, startMicros: number, depth: number, cpu: number): number {
     if (this.count === this.start.length) this.grow();
     const slot = this.count++;
     this.nameIndex[slot] = name;
     this.start[slot] = startMicros;
     this.depth[slot] = depth;
     this.dur[slot] = -1;
+    this.cpu[slot] = cpu;
     return slot;
   }
 
@@ -126,6 +133,9 @@ class SliceBuilder {
     const dp = new Int32Array(n);
     dp.set(this.depth);
     this.depth = dp;
+    const c = new Int16Array(n);
+    c.set(this.cpu);
+    this.cpu = c;
   }
 }
 
@@ -153,7 +163,15 @@ function sampleTimes(profile: RawProfile): { times: Float64Array; order: Int32Ar
   return { times: sortedTimes, order };
 }
 
-export function convertProfile(profile: RawProfile, options: ConvertOptions = {}): SliceTable {
+/**
+ * `sampleCpu`, when given, holds the CPU core of each sample of `profile` (in the profile's
+ * order, -1 when unknown); the slices then carry the core they started on.
+ */
+export function convertProfile(
+  profile: RawProfile,
+  options: ConvertOptions = {},
+  sampleCpu?: ArrayLike<number>,
+): SliceTable {
   const nodes = profile.nodes;
   const n = nodes.length;
   const maxDepth = options.maxStackDepth ?? Infinity;
@@ -354,6 +372,7 @@ export function convertProfile(profile: RawProfile, options: ConvertOptions = {}
     raw = nextRaw;
     if (target === cur) continue;
     const t = times[k];
+    const core = sampleCpu ? (sampleCpu[sampleOrder ? sampleOrder[k] : k] ?? -1) : -1;
     let a = cur;
     let b = target;
     let da = curDepth;
@@ -377,7 +396,7 @@ export function convertProfile(profile: RawProfile, options: ConvertOptions = {}
     }
     for (let j = path.length - 1; j >= 0; j--) {
       const v = path[j];
-      openSlot[curDepth++] = out.open(vName[v], t, vDepth[v]);
+      openSlot[curDepth++] = out.open(vName[v], t, vDepth[v], core);
     }
     cur = target;
   }
@@ -394,6 +413,7 @@ export function convertProfile(profile: RawProfile, options: ConvertOptions = {}
       out.start[w] = out.start[r];
       out.dur[w] = out.dur[r];
       out.depth[w] = out.depth[r];
+      out.cpu[w] = out.cpu[r];
       w++;
     }
     count = w;
@@ -406,5 +426,6 @@ export function convertProfile(profile: RawProfile, options: ConvertOptions = {}
     durationMicros: out.dur.subarray(0, count),
     depth: out.depth.subarray(0, count),
     sampleCount: nSamples,
+    ...(sampleCpu ? { cpu: out.cpu.subarray(0, count) } : {}),
   };
 }

@@ -127,7 +127,7 @@ function intersect(s: number, e: number, parent: Pieces): Pieces {
  */
 function fromPieces(
   approx: SliceTable,
-  pieceName: number[],
+  pieceSrc: number[],
   pieceStart: number[],
   pieceEnd: number[],
 ): SliceTable {
@@ -138,10 +138,13 @@ function fromPieces(
   const startMicros = new Float64Array(n);
   const durationMicros = new Float64Array(n);
   const depth = new Int32Array(n);
+  // A piece starts on the core its slice started on (the best the samples say).
+  const cpu = approx.cpu ? new Int16Array(n) : undefined;
   const stack: number[] = [];
   order.forEach((i, k) => {
     while (stack.length > 0 && stack[stack.length - 1] <= pieceStart[i]) stack.pop();
-    nameIndex[k] = pieceName[i];
+    nameIndex[k] = approx.nameIndex[pieceSrc[i]];
+    if (cpu) cpu[k] = approx.cpu![pieceSrc[i]];
     startMicros[k] = pieceStart[i];
     durationMicros[k] = pieceEnd[i] - pieceStart[i];
     depth[k] = stack.length + 1;
@@ -155,6 +158,7 @@ function fromPieces(
     durationMicros,
     depth,
     sampleCount: approx.sampleCount,
+    ...(cpu ? { cpu } : {}),
   };
 }
 
@@ -169,7 +173,7 @@ function refit(
   minDurationMicros: number,
   skipName = -1,
 ): SliceTable {
-  const pieceName: number[] = [];
+  const pieceSrc: number[] = [];
   const pieceStart: number[] = [];
   const pieceEnd: number[] = [];
   // The pieces of the slice open at each depth (depth 1 at index 0).
@@ -191,13 +195,13 @@ function refit(
     for (let k = 0; k < out.length; k += 2) {
       if (out[k + 1] - out[k] < minDurationMicros || out[k + 1] <= out[k]) continue;
       kept.push(out[k], out[k + 1]);
-      pieceName.push(approx.nameIndex[i]);
+      pieceSrc.push(i);
       pieceStart.push(out[k]);
       pieceEnd.push(out[k + 1]);
     }
     open[d - 1] = kept;
   }
-  return fromPieces(approx, pieceName, pieceStart, pieceEnd);
+  return fromPieces(approx, pieceSrc, pieceStart, pieceEnd);
 }
 
 /**

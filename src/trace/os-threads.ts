@@ -52,7 +52,17 @@ function labelName(label: string): { name: string; sortIndex: number } | null {
  * the pools' threads found at start (in the order they answered), its `comm` when that says
  * more than `node`, else `thread <tid>`.
  */
-export function osThreadTracks(data: MonitorData, pools: PoolThreads): OsThreadTrack[] {
+export function osThreadTracks(
+  data: MonitorData,
+  pools: PoolThreads,
+  options: {
+    /**
+     * The JS threads' `CPU core` counters come from their own samples (our sampler knows each
+     * sample's core): the monitor's are left out, so a thread has one track of that name.
+     */
+    jsCoreFromSamples?: boolean;
+  } = {},
+): OsThreadTrack[] {
   const out: OsThreadTrack[] = [];
   data.threads.forEach((t, i) => {
     if (t.cpuMicros <= 0 && !t.js) return;
@@ -80,7 +90,9 @@ export function osThreadTracks(data: MonitorData, pools: PoolThreads): OsThreadT
       sortIndex,
       counters: [
         { name: `CPU % (${name})`, key: 'cpu', ts: t.ts, values: roundPercents(t.cpuPercent) },
-        { name: `CPU core (${name})`, key: 'core', ts: t.ts, values: t.core },
+        ...(t.js && options.jsCoreFromSamples
+          ? []
+          : [{ name: `CPU core (${name})`, key: 'core', ts: t.ts, values: t.core }]),
       ],
     });
   });

@@ -1,5 +1,6 @@
 // `viztracer --native`: the C++ addon samples every JS thread; tids are OS thread ids.
 import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkNames, checkNesting, loadReport, slices, type Report } from '../helpers/report';
@@ -159,5 +160,99 @@ describe('viztracer --native', () => {
     for (const n of js) expect(counters(rep, 'CPU % (').has(`CPU % (${n})`)).toBe(true);
     const named = rep.traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name');
     expect(new Set(named.map((e) => e.tid)).size).toBe(named.length);
+  });
+
+  it('the sampler: ours by default, in the metadata with its tick counts', async () => {
+    const dir = tempDir();
+    const r = await viztracer(['--native', example('fibonacci.js')], { cwd: dir });
+    expect(r.status).toBe(0);
+    const meta = loadReport(join(dir, 'result.json')).viztracer_metadata;
+    expect(meta.sampler).toBe('viztracer');
+    expect(meta.intervalMicros).toBe(1000);
+    const ticks = meta.samplerTicks as Record<string, number>;
+    expect(Object.keys(ticks).sort()).toEqual(
+      ['busy', 'droppedV8Samples', 'gc', 'idle', 'missed', 'runnable', 'samples'].sort(),
+    );
+    expect(ticks.samples).toBeGreaterThan(0);
+    // Every kept sample and every label is a sample of the report.
+    const labels = ticks.idle + ticks.busy + ticks.gc + ticks.runnable;
+    expect(meta.sampleCount).toBe(ticks.samples + labels);
+  });
+
+  it('an idle gap shows as idle, not as the last stack stretched across it', async () => {
+    const dir = tempDir();
+    const r = await viztracer(['--native', program('busy-sleep-busy.js')], { cwd: dir });
+    expect(r.status).toBe(0);
+    const rep = loadReport(join(dir, 'result.json'));
+    const named = (prefix: string) => slices(rep).filter((e) => e.name.startsWith(prefix));
+    const beforeEnd = Math.max(...named('before (').map((e) => e.ts! + e.dur!));
+    const afterStart = Math.min(...named('after (').map((e) => e.ts!));
+    // 300 ms asleep: nothing of before() runs on into it (a few ms of slack for the timer).
+    expect(afterStart - beforeEnd).toBeGreaterThan(250_000);
+    // And nothing at all is on the main thread's stack then.
+    const inGap = slices(rep).filter(
+      (e) => e.tid === e.pid && e.ts! < afterStart - 50_000 && e.ts! + e.dur! > beforeEnd + 50_000,
+    );
+    expect(inGap).toEqual([]);
+    expect((rep.viztracer_metadata.samplerTicks as Record<string, number>).idle).toBeGreaterThan(
+      50,
+    );
+  });
+
+  it('slices carry args.cpu, a core of this machine, and each JS thread one CPU core counter', async () => {
+    const dir = tempDir();
+    const r = await viztracer(['--native', example('threads-cpu.js'), '2', '100000'], {
+      cwd: dir,
+    });
+    expect(r.status).toBe(0);
+    const rep = loadReport(join(dir, 'result.json'));
+    const all = slices(rep);
+    const withCpu = all.filter((e) => e.args && 'cpu' in e.args);
+    expect(withCpu.length).toBeGreaterThan(all.length / 2);
+    for (const e of withCpu) {
+      expect(Number.isInteger(e.args!.cpu)).toBe(true);
+      expect(e.args!.cpu).toBeGreaterThanOrEqual(0);
+      expect(e.args!.cpu).toBeLessThan(cpus().length);
+    }
+    // One `CPU core (name)` track per JS thread, on that thread's own tid.
+    const tidOf = new Map(
+      rep.traceEvents
+        .filter((e) => e.ph === 'M' && e.name === 'thread_name')
+        .map((e) => [String(e.args!.name), e.tid]),
+    );
+    for (const name of jsThreadNames(rep)) {
+      const events = rep.traceEvents.filter((e) => e.ph === 'C' && e.name === `CPU core (${name})`);
+      expect(events.length, name).toBeGreaterThan(0);
+      expect(new Set(events.map((e) => e.tid))).toEqual(new Set([tidOf.get(name)]));
+    }
+  });
+
+  it("--sampler v8: V8's sampler, cores from the thread monitor", async () => {
+    const dir = tempDir();
+    const r = await viztracer(['--native', '--sampler', 'v8', example('fibonacci.js')], {
+      cwd: dir,
+    });
+    expect(r.status).toBe(0);
+    const rep = loadReport(join(dir, 'result.json'));
+    expect(rep.viztracer_metadata.sampler).toBe('v8');
+    expect(rep.viztracer_metadata.samplerTicks).toBeUndefined();
+    checkNames(rep);
+    expect(checkNesting(rep, /^fibonacci \(/).maxMatchDepth).toBeGreaterThanOrEqual(10);
+    // The main thread's slices take their core from the monitor's 10 ms readings.
+    const withCpu = slices(rep).filter((e) => e.args && 'cpu' in e.args);
+    expect(withCpu.length).toBeGreaterThan(0);
+    for (const e of withCpu) expect(e.args!.cpu).toBeLessThan(cpus().length);
+    // The monitor's CPU core counter, one track for the main thread.
+    expect(counters(rep, 'CPU core (main)').size).toBe(1);
+  });
+
+  it('a bad --sampler: one line, exit 2, and the program does not run', async () => {
+    const dir = tempDir();
+    const r = await viztracer(['--native', '--sampler', 'perf', program('echo.js'), 'hi'], {
+      cwd: dir,
+    });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('viztracer: --sampler: expected "viztracer" or "v8", got "perf"\n');
   });
 });

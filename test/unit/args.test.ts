@@ -102,6 +102,17 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs(['--native', 'a.js']).options).toEqual({ native: true });
   });
 
+  it('reads --sampler and says what it takes in the help', () => {
+    expect(parseCliArgs(['--native', '--sampler', 'v8', 'a.js']).options).toEqual({
+      native: true,
+      sampler: 'v8',
+    });
+    expect(() => parseCliArgs(['--sampler', 'perf', 'a.js'])).toThrow(
+      '--sampler: expected "viztracer" or "v8", got "perf"',
+    );
+    expect(usage()).toMatch(/--sampler \{viztracer,v8\} +under --native, who samples/);
+  });
+
   it('reads the CLI flags --help, -h, --version, -V, --rcfile', () => {
     expect(parseCliArgs(['--help']).help).toBe(true);
     expect(parseCliArgs(['-h']).help).toBe(true);

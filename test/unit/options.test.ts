@@ -42,6 +42,7 @@ describe('resolveOptions', () => {
       outputDir: null,
       pidSuffix: false,
       native: false,
+      sampler: 'viztracer',
       instrument: false,
       withSampling: false,
       tracerEntries: 1_000_000,
@@ -211,6 +212,22 @@ describe('resolveOptions', () => {
       ignoreFunction: ['a', 'get size'],
       logFuncRetval: true,
     });
+  });
+
+  it('--sampler: viztracer or v8 from every source, exact messages', () => {
+    expect(() => resolveOptions({ sampler: 'perf' as 'v8' })).toThrow(
+      new RangeError('Expected the "sampler" option to be "viztracer" or "v8"'),
+    );
+    expect(() => resolveOptions({ sampler: 1 as unknown as 'v8' })).toThrow(
+      new TypeError('Expected the "sampler" option to be "viztracer" or "v8"'),
+    );
+    const r = resolveOptions({ native: true, sampler: 'v8' });
+    expect(r.sampler).toBe('v8');
+    expect(resolveOptions(toTracerOptions(r))).toEqual(r);
+    expect(optionsFromEnv({ VIZTRACER_SAMPLER: ' v8 ' })).toEqual({ sampler: 'v8' });
+    expect(() => optionsFromEnv({ VIZTRACER_SAMPLER: 'V8' })).toThrow(
+      new OptionError('VIZTRACER_SAMPLER: expected "viztracer" or "v8", got "V8"'),
+    );
   });
 
   it('round-trips through toTracerOptions', () => {

@@ -1,0 +1,20 @@
+// `node raw-native.cjs INTERVAL SAMPLER OUT.json WORKLOAD.js`: runs the workload under the
+// native backend (lib/backends/native.js, what `viztracer --native` uses) with the given sampler
+// (`viztracer` or `v8`) and writes the profile as the converter gets it: under our sampler, with
+// the tick labels merged in (`samplerTicks` says what they were). OUT `-` writes nothing, for
+// timing the sampler alone (no report, no CLI, no preload).
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const { NativeBackend } = require(
+  path.join(__dirname, '..', '..', '..', 'lib', 'backends', 'native.js'),
+);
+
+const [interval, sampler, out, workload] = process.argv.slice(2);
+const backend = new NativeBackend(sampler);
+backend.start(Number(interval));
+require(path.resolve(workload));
+const sampled = backend.stopSampled();
+if (out !== '-') {
+  fs.writeFileSync(out, JSON.stringify({ ...sampled.profile, samplerTicks: sampled.ticks }));
+}
