@@ -1,6 +1,8 @@
 // Our sampler's tick log merged into V8's profile, and the CPU core per sample and as a counter.
 import { describe, expect, it } from 'vitest';
-import { processEventTexts } from '../../src/report/serialize';
+import type { ProcessTrack } from '../../src/report/model';
+import { processEventTexts, reportChunks } from '../../src/report/serialize';
+import type { ReportMetadata } from '../../src/trace/events';
 import { convertProfile, type SliceTable } from '../../src/trace/convert';
 import { coresFromMonitor, sampleCoreCounter, sampleTimes } from '../../src/trace/cpu-core';
 import { osThreadTracks } from '../../src/trace/os-threads';
@@ -248,22 +250,28 @@ describe('CPU core', () => {
       threw: Uint8Array.of(0, 1),
       cpu: Int16Array.of(1, -1),
     };
-    const texts = [
-      ...processEventTexts({
-        pid: 5,
-        name: null,
-        args: {},
-        threads: [
-          {
-            tid: 6,
-            name: 'w',
-            sortIndex: 1,
-            slices,
-            counters: [{ name: 'CPU core (w)', key: 'core', ts: [0], values: [1] }],
-          },
-        ],
-      }),
-    ].map((x) => JSON.parse(x) as Record<string, unknown>);
+    const track: ProcessTrack = {
+      pid: 5,
+      name: null,
+      args: {},
+      threads: [
+        {
+          tid: 6,
+          name: 'w',
+          sortIndex: 1,
+          slices,
+          counters: [{ name: 'CPU core (w)', key: 'core', ts: [0], values: [1] }],
+        },
+      ],
+    };
+    const report = Buffer.concat([
+      ...reportChunks(
+        processEventTexts(track),
+        () => ({ tool: 'viztracer', baseTimeNanoseconds: 0n }) as unknown as ReportMetadata,
+      ),
+    ]);
+    const texts = (JSON.parse(report.toString()) as { traceEvents: Record<string, unknown>[] })
+      .traceEvents;
     expect(texts.filter((e) => e.ph === 'X').map((e) => e.args)).toEqual([
       { cpu: 1 },
       { exception: true },
