@@ -91,6 +91,36 @@ Entry* Find(Sampler& s, uint64_t id) {
   return nullptr;
 }
 
+// While an isolate's thread sleeps (its interrupt pending, its last tick labelled idle), the
+// sampler thread wakes for it at most every kIdleWakeNanos instead of at every deadline, and
+// labels the deadlines in between afterwards (TickEntry, or OnInterrupt when the thread wakes
+// into JavaScript and services the pending interrupt, which also wakes the sampler so ticks
+// resume at the interval). At 100 µs an idle thread then costs a tenth of the wake-ups.
+constexpr int64_t kIdleWakeNanos = 1'000'000;
+
+bool Asleep(const Entry* e) {
+  return e->state == State::kRequested && e->lastLabel == TickKind::kIdle;
+}
+
+// When the sampler thread must next tick this entry.
+int64_t DueNanos(const Entry* e) {
+  return Asleep(e) ? std::max(e->nextNanos, e->lastTickNanos + kIdleWakeNanos) : e->nextNanos;
+}
+
+// The deadlines of `e` before `now` that were not ticked, labelled idle: the thread was asleep
+// at the last tick, and `cpuNanos` says it stayed mostly off the CPU since (what it did run
+// was not JavaScript, which would have serviced the pending interrupt). Advances the grid.
+// Returns false, labelling nothing, when it was mostly on the CPU.
+bool LabelSkippedIdle(Entry* e, int64_t now, int64_t cpuNanos) {
+  if (cpuNanos < 0 || e->lastCpuNanos < 0 ||
+      2 * (cpuNanos - e->lastCpuNanos) >= now - e->lastTickNanos)
+    return false;
+  for (; e->nextNanos < now; e->nextNanos += e->intervalNanos)
+    e->log.ticks.push_back(
+        Tick{static_cast<double>(e->nextNanos) / 1e3, 0, 0, -1, TickKind::kIdle});
+  return true;
+}
+
 // On the isolate's thread, at its next interrupt check (function entry or loop back edge in
 // JavaScript, or between tasks): the JS stack is intact, so V8 walks it as its signal handler
 // would. The registration may be gone (stopped while the interrupt was pending): then nothing.
@@ -112,6 +142,16 @@ void OnInterrupt(v8::Isolate* isolate, void* data) {
   v8::CpuProfiler::CollectSample(isolate);
   const int64_t end = MonotonicNanos();
   std::lock_guard<std::mutex> lock(s.mutex);
+  if (e->lastLabel == TickKind::kIdle) {
+    // Woken from sleep into JavaScript while the sampler thread backed off: the deadlines
+    // passed while asleep are idle, and the sampler goes back to the interval at once.
+    const int64_t cpuNanos = CpuNanos(e->cpuClock);
+    LabelSkippedIdle(e, start, cpuNanos - (end - start));
+    e->lastTickNanos = start;
+    e->lastCpuNanos = cpuNanos;
+    e->lastLabel = TickKind::kSample;
+    s.cv.notify_all();
+  }
   e->log.ticks.push_back(Tick{static_cast<double>(e->requestNanos) / 1e3,
                               static_cast<float>(start - e->requestNanos) / 1e3f,
                               static_cast<float>(end - start) / 1e3f, static_cast<int16_t>(cpu),
@@ -145,21 +185,15 @@ void TickEntry(Entry* e, int64_t now) {
   // Deadlines stay on the grid of multiples of the interval: when this thread woke up late by
   // more than an interval, the deadlines skipped are not made up for, only counted (or labelled
   // idle, below, when the sampled thread was asleep throughout).
-  const int64_t skipped = (now - e->nextNanos) / e->intervalNanos;
-  const int64_t firstSkipped = e->nextNanos;
-  e->nextNanos += (skipped + 1) * e->intervalNanos;
   const int64_t cpuNanos = CpuNanos(e->cpuClock);
-  if (skipped > 0 && e->state == State::kRequested && e->lastLabel == TickKind::kIdle &&
-      cpuNanos == e->lastCpuNanos) {
-    // Asleep at the last tick and never on a CPU since: it was off the CPU at every deadline
-    // skipped, so those are idle ticks as surely as if this thread had woken for each.
-    for (int64_t i = 0; i < skipped; i++) {
-      const double t = static_cast<double>(firstSkipped + i * e->intervalNanos) / 1e3;
-      e->log.ticks.push_back(Tick{t, 0, 0, -1, TickKind::kIdle});
-    }
-  } else {
-    e->log.missedTicks += skipped;
-  }
+  // Asleep at the last tick and (mostly) off the CPU since: the deadlines skipped, by backing
+  // off or by waking late, are idle ticks as surely as if this thread had woken for each.
+  // The last one passed is this tick, labelled below.
+  if (Asleep(e) && now - e->nextNanos >= e->intervalNanos)
+    LabelSkippedIdle(e, now - e->intervalNanos + 1, cpuNanos);
+  const int64_t skipped = (now - e->nextNanos) / e->intervalNanos;
+  e->nextNanos += (skipped + 1) * e->intervalNanos;
+  e->log.missedTicks += skipped;
   switch (e->state) {
     case State::kNone:
       // A new request only once the previous one was serviced: an isolate that waits for a
@@ -230,8 +264,8 @@ void Run() {
     const int64_t now = MonotonicNanos();
     int64_t next = INT64_MAX;
     for (Entry* e : s.entries) {
-      if (e->nextNanos <= now) TickEntry(e, now);
-      next = std::min(next, e->nextNanos);
+      if (DueNanos(e) <= now) TickEntry(e, now);
+      next = std::min(next, DueNanos(e));
     }
     // An absolute deadline on CLOCK_MONOTONIC (libstdc++ waits with pthread_cond_clockwait on
     // steady_clock, which is CLOCK_MONOTONIC): the same as clock_nanosleep(TIMER_ABSTIME), but
