@@ -11,6 +11,7 @@
 // and its readings become µs when the events are taken, by the same line as the recorder's
 // entries: a program's slice and the calls around and inside it then order exactly.
 import { performance } from 'node:perf_hooks';
+import { performanceNowPair } from './instrument/clock';
 
 const LOG_KEY = Symbol.for('viztracer.events');
 const perf = performance;
@@ -106,7 +107,9 @@ export class EventLog {
   };
 
   constructor() {
-    this.offsetMicros = clockOffsetMicros();
+    // CLOCK_MONOTONIC µs minus `performance.now()` µs.
+    const p = performanceNowPair();
+    this.offsetMicros = p.micros - p.raw * 1000;
   }
 
   /** A reading of the log's clock (what entries hold). */
@@ -180,26 +183,6 @@ export class EventLog {
     }
     return out;
   }
-}
-
-/**
- * CLOCK_MONOTONIC µs minus `performance.now()` µs: the reading of `process.hrtime` closest to
- * the middle of two `performance.now()` calls, of a few tries (the first call of a kind can be
- * slow, and the thread can be preempted between two reads).
- */
-function clockOffsetMicros(): number {
-  let best = Infinity;
-  let offset = 0;
-  for (let i = 0; i < 5; i++) {
-    const before = perf.now() * 1000;
-    const hr = Number(process.hrtime.bigint()) / 1000;
-    const after = perf.now() * 1000;
-    if (after - before < best) {
-      best = after - before;
-      offset = hr - (before + after) / 2;
-    }
-  }
-  return offset;
 }
 
 /** This thread's log, created on first use. */

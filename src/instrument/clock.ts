@@ -5,6 +5,7 @@
 // The addon's tick counter (the TSC on x86_64) is read in a few ns, but its rate is known only
 // by comparing it with CLOCK_MONOTONIC: pairs of readings taken when recording starts and
 // stops, and a straight line through them (as VizTracer does).
+import { performance } from 'node:perf_hooks';
 
 /** What a recorder's times are. */
 export type ClockName =
@@ -72,4 +73,24 @@ export function tscIsStable(cpuinfo: string): boolean {
   if (!m) return false;
   const flags = new Set(m[1].trim().split(/\s+/));
   return flags.has('constant_tsc') && flags.has('nonstop_tsc');
+}
+
+/**
+ * `performance.now()` (ms, as `raw`) and CLOCK_MONOTONIC µs read together: the reading of
+ * `process.hrtime` closest to the middle of two `performance.now()` calls, of a few tries (the
+ * first call of a kind can be slow, and the thread can be preempted between two reads).
+ */
+export function performanceNowPair(): ClockPair {
+  let best = Infinity;
+  let pair: ClockPair = { raw: 0, micros: 0 };
+  for (let i = 0; i < 5; i++) {
+    const before = performance.now();
+    const micros = Number(process.hrtime.bigint()) / 1000;
+    const after = performance.now();
+    if (after - before < best) {
+      best = after - before;
+      pair = { raw: (before + after) / 2, micros };
+    }
+  }
+  return pair;
 }

@@ -20,7 +20,14 @@
 import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { loadNative, type NativeAddon } from '../native';
-import { fitClock, tscIsStable, type ClockLine, type ClockName, type ClockPair } from './clock';
+import {
+  fitClock,
+  performanceNowPair,
+  tscIsStable,
+  type ClockLine,
+  type ClockName,
+  type ClockPair,
+} from './clock';
 import { describeError, preview } from './preview';
 import { RECORDER_KEY, type FunctionInfo } from './transform';
 
@@ -57,10 +64,6 @@ export interface Recording {
 }
 
 const perf = performance;
-
-function hrtimeMicros(): number {
-  return Number(process.hrtime.bigint()) / 1000;
-}
 
 /** Where a recorder's entries and times come from. */
 export type RecorderClock =
@@ -133,7 +136,7 @@ export class Recorder {
         };
       } else {
         this.knownSlope = 1000;
-        this.pairNow = () => ({ raw: perf.now(), micros: hrtimeMicros() });
+        this.pairNow = performanceNowPair;
       }
     } else {
       const addon = clock.addon;
