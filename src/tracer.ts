@@ -2,10 +2,9 @@
 import * as path from 'node:path';
 import type { Backend } from './backends/backend';
 import { InspectorBackend } from './backends/inspector';
-import type { NativeBackend, SampledProfile } from './backends/native';
+import type { MonitorRecord, NativeBackend, SampledProfile } from './backends/native';
 import { threadRecorder, type Recorder, type Recording } from './instrument/recorder';
 import { resolveOptions, samples, type ResolvedOptions, type TracerOptions } from './options';
-import type { MonitorData } from './native';
 import type { ProcessTrack, ThreadTrack } from './report/model';
 import type { SaveResult } from './report/save';
 import type { ConvertOptions, SliceTable } from './trace/convert';
@@ -88,7 +87,7 @@ export class Tracer {
   /** Where this Tracer's part of the thread's event log starts. */
   private eventMark = 0;
   /** Under the native backend, in the main thread: what the OS thread monitor saw. */
-  private monitors: MonitorData[] = [];
+  private monitors: MonitorRecord[] = [];
   private monitoring = false;
   private active = false;
   /** Whether the recordings last handed over had overflowed (for the metadata written after). */
@@ -134,7 +133,7 @@ export class Tracer {
         // Should this thread end while sampling (a worker terminated), its profile is saved by
         // another thread, which needs to know how to name it.
         const me = this.thread();
-        this.native.setThreadLabel(JSON.stringify({ name: me.name, sortIndex: me.sortIndex }));
+        this.native.setThreadLabel({ name: me.name, sortIndex: me.sortIndex });
         // The process's OS threads are the main thread's to watch and report.
         if (me.isMain) {
           poolThreads ??= {
@@ -336,15 +335,8 @@ export class Tracer {
     if (!this.native) return [];
     const opts = convertOptionsOf(this.options);
     return this.native.takeOrphans().map((o) => {
-      let name = `Thread ${o.tid}`;
-      let sortIndex = o.tid;
-      try {
-        const label = JSON.parse(o.label) as { name?: unknown; sortIndex?: unknown };
-        if (typeof label.name === 'string') name = label.name;
-        if (typeof label.sortIndex === 'number') sortIndex = label.sortIndex;
-      } catch {
-        // A thread that started the addon without the Tracer: named by its tid.
-      }
+      // A thread that started the addon without the Tracer: named by its tid.
+      const { name, sortIndex } = o.label ?? { name: `Thread ${o.tid}`, sortIndex: o.tid };
       const thread = this.threadTrack(o.sampled, { tid: o.tid, name, sortIndex }, opts);
       const track: ProcessTrack = {
         pid: process.pid,
