@@ -2,14 +2,14 @@
 import * as path from 'node:path';
 import type { Backend } from './backends/backend';
 import { InspectorBackend } from './backends/inspector';
-import type { MonitorRecord, NativeBackend, SampledProfile } from './backends/native';
+import type { NativeBackend, SampledProfile } from './backends/native';
 import { threadRecorder, type Recorder, type Recording } from './instrument/recorder';
 import { resolveOptions, samples, type ResolvedOptions, type TracerOptions } from './options';
-import type { ProcessTrack, ThreadTrack } from './report/model';
+import type { ProcessTrack } from './report/model';
 import type { SaveResult } from './report/save';
-import type { ConvertOptions, SliceTable } from './trace/convert';
+import type { ConvertOptions } from './trace/convert';
 import type { ReportMetadata } from './trace/events';
-import type { Span } from './trace/nest';
+import type { MonitorRecord, PoolThreads } from './trace/os-threads';
 import { sumTicks, type TickStats } from './trace/ticks';
 import { currentThread, type ThreadIdentity } from './thread';
 import { threadEventLog, type UserEvents } from './user-events';
@@ -19,14 +19,11 @@ import { LIB_DIR } from './version';
 // the preload runs before every traced program, and start-up time is the user's.
 const save = (): typeof import('./report/save') => require('./report/save');
 const serialize = (): typeof import('./report/serialize') => require('./report/serialize');
-const convert = (): typeof import('./trace/convert') => require('./trace/convert');
+const build = (): typeof import('./report/build') => require('./report/build');
 const meta = (): typeof import('./trace/metadata') => require('./trace/metadata');
 // Loaded only when asked for: without the native backend nothing loads the addon.
 const nativeBackend = (): typeof import('./backends/native') => require('./backends/native');
 const slices = (): typeof import('./instrument/slices') => require('./instrument/slices');
-const osThreads = (): typeof import('./trace/os-threads') => require('./trace/os-threads');
-const nest = (): typeof import('./trace/nest') => require('./trace/nest');
-const cpuCore = (): typeof import('./trace/cpu-core') => require('./trace/cpu-core');
 
 /** The thread monitor's period under the native backend. */
 const MONITOR_PERIOD_MILLIS = 10;
@@ -40,7 +37,7 @@ function threadPoolSize(): number {
 }
 
 /** Found once per process: the pools' threads live as long as the process. */
-let poolThreads: import('./trace/os-threads').PoolThreads | null = null;
+let poolThreads: PoolThreads | null = null;
 
 /** Where acorn is: under `instrument` with sampling, the parser the hooks run is our work. */
 function acornDir(): string[] {
@@ -66,7 +63,7 @@ export function convertOptionsOf(o: ResolvedOptions): ConvertOptions {
 }
 
 /** What one start..stop of a Tracer gathered on its thread. */
-interface Window {
+interface Capture {
   /** The samples (with their CPU cores under our sampler), unless only instrumented. */
   profile: SampledProfile | null;
   /** The instrumented calls, under `instrument`. */
@@ -83,7 +80,7 @@ export class Tracer {
   private readonly recorder: Recorder | null;
   /** Whether the backend samples (always, but under `instrument` only with `withSampling`). */
   private readonly sampling: boolean;
-  private windows: Window[] = [];
+  private captures: Capture[] = [];
   /** Where this Tracer's part of the thread's event log starts. */
   private eventMark = 0;
   /** Under the native backend, in the main thread: what the OS thread monitor saw. */
@@ -174,126 +171,60 @@ export class Tracer {
       recording = this.recorder.take();
     }
     const events = threadEventLog().finish(this.eventMark);
-    this.windows.push({ profile, recording, events });
+    this.captures.push({ profile, recording, events });
     return this;
   }
 
   /** Whether a recording or the event log since the last save lost its oldest entries. */
   get overflowed(): boolean {
-    return this.windows.some(
-      (w) =>
-        (w.recording !== null && w.recording.total > w.recording.codes.length) ||
-        w.events.dropped > 0,
+    return this.captures.some(
+      (c) =>
+        (c.recording !== null && c.recording.total > c.recording.codes.length) ||
+        c.events.dropped > 0,
     );
   }
 
-  /** This thread's track, from every window sampled since the last save. */
-  processTrack(argv: readonly string[] = process.argv): ProcessTrack {
+  /** This thread's track, from every capture since the last save. */
+  private processTrack(): ProcessTrack {
     const opts = convertOptionsOf(this.options);
-    const me = this.thread();
-    const thread = { tid: me.tid, name: me.name, sortIndex: me.sortIndex };
     const sliceOpts = {
       maxStackDepth: opts.maxStackDepth,
       minDurationMicros: opts.minDurationMicros,
     };
-    return {
-      pid: me.pid,
-      name: me.isMain ? meta().processName(argv, me.pid) : null,
-      args: { ppid: process.ppid, argv: [...argv] },
-      threads: this.windows.flatMap((w) => {
-        const { nestUserSlices, fitAroundExact, sampleTimesOf } = nest();
-        const ev = w.events;
-        const user = (nested: UserEvents['slices'], unnested: UserEvents['slices']) => ({
-          slices: nested,
-          asyncSlices: unnested,
-          instants: ev.instants,
-          counters: ev.counters,
-        });
-        if (w.recording === null) {
-          // Sampled only: the program's slices are exact, the samples are cut around them.
-          const split = nestUserSlices(ev.slices, null);
-          const track = this.threadTrack(w.profile!, thread, opts);
-          const sampled = fitAroundExact(
-            track.slices,
-            split.nested,
-            sampleTimesOf(w.profile!.profile),
-            opts.minDurationMicros,
-          );
-          return [{ ...track, slices: sampled, user: user(split.nested, split.unnested) }];
-        }
-        const calls = slices().recordingSlices(w.recording, sliceOpts);
-        const split = nestUserSlices(ev.slices, calls);
-        const out: ThreadTrack[] = [
-          { ...thread, slices: calls, user: user(split.nested, split.unnested) },
-        ];
-        if (w.profile !== null)
-          out.push({ ...thread, slices: this.samplesAmong(w, calls, split.nested) });
-        return out;
-      }),
-      osThreads: this.monitors.flatMap((m) =>
-        osThreads().osThreadTracks(m, poolThreads ?? { libuv: [], v8: [] }, {
-          jsCoreFromSamples: this.native !== null && this.options.sampler === 'viztracer',
-        }),
-      ),
-    };
-  }
-
-  /**
-   * Instrumented and sampled together: the samples without the instrumented frames (the calls
-   * are exact already), what is left placed inside the innermost exact slice open at the time.
-   */
-  private samplesAmong(w: Window, calls: SliceTable, user: readonly Span[]): SliceTable {
-    const { stripInstrumentedFrames, fitIntoExact, INSTRUMENTED_PLACEHOLDER } = nest();
-    const { urlToFile, convertProfile } = convert();
-    const files = new Set(w.recording!.functions.map((f) => f.file));
-    const stripped = stripInstrumentedFrames(
-      w.profile!.profile,
-      (f) => f.url !== '' && files.has(urlToFile(f.url)),
-      (f) => f.url !== '' && urlToFile(f.url).startsWith(LIB_DIR),
-    );
-    const opts = convertOptionsOf(this.options);
-    // Cut to the calls, not before: a frame seen by one sample may last less than the minimum.
-    const sampled = convertProfile(stripped, { ...opts, minDurationMicros: 0 });
-    const exact: Span[] = [...user];
-    for (let i = 0; i < calls.count; i++) {
-      exact.push({ startMicros: calls.startMicros[i], durationMicros: calls.durationMicros[i] });
-    }
-    return fitIntoExact(
-      sampled,
-      exact,
-      opts.minDurationMicros,
-      sampled.names.indexOf(INSTRUMENTED_PLACEHOLDER),
+    const me = this.thread();
+    return build().buildProcessTrack(
+      {
+        pid: me.pid,
+        ppid: process.ppid,
+        argv: process.argv,
+        thread: { tid: me.tid, name: me.name, sortIndex: me.sortIndex },
+        isMain: me.isMain,
+        captures: this.captures.map((c) => ({
+          samples: c.profile,
+          calls: c.recording && {
+            slices: slices().recordingSlices(c.recording, sliceOpts),
+            files: new Set(c.recording.functions.map((f) => f.file)),
+          },
+          events: c.events,
+        })),
+        monitors: this.monitors,
+        pools: poolThreads ?? { libuv: [], v8: [] },
+      },
+      {
+        convert: opts,
+        libDir: LIB_DIR,
+        jsCoreFromSamples: this.native !== null && this.options.sampler === 'viztracer',
+      },
     );
   }
 
-  /**
-   * One sampled window of a thread as a track. Its slices carry the core they started on: under
-   * our sampler from the samples (which also give the thread's `CPU core` counter); under V8's,
-   * which knows no core, from the thread monitor's 10 ms readings of that thread when this
-   * process watched it (the main thread, and workers that ended while sampling), else none.
-   */
-  private threadTrack(
-    p: SampledProfile,
-    thread: { tid: number; name: string; sortIndex: number },
-    opts: ConvertOptions,
-  ): ThreadTrack {
-    let cpu: ArrayLike<number> | undefined = p.cpu ?? undefined;
-    if (!cpu && this.native) {
-      const seen = this.monitors.flatMap((m) => m.threads).find((t) => t.tid === thread.tid);
-      if (seen) cpu = cpuCore().coresFromMonitor(p.profile, seen);
-    }
-    const slices = convert().convertProfile(p.profile, opts, cpu);
-    const counter = p.cpu ? cpuCore().sampleCoreCounter(p.profile, p.cpu, thread.name) : null;
-    return { ...thread, slices, ...(counter ? { counters: [counter] } : {}) };
-  }
-
-  /** The process's track and sample count; the saved windows are handed over and forgotten. */
+  /** The process's track and sample count; the captures are handed over and forgotten. */
   takeProcessTrack(): { track: ProcessTrack; sampleCount: number } {
     if (this.active) throw new Error('Stop the tracer before saving');
     const track = this.processTrack();
     this.overflowedAtTake = this.overflowed;
-    this.ticksAtTake = sumTicks(this.windows.map((w) => w.profile?.ticks ?? null));
-    this.windows = [];
+    this.ticksAtTake = sumTicks(this.captures.map((c) => c.profile?.ticks ?? null));
+    this.captures = [];
     this.monitors = [];
     const sampleCount = track.threads.reduce((s, t) => s + t.slices.sampleCount, 0);
     return { track, sampleCount };
@@ -337,15 +268,16 @@ export class Tracer {
     return this.native.takeOrphans().map((o) => {
       // A thread that started the addon without the Tracer: named by its tid.
       const { name, sortIndex } = o.label ?? { name: `Thread ${o.tid}`, sortIndex: o.tid };
-      const thread = this.threadTrack(o.sampled, { tid: o.tid, name, sortIndex }, opts);
-      const track: ProcessTrack = {
-        pid: process.pid,
-        name: null,
-        args: { ppid: process.ppid, argv: [...process.argv] },
-        threads: [thread],
-      };
+      const track = build().buildOrphanTrack(
+        o.sampled,
+        { tid: o.tid, name, sortIndex },
+        { pid: process.pid, ppid: process.ppid, argv: process.argv },
+        this.monitors,
+        opts,
+      );
+      const sampleCount = track.threads[0].slices.sampleCount;
       return save().saveEventsSync(fileOf(o.tid), serialize().processEventTexts(track), () =>
-        this.metadata(thread.slices.sampleCount, undefined, o.sampled.ticks),
+        this.metadata(sampleCount, undefined, o.sampled.ticks),
       );
     });
   }

@@ -4,12 +4,12 @@
 import { pathToFileURL } from 'node:url';
 import {
   requireNative,
-  type MonitorData,
   type NativeAddon,
   type NativeProfile,
   type SamplerName,
   type ThreadLabel,
 } from '../native';
+import type { MonitorRecord } from '../trace/os-threads';
 import type { ProfileNode, RawProfile } from '../trace/profile';
 import { mergeTicks, type TickStats } from '../trace/ticks';
 import type { Backend } from './backend';
@@ -81,9 +81,6 @@ export interface OrphanProfile {
   label: ThreadLabel | null;
   sampled: SampledProfile;
 }
-
-/** What the thread monitor saw, each JS thread's label decoded. */
-export type MonitorRecord = MonitorData<ThreadLabel | null>;
 
 // The addon keeps a label as text (it crosses threads); only this pair reads or writes it.
 function encodeLabel(label: ThreadLabel): string {

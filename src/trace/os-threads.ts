@@ -34,6 +34,9 @@ export interface PoolThreads {
   v8: readonly number[];
 }
 
+/** What the monitor saw, each JS thread's label decoded (null: not set through the Tracer). */
+export type MonitorRecord = MonitorData<ThreadLabel | null>;
+
 /**
  * The tracks of every OS thread that ran while monitored (CPU time above zero), and of every
  * JS thread. A thread's name: a JS thread's own name, `libuv-worker N` and `V8 worker N` for
@@ -41,8 +44,7 @@ export interface PoolThreads {
  * more than `node`, else `thread <tid>`.
  */
 export function osThreadTracks(
-  /** What the monitor saw, each JS thread's label decoded (null: not set by the Tracer). */
-  data: MonitorData<ThreadLabel | null>,
+  data: MonitorRecord,
   pools: PoolThreads,
   options: {
     /**
