@@ -9,6 +9,7 @@ import type { ProcessTrack } from './report/model';
 import type { SaveResult } from './report/save';
 import type { ConvertOptions } from './trace/convert';
 import type { ReportMetadata } from './trace/events';
+import type { ReportTotals } from './trace/metadata';
 import type { MonitorRecord, PoolThreads } from './trace/os-threads';
 import { sumTicks, type TickStats } from './trace/ticks';
 import { currentThread, type ThreadIdentity } from './thread';
@@ -20,7 +21,7 @@ import { LIB_DIR } from './version';
 const save = (): typeof import('./report/save') => require('./report/save');
 const serialize = (): typeof import('./report/serialize') => require('./report/serialize');
 const build = (): typeof import('./report/build') => require('./report/build');
-const meta = (): typeof import('./trace/metadata') => require('./trace/metadata');
+const sessionEnd = (): typeof import('./session-end') => require('./session-end');
 // Loaded only when asked for: without the native backend nothing loads the addon.
 const nativeBackend = (): typeof import('./backends/native') => require('./backends/native');
 const slices = (): typeof import('./instrument/slices') => require('./instrument/slices');
@@ -87,10 +88,6 @@ export class Tracer {
   private monitors: MonitorRecord[] = [];
   private monitoring = false;
   private active = false;
-  /** Whether the recordings last handed over had overflowed (for the metadata written after). */
-  private overflowedAtTake = false;
-  /** Under our sampler: what the ticks of the profiles last handed over found. */
-  private ticksAtTake: TickStats | null = null;
 
   /** With `native: true`, throws an Error saying why when the addon cannot be loaded. */
   constructor(options?: TracerOptions) {
@@ -218,43 +215,38 @@ export class Tracer {
     );
   }
 
-  /** The process's track and sample count; the captures are handed over and forgotten. */
-  takeProcessTrack(): { track: ProcessTrack; sampleCount: number } {
+  /** The process's track and what it adds up to; the captures are handed over and forgotten. */
+  takeProcessTrack(): { track: ProcessTrack; totals: ReportTotals } {
     if (this.active) throw new Error('Stop the tracer before saving');
     const track = this.processTrack();
-    this.overflowedAtTake = this.overflowed;
-    this.ticksAtTake = sumTicks(this.captures.map((c) => c.profile?.ticks ?? null));
+    const sampleCount = track.threads.reduce((s, t) => s + t.slices.sampleCount, 0);
+    const ticks = sumTicks(this.captures.map((c) => c.profile?.ticks ?? null));
+    const totals = this.totals(sampleCount, ticks);
     this.captures = [];
     this.monitors = [];
-    const sampleCount = track.threads.reduce((s, t) => s + t.slices.sampleCount, 0);
-    return { track, sampleCount };
+    return { track, totals };
   }
 
-  metadata(
-    sampleCount: number,
-    extra?: Partial<ReportMetadata>,
-    ticks: TickStats | null = this.ticksAtTake,
-  ): ReportMetadata {
-    return meta().reportMetadata({
-      backend: this.recorder ? 'instrument' : this.backend.name,
-      intervalMicros: this.sampling ? this.options.interval : 0,
-      ...(this.recorder && this.sampling ? { sampling: this.backend.name } : {}),
-      ...(this.recorder ? { clock: this.recorder.clock } : {}),
-      overflow: this.overflowedAtTake || this.overflowed,
+  /** What this thread's data adds up to, for the metadata. */
+  private totals(sampleCount: number, ticks: TickStats | null): ReportTotals {
+    return {
       sampleCount,
-      command: [...process.argv],
-      ...(this.native && !this.recorder ? { sampler: this.options.sampler } : {}),
-      ...(ticks ? { samplerTicks: ticks } : {}),
-      ...extra,
-    });
+      overflow: this.overflowed,
+      clocks: this.recorder ? [this.recorder.clock] : [],
+      ticks,
+    };
+  }
+
+  private metadata(totals: ReportTotals): ReportMetadata {
+    return sessionEnd().sessionMetadata(this.options, totals, process.argv);
   }
 
   /** Writes the report synchronously (for exit handlers). */
   saveSync(file: string = this.options.outputFile): SaveResult {
-    const { track, sampleCount } = this.takeProcessTrack();
+    const { track, totals } = this.takeProcessTrack();
     // Written chunk by chunk before the next is made: one buffer serves them all.
     const events = serialize().processEventTexts(track, { scratch: Buffer.allocUnsafe(1 << 20) });
-    return save().saveEventsSync(file, events, () => this.metadata(sampleCount));
+    return save().saveEventsSync(file, events, () => this.metadata(totals));
   }
 
   /**
@@ -275,18 +267,18 @@ export class Tracer {
         this.monitors,
         opts,
       );
-      const sampleCount = track.threads[0].slices.sampleCount;
+      const totals = this.totals(track.threads[0].slices.sampleCount, o.sampled.ticks);
       return save().saveEventsSync(fileOf(o.tid), serialize().processEventTexts(track), () =>
-        this.metadata(sampleCount, undefined, o.sampled.ticks),
+        this.metadata(totals),
       );
     });
   }
 
   /** Writes the report without blocking the event loop. */
   async save(file: string = this.options.outputFile): Promise<SaveResult> {
-    const { track, sampleCount } = this.takeProcessTrack();
+    const { track, totals } = this.takeProcessTrack();
     return save().saveEvents(file, serialize().processEventTexts(track), () =>
-      this.metadata(sampleCount),
+      this.metadata(totals),
     );
   }
 }
