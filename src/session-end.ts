@@ -29,7 +29,7 @@ import { processAlive, SESSION_ENV, sessionState, type Session } from './session
  * on Linux every process whose environment holds the session, so a child that was just
  * started, and has not yet loaded the preload, is waited for too.
  */
-export function pendingProcesses(s: Session, except: number[] = []): number[] {
+function pendingProcesses(s: Session, except: number[] = []): number[] {
   const pids = new Set(sessionState(s).running.filter((pid) => processAlive(pid)));
   for (const pid of processesWithSession(s)) pids.add(pid);
   for (const pid of except) pids.delete(pid);
@@ -114,7 +114,7 @@ function* waitSteps(
 }
 
 /** Blocks (an exit handler cannot wait otherwise) up to 5 s for the session's other processes. */
-export function waitForProcessesSync(s: Session, quiet: boolean, except: number[]): void {
+function waitForProcessesSync(s: Session, quiet: boolean, except: number[]): void {
   const cell = new Int32Array(new SharedArrayBuffer(4));
   for (const millis of waitSteps(s, except, quiet, OWNER_WAIT, () => false)) {
     Atomics.wait(cell, 0, 0, millis);
@@ -125,7 +125,7 @@ export function waitForProcessesSync(s: Session, quiet: boolean, except: number[
  * Polls until every traced process has written its report, the user presses Ctrl+C, or a
  * minute passes in which none of them finishes.
  */
-export async function waitForProcesses(s: Session, quiet: boolean): Promise<void> {
+async function waitForProcesses(s: Session, quiet: boolean): Promise<void> {
   let skipped = false;
   const skip = (): void => {
     skipped = true;
@@ -141,7 +141,7 @@ export async function waitForProcesses(s: Session, quiet: boolean): Promise<void
 }
 
 /** One report to write: its path, its events, and its metadata once the events are out. */
-export interface PlannedReport {
+interface PlannedReport {
   file: string;
   events: Iterable<EventPiece>;
   meta: () => ReportMetadata;
