@@ -57,6 +57,15 @@ export interface NativeProfile {
   ticks: NativeTicks;
 }
 
+/**
+ * How a JS thread's track is named, kept by the addon as text for whichever thread reads it
+ * (`backends/native.ts` encodes and decodes it; nothing else sees the text).
+ */
+export interface ThreadLabel {
+  name: string;
+  sortIndex: number;
+}
+
 /** The profile of a thread that ended (or was terminated) while it was sampling. */
 export interface NativeOrphan {
   /** Its OS thread id. */
@@ -70,7 +79,7 @@ export interface NativeOrphan {
  * One OS thread of the process as the monitor saw it. Ticks are stored when a value changes
  * (the counters are step functions), and once more when the thread ends or the monitor stops.
  */
-export interface MonitoredThread {
+export interface MonitoredThread<Label = string> {
   /** OS thread id. */
   tid: number;
   /** Its last `comm` (15 bytes at most; `node` for most of Node 20's threads). */
@@ -78,7 +87,7 @@ export interface MonitoredThread {
   /** A JS thread (the main thread or a worker) that loaded the addon. */
   js: boolean;
   /** For a JS thread: what it passed to setThreadLabel(); empty otherwise. */
-  label: string;
+  label: Label;
   /** CPU time it used while monitored, µs. */
   cpuMicros: number;
   /** Each tick's time, µs of CLOCK_MONOTONIC (the profiles' clock). */
@@ -90,7 +99,7 @@ export interface MonitoredThread {
 }
 
 /** What the thread monitor recorded between startMonitor() and stopMonitor(). */
-export interface MonitorData {
+export interface MonitorData<Label = string> {
   periodMillis: number;
   /** The monitor's own OS thread. */
   monitorTid: number;
@@ -99,7 +108,7 @@ export interface MonitorData {
   /** Ticks not kept because the cap (1,000,000 for all threads) was reached. */
   droppedTicks: number;
   /** In the order first seen. */
-  threads: MonitoredThread[];
+  threads: MonitoredThread<Label>[];
 }
 
 export interface NativeAddon {

@@ -25,8 +25,6 @@ import { LIB_DIR } from './version';
 
 const LOADED = Symbol.for('viztracer.register');
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-/** How long the first process, at its exit, waits for descendants still writing. */
-const OWNER_WAIT_MILLIS = 5000;
 /** How long a thread waits for a worker it terminates, or that outlives it, to save. */
 const WORKER_FLUSH_MILLIS = 3000;
 
@@ -35,55 +33,15 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-function sleepSync(millis: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, millis);
-}
-
 /** The main thread of a process: its report, and the session's when it owns it. */
 function finishProcess(tracer: Tracer, s: Session, owner: boolean, options: ResolvedOptions): void {
-  // Loaded at exit: start-up time is the program's.
-  const { overflowWarning, pendingProcesses, planSessionReport, writePlanSync } =
-    require('./collect') as typeof import('./collect');
-  const { savedMessage } = require('./report/save') as typeof import('./report/save');
-  const pid = process.pid;
   if (!owner && !options.pidSuffix) {
-    tracer.saveSync(partialPath(s, pid));
+    tracer.saveSync(partialPath(s, process.pid));
     return;
   }
-  if (owner && !options.pidSuffix) {
-    // Children that outlive us still get a moment to write; what they write later is lost.
-    let pending = pendingProcesses(s, [pid]);
-    if (pending.length > 0 && !options.quiet) {
-      const n = pending.length;
-      process.stderr.write(
-        `viztracer: Waiting for ${n} process${n === 1 ? '' : 'es'} to finish writing\n`,
-      );
-    }
-    const until = Date.now() + OWNER_WAIT_MILLIS;
-    while (pending.length > 0 && Date.now() < until) {
-      sleepSync(20);
-      pending = pendingProcesses(s, [pid]);
-    }
-  }
-  const own = tracer.takeProcessTrack();
-  let overflow = false;
-  const plan = planSessionReport(
-    s,
-    options,
-    (stats, ownSamples) => {
-      const m = tracer.metadata(ownSamples + stats.sampleCount);
-      m.overflow ||= stats.metadata.some((x) => x.overflow === true);
-      overflow = m.overflow;
-      return m;
-    },
-    own,
-    owner && !options.pidSuffix ? null : pid,
-  );
-  const results = writePlanSync(plan);
-  if (!options.quiet) for (const r of results) process.stderr.write(savedMessage(r));
-  // Lost data is said even under --quiet, as the CLI does.
-  for (const w of plan.warnings()) process.stderr.write(`${w}\n`);
-  if (overflow) process.stderr.write(`${overflowWarning(options)}\n`);
+  // Loaded at exit: start-up time is the program's.
+  const { endSessionSync } = require('./session-end') as typeof import('./session-end');
+  endSessionSync(s, options, owner, () => tracer.takeProcessTrack());
 }
 
 function register(): void {

@@ -5,12 +5,12 @@ import { InspectorBackend } from './backends/inspector';
 import type { NativeBackend, SampledProfile } from './backends/native';
 import { threadRecorder, type Recorder, type Recording } from './instrument/recorder';
 import { resolveOptions, samples, type ResolvedOptions, type TracerOptions } from './options';
-import type { MonitorData } from './native';
-import type { ProcessTrack, ThreadTrack } from './report/model';
+import type { ProcessTrack } from './report/model';
 import type { SaveResult } from './report/save';
-import type { ConvertOptions, SliceTable } from './trace/convert';
+import type { ConvertOptions } from './trace/convert';
 import type { ReportMetadata } from './trace/events';
-import type { Span } from './trace/nest';
+import type { ReportTotals } from './trace/metadata';
+import type { MonitorRecord, PoolThreads } from './trace/os-threads';
 import { sumTicks, type TickStats } from './trace/ticks';
 import { currentThread, type ThreadIdentity } from './thread';
 import { threadEventLog, type UserEvents } from './user-events';
@@ -20,14 +20,11 @@ import { LIB_DIR } from './version';
 // the preload runs before every traced program, and start-up time is the user's.
 const save = (): typeof import('./report/save') => require('./report/save');
 const serialize = (): typeof import('./report/serialize') => require('./report/serialize');
-const convert = (): typeof import('./trace/convert') => require('./trace/convert');
-const meta = (): typeof import('./trace/metadata') => require('./trace/metadata');
+const build = (): typeof import('./report/build') => require('./report/build');
+const sessionEnd = (): typeof import('./session-end') => require('./session-end');
 // Loaded only when asked for: without the native backend nothing loads the addon.
 const nativeBackend = (): typeof import('./backends/native') => require('./backends/native');
 const slices = (): typeof import('./instrument/slices') => require('./instrument/slices');
-const osThreads = (): typeof import('./trace/os-threads') => require('./trace/os-threads');
-const nest = (): typeof import('./trace/nest') => require('./trace/nest');
-const cpuCore = (): typeof import('./trace/cpu-core') => require('./trace/cpu-core');
 
 /** The thread monitor's period under the native backend. */
 const MONITOR_PERIOD_MILLIS = 10;
@@ -41,7 +38,7 @@ function threadPoolSize(): number {
 }
 
 /** Found once per process: the pools' threads live as long as the process. */
-let poolThreads: import('./trace/os-threads').PoolThreads | null = null;
+let poolThreads: PoolThreads | null = null;
 
 /** Where acorn is: under `instrument` with sampling, the parser the hooks run is our work. */
 function acornDir(): string[] {
@@ -67,7 +64,7 @@ export function convertOptionsOf(o: ResolvedOptions): ConvertOptions {
 }
 
 /** What one start..stop of a Tracer gathered on its thread. */
-interface Window {
+interface Capture {
   /** The samples (with their CPU cores under our sampler), unless only instrumented. */
   profile: SampledProfile | null;
   /** The instrumented calls, under `instrument`. */
@@ -84,17 +81,13 @@ export class Tracer {
   private readonly recorder: Recorder | null;
   /** Whether the backend samples (always, but under `instrument` only with `withSampling`). */
   private readonly sampling: boolean;
-  private windows: Window[] = [];
+  private captures: Capture[] = [];
   /** Where this Tracer's part of the thread's event log starts. */
   private eventMark = 0;
   /** Under the native backend, in the main thread: what the OS thread monitor saw. */
-  private monitors: MonitorData[] = [];
+  private monitors: MonitorRecord[] = [];
   private monitoring = false;
   private active = false;
-  /** Whether the recordings last handed over had overflowed (for the metadata written after). */
-  private overflowedAtTake = false;
-  /** Under our sampler: what the ticks of the profiles last handed over found. */
-  private ticksAtTake: TickStats | null = null;
 
   /** With `native: true`, throws an Error saying why when the addon cannot be loaded. */
   constructor(options?: TracerOptions) {
@@ -134,7 +127,7 @@ export class Tracer {
         // Should this thread end while sampling (a worker terminated), its profile is saved by
         // another thread, which needs to know how to name it.
         const me = this.thread();
-        this.native.setThreadLabel(JSON.stringify({ name: me.name, sortIndex: me.sortIndex }));
+        this.native.setThreadLabel({ name: me.name, sortIndex: me.sortIndex });
         // The process's OS threads are the main thread's to watch and report.
         if (me.isMain) {
           poolThreads ??= {
@@ -175,156 +168,85 @@ export class Tracer {
       recording = this.recorder.take();
     }
     const events = threadEventLog().finish(this.eventMark);
-    this.windows.push({ profile, recording, events });
+    this.captures.push({ profile, recording, events });
     return this;
   }
 
   /** Whether a recording or the event log since the last save lost its oldest entries. */
   get overflowed(): boolean {
-    return this.windows.some(
-      (w) =>
-        (w.recording !== null && w.recording.total > w.recording.codes.length) ||
-        w.events.dropped > 0,
+    return this.captures.some(
+      (c) =>
+        (c.recording !== null && c.recording.total > c.recording.codes.length) ||
+        c.events.dropped > 0,
     );
   }
 
-  /** This thread's track, from every window sampled since the last save. */
-  processTrack(argv: readonly string[] = process.argv): ProcessTrack {
+  /** This thread's track, from every capture since the last save. */
+  private processTrack(): ProcessTrack {
     const opts = convertOptionsOf(this.options);
-    const me = this.thread();
-    const thread = { tid: me.tid, name: me.name, sortIndex: me.sortIndex };
     const sliceOpts = {
       maxStackDepth: opts.maxStackDepth,
       minDurationMicros: opts.minDurationMicros,
     };
+    const me = this.thread();
+    return build().buildProcessTrack(
+      {
+        pid: me.pid,
+        ppid: process.ppid,
+        argv: process.argv,
+        thread: { tid: me.tid, name: me.name, sortIndex: me.sortIndex },
+        isMain: me.isMain,
+        captures: this.captures.map((c) => ({
+          samples: c.profile,
+          calls: c.recording && {
+            slices: slices().recordingSlices(c.recording, sliceOpts),
+            files: new Set(c.recording.functions.map((f) => f.file)),
+          },
+          events: c.events,
+        })),
+        monitors: this.monitors,
+        pools: poolThreads ?? { libuv: [], v8: [] },
+      },
+      {
+        convert: opts,
+        libDir: LIB_DIR,
+        jsCoreFromSamples: this.native !== null && this.options.sampler === 'viztracer',
+      },
+    );
+  }
+
+  /** The process's track and what it adds up to; the captures are handed over and forgotten. */
+  takeProcessTrack(): { track: ProcessTrack; totals: ReportTotals } {
+    if (this.active) throw new Error('Stop the tracer before saving');
+    const track = this.processTrack();
+    const sampleCount = track.threads.reduce((s, t) => s + t.slices.sampleCount, 0);
+    const ticks = sumTicks(this.captures.map((c) => c.profile?.ticks ?? null));
+    const totals = this.totals(sampleCount, ticks);
+    this.captures = [];
+    this.monitors = [];
+    return { track, totals };
+  }
+
+  /** What this thread's data adds up to, for the metadata. */
+  private totals(sampleCount: number, ticks: TickStats | null): ReportTotals {
     return {
-      pid: me.pid,
-      name: me.isMain ? meta().processName(argv, me.pid) : null,
-      args: { ppid: process.ppid, argv: [...argv] },
-      threads: this.windows.flatMap((w) => {
-        const { nestUserSlices, fitAroundExact, sampleTimesOf } = nest();
-        const ev = w.events;
-        const user = (nested: UserEvents['slices'], unnested: UserEvents['slices']) => ({
-          slices: nested,
-          asyncSlices: unnested,
-          instants: ev.instants,
-          counters: ev.counters,
-        });
-        if (w.recording === null) {
-          // Sampled only: the program's slices are exact, the samples are cut around them.
-          const split = nestUserSlices(ev.slices, null);
-          const track = this.threadTrack(w.profile!, thread, opts);
-          const sampled = fitAroundExact(
-            track.slices,
-            split.nested,
-            sampleTimesOf(w.profile!.profile),
-            opts.minDurationMicros,
-          );
-          return [{ ...track, slices: sampled, user: user(split.nested, split.unnested) }];
-        }
-        const calls = slices().recordingSlices(w.recording, sliceOpts);
-        const split = nestUserSlices(ev.slices, calls);
-        const out: ThreadTrack[] = [
-          { ...thread, slices: calls, user: user(split.nested, split.unnested) },
-        ];
-        if (w.profile !== null)
-          out.push({ ...thread, slices: this.samplesAmong(w, calls, split.nested) });
-        return out;
-      }),
-      osThreads: this.monitors.flatMap((m) =>
-        osThreads().osThreadTracks(m, poolThreads ?? { libuv: [], v8: [] }, {
-          jsCoreFromSamples: this.native !== null && this.options.sampler === 'viztracer',
-        }),
-      ),
+      sampleCount,
+      overflow: this.overflowed,
+      clocks: this.recorder ? [this.recorder.clock] : [],
+      ticks,
     };
   }
 
-  /**
-   * Instrumented and sampled together: the samples without the instrumented frames (the calls
-   * are exact already), what is left placed inside the innermost exact slice open at the time.
-   */
-  private samplesAmong(w: Window, calls: SliceTable, user: readonly Span[]): SliceTable {
-    const { stripInstrumentedFrames, fitIntoExact, INSTRUMENTED_PLACEHOLDER } = nest();
-    const { urlToFile, convertProfile } = convert();
-    const files = new Set(w.recording!.functions.map((f) => f.file));
-    const stripped = stripInstrumentedFrames(
-      w.profile!.profile,
-      (f) => f.url !== '' && files.has(urlToFile(f.url)),
-      (f) => f.url !== '' && urlToFile(f.url).startsWith(LIB_DIR),
-    );
-    const opts = convertOptionsOf(this.options);
-    // Cut to the calls, not before: a frame seen by one sample may last less than the minimum.
-    const sampled = convertProfile(stripped, { ...opts, minDurationMicros: 0 });
-    const exact: Span[] = [...user];
-    for (let i = 0; i < calls.count; i++) {
-      exact.push({ startMicros: calls.startMicros[i], durationMicros: calls.durationMicros[i] });
-    }
-    return fitIntoExact(
-      sampled,
-      exact,
-      opts.minDurationMicros,
-      sampled.names.indexOf(INSTRUMENTED_PLACEHOLDER),
-    );
-  }
-
-  /**
-   * One sampled window of a thread as a track. Its slices carry the core they started on: under
-   * our sampler from the samples (which also give the thread's `CPU core` counter); under V8's,
-   * which knows no core, from the thread monitor's 10 ms readings of that thread when this
-   * process watched it (the main thread, and workers that ended while sampling), else none.
-   */
-  private threadTrack(
-    p: SampledProfile,
-    thread: { tid: number; name: string; sortIndex: number },
-    opts: ConvertOptions,
-  ): ThreadTrack {
-    let cpu: ArrayLike<number> | undefined = p.cpu ?? undefined;
-    if (!cpu && this.native) {
-      const seen = this.monitors.flatMap((m) => m.threads).find((t) => t.tid === thread.tid);
-      if (seen) cpu = cpuCore().coresFromMonitor(p.profile, seen);
-    }
-    const slices = convert().convertProfile(p.profile, opts, cpu);
-    const counter = p.cpu ? cpuCore().sampleCoreCounter(p.profile, p.cpu, thread.name) : null;
-    return { ...thread, slices, ...(counter ? { counters: [counter] } : {}) };
-  }
-
-  /** The process's track and sample count; the saved windows are handed over and forgotten. */
-  takeProcessTrack(): { track: ProcessTrack; sampleCount: number } {
-    if (this.active) throw new Error('Stop the tracer before saving');
-    const track = this.processTrack();
-    this.overflowedAtTake = this.overflowed;
-    this.ticksAtTake = sumTicks(this.windows.map((w) => w.profile?.ticks ?? null));
-    this.windows = [];
-    this.monitors = [];
-    const sampleCount = track.threads.reduce((s, t) => s + t.slices.sampleCount, 0);
-    return { track, sampleCount };
-  }
-
-  metadata(
-    sampleCount: number,
-    extra?: Partial<ReportMetadata>,
-    ticks: TickStats | null = this.ticksAtTake,
-  ): ReportMetadata {
-    return meta().reportMetadata({
-      backend: this.recorder ? 'instrument' : this.backend.name,
-      intervalMicros: this.sampling ? this.options.interval : 0,
-      ...(this.recorder && this.sampling ? { sampling: this.backend.name } : {}),
-      ...(this.recorder ? { clock: this.recorder.clock } : {}),
-      overflow: this.overflowedAtTake || this.overflowed,
-      sampleCount,
-      command: [...process.argv],
-      ...(this.native && !this.recorder ? { sampler: this.options.sampler } : {}),
-      ...(ticks ? { samplerTicks: ticks } : {}),
-      ...extra,
-    });
+  private metadata(totals: ReportTotals): ReportMetadata {
+    return sessionEnd().sessionMetadata(this.options, totals, process.argv);
   }
 
   /** Writes the report synchronously (for exit handlers). */
   saveSync(file: string = this.options.outputFile): SaveResult {
-    const { track, sampleCount } = this.takeProcessTrack();
+    const { track, totals } = this.takeProcessTrack();
     // Written chunk by chunk before the next is made: one buffer serves them all.
     const events = serialize().processEventTexts(track, { scratch: Buffer.allocUnsafe(1 << 20) });
-    return save().saveEventsSync(file, events, () => this.metadata(sampleCount));
+    return save().saveEventsSync(file, events, () => this.metadata(totals));
   }
 
   /**
@@ -336,33 +258,27 @@ export class Tracer {
     if (!this.native) return [];
     const opts = convertOptionsOf(this.options);
     return this.native.takeOrphans().map((o) => {
-      let name = `Thread ${o.tid}`;
-      let sortIndex = o.tid;
-      try {
-        const label = JSON.parse(o.label) as { name?: unknown; sortIndex?: unknown };
-        if (typeof label.name === 'string') name = label.name;
-        if (typeof label.sortIndex === 'number') sortIndex = label.sortIndex;
-      } catch {
-        // A thread that started the addon without the Tracer: named by its tid.
-      }
-      const thread = this.threadTrack(o.sampled, { tid: o.tid, name, sortIndex }, opts);
-      const track: ProcessTrack = {
-        pid: process.pid,
-        name: null,
-        args: { ppid: process.ppid, argv: [...process.argv] },
-        threads: [thread],
-      };
+      // A thread that started the addon without the Tracer: named by its tid.
+      const { name, sortIndex } = o.label ?? { name: `Thread ${o.tid}`, sortIndex: o.tid };
+      const track = build().buildOrphanTrack(
+        o.sampled,
+        { tid: o.tid, name, sortIndex },
+        { pid: process.pid, ppid: process.ppid, argv: process.argv },
+        this.monitors,
+        opts,
+      );
+      const totals = this.totals(track.threads[0].slices.sampleCount, o.sampled.ticks);
       return save().saveEventsSync(fileOf(o.tid), serialize().processEventTexts(track), () =>
-        this.metadata(thread.slices.sampleCount, undefined, o.sampled.ticks),
+        this.metadata(totals),
       );
     });
   }
 
   /** Writes the report without blocking the event loop. */
   async save(file: string = this.options.outputFile): Promise<SaveResult> {
-    const { track, sampleCount } = this.takeProcessTrack();
+    const { track, totals } = this.takeProcessTrack();
     return save().saveEvents(file, serialize().processEventTexts(track), () =>
-      this.metadata(sampleCount),
+      this.metadata(totals),
     );
   }
 }

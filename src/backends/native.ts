@@ -4,11 +4,12 @@
 import { pathToFileURL } from 'node:url';
 import {
   requireNative,
-  type MonitorData,
   type NativeAddon,
   type NativeProfile,
   type SamplerName,
+  type ThreadLabel,
 } from '../native';
+import type { MonitorRecord } from '../trace/os-threads';
 import type { ProfileNode, RawProfile } from '../trace/profile';
 import { mergeTicks, type TickStats } from '../trace/ticks';
 import type { Backend } from './backend';
@@ -76,8 +77,25 @@ export function toSampledProfile(p: NativeProfile): SampledProfile {
 /** A profile of a thread that ended while sampling, taken from the addon by another thread. */
 export interface OrphanProfile {
   tid: number;
-  label: string;
+  /** Null for a thread that started the addon without setting one through this backend. */
+  label: ThreadLabel | null;
   sampled: SampledProfile;
+}
+
+// The addon keeps a label as text (it crosses threads); only this pair reads or writes it.
+function encodeLabel(label: ThreadLabel): string {
+  return JSON.stringify({ name: label.name, sortIndex: label.sortIndex });
+}
+
+function decodeLabel(text: string): ThreadLabel | null {
+  try {
+    const l = JSON.parse(text) as { name?: unknown; sortIndex?: unknown };
+    if (typeof l.name === 'string' && typeof l.sortIndex === 'number')
+      return { name: l.name, sortIndex: l.sortIndex };
+  } catch {
+    // not set through this backend
+  }
+  return null;
 }
 
 export class NativeBackend implements Backend {
@@ -111,8 +129,8 @@ export class NativeBackend implements Backend {
   }
 
   /** Kept with this thread's profile should the thread end while sampling. */
-  setThreadLabel(label: string): void {
-    this.addon.setThreadLabel(label);
+  setThreadLabel(label: ThreadLabel): void {
+    this.addon.setThreadLabel(encodeLabel(label));
   }
 
   /** Starts the process-wide OS thread monitor. */
@@ -121,8 +139,12 @@ export class NativeBackend implements Backend {
   }
 
   /** Stops the OS thread monitor and returns what it saw. */
-  stopMonitor(): MonitorData {
-    return this.addon.stopMonitor();
+  stopMonitor(): MonitorRecord {
+    const data = this.addon.stopMonitor();
+    return {
+      ...data,
+      threads: data.threads.map((t) => ({ ...t, label: t.js ? decodeLabel(t.label) : null })),
+    };
   }
 
   /** The OS ids of libuv's pool threads, as many as answer within `timeoutMillis`. */
@@ -137,8 +159,10 @@ export class NativeBackend implements Backend {
 
   /** Profiles of the process's threads that ended while sampling; each is returned once. */
   takeOrphans(): OrphanProfile[] {
-    return this.addon
-      .takeOrphans()
-      .map((o) => ({ tid: o.tid, label: o.label, sampled: toSampledProfile(o.profile) }));
+    return this.addon.takeOrphans().map((o) => ({
+      tid: o.tid,
+      label: decodeLabel(o.label),
+      sampled: toSampledProfile(o.profile),
+    }));
   }
 }

@@ -4,14 +4,13 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { OptionError, optionsFromConfig, samples, type ResolvedOptions } from '../options';
+import { OptionError, optionsFromConfig, type ResolvedOptions } from '../options';
 import { mergedEventTexts, newMergeStats } from '../report/merge';
 import { ReportReadError } from '../report/read';
 import { savedMessage, saveEvents, type SaveResult } from '../report/save';
 import { checkWritable } from '../report/writer';
-import { reportMetadata } from '../trace/metadata';
-import { sumTicks, type TickStats } from '../trace/ticks';
-import { overflowWarning, pendingProcesses, planSessionReport, writePlan } from '../collect';
+import { runMetadata } from '../trace/metadata';
+import { endSession } from '../session-end';
 import { nodeOptionsWithPreload } from '../children';
 import {
   createSession,
@@ -96,84 +95,6 @@ function runProgram(
   });
 }
 
-/** How long the CLI waits for late processes when none of them finishes. */
-const WAIT_WITHOUT_PROGRESS_MILLIS = 60_000;
-
-/**
- * Polls until every traced process has written its report, the user presses Ctrl+C, or a
- * minute passes in which none of them finishes (a daemon the program started will not).
- */
-async function waitForProcesses(session: Session, quiet: boolean): Promise<void> {
-  let pending = pendingProcesses(session);
-  if (pending.length === 0) return;
-  if (!quiet) {
-    const n = pending.length;
-    process.stderr.write(
-      `viztracer: Waiting for ${n} process${n === 1 ? '' : 'es'} to finish writing, Ctrl+C to skip\n`,
-    );
-  }
-  let skipped = false;
-  const skip = (): void => {
-    skipped = true;
-  };
-  process.on('SIGINT', skip);
-  let deadline = Date.now() + WAIT_WITHOUT_PROGRESS_MILLIS;
-  try {
-    while (pending.length > 0 && !skipped && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-      const now = pendingProcesses(session);
-      if (now.length < pending.length) deadline = Date.now() + WAIT_WITHOUT_PROGRESS_MILLIS;
-      pending = now;
-    }
-  } finally {
-    process.removeListener('SIGINT', skip);
-  }
-}
-
-async function collect(
-  session: Session,
-  options: ResolvedOptions,
-  command: string[],
-): Promise<SaveResult[]> {
-  if (options.outputDir) fs.mkdirSync(options.outputDir, { recursive: true });
-  // Under --pid_suffix each process wrote its own report; what is left here belongs to
-  // processes whose main thread could not (their workers' data is saved all the same).
-  let overflow = false;
-  const plan = planSessionReport(session, options, (stats) => {
-    overflow = stats.metadata.some((m) => m.overflow === true);
-    // Under --instrument, the clock(s) the processes timed their calls with.
-    const clocks = [
-      ...new Set(stats.metadata.map((m) => m.clock).filter((c) => typeof c === 'string')),
-    ];
-    // Under --native: which sampler, and its ticks added up over every thread and process
-    // (delivered samples over the interval's requested count is the effective rate).
-    const ticks = sumTicks(stats.metadata.map((m) => m.samplerTicks as TickStats | undefined));
-    return reportMetadata({
-      backend: options.instrument ? 'instrument' : options.native ? 'native' : 'inspector',
-      intervalMicros: samples(options) ? options.interval : 0,
-      ...(options.instrument && samples(options)
-        ? { sampling: options.native ? 'native' : 'inspector' }
-        : {}),
-      sampleCount: stats.sampleCount,
-      command,
-      overflow,
-      ...(clocks.length > 0 ? { clock: clocks.join(',') } : {}),
-      ...(options.native ? { sampler: options.sampler } : {}),
-      ...(ticks ? { samplerTicks: ticks } : {}),
-    });
-  });
-  const results = await writePlan(plan);
-  if (results.length === 0 && !options.pidSuffix) {
-    process.stderr.write(
-      'viztracer: no report: the program ended before it could save its profile\n',
-    );
-  }
-  if (!options.quiet) for (const r of results) process.stderr.write(savedMessage(r));
-  for (const w of plan.warnings()) process.stderr.write(`${w}\n`);
-  if (overflow) process.stderr.write(`${overflowWarning(options)}\n`);
-  return results;
-}
-
 /** `viztracer --combine a.json b.json -o both.json`: nothing is written unless all inputs read. */
 async function combine(cli: CliArgs, options: ResolvedOptions, command: string[]): Promise<number> {
   if (cli.inputs.length === 0) throw new CliError('--combine needs at least one report');
@@ -189,16 +110,18 @@ async function combine(cli: CliArgs, options: ResolvedOptions, command: string[]
     options.outputFile,
     mergedEventTexts(cli.inputs, stats, { tolerant: false, align: cli.align }),
     () => {
+      // Traced as the first input was; its clock only, and the sample count of all.
       const first = stats.metadata[0] ?? {};
-      return reportMetadata({
+      const mode = {
         backend:
           first.backend === 'native' || first.backend === 'instrument'
             ? first.backend
             : 'inspector',
         intervalMicros: typeof first.intervalMicros === 'number' ? first.intervalMicros : 0,
-        ...(typeof first.clock === 'string' ? { clock: first.clock } : {}),
-        sampleCount: stats.sampleCount,
-        command,
+      } as const;
+      const clocks = typeof first.clock === 'string' ? [first.clock] : [];
+      const totals = { sampleCount: stats.sampleCount, overflow: false, clocks, ticks: null };
+      return runMetadata(mode, totals, command, {
         combined: cli.inputs.map((f) => path.resolve(f)),
         aligned: cli.align,
       });
@@ -254,8 +177,7 @@ async function main(argv: string[]): Promise<number> {
   let results: SaveResult[];
   try {
     status = await runProgram(script, cli.scriptArgs, session);
-    await waitForProcesses(session, options.quiet);
-    results = await collect(session, options, command);
+    results = await endSession(session, options, command);
   } finally {
     removeSession(session);
   }

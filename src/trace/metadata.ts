@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { VERSION } from '../version';
 import type { ReportMetadata } from './events';
+import { sumTicks, type TickStats } from './ticks';
 
 /**
  * Wall-clock epoch ns minus CLOCK_MONOTONIC ns. The difference is the same for every process
@@ -36,4 +37,73 @@ export function reportMetadata(
     baseTimeNanoseconds: baseTimeNanoseconds(),
     ...fields,
   };
+}
+
+/** How a report's data was traced: what its metadata says before it counts anything. */
+export interface TraceMode {
+  backend: ReportMetadata['backend'];
+  /** 0 when nothing sampled. */
+  intervalMicros: number;
+  /** Under `instrument` with sampling: the sampling backend. */
+  sampling?: ReportMetadata['sampling'];
+  /** Under `native`: whose sampler. */
+  sampler?: ReportMetadata['sampler'];
+}
+
+/** What a report's threads and processes add up to. */
+export interface ReportTotals {
+  sampleCount: number;
+  /** Whether any buffer overflowed. */
+  overflow: boolean;
+  /** Under `instrument`: the clocks the calls were timed by, one entry a thread or process. */
+  clocks: readonly string[];
+  /** Under our sampler: its ticks, added up. */
+  ticks: TickStats | null;
+}
+
+/** The totals of partial or whole reports, from their metadata as the merger read it. */
+export function mergedTotals(stats: {
+  sampleCount: number;
+  metadata: readonly Record<string, unknown>[];
+}): ReportTotals {
+  return {
+    sampleCount: stats.sampleCount,
+    overflow: stats.metadata.some((m) => m.overflow === true),
+    clocks: stats.metadata.map((m) => m.clock).filter((c) => typeof c === 'string'),
+    ticks: sumTicks(stats.metadata.map((m) => m.samplerTicks as TickStats | undefined)),
+  };
+}
+
+export function addTotals(a: ReportTotals, b: ReportTotals): ReportTotals {
+  return {
+    sampleCount: a.sampleCount + b.sampleCount,
+    overflow: a.overflow || b.overflow,
+    clocks: [...a.clocks, ...b.clocks],
+    ticks: sumTicks([a.ticks, b.ticks]),
+  };
+}
+
+/**
+ * A report's metadata: the one place every writer (a Tracer's save, the end of a session,
+ * `--combine`) makes it. Clocks that differ between processes are listed comma-separated.
+ */
+export function runMetadata(
+  mode: TraceMode,
+  totals: ReportTotals,
+  command: readonly string[],
+  extra: Partial<ReportMetadata> = {},
+): ReportMetadata {
+  const clocks = [...new Set(totals.clocks)];
+  return reportMetadata({
+    backend: mode.backend,
+    intervalMicros: mode.intervalMicros,
+    ...(mode.sampling ? { sampling: mode.sampling } : {}),
+    ...(clocks.length > 0 ? { clock: clocks.join(',') } : {}),
+    sampleCount: totals.sampleCount,
+    command: [...command],
+    overflow: totals.overflow,
+    ...(mode.sampler ? { sampler: mode.sampler } : {}),
+    ...(totals.ticks ? { samplerTicks: totals.ticks } : {}),
+    ...extra,
+  });
 }

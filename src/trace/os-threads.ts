@@ -1,6 +1,6 @@
 // The OS threads of a process as counter tracks: what the addon's thread monitor saw, turned
 // into names, sort indexes and CPU % / CPU core series. Pure: no I/O, no addon.
-import type { MonitorData } from '../native';
+import type { MonitorData, ThreadLabel } from '../native';
 
 /** One counter series of one thread: `{"ph":"C","name":name,"args":{[key]:value}}` events. */
 export interface CounterTrack {
@@ -34,17 +34,8 @@ export interface PoolThreads {
   v8: readonly number[];
 }
 
-/** What a JS thread called itself in setThreadLabel() (the Tracer's JSON), or null. */
-function labelName(label: string): { name: string; sortIndex: number } | null {
-  try {
-    const l = JSON.parse(label) as { name?: unknown; sortIndex?: unknown };
-    if (typeof l.name === 'string' && typeof l.sortIndex === 'number')
-      return { name: l.name, sortIndex: l.sortIndex };
-  } catch {
-    // not ours
-  }
-  return null;
-}
+/** What the monitor saw, each JS thread's label decoded (null: not set through the Tracer). */
+export type MonitorRecord = MonitorData<ThreadLabel | null>;
 
 /**
  * The tracks of every OS thread that ran while monitored (CPU time above zero), and of every
@@ -53,7 +44,7 @@ function labelName(label: string): { name: string; sortIndex: number } | null {
  * more than `node`, else `thread <tid>`.
  */
 export function osThreadTracks(
-  data: MonitorData,
+  data: MonitorRecord,
   pools: PoolThreads,
   options: {
     /**
@@ -68,7 +59,7 @@ export function osThreadTracks(
     if (t.cpuMicros <= 0 && !t.js) return;
     const pool = pools.libuv.indexOf(t.tid);
     const v8 = pools.v8.indexOf(t.tid);
-    const js = t.js ? labelName(t.label) : null;
+    const js = t.js ? t.label : null;
     let name: string;
     let sortIndex: number;
     if (js) {

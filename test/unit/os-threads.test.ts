@@ -1,6 +1,6 @@
 // The monitor's data to named counter tracks, and those tracks as report events.
 import { describe, expect, it } from 'vitest';
-import type { MonitoredThread } from '../../src/native';
+import type { MonitoredThread, ThreadLabel } from '../../src/native';
 import { processEventTexts } from '../../src/report/serialize';
 import {
   osThreadTracks,
@@ -14,13 +14,13 @@ function thread(
   tid: number,
   name: string,
   cpuMicros: number,
-  extra: Partial<MonitoredThread> = {},
+  extra: Partial<MonitoredThread<ThreadLabel | null>> = {},
 ) {
   return {
     tid,
     name,
     js: false,
-    label: '',
+    label: null,
     cpuMicros,
     ts: Float64Array.of(100, 110),
     cpuPercent: Float32Array.of(12.34, 0),
@@ -36,12 +36,12 @@ const data = {
   endTime: 120,
   droppedTicks: 0,
   threads: [
-    thread(1, 'node', 50, { js: true, label: '{"name":"main","sortIndex":0}' }),
+    thread(1, 'node', 50, { js: true, label: { name: 'main', sortIndex: 0 } }),
     thread(2, 'node', 0),
     thread(3, 'node', 10),
     thread(4, 'node', 20),
     thread(5, 'V8 DefaultWorke', 5),
-    thread(6, 'node', 7, { js: true, label: '{"name":"Worker 1 (w)","sortIndex":1}' }),
+    thread(6, 'node', 7, { js: true, label: { name: 'Worker 1 (w)', sortIndex: 1 } }),
     thread(7, 'node', 3),
   ],
 };

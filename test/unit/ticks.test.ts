@@ -214,7 +214,7 @@ describe('CPU core', () => {
       tid,
       name: 'node',
       js,
-      label: js ? '{"name":"main","sortIndex":0}' : '',
+      label: js ? { name: 'main', sortIndex: 0 } : null,
       cpuMicros: 1,
       ts: Float64Array.of(1),
       cpuPercent: Float32Array.of(1),

@@ -1,0 +1,193 @@
+// A process's tracks from what its Tracer captured: per start..stop the samples, the
+// instrumented calls and the program's own events, and what the OS thread monitor saw. Pure:
+// no tracing and no I/O, so it is tested on hand-made captures.
+import type { ThreadLabel } from '../native';
+import { convertProfile, urlToFile, type ConvertOptions, type SliceTable } from '../trace/convert';
+import { coresFromMonitor, sampleCoreCounter } from '../trace/cpu-core';
+import { processName } from '../trace/metadata';
+import {
+  fitAroundExact,
+  fitIntoExact,
+  INSTRUMENTED_PLACEHOLDER,
+  nestUserSlices,
+  sampleTimesOf,
+  stripInstrumentedFrames,
+  type Span,
+} from '../trace/nest';
+import { osThreadTracks, type MonitorRecord, type PoolThreads } from '../trace/os-threads';
+import type { RawProfile } from '../trace/profile';
+import type { UserEvents } from '../user-events';
+import type { ProcessTrack, ThreadTrack } from './model';
+
+/** A capture's samples, with each sample's CPU core where the sampler knew it. */
+export interface CapturedSamples {
+  profile: RawProfile;
+  /** Under our sampler: each sample's CPU core (-1 unknown), in the profile's sample order. */
+  cpu: Int16Array | null;
+}
+
+/** A capture's instrumented calls, already slices (`instrument/slices.ts`). */
+export interface CapturedCalls {
+  slices: SliceTable;
+  /** The files the recorder registered functions of: their frames the calls show exactly. */
+  files: ReadonlySet<string>;
+}
+
+/** What one start..stop of a Tracer gathered on its thread. */
+export interface CaptureData {
+  /** Null when only instrumented. */
+  samples: CapturedSamples | null;
+  /** Null unless instrumented. */
+  calls: CapturedCalls | null;
+  /** What the program logged through the API. */
+  events: UserEvents;
+}
+
+/** A JS thread: its OS id and its track's label. */
+export interface TracedThread extends ThreadLabel {
+  tid: number;
+}
+
+/** Everything one thread's Tracer hands over for its process's report. */
+export interface ProcessCaptures {
+  pid: number;
+  /** Shown with the process's name. */
+  ppid: number;
+  argv: readonly string[];
+  thread: TracedThread;
+  /** The main thread names the process; a worker's partial report does not. */
+  isMain: boolean;
+  captures: readonly CaptureData[];
+  /** Under the native backend, in the main thread: the OS thread monitor's records. */
+  monitors: readonly MonitorRecord[];
+  /** The pools' threads, found when sampling started, to name the monitor's threads. */
+  pools: PoolThreads;
+}
+
+export interface BuildOptions {
+  convert: ConvertOptions;
+  /** Our compiled code: above an instrumented frame, its frames are the recorder's cost. */
+  libDir: string;
+  /** Under our native sampler: a JS thread's `CPU core` counter comes from its samples. */
+  jsCoreFromSamples: boolean;
+}
+
+/** The process's track: this thread's track of every capture, and the OS threads' counters. */
+export function buildProcessTrack(input: ProcessCaptures, options: BuildOptions): ProcessTrack {
+  const opts = options.convert;
+  const { thread, argv } = input;
+  return {
+    pid: input.pid,
+    name: input.isMain ? processName(argv, input.pid) : null,
+    args: { ppid: input.ppid, argv: [...argv] },
+    threads: input.captures.flatMap((w) => {
+      const ev = w.events;
+      const user = (nested: UserEvents['slices'], unnested: UserEvents['slices']) => ({
+        slices: nested,
+        asyncSlices: unnested,
+        instants: ev.instants,
+        counters: ev.counters,
+      });
+      if (w.calls === null) {
+        // Sampled only: the program's slices are exact, the samples are cut around them.
+        const split = nestUserSlices(ev.slices, null);
+        const track = buildThreadTrack(w.samples!, thread, input.monitors, opts);
+        const sampled = fitAroundExact(
+          track.slices,
+          split.nested,
+          sampleTimesOf(w.samples!.profile),
+          opts.minDurationMicros,
+        );
+        return [{ ...track, slices: sampled, user: user(split.nested, split.unnested) }];
+      }
+      const calls = w.calls.slices;
+      const split = nestUserSlices(ev.slices, calls);
+      const out: ThreadTrack[] = [
+        { ...thread, slices: calls, user: user(split.nested, split.unnested) },
+      ];
+      if (w.samples !== null)
+        out.push({
+          ...thread,
+          slices: samplesAmong(w.samples, w.calls, split.nested, options),
+        });
+      return out;
+    }),
+    osThreads: input.monitors.flatMap((m) =>
+      osThreadTracks(m, input.pools, { jsCoreFromSamples: options.jsCoreFromSamples }),
+    ),
+  };
+}
+
+/**
+ * Instrumented and sampled together: the samples without the instrumented frames (the calls
+ * are exact already), what is left placed inside the innermost exact slice open at the time.
+ */
+function samplesAmong(
+  samples: CapturedSamples,
+  calls: CapturedCalls,
+  user: readonly Span[],
+  options: BuildOptions,
+): SliceTable {
+  const stripped = stripInstrumentedFrames(
+    samples.profile,
+    (f) => f.url !== '' && calls.files.has(urlToFile(f.url)),
+    (f) => f.url !== '' && urlToFile(f.url).startsWith(options.libDir),
+  );
+  const opts = options.convert;
+  // Cut to the calls, not before: a frame seen by one sample may last less than the minimum.
+  const sampled = convertProfile(stripped, { ...opts, minDurationMicros: 0 });
+  const exact: Span[] = [...user];
+  for (let i = 0; i < calls.slices.count; i++) {
+    exact.push({
+      startMicros: calls.slices.startMicros[i],
+      durationMicros: calls.slices.durationMicros[i],
+    });
+  }
+  return fitIntoExact(
+    sampled,
+    exact,
+    opts.minDurationMicros,
+    sampled.names.indexOf(INSTRUMENTED_PLACEHOLDER),
+  );
+}
+
+/**
+ * One sampled capture of a thread as a track. Its slices carry the core they started on: under
+ * our sampler from the samples (which also give the thread's `CPU core` counter); under V8's,
+ * which knows no core, from the thread monitor's 10 ms readings of that thread when this
+ * process watched it (the main thread, and workers that ended while sampling), else none.
+ */
+export function buildThreadTrack(
+  p: CapturedSamples,
+  thread: TracedThread,
+  monitors: readonly MonitorRecord[],
+  opts: ConvertOptions,
+): ThreadTrack {
+  let cpu: ArrayLike<number> | undefined = p.cpu ?? undefined;
+  if (!cpu) {
+    const seen = monitors.flatMap((m) => m.threads).find((t) => t.tid === thread.tid);
+    if (seen) cpu = coresFromMonitor(p.profile, seen);
+  }
+  const slices = convertProfile(p.profile, opts, cpu);
+  const counter = p.cpu ? sampleCoreCounter(p.profile, p.cpu, thread.name) : null;
+  return { ...thread, slices, ...(counter ? { counters: [counter] } : {}) };
+}
+
+/**
+ * The report of a thread that ended while sampling (a terminated worker), as that thread
+ * would have written it: one thread, and no process name (the main thread's report has it).
+ */
+export function buildOrphanTrack(
+  p: CapturedSamples,
+  thread: TracedThread,
+  proc: { pid: number; ppid: number; argv: readonly string[] },
+  monitors: readonly MonitorRecord[],
+  opts: ConvertOptions,
+): ProcessTrack {
+  return {
+    pid: proc.pid,
+    name: null,
+    args: { ppid: proc.ppid, argv: [...proc.argv] },
+    threads: [buildThreadTrack(p, thread, monitors, opts)],
+  };
+}

@@ -1,0 +1,343 @@
+// The end of a session, in one place: wait for the processes still writing, turn their partial
+// reports into the report(s) the user asked for, and tell the user what became of them. The
+// CLI ends its session asynchronously; without the CLI, the first traced process ends it in
+// its exit handler, synchronously. Also the metadata every report is written with.
+import * as fs from 'node:fs';
+import { samples, type ResolvedOptions } from './options';
+import { mergedEventTexts, newMergeStats, type MergeStats } from './report/merge';
+import type { ProcessTrack } from './report/model';
+import {
+  savedMessage,
+  saveEvents,
+  saveEventsSync,
+  withPidSuffix,
+  type SaveResult,
+} from './report/save';
+import { processEventTexts, type EventPiece } from './report/serialize';
+import type { ReportMetadata } from './trace/events';
+import {
+  addTotals,
+  mergedTotals,
+  runMetadata,
+  type ReportTotals,
+  type TraceMode,
+} from './trace/metadata';
+import { processAlive, SESSION_ENV, sessionState, type Session } from './session';
+
+/**
+ * Processes of the session that are still running: those that said so (a marker file), and
+ * on Linux every process whose environment holds the session, so a child that was just
+ * started, and has not yet loaded the preload, is waited for too.
+ */
+function pendingProcesses(s: Session, except: number[] = []): number[] {
+  const pids = new Set(sessionState(s).running.filter((pid) => processAlive(pid)));
+  for (const pid of processesWithSession(s)) pids.add(pid);
+  for (const pid of except) pids.delete(pid);
+  return [...pids].sort((a, b) => a - b);
+}
+
+function processesWithSession(s: Session): number[] {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const needle = Buffer.from(`${SESSION_ENV}=`);
+  const dir = Buffer.from(JSON.stringify(s.dir));
+  const found: number[] = [];
+  for (const name of entries) {
+    if (name.charCodeAt(0) > 57 || name.charCodeAt(0) < 48) continue;
+    const pid = Number(name);
+    if (pid === process.pid) continue;
+    let env: Buffer;
+    try {
+      env = fs.readFileSync(`/proc/${name}/environ`);
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    const at = env.indexOf(needle);
+    if (at >= 0 && env.indexOf(dir, at) >= 0) found.push(pid);
+  }
+  return found;
+}
+
+/** How long, and how, the end of a session waits for processes still writing. */
+interface WaitPolicy {
+  pollMillis: number;
+  limitMillis: number;
+  /** Whether a process finishing starts the limit again (it bounds a wait without progress). */
+  limitWithoutProgress: boolean;
+  /** The end of the "Waiting for N processes" line. */
+  hint: string;
+}
+
+/** Without the CLI, the owner's exit handler: children that outlive it get a moment, no more. */
+const OWNER_WAIT: WaitPolicy = {
+  pollMillis: 20,
+  limitMillis: 5000,
+  limitWithoutProgress: false,
+  hint: '',
+};
+/** The CLI: until a minute passes in which none finishes (a daemon the program started will not). */
+const CLI_WAIT: WaitPolicy = {
+  pollMillis: 50,
+  limitMillis: 60_000,
+  limitWithoutProgress: true,
+  hint: ', Ctrl+C to skip',
+};
+
+/** The one wait loop: yields each pause, which the caller sleeps, blocking or not. */
+function* waitSteps(
+  s: Session,
+  except: number[],
+  quiet: boolean,
+  policy: WaitPolicy,
+  skipped: () => boolean,
+): Generator<number, void, void> {
+  let pending = pendingProcesses(s, except);
+  if (pending.length === 0) return;
+  if (!quiet) {
+    const n = pending.length;
+    process.stderr.write(
+      `viztracer: Waiting for ${n} process${n === 1 ? '' : 'es'} to finish writing${policy.hint}\n`,
+    );
+  }
+  let deadline = Date.now() + policy.limitMillis;
+  while (pending.length > 0 && !skipped() && Date.now() < deadline) {
+    yield policy.pollMillis;
+    const now = pendingProcesses(s, except);
+    if (policy.limitWithoutProgress && now.length < pending.length)
+      deadline = Date.now() + policy.limitMillis;
+    pending = now;
+  }
+}
+
+/** Blocks (an exit handler cannot wait otherwise) up to 5 s for the session's other processes. */
+function waitForProcessesSync(s: Session, quiet: boolean, except: number[]): void {
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  for (const millis of waitSteps(s, except, quiet, OWNER_WAIT, () => false)) {
+    Atomics.wait(cell, 0, 0, millis);
+  }
+}
+
+/**
+ * Polls until every traced process has written its report, the user presses Ctrl+C, or a
+ * minute passes in which none of them finishes.
+ */
+async function waitForProcesses(s: Session, quiet: boolean): Promise<void> {
+  let skipped = false;
+  const skip = (): void => {
+    skipped = true;
+  };
+  process.on('SIGINT', skip);
+  try {
+    for (const millis of waitSteps(s, [], quiet, CLI_WAIT, () => skipped)) {
+      await new Promise((r) => setTimeout(r, millis));
+    }
+  } finally {
+    process.removeListener('SIGINT', skip);
+  }
+}
+
+/** One report to write: its path, its events, and its metadata once the events are out. */
+interface PlannedReport {
+  file: string;
+  events: Iterable<EventPiece>;
+  meta: () => ReportMetadata;
+  /** Partial reports to delete once this one is written. */
+  consumed: string[];
+}
+
+interface SessionPlan {
+  reports: PlannedReport[];
+  stats: MergeStats;
+  /** Lines to show the user about data that was lost; complete once the reports are written. */
+  warnings(): string[];
+  /** Whether a report written so far holds data from a buffer that overflowed. */
+  overflowed(): boolean;
+}
+
+/** A process's own data, written into its report directly instead of through a partial one. */
+export interface OwnReport {
+  track: ProcessTrack;
+  totals: ReportTotals;
+}
+
+function* chain(...sources: Iterable<EventPiece>[]): Generator<EventPiece> {
+  for (const s of sources) yield* s;
+}
+
+/**
+ * What the session's report(s) will be. `own` is the calling process's data when it writes
+ * it directly. With `onlyPid`, only that process's partial reports are used (a process writing
+ * its own report under --pid_suffix). The caller writes the reports, synchronously in an exit
+ * handler or asynchronously in the CLI.
+ */
+function planSessionReport(
+  s: Session,
+  options: ResolvedOptions,
+  command: readonly string[],
+  own: OwnReport | null = null,
+  onlyPid: number | null = null,
+): SessionPlan {
+  const state = sessionState(s);
+  const stats = newMergeStats();
+  const ownPid = own?.track.pid ?? null;
+  let overflow = false;
+
+  const groups = new Map<number, string[]>();
+  for (const [pid, files] of state.partials) {
+    if (onlyPid === null || pid === onlyPid) groups.set(pid, files);
+  }
+  if (ownPid !== null && !groups.has(ownPid)) groups.set(ownPid, []);
+
+  const plan = (file: string, files: string[], withOwn: boolean): PlannedReport => ({
+    file,
+    events: chain(
+      withOwn && own ? processEventTexts(own.track) : [],
+      mergedEventTexts(files, stats, { tolerant: true }),
+    ),
+    meta: () => {
+      const merged = mergedTotals(stats);
+      const totals = withOwn && own ? addTotals(own.totals, merged) : merged;
+      overflow ||= totals.overflow;
+      return sessionMetadata(options, totals, command);
+    },
+    // Merged into a process's own report: nobody else must merge them again.
+    consumed: onlyPid !== null ? files : [],
+  });
+  const reports: PlannedReport[] = [];
+  if (options.pidSuffix) {
+    for (const [pid, files] of groups) {
+      reports.push(plan(withPidSuffix(options.outputFile, pid), files, pid === ownPid));
+    }
+  } else if (groups.size > 0) {
+    const pids = [...groups.keys()].sort((a, b) => a - b);
+    reports.push(
+      plan(
+        options.outputFile,
+        pids.flatMap((p) => groups.get(p)!),
+        ownPid !== null,
+      ),
+    );
+  }
+  const warnings = (): string[] => {
+    const out = stats.lost.map(
+      (lost) => `viztracer: warning: lost a partial report: ${lost.file}: ${lost.problem}`,
+    );
+    // A process that said it was running, is gone, and left no report was killed (SIGKILL,
+    // or a crash of node itself): only its own data is lost.
+    for (const pid of state.running) {
+      if (pid === ownPid || (onlyPid !== null && pid !== onlyPid)) continue;
+      if (state.partials.has(pid)) continue;
+      out.push(
+        processAlive(pid)
+          ? `viztracer: warning: process ${pid} was still running; its data is not in the report`
+          : `viztracer: warning: process ${pid} ended without saving its data (killed by SIGKILL?)`,
+      );
+    }
+    return out;
+  };
+  return { reports, stats, warnings, overflowed: () => overflow };
+}
+
+/** What the user reads when a ring buffer wrapped. */
+function overflowWarning(options: ResolvedOptions): string {
+  return (
+    `viztracer: warning: the trace buffer overflowed (${options.tracerEntries} entries a thread); ` +
+    'the oldest calls are not in the report (raise --tracer_entries)'
+  );
+}
+
+/** Writes a plan's reports synchronously (exit handlers). */
+function writePlanSync(plan: SessionPlan): SaveResult[] {
+  return plan.reports.map((r) => {
+    const result = saveEventsSync(r.file, r.events, r.meta);
+    for (const f of r.consumed) fs.rmSync(f, { force: true });
+    return result;
+  });
+}
+
+/** Writes a plan's reports without blocking (the CLI: native gzip, off the main thread). */
+async function writePlan(plan: SessionPlan): Promise<SaveResult[]> {
+  const results: SaveResult[] = [];
+  for (const r of plan.reports) {
+    results.push(await saveEvents(r.file, r.events, r.meta));
+    for (const f of r.consumed) fs.rmSync(f, { force: true });
+  }
+  return results;
+}
+
+/** What the user reads once the reports are written: where they are, and what was lost. */
+function tellOutcome(plan: SessionPlan, results: SaveResult[], options: ResolvedOptions): void {
+  if (results.length === 0 && !options.pidSuffix) {
+    process.stderr.write(
+      'viztracer: no report: the program ended before it could save its profile\n',
+    );
+  }
+  if (!options.quiet) for (const r of results) process.stderr.write(savedMessage(r));
+  // Lost data is said even under --quiet.
+  for (const w of plan.warnings()) process.stderr.write(`${w}\n`);
+  if (plan.overflowed()) process.stderr.write(`${overflowWarning(options)}\n`);
+}
+
+/**
+ * The CLI, once the program has exited: waits for the processes still writing, then writes
+ * the session's report(s) from their partial reports. Under --pid_suffix each process wrote
+ * its own report; what is left belongs to processes whose main thread could not (their
+ * workers' data is saved all the same).
+ */
+export async function endSession(
+  s: Session,
+  options: ResolvedOptions,
+  command: readonly string[],
+): Promise<SaveResult[]> {
+  await waitForProcesses(s, options.quiet);
+  if (options.outputDir) fs.mkdirSync(options.outputDir, { recursive: true });
+  const plan = planSessionReport(s, options, command);
+  const results = await writePlan(plan);
+  tellOutcome(plan, results, options);
+  return results;
+}
+
+/**
+ * Without the CLI, in a main thread's exit handler, with its own data (taken after the wait):
+ * the owner waits for the session's other processes and writes the one report; under
+ * --pid_suffix every process writes its own, with what its workers left.
+ */
+export function endSessionSync(
+  s: Session,
+  options: ResolvedOptions,
+  owner: boolean,
+  own: () => OwnReport,
+): SaveResult[] {
+  const whole = owner && !options.pidSuffix;
+  // Children that outlive the owner still get a moment to write; what they write later is lost.
+  if (whole) waitForProcessesSync(s, options.quiet, [process.pid]);
+  const plan = planSessionReport(s, options, process.argv, own(), whole ? null : process.pid);
+  const results = writePlanSync(plan);
+  tellOutcome(plan, results, options);
+  return results;
+}
+
+/** How the options trace, as a report's metadata says it. */
+function traceModeOf(o: ResolvedOptions): TraceMode {
+  const sampling = samples(o);
+  const sampler = o.native ? 'native' : 'inspector';
+  return {
+    backend: o.instrument ? 'instrument' : sampler,
+    intervalMicros: sampling ? o.interval : 0,
+    ...(o.instrument && sampling ? { sampling: sampler } : {}),
+    ...(o.native ? { sampler: o.sampler } : {}),
+  };
+}
+
+/** The metadata of a report traced with `options`: a Tracer's own, or a session's. */
+export function sessionMetadata(
+  options: ResolvedOptions,
+  totals: ReportTotals,
+  command: readonly string[],
+): ReportMetadata {
+  return runMetadata(traceModeOf(options), totals, command);
+}
