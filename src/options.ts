@@ -3,16 +3,13 @@
 // order, with exact messages.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { formatOf } from './report/writer';
+import { formatOf, isHtml } from './report/writer';
 
 /**
  * Whether a thread samples: always without `instrument`; with it, when asked (`withSampling`,
  * or `native`, whose only use is sampling).
  */
 export const samples = (o: ResolvedOptions): boolean => !o.instrument || o.withSampling || o.native;
-
-/** A report written as one self-contained HTML page (viewer and data inlined). */
-export const isHtml = (file: string): boolean => file.endsWith('.html');
 
 export interface TracerOptions {
   /** Where the report goes: `.json`, `.json.gz`, or `.html` (the viewer with the data inlined). Default `result.json`. */

@@ -6,13 +6,7 @@ import * as fs from 'node:fs';
 import { samples, type ResolvedOptions } from './options';
 import { mergedEventTexts, newMergeStats, type MergeStats } from './report/merge';
 import type { ProcessTrack } from './report/model';
-import {
-  savedMessage,
-  saveEvents,
-  saveEventsSync,
-  withPidSuffix,
-  type SaveResult,
-} from './report/save';
+import { savedMessage, withPidSuffix, type SaveResult } from './report/save';
 import { processEventTexts, type EventPiece } from './report/serialize';
 import type { ReportMetadata } from './trace/events';
 import {
@@ -22,6 +16,7 @@ import {
   type ReportTotals,
   type TraceMode,
 } from './trace/metadata';
+import { saveReport, saveReportSync } from './save-report';
 import { processAlive, SESSION_ENV, sessionState, type Session } from './session';
 
 /**
@@ -253,7 +248,7 @@ function overflowWarning(options: ResolvedOptions): string {
 /** Writes a plan's reports synchronously (exit handlers). */
 function writePlanSync(plan: SessionPlan): SaveResult[] {
   return plan.reports.map((r) => {
-    const result = saveEventsSync(r.file, r.events, r.meta);
+    const result = saveReportSync(r.file, r.events, r.meta);
     for (const f of r.consumed) fs.rmSync(f, { force: true });
     return result;
   });
@@ -263,7 +258,7 @@ function writePlanSync(plan: SessionPlan): SaveResult[] {
 async function writePlan(plan: SessionPlan): Promise<SaveResult[]> {
   const results: SaveResult[] = [];
   for (const r of plan.reports) {
-    results.push(await saveEvents(r.file, r.events, r.meta));
+    results.push(await saveReport(r.file, r.events, r.meta));
     for (const f of r.consumed) fs.rmSync(f, { force: true });
   }
   return results;

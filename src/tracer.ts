@@ -18,7 +18,7 @@ import { LIB_DIR } from './version';
 
 // What turns samples into a report loads when a report is made, not when tracing starts:
 // the preload runs before every traced program, and start-up time is the user's.
-const save = (): typeof import('./report/save') => require('./report/save');
+const save = (): typeof import('./save-report') => require('./save-report');
 const serialize = (): typeof import('./report/serialize') => require('./report/serialize');
 const build = (): typeof import('./report/build') => require('./report/build');
 const sessionEnd = (): typeof import('./session-end') => require('./session-end');
@@ -246,7 +246,7 @@ export class Tracer {
     const { track, totals } = this.takeProcessTrack();
     // Written chunk by chunk before the next is made: one buffer serves them all.
     const events = serialize().processEventTexts(track, { scratch: Buffer.allocUnsafe(1 << 20) });
-    return save().saveEventsSync(file, events, () => this.metadata(totals));
+    return save().saveReportSync(file, events, () => this.metadata(totals));
   }
 
   /**
@@ -268,7 +268,7 @@ export class Tracer {
         opts,
       );
       const totals = this.totals(track.threads[0].slices.sampleCount, o.sampled.ticks);
-      return save().saveEventsSync(fileOf(o.tid), serialize().processEventTexts(track), () =>
+      return save().saveReportSync(fileOf(o.tid), serialize().processEventTexts(track), () =>
         this.metadata(totals),
       );
     });
@@ -277,7 +277,7 @@ export class Tracer {
   /** Writes the report without blocking the event loop. */
   async save(file: string = this.options.outputFile): Promise<SaveResult> {
     const { track, totals } = this.takeProcessTrack();
-    return save().saveEvents(file, serialize().processEventTexts(track), () =>
+    return save().saveReport(file, serialize().processEventTexts(track), () =>
       this.metadata(totals),
     );
   }

@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { OptionError, optionsFromConfig, type ResolvedOptions } from '../options';
 import { mergedEventTexts, newMergeStats } from '../report/merge';
 import { ReportReadError } from '../report/read';
-import { savedMessage, saveEvents, type SaveResult } from '../report/save';
+import { savedMessage, type SaveResult } from '../report/save';
+import { saveReport } from '../save-report';
 import { checkWritable } from '../report/writer';
 import { runMetadata } from '../trace/metadata';
 import { endSession } from '../session-end';
@@ -106,7 +107,7 @@ async function combine(cli: CliArgs, options: ResolvedOptions, command: string[]
   const unwritable = checkWritable(options.outputFile);
   if (unwritable) throw new CliError(unwritable);
   const stats = newMergeStats();
-  const result = await saveEvents(
+  const result = await saveReport(
     options.outputFile,
     mergedEventTexts(cli.inputs, stats, { tolerant: false, align: cli.align }),
     () => {

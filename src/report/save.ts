@@ -1,10 +1,9 @@
-// Writing a whole report from event texts, and the line that tells the user about it.
-import * as fs from 'node:fs';
+// Writing a whole report from event texts (.json, .json.gz), and the line that tells the user
+// about it. An .html report is the viewer's page around such a report: src/viewer/html.ts.
 import * as path from 'node:path';
-import { isHtml } from '../options';
 import type { ReportMetadata } from '../trace/events';
 import { reportChunks, type ChunkCounter, type EventPiece } from './serialize';
-import { formatOf, writeChunks, writeChunksSync } from './writer';
+import { formatOf, isHtml, writeChunks, writeChunksSync } from './writer';
 
 export interface SaveResult {
   /** Absolute path of the report. */
@@ -14,7 +13,8 @@ export interface SaveResult {
   bytes: number;
 }
 
-function checkFormat(file: string): void {
+/** The one check of a report's name, whoever writes it. */
+export function checkReportPath(file: string): void {
   if (!formatOf(file) && !isHtml(file)) {
     throw new RangeError(
       `Expected the report path to end in .json, .json.gz or .html, got "${file}"`,
@@ -22,22 +22,10 @@ function checkFormat(file: string): void {
   }
 }
 
-/** For an .html report: the JSON written first, beside it, then turned into the page. */
-const jsonFirst = (file: string): string => `${file}.${process.pid}.tmp.json`;
-
-function writeHtmlSync(json: string, file: string): number {
-  // Loaded here: the viewer's code is only needed for .html reports.
-  const { loadModelSync } = require('../viewer/load') as typeof import('../viewer/load');
-  const { standaloneHtml } = require('../viewer/html') as typeof import('../viewer/html');
-  const html = standaloneHtml(loadModelSync(json), path.basename(file));
-  return writeChunksSync(file, [html]);
-}
-
-async function writeHtml(json: string, file: string): Promise<number> {
-  const { loadModel } = require('../viewer/load') as typeof import('../viewer/load');
-  const { standaloneHtml } = require('../viewer/html') as typeof import('../viewer/html');
-  const html = standaloneHtml(await loadModel(json), path.basename(file));
-  return writeChunks(file, [html]);
+function checkJsonPath(file: string): void {
+  checkReportPath(file);
+  // A caller's mistake, not the user's: .html goes through src/save-report.ts.
+  if (isHtml(file)) throw new Error(`${file}: an .html report is written by viewer/html.ts`);
 }
 
 export function saveEventsSync(
@@ -45,18 +33,9 @@ export function saveEventsSync(
   events: Iterable<EventPiece>,
   meta: () => ReportMetadata,
 ): SaveResult {
-  checkFormat(file);
+  checkJsonPath(file);
   const abs = path.resolve(file);
   const counter: ChunkCounter = { events: 0 };
-  if (isHtml(abs)) {
-    const json = jsonFirst(abs);
-    try {
-      writeChunksSync(json, reportChunks(events, meta, counter));
-      return { file: abs, events: counter.events, bytes: writeHtmlSync(json, abs) };
-    } finally {
-      fs.rmSync(json, { force: true });
-    }
-  }
   const bytes = writeChunksSync(abs, reportChunks(events, meta, counter));
   return { file: abs, events: counter.events, bytes };
 }
@@ -66,18 +45,9 @@ export async function saveEvents(
   events: Iterable<EventPiece>,
   meta: () => ReportMetadata,
 ): Promise<SaveResult> {
-  checkFormat(file);
+  checkJsonPath(file);
   const abs = path.resolve(file);
   const counter: ChunkCounter = { events: 0 };
-  if (isHtml(abs)) {
-    const json = jsonFirst(abs);
-    try {
-      await writeChunks(json, reportChunks(events, meta, counter));
-      return { file: abs, events: counter.events, bytes: await writeHtml(json, abs) };
-    } finally {
-      fs.rmSync(json, { force: true });
-    }
-  }
   const bytes = await writeChunks(abs, reportChunks(events, meta, counter));
   return { file: abs, events: counter.events, bytes };
 }

@@ -2,6 +2,11 @@
 // inlined, so it opens from a file:// URL with no server and no network.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { saveEvents, saveEventsSync, type SaveResult } from '../report/save';
+import type { EventPiece } from '../report/serialize';
+import { writeChunks, writeChunksSync } from '../report/writer';
+import type { ReportMetadata } from '../trace/events';
+import { loadModel, loadModelSync } from './load';
 import type { Model } from './model';
 import type { StandaloneData } from './page/contract';
 import { PAGE_DIR } from './server';
@@ -42,4 +47,41 @@ export function standaloneHtml(model: Model, title: string): string {
     );
   if (out === html) throw new Error('the viewer page has no app.js/app.css to inline');
   return out;
+}
+
+/** The report is written as JSON first, beside the page, then loaded as the viewer loads it. */
+const jsonFirst = (file: string): string => `${file}.${process.pid}.tmp.json`;
+
+/** Writes an .html report (exit handlers: synchronously). */
+export function saveHtmlSync(
+  file: string,
+  events: Iterable<EventPiece>,
+  meta: () => ReportMetadata,
+): SaveResult {
+  const abs = path.resolve(file);
+  const json = jsonFirst(abs);
+  try {
+    const saved = saveEventsSync(json, events, meta);
+    const bytes = writeChunksSync(abs, [standaloneHtml(loadModelSync(json), path.basename(abs))]);
+    return { file: abs, events: saved.events, bytes };
+  } finally {
+    fs.rmSync(json, { force: true });
+  }
+}
+
+/** Writes an .html report without blocking. */
+export async function saveHtml(
+  file: string,
+  events: Iterable<EventPiece>,
+  meta: () => ReportMetadata,
+): Promise<SaveResult> {
+  const abs = path.resolve(file);
+  const json = jsonFirst(abs);
+  try {
+    const saved = await saveEvents(json, events, meta);
+    const html = standaloneHtml(await loadModel(json), path.basename(abs));
+    return { file: abs, events: saved.events, bytes: await writeChunks(abs, [html]) };
+  } finally {
+    fs.rmSync(json, { force: true });
+  }
 }
