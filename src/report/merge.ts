@@ -4,9 +4,15 @@
 // merged by copying lines, never parsing events: merge time grows with the bytes, and memory
 // holds one read buffer. Anything else (Chrome's, Perfetto's, VizTracer's reports) is parsed.
 import * as fs from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
-import { readReportSync, ReportReadError } from './read';
-import { REPORT_FOOT, REPORT_HEAD, type EventBlock, type EventPiece } from './serialize';
+import {
+  metadataOfLine,
+  readReportSync,
+  REPORT_FOOT,
+  REPORT_HEAD,
+  ReportReadError,
+  reportLinesSync,
+} from './read';
+import type { EventBlock, EventPiece } from './serialize';
 
 export interface MergeStats {
   /** Inputs merged. */
@@ -49,11 +55,8 @@ function ownFooter(fd: number, size: number): OwnFooter | null {
   const at = tail.lastIndexOf('\n' + REPORT_FOOT);
   if (at < 0) return null;
   try {
-    const text = tail.subarray(at + 3).toString('utf8');
-    const doc = JSON.parse(`{${text}`) as { viztracer_metadata?: unknown };
-    const meta = doc.viztracer_metadata;
-    if (!meta || typeof meta !== 'object') return null;
-    return { meta: meta as Record<string, unknown>, eventsEnd: size - n + at };
+    const meta = metadataOfLine(tail.subarray(at + 1).toString('utf8'));
+    return meta ? { meta, eventsEnd: size - n + at } : null;
   } catch {
     return null;
   }
@@ -95,24 +98,9 @@ function ownEventBlock(file: string, end: number, onChunk: (b: Buffer) => void):
   return block;
 }
 
-/** The lines of a file, read in 1 MiB pieces. */
-function* lines(fd: number): Generator<string> {
-  const buf = Buffer.alloc(1 << 20);
-  const decoder = new StringDecoder('utf8');
-  let rest = '';
-  let n: number;
-  while ((n = fs.readSync(fd, buf, 0, buf.length, null)) > 0) {
-    const parts = (rest + decoder.write(buf.subarray(0, n))).split('\n');
-    rest = parts.pop()!;
-    yield* parts;
-  }
-  rest += decoder.end();
-  if (rest !== '') yield rest;
-}
-
 /** The event lines of one of our reports, without their separating commas. */
-function* ownEvents(fd: number, file: string): Generator<string> {
-  for (const line of lines(fd)) {
+function* ownEvents(file: string): Generator<string> {
+  for (const line of reportLinesSync(file)) {
     if (line === REPORT_HEAD || line.startsWith(REPORT_FOOT)) continue;
     const ev = line.endsWith(',') ? line.slice(0, -1) : line;
     if (ev.length > 1 && ev[0] === '{' && ev[ev.length - 1] === '}') yield ev;
@@ -184,13 +172,12 @@ export function* mergedEventTexts(
         const meta = footer.meta;
         if (options.align) {
           let min = Infinity;
-          for (const ev of ownEvents(fd, file)) {
+          for (const ev of ownEvents(file)) {
             const ts = numberAfter(ev, TS);
             if (ts < min) min = ts;
           }
           const shift = Number.isFinite(min) ? -min : 0;
-          fd = reopen(fd, file);
-          for (const ev of ownEvents(fd, file)) {
+          for (const ev of ownEvents(file)) {
             const out = shift !== 0 ? shiftTs(ev, shift) : ev;
             note(out);
             yield out;
@@ -246,11 +233,6 @@ export function* mergedEventTexts(
       });
     }
   }
-}
-
-function reopen(fd: number, file: string): number {
-  fs.closeSync(fd);
-  return fs.openSync(file, 'r');
 }
 
 function shiftTs(ev: string, shift: number): string {

@@ -1,7 +1,14 @@
-// Reads a Trace Event report (ours or anyone's): plain or gzipped JSON, object or array form.
+// The one reader of Trace Event reports (ours or anyone's): plain or gzipped, our line layout
+// (a fixed first line, one event per line, a metadata line) streamed line by line, and any
+// other report, object or array form, parsed whole. The merger, `--combine`, the viewer and the
+// tests read through it.
 import * as fs from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { StringDecoder } from 'node:string_decoder';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import type { TraceEvent } from '../trace/events';
+import { REPORT_FOOT, REPORT_HEAD } from './serialize';
+
+export { REPORT_FOOT, REPORT_HEAD };
 
 /** A report that cannot be used; the message is one line naming the file and the problem. */
 export class ReportReadError extends Error {
@@ -20,37 +27,87 @@ export interface ParsedReport {
   metadata: Record<string, unknown> | null;
 }
 
-export function readReportSync(file: string): ParsedReport {
+const cannotRead = (file: string, err: unknown): ReportReadError => {
+  const code = (err as NodeJS.ErrnoException).code;
+  return new ReportReadError(
+    file,
+    code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(err)})`,
+  );
+};
+
+const gzipProblem = (file: string): ReportReadError =>
+  new ReportReadError(file, 'corrupt or truncated gzip data');
+
+/** gzip's magic number at the start of the bytes. */
+export const isGzip = (head: Uint8Array): boolean =>
+  head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+
+/** Throws a ReportReadError unless `file` is a regular file. */
+export function checkReportFile(file: string): void {
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(file, { throwIfNoEntry: false });
+  } catch (err) {
+    throw cannotRead(file, err);
+  }
+  if (!st) throw new ReportReadError(file, 'no such file');
+  if (!st.isFile()) throw new ReportReadError(file, 'not a file');
+}
+
+function gzipped(file: string): boolean {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    return isGzip(head.subarray(0, fs.readSync(fd, head, 0, 2, 0)));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * The metadata of our last line (`],"viztracer_metadata":{...}}`; the caller checked that it
+ * starts so), or null when it holds no object. Throws a SyntaxError when it is not JSON.
+ */
+export function metadataOfLine(line: string): Record<string, unknown> | null {
+  const m = (JSON.parse(`{${line.slice(2)}`) as { viztracer_metadata?: unknown })
+    .viztracer_metadata;
+  return m && typeof m === 'object' ? (m as Record<string, unknown>) : null;
+}
+
+/** The whole text of a report, gunzipped when it is gzipped. */
+export function readReportTextSync(file: string): string {
   let raw: Buffer;
   try {
     raw = fs.readFileSync(file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ReportReadError(
-      file,
-      code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(err)})`,
-    );
+    throw cannotRead(file, err);
   }
-  if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
+  if (isGzip(raw)) {
     try {
       raw = gunzipSync(raw);
     } catch {
-      throw new ReportReadError(file, 'corrupt or truncated gzip data');
+      throw gzipProblem(file);
     }
   }
+  return raw.toString('utf8');
+}
+
+/** A whole report, parsed: any Chrome trace, object or array form. */
+export function readReportSync(file: string): ParsedReport {
+  const text = readReportTextSync(file);
   let doc: unknown;
   try {
-    doc = JSON.parse(raw.toString('utf8'));
+    doc = JSON.parse(text);
   } catch (err) {
-    const text = raw.toString('utf8').trimEnd();
+    const trimmed = text.trimEnd();
     // The parser stopped at the very end of the text: what was there was fine, but cut short.
     const msg = (err as Error).message;
     const at = /at position (\d+)/.exec(msg);
-    const atEnd = /end of JSON input/.test(msg) || (at !== null && Number(at[1]) >= text.length);
+    const atEnd = /end of JSON input/.test(msg) || (at !== null && Number(at[1]) >= trimmed.length);
     const why =
-      text.trim() === ''
+      trimmed.trim() === ''
         ? 'empty file'
-        : atEnd && /^\s*[[{]/.test(text)
+        : atEnd && /^\s*[[{]/.test(trimmed)
           ? 'truncated JSON'
           : 'invalid JSON';
     throw new ReportReadError(file, `not a trace report (${why})`);
@@ -66,4 +123,66 @@ export function readReportSync(file: string): ParsedReport {
     events: events as TraceEvent[],
     metadata: meta && typeof meta === 'object' ? (meta as Record<string, unknown>) : null,
   };
+}
+
+/**
+ * The lines of a report, plain or gzipped, read in 1 MiB pieces (a gzipped one is inflated
+ * whole: node:zlib has no synchronous stream). Memory holds one piece, not the file.
+ */
+export function* reportLinesSync(file: string): Generator<string> {
+  if (gzipped(file)) {
+    const text = readReportTextSync(file);
+    for (let at = 0; at < text.length;) {
+      let nl = text.indexOf('\n', at);
+      if (nl < 0) nl = text.length;
+      yield text.slice(at, nl);
+      at = nl + 1;
+    }
+    return;
+  }
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (err) {
+    throw cannotRead(file, err);
+  }
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    const decoder = new StringDecoder('utf8');
+    let rest = '';
+    let n: number;
+    while ((n = fs.readSync(fd, buf, 0, buf.length, null)) > 0) {
+      const parts = (rest + decoder.write(buf.subarray(0, n))).split('\n');
+      rest = parts.pop()!;
+      yield* parts;
+    }
+    rest += decoder.end();
+    if (rest !== '') yield rest;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The lines of a report, plain or gzipped, streamed: memory holds one chunk of text. */
+export async function* reportLines(file: string): AsyncGenerator<string> {
+  const raw = fs.createReadStream(file);
+  const stream = gzipped(file) ? raw.pipe(createGunzip()) : raw;
+  raw.on('error', (e) => stream.destroy(e));
+  stream.setEncoding('utf8');
+  let rest = '';
+  try {
+    for await (const chunk of stream as AsyncIterable<string>) {
+      const parts = (rest + chunk).split('\n');
+      rest = parts.pop()!;
+      yield* parts;
+    }
+    if (rest !== '') yield rest;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR') throw gzipProblem(file);
+    if (code !== undefined && (err as NodeJS.ErrnoException).syscall) throw cannotRead(file, err);
+    throw err;
+  } finally {
+    stream.destroy();
+  }
 }
