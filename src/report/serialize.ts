@@ -1,6 +1,7 @@
 // Report text, produced piece by piece so no step holds the whole report as one string.
 import type { ReportMetadata } from '../trace/events';
 import type { SliceTable } from '../trace/convert';
+import type { UserSlice } from '../user-events';
 import type { ProcessTrack } from './model';
 
 export interface SliceChunkOptions {
@@ -11,6 +12,8 @@ export interface SliceChunkOptions {
    * time of writing a report in a new process), and this memory is touched once.
    */
   scratch?: Buffer;
+  /** The slices' category (the program's own slices: `user`); none for function slices. */
+  cat?: string;
 }
 
 /**
@@ -62,12 +65,12 @@ export function* processEventTexts(
   for (const t of proc.threads) {
     const s = t.slices;
     if (s.count > 0) yield { chunks: sliceChunks(pid, t.tid, s, options), count: s.count };
-    // Async spans (nestable async events): one `b` and one `e` per async call, their id
-    // unique in the process (calls are numbered per thread), so concurrent calls of one
-    // function are told apart; viewers put them on tracks of their own. Times as the slices'
-    // (rounded to the ns), so a span starts exactly where its first slice does.
+    // Async spans (nestable async events): one `b` and one `e` per async call, numbered by
+    // the call's serial in its thread, so concurrent calls of one function are told apart;
+    // viewers put them on tracks of their own. Times as the slices' (rounded to the ns), so a
+    // span starts exactly where its first slice does.
     for (const sp of s.spans ?? []) {
-      const common = `"cat":"async","name":${JSON.stringify(s.names[sp.nameIndex])},"id2":{"local":"${t.tid}.${sp.call}"},"pid":${pid},"tid":${t.tid}`;
+      const common = `"cat":"async","name":${JSON.stringify(s.names[sp.nameIndex])},${asyncId(t.tid, sp.call)},"pid":${pid},"tid":${t.tid}`;
       yield `{"ph":"b",${common},"ts":${microsText(sp.startMicros)}}`;
       const endArgs = sp.args ? `,"args":${JSON.stringify(sp.args)}` : '';
       yield `{"ph":"e",${common},"ts":${microsText(sp.endMicros)}${endArgs}}`;
@@ -77,13 +80,21 @@ export function* processEventTexts(
 }
 
 /**
+ * The id of an async event (`b`/`e`): `<tid>.<n>`, n numbering the thread's async spans of one
+ * category, so ids never meet across threads, nor across processes (tids are unique at a time).
+ */
+function asyncId(tid: number, n: number): string {
+  return `"id":"${tid}.${n}"`;
+}
+
+/**
  * The program's own events (`logEvent`, `instant`, `counter`), category `user`. Slices that
- * cannot nest on their thread's track are async slices (`b`/`e`), with an id unique in the
- * process (`<tid>.<n>`), which viewers draw on tracks of their own. Times are written as the
+ * cannot nest on their thread's track are async slices (`b`/`e`, asyncId), which viewers draw
+ * on tracks of their own. Times are written as the
  * instrumented slices' are (µs rounded to the ns, start and end each rounded), so a program's
  * slice and the calls around and inside it order in the report as they ran.
  */
-function* userEventTexts(proc: ProcessTrack): Generator<string> {
+function* userEventTexts(proc: ProcessTrack): Generator<EventPiece> {
   const pid = proc.pid;
   const asyncIds = new Map<number, number>();
   for (const t of proc.threads) {
@@ -91,12 +102,13 @@ function* userEventTexts(proc: ProcessTrack): Generator<string> {
     if (!u) continue;
     const head = `,"pid":${pid},"tid":${t.tid},"ts":`;
     const argsOf = (a: string | null): string => (a === null ? '' : `,"args":${a}`);
-    for (const s of u.slices) {
-      yield `{"ph":"X","cat":"user","name":${JSON.stringify(s.name)}${head}${spanText(s.startMicros, s.durationMicros)}${argsOf(s.args)}}`;
+    if (u.slices.length > 0) {
+      const table = userSliceTable(u.slices);
+      yield { chunks: sliceChunks(pid, t.tid, table, { cat: 'user' }), count: table.count };
     }
     let n = asyncIds.get(t.tid) ?? 0;
     for (const s of u.asyncSlices) {
-      const id = `"id":"${t.tid}.${n++}"`;
+      const id = asyncId(t.tid, n++);
       const name = JSON.stringify(s.name);
       yield `{"ph":"b","cat":"user",${id},"name":${name}${head}${microsText(s.startMicros)}${argsOf(s.args)}}`;
       yield `{"ph":"e","cat":"user",${id},"name":${name}${head}${microsText(s.startMicros + s.durationMicros)}}`;
@@ -122,11 +134,30 @@ export function microsText(micros: number): string {
   return numberText(Math.round(micros * 1000));
 }
 
-/** `<ts>,"dur":<dur>` of a slice, as fillSlices writes it (the end rounded, not the duration). */
-function spanText(startMicros: number, durationMicros: number): string {
-  const startNanos = Math.round(startMicros * 1000);
-  const endNanos = Math.round((startMicros + durationMicros) * 1000);
-  return `${numberText(startNanos)},"dur":${numberText(endNanos - startNanos)}`;
+/** The program's slices as a table for the one slice writer (their args are JSON text). */
+function userSliceTable(slices: readonly UserSlice[]): SliceTable {
+  const n = slices.length;
+  const names: string[] = [];
+  const index = new Map<string, number>();
+  const table: SliceTable = {
+    count: n,
+    names,
+    nameIndex: new Int32Array(n),
+    startMicros: new Float64Array(n),
+    durationMicros: new Float64Array(n),
+    depth: new Int32Array(n),
+    sampleCount: 0,
+    args: new Array<Record<string, unknown> | undefined>(n),
+  };
+  slices.forEach((s, i) => {
+    let k = index.get(s.name);
+    if (k === undefined) index.set(s.name, (k = names.push(s.name) - 1));
+    table.nameIndex[i] = k;
+    table.startMicros[i] = s.startMicros;
+    table.durationMicros[i] = s.durationMicros;
+    table.args![i] = s.args === null ? undefined : (JSON.parse(s.args) as Record<string, unknown>);
+  });
+  return table;
 }
 
 const SLICE_CHUNK_BYTES = 1 << 20;
@@ -155,12 +186,13 @@ export function* sliceChunks(
 ): Generator<Uint8Array> {
   const scratch =
     options.scratch && options.scratch.length >= SLICE_CHUNK_BYTES ? options.scratch : null;
+  const cat = options.cat === undefined ? '' : `"cat":${JSON.stringify(options.cat)},`;
   const w: SliceWriter = {
     s,
     // Everything up to the start time, per name, encoded when first used.
     heads: new Array<Buffer | undefined>(s.names.length),
     headText: (k) =>
-      `{"ph":"X","name":${JSON.stringify(s.names[k])},"pid":${pid},"tid":${tid},"ts":`,
+      `{"ph":"X",${cat}"name":${JSON.stringify(s.names[k])},"pid":${pid},"tid":${tid},"ts":`,
     next: 0,
   };
   while (w.next < s.count) {

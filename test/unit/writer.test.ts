@@ -178,7 +178,7 @@ describe('processEventTexts', () => {
         { tid: 43, name: 'Worker 1', sortIndex: 1, slices: none, user: user(43) },
       ],
     };
-    const events = [...processEventTexts(track)].map((t) => JSON.parse(t));
+    const events = eventsOf(track);
     const at = { pid: 42, tid: 43, cat: 'user' };
     expect(events.filter((e) => e.tid === 43 && e.ph !== 'M')).toEqual([
       { ph: 'X', name: 'load', ...at, ts: 10, dur: 5, args: { file: 'a' } },
