@@ -1,10 +1,10 @@
 // The vizviewer server as a user starts it: routes, what it refuses, and bad input.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanEnv, LIB, ROOT, run, tempDir, viztracer } from '../helpers/run';
+import { cleanEnv, LIB, ROOT, run, tempDir, viztracer, waitFor } from '../helpers/run';
 
 const VIZVIEWER = join(LIB, 'cli', 'vizviewer.js');
 const running: ChildProcess[] = [];
@@ -244,8 +244,11 @@ describe('viztracer --open', () => {
     });
     const meta = JSON.parse((await get(url, '/data/meta')).body.toString());
     expect(meta.title).toBe('r.json');
-    await new Promise((r) => setTimeout(r, 300));
-    expect(readFileSync(join(dir, 'opened'), 'utf8').trim()).toBe(url);
+    // The browser opener the test put on PATH writes the URL it was given.
+    const opened = await waitFor('the browser to be opened', () =>
+      existsSync(join(dir, 'opened')) ? readFileSync(join(dir, 'opened'), 'utf8') : undefined,
+    );
+    expect(opened.trim()).toBe(url);
     child.kill('SIGINT');
     expect(await exited).toBe(0);
   });

@@ -1,5 +1,6 @@
 // Reading a report in tests, and the checks every report must pass.
 import { readReportTextSync } from '../../src/report/read';
+import { checkSpans } from './nesting';
 
 export interface Ev {
   ph: string;
@@ -46,19 +47,24 @@ export function checkNesting(
   let maxMatchDepth = 0;
   for (const [k, list] of byThread) {
     list.sort((a, b) => a.ts! - b.ts! || b.dur! - a.dur!);
-    const stack: Ev[] = [];
     const ns = (t: number): number => Math.round(t * 1000);
-    const end = (e: Ev): number => ns(e.ts! + e.dur!);
-    for (const e of list) {
-      while (stack.length && end(stack[stack.length - 1]) <= ns(e.ts!)) stack.pop();
-      const p = stack[stack.length - 1];
-      if (p && end(e) > end(p)) {
-        throw new Error(`slices overlap without nesting on ${k}: ${p.name} and ${e.name}`);
-      }
-      stack.push(e);
-      maxDepth = Math.max(maxDepth, stack.length);
-      maxMatchDepth = Math.max(maxMatchDepth, stack.filter((s) => re.test(s.name)).length);
+    const start = list.map((e) => ns(e.ts!));
+    const end = list.map((e) => ns(e.ts! + e.dur!));
+    // Each slice's depth from the slices still open when it starts; checkSpans then checks
+    // that it lies inside the one open around it.
+    const depth: number[] = [];
+    const matchDepth: number[] = [];
+    const open: number[] = [];
+    for (let i = 0; i < list.length; i++) {
+      while (open.length && end[open[open.length - 1]] <= start[i]) open.pop();
+      const p = open[open.length - 1];
+      depth.push(open.length + 1);
+      matchDepth.push((p === undefined ? 0 : matchDepth[p]) + (re.test(list[i].name) ? 1 : 0));
+      maxDepth = Math.max(maxDepth, depth[i]);
+      maxMatchDepth = Math.max(maxMatchDepth, matchDepth[i]);
+      open.push(i);
     }
+    checkSpans(start, end, depth, (i) => `${list[i].name} on ${k}`);
   }
   return { maxDepth, maxMatchDepth };
 }

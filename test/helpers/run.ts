@@ -61,3 +61,21 @@ export const viztracer = (
   args: string[],
   opts: Parameters<typeof run>[1] = {},
 ): Promise<RunResult> => run([CLI, ...args], opts);
+
+/**
+ * Resolves with `check()`'s first value other than undefined, asked every 10 ms: for an event
+ * that leaves only a trace (a file written by another process). Rejects after `timeoutMillis`.
+ */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined,
+  timeoutMillis = 10_000,
+): Promise<T> {
+  const until = Date.now() + timeoutMillis;
+  for (;;) {
+    const v = check();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -1,9 +1,9 @@
 // Shared helpers for the unit tests: fixture loading and a readable print of slice tables.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SliceTable } from '../../src/trace/convert';
+import { checkSpans } from '../helpers/nesting';
 import type { CallFrame, ProfileNode, RawProfile } from '../../src/trace/profile';
 
 const PROFILES = fileURLToPath(new URL('../fixtures/profiles/', import.meta.url));
@@ -29,27 +29,8 @@ export function printSlices(t: SliceTable): string {
  * and no duration is negative.
  */
 export function checkNesting(t: SliceTable): void {
-  const stack: { start: number; end: number }[] = [];
-  let lastStart = -Infinity;
-  for (let i = 0; i < t.count; i++) {
-    const start = t.startMicros[i];
-    const end = start + t.durationMicros[i];
-    const depth = t.depth[i];
-    if (t.durationMicros[i] < 0) throw new Error(`slice ${i} has a negative duration`);
-    if (start < lastStart) throw new Error(`slice ${i} starts before slice ${i - 1}`);
-    lastStart = start;
-    if (depth < 1 || depth > stack.length + 1) {
-      throw new Error(`slice ${i} has depth ${depth} with ${stack.length} open ancestors`);
-    }
-    stack.length = depth - 1;
-    const parent = stack[depth - 2];
-    if (parent && (start < parent.start || end > parent.end)) {
-      throw new Error(
-        `slice ${i} (${start}..${end}) is outside its parent (${parent.start}..${parent.end})`,
-      );
-    }
-    stack.push({ start, end });
-  }
+  const end = t.startMicros.map((s, i) => s + t.durationMicros[i]);
+  checkSpans(t.startMicros, end, t.depth, (i) => `slice ${i}`);
 }
 
 export function callFrame(functionName: string, url = '', lineNumber = -1): CallFrame {
@@ -80,6 +61,4 @@ export function deepRecursionProfile(depth: number): RawProfile {
   return { nodes, startTime: 0, endTime: 30, samples: [deepest, 2], timeDeltas: [10, 10] };
 }
 
-export function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'viztracer-unit-'));
-}
+export { tempDir } from '../helpers/run';
