@@ -58,34 +58,16 @@ export interface TracerOptions {
   ignoreFunction?: string[];
 }
 
-/** Options after defaults and validation; paths are absolute. */
-export interface ResolvedOptions {
-  outputFile: string;
-  interval: number;
-  maxStackDepth: number | null;
-  includeFiles: string[];
-  excludeFiles: string[];
-  minDuration: number;
-  keepInternals: boolean;
-  quiet: boolean;
-  outputDir: string | null;
-  pidSuffix: boolean;
-  native: boolean;
-  sampler: 'viztracer' | 'v8';
-  instrument: boolean;
-  withSampling: boolean;
-  tracerEntries: number;
-  instrumentNodeModules: boolean;
-  logFuncArgs: boolean;
-  logFuncRetval: boolean;
-  ignoreFunction: string[];
-}
-
 type Kind =
   'report-path' | 'folder' | 'positive-int' | 'paths' | 'names' | 'duration' | 'boolean' | 'choice';
 
 interface OptionSpec {
   api: keyof TracerOptions;
+  /**
+   * The value when the option is not set: null for "none"; a report path is resolved against
+   * the working folder like a given one.
+   */
+  default: string | number | boolean | null | readonly string[];
   /** The long flag and `.viztracerrc` key. */
   cli: string;
   short?: string;
@@ -96,9 +78,11 @@ interface OptionSpec {
   help: string;
 }
 
-export const OPTION_SPECS: readonly OptionSpec[] = [
+/** Every option, in the order they are validated. The one list: types and defaults follow it. */
+const TABLE = [
   {
     api: 'outputFile',
+    default: 'result.json',
     cli: 'output_file',
     short: 'o',
     env: 'VIZTRACER_OUTPUT',
@@ -107,6 +91,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   },
   {
     api: 'interval',
+    default: 1000,
     cli: 'interval',
     env: 'VIZTRACER_INTERVAL',
     kind: 'positive-int',
@@ -114,6 +99,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   },
   {
     api: 'maxStackDepth',
+    default: null,
     cli: 'max_stack_depth',
     env: 'VIZTRACER_MAX_STACK_DEPTH',
     kind: 'positive-int',
@@ -121,6 +107,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   },
   {
     api: 'includeFiles',
+    default: [],
     cli: 'include_files',
     env: 'VIZTRACER_INCLUDE_FILES',
     kind: 'paths',
@@ -128,6 +115,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   },
   {
     api: 'excludeFiles',
+    default: [],
     cli: 'exclude_files',
     env: 'VIZTRACER_EXCLUDE_FILES',
     kind: 'paths',
@@ -135,6 +123,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   },
   {
     api: 'minDuration',
+    default: 0,
     cli: 'min_duration',
     env: 'VIZTRACER_MIN_DURATION',
     kind: 'duration',
@@ -142,6 +131,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   },
   {
     api: 'keepInternals',
+    default: false,
     cli: 'keep_internals',
     env: 'VIZTRACER_KEEP_INTERNALS',
     kind: 'boolean',
@@ -149,6 +139,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   },
   {
     api: 'outputDir',
+    default: null,
     cli: 'output_dir',
     env: 'VIZTRACER_OUTPUT_DIR',
     kind: 'folder',
@@ -156,6 +147,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   },
   {
     api: 'pidSuffix',
+    default: false,
     cli: 'pid_suffix',
     env: 'VIZTRACER_PID_SUFFIX',
     kind: 'boolean',
@@ -163,6 +155,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   },
   {
     api: 'native',
+    default: false,
     cli: 'native',
     env: 'VIZTRACER_NATIVE',
     kind: 'boolean',
@@ -170,6 +163,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   },
   {
     api: 'sampler',
+    default: 'viztracer',
     cli: 'sampler',
     env: 'VIZTRACER_SAMPLER',
     kind: 'choice',
@@ -178,6 +172,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   },
   {
     api: 'instrument',
+    default: false,
     cli: 'instrument',
     env: 'VIZTRACER_INSTRUMENT',
     kind: 'boolean',
@@ -185,6 +180,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   },
   {
     api: 'withSampling',
+    default: false,
     cli: 'with_sampling',
     env: 'VIZTRACER_WITH_SAMPLING',
     kind: 'boolean',
@@ -192,6 +188,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   },
   {
     api: 'tracerEntries',
+    default: 1_000_000,
     cli: 'tracer_entries',
     env: 'VIZTRACER_TRACER_ENTRIES',
     kind: 'positive-int',
@@ -199,6 +196,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   },
   {
     api: 'instrumentNodeModules',
+    default: false,
     cli: 'instrument_node_modules',
     env: 'VIZTRACER_INSTRUMENT_NODE_MODULES',
     kind: 'boolean',
@@ -206,6 +204,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   },
   {
     api: 'logFuncArgs',
+    default: false,
     cli: 'log_func_args',
     env: 'VIZTRACER_LOG_FUNC_ARGS',
     kind: 'boolean',
@@ -213,6 +212,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   },
   {
     api: 'logFuncRetval',
+    default: false,
     cli: 'log_func_retval',
     env: 'VIZTRACER_LOG_FUNC_RETVAL',
     kind: 'boolean',
@@ -220,6 +220,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   },
   {
     api: 'ignoreFunction',
+    default: [],
     cli: 'ignore_function',
     env: 'VIZTRACER_IGNORE_FUNCTION',
     kind: 'names',
@@ -227,15 +228,32 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   },
   {
     api: 'quiet',
+    default: false,
     cli: 'quiet',
     env: 'VIZTRACER_QUIET',
     kind: 'boolean',
     help: 'print nothing of our own but warnings of lost data',
   },
-];
+] as const satisfies readonly OptionSpec[];
 
-const SPEC_BY_API = new Map(OPTION_SPECS.map((s) => [s.api as string, s]));
-export const SPEC_BY_CLI = new Map(OPTION_SPECS.map((s) => [s.cli, s]));
+/** The options' specs, for code that goes through all of them. */
+export const OPTION_SPECS: readonly OptionSpec[] = TABLE;
+
+type Spec = (typeof TABLE)[number];
+/** The table names every option of TracerOptions, and no other. */
+type Missing = Exclude<keyof TracerOptions, Spec['api']>;
+const everyOptionListed: [Missing] extends [never] ? true : Missing = true;
+void everyOptionListed;
+
+/** Options after defaults and validation; paths are absolute. An option whose default is null may stay null. */
+export type ResolvedOptions = {
+  -readonly [K in keyof TracerOptions]-?:
+    | NonNullable<TracerOptions[K]>
+    | (null extends Extract<Spec, { api: K }>['default'] ? null : never);
+};
+
+const SPEC_BY_API = new Map<string, OptionSpec>(OPTION_SPECS.map((s) => [s.api, s]));
+export const SPEC_BY_CLI = new Map<string, OptionSpec>(OPTION_SPECS.map((s) => [s.cli, s]));
 
 /** A bad option value or name; the message is one line for users. */
 export class OptionError extends Error {
@@ -317,30 +335,20 @@ export function resolveOptions(options: TracerOptions = {}, cwd = process.cwd())
         return v;
     }
   };
-  const get = <T>(api: keyof TracerOptions): T | undefined => check(SPEC_BY_API.get(api)!) as T;
-  const outputDir = get<string>('outputDir') ?? null;
-  const outputFile = get<string>('outputFile') ?? path.resolve(cwd, 'result.json');
-  return {
-    outputFile: outputDir ? path.join(outputDir, path.basename(outputFile)) : outputFile,
-    interval: get<number>('interval') ?? 1000,
-    maxStackDepth: get<number>('maxStackDepth') ?? null,
-    includeFiles: get<string[]>('includeFiles') ?? [],
-    excludeFiles: get<string[]>('excludeFiles') ?? [],
-    minDuration: get<number>('minDuration') ?? 0,
-    keepInternals: get<boolean>('keepInternals') ?? false,
-    quiet: get<boolean>('quiet') ?? false,
-    outputDir,
-    pidSuffix: get<boolean>('pidSuffix') ?? false,
-    native: get<boolean>('native') ?? false,
-    sampler: get<'viztracer' | 'v8'>('sampler') ?? 'viztracer',
-    instrument: get<boolean>('instrument') ?? false,
-    withSampling: get<boolean>('withSampling') ?? false,
-    tracerEntries: get<number>('tracerEntries') ?? 1_000_000,
-    instrumentNodeModules: get<boolean>('instrumentNodeModules') ?? false,
-    logFuncArgs: get<boolean>('logFuncArgs') ?? false,
-    logFuncRetval: get<boolean>('logFuncRetval') ?? false,
-    ignoreFunction: get<string[]>('ignoreFunction') ?? [],
-  };
+  const out: Record<string, unknown> = {};
+  for (const spec of OPTION_SPECS) {
+    const d = spec.default;
+    out[spec.api] =
+      check(spec) ??
+      (spec.kind === 'report-path' && typeof d === 'string'
+        ? path.resolve(cwd, d)
+        : Array.isArray(d)
+          ? [...d]
+          : d);
+  }
+  const r = out as ResolvedOptions;
+  if (r.outputDir) r.outputFile = path.join(r.outputDir, path.basename(r.outputFile));
+  return r;
 }
 
 const DURATION_UNITS: Record<string, number> = { ns: 0.001, us: 1, µs: 1, ms: 1000, s: 1e6 };
@@ -437,31 +445,6 @@ export function optionsFromRcFile(file: string, required: boolean): TracerOption
     out[spec.api] = parseOptionText(spec, normal, `${file}: ${key}`);
   }
   return out as TracerOptions;
-}
-
-/** Back from resolved options to API options (to hand a session's options to a Tracer). */
-export function toTracerOptions(r: ResolvedOptions): TracerOptions {
-  return {
-    outputFile: r.outputFile,
-    interval: r.interval,
-    maxStackDepth: r.maxStackDepth ?? undefined,
-    includeFiles: r.includeFiles,
-    excludeFiles: r.excludeFiles,
-    minDuration: r.minDuration,
-    keepInternals: r.keepInternals,
-    quiet: r.quiet,
-    outputDir: r.outputDir ?? undefined,
-    pidSuffix: r.pidSuffix,
-    native: r.native,
-    sampler: r.sampler,
-    instrument: r.instrument,
-    withSampling: r.withSampling,
-    tracerEntries: r.tracerEntries,
-    instrumentNodeModules: r.instrumentNodeModules,
-    logFuncArgs: r.logFuncArgs,
-    logFuncRetval: r.logFuncRetval,
-    ignoreFunction: r.ignoreFunction,
-  };
 }
 
 /** Options for a run configured outside code: the rc file, then `VIZTRACER_*`, then `over`. */

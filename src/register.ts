@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
-import { optionsFromConfig, toTracerOptions, type ResolvedOptions } from './options';
+import { optionsFromConfig, type ResolvedOptions } from './options';
 import {
   createSession,
   markDone,
@@ -83,7 +83,7 @@ function register(): void {
   const me = currentThread();
   let tracer: Tracer;
   try {
-    tracer = new Tracer(toTracerOptions(options));
+    tracer = Tracer.fromResolved(options);
   } catch (err) {
     // --native without a loadable addon (the CLI checks first; this is `node --require`).
     fail((err as Error).message);

@@ -73,7 +73,20 @@ interface Capture {
   events: UserEvents;
 }
 
+/** Options already resolved (the preload's, from its session), taken as they are. */
+let handedOver: ResolvedOptions | null = null;
+
 export class Tracer {
+  /** A Tracer with options resolved already (by `optionsFromConfig`): nothing to resolve again. */
+  static fromResolved(options: ResolvedOptions): Tracer {
+    handedOver = options;
+    try {
+      return new Tracer();
+    } finally {
+      handedOver = null;
+    }
+  }
+
   readonly options: ResolvedOptions;
   private readonly backend: Backend;
   private readonly native: NativeBackend | null;
@@ -91,7 +104,7 @@ export class Tracer {
 
   /** With `native: true`, throws an Error saying why when the addon cannot be loaded. */
   constructor(options?: TracerOptions) {
-    this.options = resolveOptions(options);
+    this.options = handedOver ?? resolveOptions(options);
     this.native = this.options.native
       ? new (nativeBackend().NativeBackend)(this.options.sampler)
       : null;
