@@ -8,8 +8,8 @@ export interface SliceChunkOptions {
   /**
    * Write every chunk of slices into this buffer (1 MiB or more) instead of a new one: for a
    * consumer done with each chunk before it asks for the next (saveEventsSync). Fresh memory
-   * is slow to touch (on the VM of docs/benchmarks.md, about 30 µs per 4 KiB page: most of the
-   * time of writing a report in a new process), and this memory is touched once.
+   * is slow to touch (most of the time of writing a report in a new process: docs/benchmarks.md,
+   * section 8), and this memory is touched once.
    */
   scratch?: Buffer;
   /** The slices' category (the program's own slices: `user`); none for function slices. */
