@@ -24,11 +24,21 @@ export interface NativeNodes {
 /** Which sampler took a profile's samples: ours (native/sampler.cc) or V8's own. */
 export type SamplerName = 'viztracer' | 'v8';
 
-/**
- * Our sampler's log of one thread, one entry per tick (see native/sampler.h): `kind` 0 is a
- * sample the thread took when asked, 1-4 label a tick where the previous request was still
- * pending (1 idle, 2 busy outside JS, 3 in GC, 4 runnable but waiting for a CPU).
- */
+/** What a tick of our sampler found (`NativeTicks.kind`). */
+export const TICK_KIND = {
+  /** The thread took a sample when asked. The others label a tick whose request was pending: */
+  sample: 0,
+  /** mostly off the CPU and asleep (event loop, lock, I/O); */
+  idle: 1,
+  /** mostly on the CPU: a builtin or native call without interrupt checks; */
+  busy: 2,
+  /** V8 was collecting garbage on the thread; */
+  gc: 3,
+  /** mostly off the CPU but runnable: waiting for a core on a busy machine. */
+  runnable: 4,
+} as const;
+
+/** Our sampler's log of one thread, one entry per tick (columns; see native/sampler.h). */
 export interface NativeTicks {
   /** µs of CLOCK_MONOTONIC: when the sample was asked for, or when the label was decided. */
   tickMicros: Float64Array;
@@ -38,6 +48,7 @@ export interface NativeTicks {
   durationMicros: Float32Array;
   /** Samples: sched_getcpu() on the sampled thread; -1 for labels. */
   cpu: Int16Array;
+  /** A `TICK_KIND` value. */
   kind: Uint8Array;
   /** Deadlines skipped because the sampler thread woke up too late. */
   missed: number;

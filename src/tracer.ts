@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import type { Backend } from './backends/backend';
 import { InspectorBackend } from './backends/inspector';
-import type { NativeBackend, SampledProfile } from './backends/native';
+import type { NativeBackend } from './backends/native';
 import { threadRecorder, type Recorder, type Recording } from './instrument/recorder';
 import { resolveOptions, samples, type ResolvedOptions, type TracerOptions } from './options';
 import type { ProcessTrack } from './report/model';
@@ -11,6 +11,7 @@ import type { ConvertOptions } from './trace/convert';
 import type { ReportMetadata } from './trace/events';
 import type { ReportTotals } from './trace/metadata';
 import type { MonitorRecord, PoolThreads } from './trace/os-threads';
+import type { Samples } from './trace/samples';
 import { sumTicks, type TickStats } from './trace/ticks';
 import { currentThread, type ThreadIdentity } from './thread';
 import { threadEventLog, type UserEvents } from './user-events';
@@ -66,7 +67,7 @@ export function convertOptionsOf(o: ResolvedOptions): ConvertOptions {
 /** What one start..stop of a Tracer gathered on its thread. */
 interface Capture {
   /** The samples (with their CPU cores under our sampler), unless only instrumented. */
-  profile: SampledProfile | null;
+  samples: Samples | null;
   /** The instrumented calls, under `instrument`. */
   recording: Recording | null;
   /** What the program logged through the API. */
@@ -165,12 +166,10 @@ export class Tracer {
   stop(): this {
     if (!this.active) throw new Error('The tracer is not running');
     this.active = false;
-    let profile: SampledProfile | null = null;
+    let samples: Samples | null = null;
     let recording: Recording | null = null;
     if (this.sampling) {
-      profile = this.native
-        ? this.native.stopSampled()
-        : { profile: this.backend.stop(), sampler: 'v8', cpu: null, ticks: null };
+      samples = this.backend.stop();
       if (this.monitoring && this.native) {
         this.monitoring = false;
         this.monitors.push(this.native.stopMonitor());
@@ -181,7 +180,7 @@ export class Tracer {
       recording = this.recorder.take();
     }
     const events = threadEventLog().finish(this.eventMark);
-    this.captures.push({ profile, recording, events });
+    this.captures.push({ samples, recording, events });
     return this;
   }
 
@@ -210,7 +209,7 @@ export class Tracer {
         thread: { tid: me.tid, name: me.name, sortIndex: me.sortIndex },
         isMain: me.isMain,
         captures: this.captures.map((c) => ({
-          samples: c.profile,
+          samples: c.samples,
           calls: c.recording && {
             slices: slices().recordingSlices(c.recording, sliceOpts),
             files: new Set(c.recording.functions.map((f) => f.file)),
@@ -233,7 +232,7 @@ export class Tracer {
     if (this.active) throw new Error('Stop the tracer before saving');
     const track = this.processTrack();
     const sampleCount = track.threads.reduce((s, t) => s + t.slices.sampleCount, 0);
-    const ticks = sumTicks(this.captures.map((c) => c.profile?.ticks ?? null));
+    const ticks = sumTicks(this.captures.map((c) => c.samples?.ticks ?? null));
     const totals = this.totals(sampleCount, ticks);
     this.captures = [];
     this.monitors = [];
@@ -274,13 +273,13 @@ export class Tracer {
       // A thread that started the addon without the Tracer: named by its tid.
       const { name, sortIndex } = o.label ?? { name: `Thread ${o.tid}`, sortIndex: o.tid };
       const track = build().buildOrphanTrack(
-        o.sampled,
+        o.samples,
         { tid: o.tid, name, sortIndex },
         { pid: process.pid, ppid: process.ppid, argv: process.argv },
         this.monitors,
         opts,
       );
-      const totals = this.totals(track.threads[0].slices.sampleCount, o.sampled.ticks);
+      const totals = this.totals(track.threads[0].slices.sampleCount, o.samples.ticks ?? null);
       return save().saveReportSync(fileOf(o.tid), serialize().processEventTexts(track), () =>
         this.metadata(totals),
       );

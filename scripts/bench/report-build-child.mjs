@@ -1,6 +1,7 @@
 // Child of report-build.mjs, one job per process so its peak RSS is the job's own:
 //   node report-build-child.mjs convert SAMPLES OUT [sync|async]   build a synthetic profile,
-//       convertProfile it (the CLI's default options) and write it with saveEventsSync (what an
+//       convert it (fromInspectorProfile, as the inspector backend does, then convertProfile with
+//       the CLI's default options) and write it with saveEventsSync (what an
 //       exit handler does; fflate for .json.gz) or saveEvents (the CLI; node:zlib for .json.gz)
 //   node report-build-child.mjs merge IN OUT          what the CLI does after the program exits:
 //       read a partial report and write it again (mergedEventTexts + saveEvents)
@@ -16,6 +17,7 @@ import { syntheticProfile } from './synthetic-profile.mjs';
 const require = createRequire(import.meta.url);
 const lib = (p) => require(path.join(ROOT, 'lib', p));
 const { convertProfile } = lib('trace/convert.js');
+const { fromInspectorProfile } = lib('trace/inspector-profile.js');
 const { processEventTexts } = lib('report/serialize.js');
 const { saveEvents, saveEventsSync } = lib('report/save.js');
 const { reportMetadata } = lib('trace/metadata.js');
@@ -33,7 +35,8 @@ if (mode === 'convert') {
   const profile = syntheticProfile({ samples: Number(arg) });
   const rssAfterBuild = maxRssMB();
   const t0 = now();
-  const slices = convertProfile(profile, convertOptionsOf(resolveOptions({ interval: 1000 })));
+  const samples = fromInspectorProfile(profile);
+  const slices = convertProfile(samples, convertOptionsOf(resolveOptions({ interval: 1000 })));
   const t1 = now();
   const rssAfterConvert = maxRssMB();
   const thread = { tid: process.pid, name: 'main', sortIndex: 0, slices };

@@ -3,8 +3,8 @@
 // consecutive samples. Both run the same CPU-bound workload; runs alternate between tools.
 //
 // viztracer is measured two ways:
-//  - "viztracer backend": the raw V8 profile from lib/backends/inspector.js (the backend the
-//    CLI's preload uses), so samples and gaps can be counted exactly;
+//  - "viztracer backend": the samples from lib/backends/inspector.js (the backend the CLI's
+//    preload uses), so samples and gaps can be counted exactly;
 //  - "viztracer report": the CLI's report, viztracer_metadata.sampleCount over the time span
 //    of the report's slices (a report holds slices, not samples, so there are no gaps here).
 //
@@ -38,14 +38,23 @@ function run(args) {
   if (r.status !== 0) throw new Error(`node ${args.join(' ')} failed: ${r.stderr}`);
 }
 
-/** Rate and gaps of a V8 profile (a .cpuprofile or Profiler.stop's result; times in µs). */
+/** Rate and gaps of a V8 profile (a .cpuprofile; times in µs). */
 function profileStats(p) {
-  const n = p.samples.length;
   const gaps = p.timeDeltas.slice(1); // the first delta is from startTime, not from a sample
+  return rateStats(p.samples.length, p.startTime, p.endTime, gaps);
+}
+
+/** Rate and gaps of a backend's samples as the workloads write them (absolute times, µs). */
+function samplesStats(s) {
+  const gaps = s.timesMicros.slice(1).map((t, i) => t - s.timesMicros[i]);
+  return rateStats(s.timesMicros.length, s.startMicros, s.endMicros, gaps);
+}
+
+function rateStats(n, startMicros, endMicros, gaps) {
   return {
     samples: n,
-    spanMicros: p.endTime - p.startTime,
-    rate: n / ((p.endTime - p.startTime) / 1e6),
+    spanMicros: endMicros - startMicros,
+    rate: n / ((endMicros - startMicros) / 1e6),
     medianGap: median(gaps),
   };
 }
@@ -55,7 +64,7 @@ function nativeBackend(sampler) {
     const out = path.join(tmp, 'native.json');
     run([path.join(WORKLOADS, 'raw-native.cjs'), String(us), sampler, out, workload]);
     const p = JSON.parse(fs.readFileSync(out, 'utf8'));
-    const s = profileStats(p);
+    const s = samplesStats(p);
     const t = p.samplerTicks;
     return t ? { ...s, answered: t.samples / (s.spanMicros / 1e6), missed: t.missed, ticks: t } : s;
   };
@@ -97,7 +106,7 @@ const measure = {
   'viztracer backend': (us) => {
     const out = path.join(tmp, 'raw.json');
     run([path.join(WORKLOADS, 'raw-profile.cjs'), String(us), out, workload]);
-    return profileStats(JSON.parse(fs.readFileSync(out, 'utf8')));
+    return samplesStats(JSON.parse(fs.readFileSync(out, 'utf8')));
   },
   'viztracer report': (us) => {
     const out = path.join(tmp, 'report.json');

@@ -1,10 +1,10 @@
 // What every backend does: sample the current JS thread between start() and stop().
-import type { RawProfile } from '../trace/profile';
+import type { Samples } from '../trace/samples';
 
 export interface Backend {
   readonly name: 'inspector' | 'native';
   /** Starts sampling this thread every `intervalMicros`. */
   start(intervalMicros: number): void;
-  /** Stops sampling and returns the raw profile. Synchronous, so exit handlers can call it. */
-  stop(): RawProfile;
+  /** Stops sampling and returns the samples. Synchronous, so exit handlers can call it. */
+  stop(): Samples;
 }

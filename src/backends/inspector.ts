@@ -2,7 +2,8 @@
 // Session.post on a same-thread session runs its callback synchronously, which is what lets
 // stop() return the profile inside a process 'exit' handler.
 import { Session } from 'node:inspector';
-import type { RawProfile } from '../trace/profile';
+import { fromInspectorProfile, type InspectorProfile } from '../trace/inspector-profile';
+import type { Samples } from '../trace/samples';
 import type { Backend } from './backend';
 
 function postSync<T>(session: Session, method: string, params?: object): T {
@@ -38,12 +39,14 @@ export class InspectorBackend implements Backend {
     this.session = session;
   }
 
-  stop(): RawProfile {
+  stop(): Samples {
     const session = this.session;
     if (!session) throw new Error('The profiler is not running');
     this.session = null;
     try {
-      return postSync<{ profile: RawProfile }>(session, 'Profiler.stop').profile;
+      return fromInspectorProfile(
+        postSync<{ profile: InspectorProfile }>(session, 'Profiler.stop').profile,
+      );
     } finally {
       session.disconnect();
     }

@@ -1,7 +1,6 @@
-// The native backend: V8's CpuProfiler driven by our addon on this thread. Its profiles are
-// turned into the same RawProfile the inspector backend returns, so the converter does not
-// know which backend sampled.
-import { pathToFileURL } from 'node:url';
+// The native backend: V8's CpuProfiler driven by our addon on this thread. The addon's columns
+// become `Samples` here, as the inspector's profile does in its backend, so the converter does
+// not know which backend sampled.
 import {
   requireNative,
   type NativeAddon,
@@ -10,76 +9,49 @@ import {
   type ThreadLabel,
 } from '../native';
 import type { MonitorRecord } from '../trace/os-threads';
-import type { ProfileNode, RawProfile } from '../trace/profile';
-import { mergeTicks, type TickStats } from '../trace/ticks';
+import { indicesOf, sortByTime, urlToFile, type SampleNode, type Samples } from '../trace/samples';
+import { mergeTicks } from '../trace/ticks';
 import type { Backend } from './backend';
 
-/** A script's resource name as the inspector shows it: Node turns absolute paths into URLs. */
-function resourceUrl(name: string): string {
-  return name.startsWith('/') ? pathToFileURL(name).href : name;
-}
-
-/** The addon's columns to the inspector's Profile: 0-based lines and columns, time deltas. */
-export function toRawProfile(p: NativeProfile): RawProfile {
-  const { id, parent, line, column, scriptId, functionName, url } = p.nodes;
-  const nodes: ProfileNode[] = [];
-  const byId = new Map<number, ProfileNode>();
+/**
+ * The addon's profile as `Samples`: its times are absolute and its lines 1-based already, a
+ * resource name is a path (CommonJS) or a URL (ES modules, made a path); under our sampler,
+ * with its ticks merged in. Pure.
+ */
+export function fromNativeProfile(p: NativeProfile): Samples {
+  const { id, parent, line, column, functionName, url } = p.nodes;
+  const parentIndex = indicesOf(id, parent);
+  // Parents come before their children in the addon's table.
+  const nodes: SampleNode[] = [];
   for (let i = 0; i < id.length; i++) {
-    const node: ProfileNode = {
-      id: id[i],
-      callFrame: {
-        functionName: functionName[i],
-        scriptId: String(scriptId[i]),
-        url: resourceUrl(url[i]),
-        // V8's native API is 1-based with 0 for unknown; the inspector is 0-based with -1.
-        lineNumber: line[i] - 1,
-        columnNumber: column[i] - 1,
-      },
-      hitCount: 0,
-      children: [],
-    };
-    nodes.push(node);
-    byId.set(id[i], node);
-    // Parents come before their children in the addon's table.
-    if (parent[i] >= 0) byId.get(parent[i])?.children!.push(id[i]);
+    nodes.push({
+      parent: parentIndex[i],
+      functionName: functionName[i],
+      file: urlToFile(url[i]),
+      line: line[i],
+      column: column[i],
+    });
   }
-  const samples = Array.from(p.samples);
-  const timeDeltas = new Array<number>(samples.length);
-  let last = p.startTime;
-  for (let i = 0; i < samples.length; i++) {
-    const node = byId.get(samples[i]);
-    if (node) node.hitCount!++;
-    timeDeltas[i] = p.timestamps[i] - last;
-    last = p.timestamps[i];
-  }
-  return { nodes, startTime: p.startTime, endTime: p.endTime, samples, timeDeltas };
+  const nodeIds = indicesOf(id, p.samples);
+  const timesMicros = Float64Array.from(p.timestamps);
+  sortByTime(timesMicros, nodeIds);
+  const samples: Samples = {
+    nodes,
+    timesMicros,
+    nodeIds,
+    startMicros: p.startTime,
+    endMicros: p.endTime,
+    sampler: p.sampler,
+  };
+  return p.sampler === 'viztracer' ? mergeTicks(samples, p.ticks) : samples;
 }
 
-/** A profile with what the native backend knows besides V8's samples. */
-export interface SampledProfile {
-  profile: RawProfile;
-  sampler: SamplerName;
-  /** Under our sampler: each sample's CPU core (-1 unknown), in the profile's sample order. */
-  cpu: Int16Array | null;
-  /** Under our sampler: what its ticks found. */
-  ticks: TickStats | null;
-}
-
-/** The addon's profile as the converter takes it; under our sampler, with its ticks merged. */
-export function toSampledProfile(p: NativeProfile): SampledProfile {
-  const raw = toRawProfile(p);
-  if (p.sampler !== 'viztracer')
-    return { profile: raw, sampler: p.sampler, cpu: null, ticks: null };
-  const merged = mergeTicks(raw, p.ticks);
-  return { profile: merged.profile, sampler: p.sampler, cpu: merged.cpu, ticks: merged.stats };
-}
-
-/** A profile of a thread that ended while sampling, taken from the addon by another thread. */
-export interface OrphanProfile {
+/** The samples of a thread that ended while sampling, taken from the addon by another thread. */
+export interface OrphanSamples {
   tid: number;
   /** Null for a thread that started the addon without setting one through this backend. */
   label: ThreadLabel | null;
-  sampled: SampledProfile;
+  samples: Samples;
 }
 
 // The addon keeps a label as text (it crosses threads); only this pair reads or writes it.
@@ -114,13 +86,9 @@ export class NativeBackend implements Backend {
     this.addon.start(intervalMicros, this.sampler);
   }
 
-  stop(): RawProfile {
-    return this.stopSampled().profile;
-  }
-
-  /** Stops sampling; the profile with its per-sample CPU cores and tick counts. */
-  stopSampled(): SampledProfile {
-    return toSampledProfile(this.addon.stop());
+  /** Stops sampling; under our sampler the samples carry their CPU cores and tick counts. */
+  stop(): Samples {
+    return fromNativeProfile(this.addon.stop());
   }
 
   /** The calling thread's OS id. */
@@ -158,11 +126,11 @@ export class NativeBackend implements Backend {
   }
 
   /** Profiles of the process's threads that ended while sampling; each is returned once. */
-  takeOrphans(): OrphanProfile[] {
+  takeOrphans(): OrphanSamples[] {
     return this.addon.takeOrphans().map((o) => ({
       tid: o.tid,
       label: decodeLabel(o.label),
-      sampled: toSampledProfile(o.profile),
+      samples: fromNativeProfile(o.profile),
     }));
   }
 }

@@ -2,7 +2,7 @@
 // instrumented calls and the program's own events, and what the OS thread monitor saw. Pure:
 // no tracing and no I/O, so it is tested on hand-made captures.
 import type { ThreadLabel } from '../native';
-import { convertProfile, urlToFile, type ConvertOptions, type SliceTable } from '../trace/convert';
+import { convertProfile, type ConvertOptions, type SliceTable } from '../trace/convert';
 import { coresFromMonitor, sampleCoreCounter } from '../trace/cpu-core';
 import { processName } from '../trace/metadata';
 import {
@@ -10,21 +10,13 @@ import {
   fitIntoExact,
   INSTRUMENTED_PLACEHOLDER,
   nestUserSlices,
-  sampleTimesOf,
   stripInstrumentedFrames,
   type Span,
 } from '../trace/nest';
 import { osThreadTracks, type MonitorRecord, type PoolThreads } from '../trace/os-threads';
-import type { RawProfile } from '../trace/profile';
+import type { Samples } from '../trace/samples';
 import type { UserEvents } from '../user-events';
 import type { ProcessTrack, ThreadTrack } from './model';
-
-/** A capture's samples, with each sample's CPU core where the sampler knew it. */
-export interface CapturedSamples {
-  profile: RawProfile;
-  /** Under our sampler: each sample's CPU core (-1 unknown), in the profile's sample order. */
-  cpu: Int16Array | null;
-}
 
 /** A capture's instrumented calls, already slices (`instrument/slices.ts`). */
 export interface CapturedCalls {
@@ -35,8 +27,8 @@ export interface CapturedCalls {
 
 /** What one start..stop of a Tracer gathered on its thread. */
 export interface CaptureData {
-  /** Null when only instrumented. */
-  samples: CapturedSamples | null;
+  /** What the backend returned; null when only instrumented. */
+  samples: Samples | null;
   /** Null unless instrumented. */
   calls: CapturedCalls | null;
   /** What the program logged through the API. */
@@ -95,7 +87,7 @@ export function buildProcessTrack(input: ProcessCaptures, options: BuildOptions)
         const sampled = fitAroundExact(
           track.slices,
           split.nested,
-          sampleTimesOf(w.samples!.profile),
+          w.samples!.timesMicros,
           opts.minDurationMicros,
         );
         return [{ ...track, slices: sampled, user: user(split.nested, split.unnested) }];
@@ -123,15 +115,15 @@ export function buildProcessTrack(input: ProcessCaptures, options: BuildOptions)
  * are exact already), what is left placed inside the innermost exact slice open at the time.
  */
 function samplesAmong(
-  samples: CapturedSamples,
+  samples: Samples,
   calls: CapturedCalls,
   user: readonly Span[],
   options: BuildOptions,
 ): SliceTable {
   const stripped = stripInstrumentedFrames(
-    samples.profile,
-    (f) => f.url !== '' && calls.files.has(urlToFile(f.url)),
-    (f) => f.url !== '' && urlToFile(f.url).startsWith(options.libDir),
+    samples,
+    (f) => f.file !== '' && calls.files.has(f.file),
+    (f) => f.file !== '' && f.file.startsWith(options.libDir),
   );
   const opts = options.convert;
   // Cut to the calls, not before: a frame seen by one sample may last less than the minimum.
@@ -158,18 +150,18 @@ function samplesAmong(
  * process watched it (the main thread, and workers that ended while sampling), else none.
  */
 export function buildThreadTrack(
-  p: CapturedSamples,
+  p: Samples,
   thread: TracedThread,
   monitors: readonly MonitorRecord[],
   opts: ConvertOptions,
 ): ThreadTrack {
-  let cpu: ArrayLike<number> | undefined = p.cpu ?? undefined;
+  let cpu: ArrayLike<number> | undefined = p.cpus;
   if (!cpu) {
     const seen = monitors.flatMap((m) => m.threads).find((t) => t.tid === thread.tid);
-    if (seen) cpu = coresFromMonitor(p.profile, seen);
+    if (seen) cpu = coresFromMonitor(p, seen);
   }
-  const slices = convertProfile(p.profile, opts, cpu);
-  const counter = p.cpu ? sampleCoreCounter(p.profile, p.cpu, thread.name) : null;
+  const slices = convertProfile(p, opts, cpu);
+  const counter = sampleCoreCounter(p, thread.name);
   return { ...thread, slices, ...(counter ? { counters: [counter] } : {}) };
 }
 
@@ -178,7 +170,7 @@ export function buildThreadTrack(
  * would have written it: one thread, and no process name (the main thread's report has it).
  */
 export function buildOrphanTrack(
-  p: CapturedSamples,
+  p: Samples,
   thread: TracedThread,
   proc: { pid: number; ppid: number; argv: readonly string[] },
   monitors: readonly MonitorRecord[],

@@ -3,8 +3,7 @@
 // The walk: samples in time order; at each sample the frames that left the stack since the
 // previous sample are closed and the new ones opened (compared from the root down, through
 // the call tree's parent links, so a frame present in consecutive samples stays one slice).
-import { fileURLToPath } from 'node:url';
-import type { CallFrame, RawProfile } from './profile';
+import { frameName, isPseudo, PSEUDO, type Samples } from './samples';
 
 export interface ConvertOptions {
   /** Frames deeper than this are folded into their ancestor at this depth. */
@@ -64,36 +63,6 @@ export interface AsyncSpan {
   args?: Record<string, unknown>;
 }
 
-const ROOT = '(root)';
-const IDLE = '(idle)';
-const PROGRAM = '(program)';
-const GC = '(garbage collector)';
-const OWN = '(viztracer)';
-
-/** `"fn (file:line)"` as VizTracer names frames; lines are 1-based. */
-export function frameName(frame: CallFrame): string {
-  const fn = frame.functionName || '(anonymous)';
-  if (!frame.url) return fn;
-  const file = urlToFile(frame.url);
-  return frame.lineNumber >= 0 ? `${fn} (${file}:${frame.lineNumber + 1})` : `${fn} (${file})`;
-}
-
-/** A path for `file://` URLs; anything else (`node:internal/...`, `http://...`) as it is. */
-export function urlToFile(url: string): string {
-  if (url.startsWith('file://')) {
-    try {
-      return fileURLToPath(url);
-    } catch {
-      return url;
-    }
-  }
-  return url;
-}
-
-function isSpecialName(frame: CallFrame): boolean {
-  return frame.url === '' && frame.functionName.startsWith('(') && frame.functionName.endsWith(')');
-}
-
 function matchesPrefix(file: string, prefixes: readonly string[]): boolean {
   for (const p of prefixes) if (file.startsWith(p)) return true;
   return false;
@@ -140,35 +109,11 @@ class SliceBuilder {
 }
 
 /**
- * Sample times in µs, in time order, with the sample index for each.
- * Negative deltas (out-of-order ticks) are resolved by a stable sort on time.
- */
-function sampleTimes(profile: RawProfile): { times: Float64Array; order: Int32Array | null } {
-  const deltas = profile.timeDeltas ?? [];
-  const n = Math.min(deltas.length, profile.samples?.length ?? 0);
-  const times = new Float64Array(n);
-  let t = profile.startTime;
-  let sorted = true;
-  for (let i = 0; i < n; i++) {
-    t += deltas[i];
-    times[i] = t;
-    if (i > 0 && t < times[i - 1]) sorted = false;
-  }
-  if (sorted) return { times, order: null };
-  const idx = Array.from({ length: n }, (_, i) => i);
-  idx.sort((a, b) => times[a] - times[b] || a - b);
-  const order = Int32Array.from(idx);
-  const sortedTimes = new Float64Array(n);
-  for (let i = 0; i < n; i++) sortedTimes[i] = times[order[i]];
-  return { times: sortedTimes, order };
-}
-
-/**
- * `sampleCpu`, when given, holds the CPU core of each sample of `profile` (in the profile's
- * order, -1 when unknown); the slices then carry the core they started on.
+ * `sampleCpu`, when given, holds the CPU core of each sample (-1 when unknown); the slices then
+ * carry the core they started on.
  */
 export function convertProfile(
-  profile: RawProfile,
+  profile: Samples,
   options: ConvertOptions = {},
   sampleCpu?: ArrayLike<number>,
 ): SliceTable {
@@ -181,34 +126,6 @@ export function convertProfile(
   const ownPrefixes = options.keepInternals ? [] : (options.ownPathPrefixes ?? []);
   const keepInternals = options.keepInternals ?? false;
   const minDur = options.minDurationMicros ?? 0;
-
-  const indexOf = new Map<number, number>();
-  for (let i = 0; i < n; i++) indexOf.set(nodes[i].id, i);
-  const parent = new Int32Array(n).fill(-1);
-  for (let i = 0; i < n; i++) {
-    const ch = nodes[i].children;
-    if (ch)
-      for (const c of ch) {
-        const j = indexOf.get(c);
-        if (j !== undefined) parent[j] = i;
-      }
-  }
-  // Parents before children, without recursion (stacks can be 10,000 frames deep).
-  const order = new Int32Array(n);
-  {
-    const childStart = new Int32Array(n + 1);
-    for (let i = 0; i < n; i++) if (parent[i] >= 0) childStart[parent[i] + 1]++;
-    for (let i = 0; i < n; i++) childStart[i + 1] += childStart[i];
-    const fill = childStart.slice(0, n);
-    const kids = new Int32Array(n);
-    for (let i = 0; i < n; i++) if (parent[i] >= 0) kids[fill[parent[i]]++] = i;
-    let w = 0;
-    for (let i = 0; i < n; i++) if (parent[i] < 0) order[w++] = i;
-    for (let r = 0; r < w; r++) {
-      const p = order[r];
-      for (let k = childStart[p]; k < childStart[p + 1]; k++) order[w++] = kids[k];
-    }
-  }
 
   // Visible tree: each raw node maps to the visible node a sample on it shows as its top
   // (`eff`, -1 = nothing), and visible nodes are merged by (visible parent, name) into
@@ -247,22 +164,22 @@ export function convertProfile(
     return id;
   };
 
-  for (let r = 0; r < n; r++) {
-    const i = order[r];
-    const frame = nodes[i].callFrame;
-    const p = parent[i];
-    const special = isSpecialName(frame);
-    if (special && (frame.functionName === ROOT || frame.functionName === IDLE)) {
+  // Nodes are listed parents first.
+  for (let i = 0; i < n; i++) {
+    const node = nodes[i];
+    const p = node.parent;
+    const special = isPseudo(node);
+    if (special && (node.functionName === PSEUDO.root || node.functionName === PSEUDO.idle)) {
       eff[i] = -1;
-      prefix[i] = frame.functionName === ROOT ? 1 : 0;
+      prefix[i] = node.functionName === PSEUDO.root ? 1 : 0;
       continue;
     }
     const parentPrefix = p < 0 ? 1 : prefix[p];
-    const file = frame.url ? urlToFile(frame.url) : '';
-    // Node's own code, V8 natives called by it (empty url: `evaluate`, `dispatch`), and
+    const file = node.file;
+    // Node's own code, V8 natives called by it (no file: `evaluate`, `dispatch`), and
     // whatever the caller names (the tracer's code).
     const internal =
-      frame.url === '' || frame.url.startsWith('node:') || matchesPrefix(file, internalPrefixes);
+      file === '' || file.startsWith('node:') || matchesPrefix(file, internalPrefixes);
     prefix[i] = !keepInternals && internal && parentPrefix ? 1 : 0;
     // The visible node a frame's children hang under. Below the internal prefix the prefix's
     // frames are hidden; a stack that is all internals is shown whole.
@@ -272,7 +189,7 @@ export function convertProfile(
     else vp = eff[p];
     let visible: boolean;
     if (special) {
-      visible = frame.functionName === PROGRAM || frame.functionName === GC || !include;
+      visible = node.functionName === PSEUDO.program || node.functionName === PSEUDO.gc || !include;
     } else {
       visible = true;
       if (include && !(file !== '' && matchesPrefix(file, include))) visible = false;
@@ -296,7 +213,7 @@ export function convertProfile(
       // Under Node's own frames only (the preload loading): those are hidden, as they are
       // below the program's code, and the frame starts the stack.
       if (p >= 0 && prefix[p]) vp = -1;
-      eff[i] = vp >= 0 && vDepth[vp] >= maxDepth ? vp : visibleChild(vp, nameId(OWN));
+      eff[i] = vp >= 0 && vDepth[vp] >= maxDepth ? vp : visibleChild(vp, nameId(PSEUDO.own));
       continue;
     }
     if (!visible) {
@@ -307,32 +224,33 @@ export function convertProfile(
       eff[i] = vp;
       continue;
     }
-    eff[i] = visibleChild(vp, nameId(frameName(frame)));
+    eff[i] = visibleChild(vp, nameId(frameName(node)));
   }
 
   // Which raw nodes are V8's pseudo-frames, and the frame just below the root of each stack.
   const kind = new Uint8Array(n); // 0 frame, 1 (program), 2 (garbage collector), 3 (root)/(idle)
   const bottom = new Int32Array(n).fill(-1);
-  for (let r = 0; r < n; r++) {
-    const i = order[r];
-    const f = nodes[i].callFrame;
-    if (isSpecialName(f)) {
-      const fn = f.functionName;
-      kind[i] = fn === PROGRAM ? 1 : fn === GC ? 2 : fn === ROOT || fn === IDLE ? 3 : 0;
+  for (let i = 0; i < n; i++) {
+    if (isPseudo(nodes[i])) {
+      const fn = nodes[i].functionName;
+      kind[i] =
+        fn === PSEUDO.program
+          ? 1
+          : fn === PSEUDO.gc
+            ? 2
+            : fn === PSEUDO.root || fn === PSEUDO.idle
+              ? 3
+              : 0;
     }
-    const p = parent[i];
+    const p = nodes[i].parent;
     bottom[i] = p < 0 ? -1 : bottom[p] < 0 ? i : bottom[p];
   }
-  const gcName = nameId(GC);
+  const gcName = nameId(PSEUDO.gc);
 
   // The walk.
-  const { times, order: sampleOrder } = sampleTimes(profile);
-  const samples = profile.samples ?? [];
+  const times = profile.timesMicros;
+  const ids = profile.nodeIds;
   const nSamples = times.length;
-  const rawAt = (k: number): number => {
-    const raw = indexOf.get(samples[sampleOrder ? sampleOrder[k] : k]);
-    return raw === undefined ? -1 : raw;
-  };
   const out = new SliceBuilder();
   const openSlot: number[] = []; // by depth-1: the slot of the open slice
   let cur = -1;
@@ -343,9 +261,9 @@ export function convertProfile(
     out.dur[slot] = t - out.start[slot];
   };
   let prevRaw = -1;
-  let raw = nSamples > 0 ? rawAt(0) : -1;
+  let raw = nSamples > 0 ? ids[0] : -1;
   for (let k = 0; k < nSamples; k++) {
-    const nextRaw = k + 1 < nSamples ? rawAt(k + 1) : -1;
+    const nextRaw = k + 1 < nSamples ? ids[k + 1] : -1;
     let target: number;
     if (
       raw >= 0 &&
@@ -372,7 +290,7 @@ export function convertProfile(
     raw = nextRaw;
     if (target === cur) continue;
     const t = times[k];
-    const core = sampleCpu ? (sampleCpu[sampleOrder ? sampleOrder[k] : k] ?? -1) : -1;
+    const core = sampleCpu ? (sampleCpu[k] ?? -1) : -1;
     let a = cur;
     let b = target;
     let da = curDepth;
@@ -400,7 +318,7 @@ export function convertProfile(
     }
     cur = target;
   }
-  const end = nSamples > 0 ? Math.max(profile.endTime, times[nSamples - 1]) : profile.endTime;
+  const end = nSamples > 0 ? Math.max(profile.endMicros, times[nSamples - 1]) : profile.endMicros;
   while (curDepth > 0) closeAt(end);
 
   // Drop short slices; their children are shorter still, so nesting is kept.

@@ -1,32 +1,19 @@
 // The CPU core a JS thread ran on, per sample and as a counter track. Pure: no I/O, no addon.
 import type { CounterTrack } from './os-threads';
-import type { RawProfile } from './profile';
-
-/** Each sample's time, µs, in the profile's sample order. */
-export function sampleTimes(p: RawProfile): Float64Array {
-  const deltas = p.timeDeltas ?? [];
-  const n = Math.min(deltas.length, p.samples?.length ?? 0);
-  const out = new Float64Array(n);
-  for (let i = 0, t = p.startTime; i < n; i++) out[i] = t += deltas[i];
-  return out;
-}
+import type { Samples } from './samples';
 
 /**
  * `CPU core (<thread>)` from the samples' cores (-1 unknown, skipped): a point at the first
  * known core and at each change, as the thread monitor's counters are (a step function).
  * Null when no sample knows its core.
  */
-export function sampleCoreCounter(
-  profile: RawProfile,
-  cpu: ArrayLike<number>,
-  threadName: string,
-): CounterTrack | null {
-  const times = sampleTimes(profile);
-  const order = Array.from(times.keys()).sort((a, b) => times[a] - times[b] || a - b);
+export function sampleCoreCounter(samples: Samples, threadName: string): CounterTrack | null {
+  const { timesMicros: times, cpus } = samples;
+  if (!cpus) return null;
   const ts: number[] = [];
   const values: number[] = [];
-  for (const i of order) {
-    const c = cpu[i] ?? -1;
+  for (let i = 0; i < times.length; i++) {
+    const c = cpus[i] ?? -1;
     if (c < 0 || values[values.length - 1] === c) continue;
     ts.push(times[i]);
     values.push(c);
@@ -41,10 +28,10 @@ export function sampleCoreCounter(
  * sample; -1 before the first.
  */
 export function coresFromMonitor(
-  profile: RawProfile,
+  samples: Samples,
   readings: { ts: ArrayLike<number>; core: ArrayLike<number> },
 ): Int16Array {
-  const times = sampleTimes(profile);
+  const times = samples.timesMicros;
   const out = new Int16Array(times.length);
   for (let i = 0; i < times.length; i++) {
     // Binary search: the last reading with ts <= the sample's time.

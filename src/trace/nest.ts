@@ -3,8 +3,8 @@
 // it, up to an interval late) on one thread's track so that they nest, as Chrome's and
 // Perfetto's viewers need: a slice that starts inside another ends inside it. Exact slices
 // keep their times; sampled ones are clipped. Pure, no I/O.
-import { frameName, type SliceTable } from './convert';
-import type { CallFrame, ProfileNode, RawProfile } from './profile';
+import type { SliceTable } from './convert';
+import { PSEUDO, sliceName, type SampleNode, type Samples } from './samples';
 
 export interface Span {
   startMicros: number;
@@ -308,19 +308,6 @@ export function fitAroundExact(
   );
 }
 
-/** Sample times of a profile, in µs, in time order. */
-export function sampleTimesOf(profile: RawProfile): Float64Array {
-  const deltas = profile.timeDeltas ?? [];
-  const n = Math.min(deltas.length, profile.samples?.length ?? 0);
-  const times = new Float64Array(n);
-  let x = profile.startTime;
-  for (let i = 0; i < n; i++) {
-    x += deltas[i];
-    times[i] = x;
-  }
-  return times.sort();
-}
-
 /**
  * Sampled slices of what instrumentation cannot see (Node's internals, native code, GC, the
  * program's uninstrumented code), placed among exact slices that cover the program's calls:
@@ -385,29 +372,21 @@ export function fitIntoExact(
   );
 }
 
-// A url, so that the converter takes it for the program's code and shows what is above it.
-const PLACEHOLDER_FRAME: CallFrame = {
-  functionName: '(instrumented code)',
-  scriptId: '0',
-  url: 'viztracer:instrumented',
-  lineNumber: -1,
-  columnNumber: -1,
-};
-
-/** What the tracer's own code called from instrumented code (the recorder) shows as. */
-const OWN_FRAME: CallFrame = {
-  functionName: '(viztracer)',
-  scriptId: '0',
-  url: '',
-  lineNumber: -1,
-  columnNumber: -1,
-};
+// A file, so that the converter takes the placeholder for the program's code and shows what is
+// above it.
+const PLACEHOLDER_FILE = 'viztracer:instrumented';
 
 /** The slice name of the placeholder `stripInstrumentedFrames` puts where instrumented frames were. */
-export const INSTRUMENTED_PLACEHOLDER = frameName(PLACEHOLDER_FRAME);
+export const INSTRUMENTED_PLACEHOLDER = sliceName(PSEUDO.instrumented, PLACEHOLDER_FILE, 0);
+
+/** A new node's place relative to the placeholder. */
+const BELOW = 0;
+const ABOVE = 1;
+/** Above, and a `(viztracer)` frame: what it calls folds into it. */
+const OWN = 2;
 
 /**
- * A profile without the frames instrumentation already shows: in each sampled stack, every
+ * Samples without the frames instrumentation already shows: in each sampled stack, every
  * frame of an instrumented function and every frame below (calling) the deepest one become
  * one placeholder frame (named `INSTRUMENTED_PLACEHOLDER`, to be skipped), and the frames
  * above it (what it called that is not instrumented) stay, as do stacks with no instrumented
@@ -417,71 +396,53 @@ export const INSTRUMENTED_PLACEHOLDER = frameName(PLACEHOLDER_FRAME);
  * what it calls, up to the next instrumented frame, become one `(viztracer)` frame: its cost.
  */
 export function stripInstrumentedFrames(
-  profile: RawProfile,
-  isInstrumented: (frame: CallFrame) => boolean,
-  isOwn: (frame: CallFrame) => boolean = () => false,
-): RawProfile {
-  const nodes = profile.nodes;
-  const byId = new Map<number, ProfileNode>();
-  for (const nd of nodes) byId.set(nd.id, nd);
-  const parentOf = new Map<number, number>();
-  for (const nd of nodes) for (const c of nd.children ?? []) parentOf.set(c, nd.id);
-  let maxId = 0;
-  for (const nd of nodes) maxId = Math.max(maxId, nd.id);
-  const placeholderId = maxId + 1;
-  // The new id of each node: the placeholder for instrumented frames, else a copy.
-  const mapped = new Map<number, number>();
-  const out: ProfileNode[] = [];
-  const copyOf = new Map<number, ProfileNode>();
-  // New ids above the placeholder, and the `(viztracer)` ones among them.
-  const above = new Set<number>();
-  const collapsed = new Set<number>();
-  let root: ProfileNode | null = null;
-  const placeholder: ProfileNode = {
-    id: placeholderId,
-    callFrame: PLACEHOLDER_FRAME,
-    children: [],
-  };
-  // Parents before children, without recursion.
-  const work: number[] = [];
-  for (const nd of nodes) if (!parentOf.has(nd.id)) work.push(nd.id);
-  while (work.length > 0) {
-    const id = work.pop()!;
-    const nd = byId.get(id)!;
-    const p = parentOf.get(id);
-    if (p === undefined) {
-      const copy: ProfileNode = { id, callFrame: nd.callFrame, children: [] };
-      out.push(copy);
-      copyOf.set(id, copy);
-      mapped.set(id, id);
-      root ??= copy;
-    } else if (isInstrumented(nd.callFrame)) {
-      mapped.set(id, placeholderId);
-    } else {
-      const newParent = mapped.get(p)!;
-      const isAbove = newParent === placeholderId || above.has(newParent);
-      if (collapsed.has(newParent)) {
-        mapped.set(id, newParent);
-      } else {
-        const own = isAbove && isOwn(nd.callFrame);
-        const copy: ProfileNode = { id, callFrame: own ? OWN_FRAME : nd.callFrame, children: [] };
-        out.push(copy);
-        copyOf.set(id, copy);
-        mapped.set(id, id);
-        if (isAbove) above.add(id);
-        if (own) collapsed.add(id);
-        (newParent === placeholderId ? placeholder : copyOf.get(newParent)!).children!.push(id);
+  samples: Samples,
+  isInstrumented: (node: SampleNode) => boolean,
+  isOwn: (node: SampleNode) => boolean = () => false,
+): Samples {
+  const nodes = samples.nodes;
+  // The new index of each node: the placeholder's for instrumented frames, else its copy's.
+  const mapped = new Int32Array(nodes.length).fill(-1);
+  const out: SampleNode[] = [];
+  const place: number[] = []; // per new node: BELOW, ABOVE or OWN
+  let placeholder = -1;
+  // Parents first, in one pass: the placeholder goes right after the root, before its children.
+  for (let i = 0; i < nodes.length; i++) {
+    const nd = nodes[i];
+    if (nd.parent < 0) {
+      mapped[i] = out.length;
+      out.push(nd);
+      place.push(BELOW);
+      if (placeholder < 0) {
+        placeholder = out.length;
+        out.push({
+          parent: mapped[i],
+          functionName: PSEUDO.instrumented,
+          file: PLACEHOLDER_FILE,
+          line: 0,
+          column: 0,
+        });
+        place.push(BELOW);
       }
+      continue;
     }
-    for (const c of nd.children ?? []) work.push(c);
+    if (isInstrumented(nd)) {
+      mapped[i] = placeholder;
+      continue;
+    }
+    const parent = mapped[nd.parent];
+    if (place[parent] === OWN) {
+      mapped[i] = parent;
+      continue;
+    }
+    const above = parent === placeholder || place[parent] !== BELOW;
+    const own = above && isOwn(nd);
+    mapped[i] = out.length;
+    out.push(
+      own ? { parent, functionName: PSEUDO.own, file: '', line: 0, column: 0 } : { ...nd, parent },
+    );
+    place.push(own ? OWN : above ? ABOVE : BELOW);
   }
-  if (root) {
-    root.children!.push(placeholderId);
-    out.push(placeholder);
-  }
-  return {
-    ...profile,
-    nodes: out,
-    samples: (profile.samples ?? []).map((s) => mapped.get(s) ?? s),
-  };
+  const nodeIds = samples.nodeIds.map((id) => (id >= 0 ? mapped[id] : -1));
+  return { ...samples, nodes: out, nodeIds };
 }

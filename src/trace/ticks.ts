@@ -7,61 +7,10 @@
 // thread was doing instead: idle, busy outside JavaScript, in GC, or waiting for a CPU. The
 // labels become samples on synthetic nodes here, so the timeline shows idle and native gaps
 // instead of stretching the last JS stack across them.
-import type { ProfileNode, RawProfile } from './profile';
+import { TICK_KIND, type NativeTicks } from '../native';
+import { PSEUDO, type Samples, type TickStats } from './samples';
 
-/** The addon's tick log of one thread (columns; see native/sampler.h). */
-export interface SamplerTicks {
-  /** µs of CLOCK_MONOTONIC: when the sample was asked for, or when the label was decided. */
-  tickMicros: ArrayLike<number>;
-  /** Sample ticks: from the request to the start of the sample, µs. */
-  delayMicros: ArrayLike<number>;
-  /** Sample ticks: how long CollectSample took, µs. */
-  durationMicros: ArrayLike<number>;
-  /** Sample ticks: the CPU core the thread ran on (sched_getcpu); -1 otherwise. */
-  cpu: ArrayLike<number>;
-  /** TICK_KIND values. */
-  kind: ArrayLike<number>;
-  /** Deadlines skipped because the sampler thread itself woke up too late. */
-  missed: number;
-}
-
-export const TICK_KIND = {
-  sample: 0,
-  /** Pending; the thread was mostly off the CPU and asleep (event loop, lock, I/O). */
-  idle: 1,
-  /** Pending; the thread was mostly on the CPU: a builtin or native call without interrupt checks. */
-  busy: 2,
-  /** Pending; V8 was collecting garbage on the thread. */
-  gc: 3,
-  /** Pending; mostly off the CPU but runnable: waiting for a core on a busy machine. */
-  runnable: 4,
-} as const;
-
-/** What the merge found, for the report's metadata. */
-export interface TickStats {
-  /** Ticks the thread answered with a V8 sample, kept. */
-  samples: number;
-  idle: number;
-  busy: number;
-  gc: number;
-  runnable: number;
-  /** Deadlines the sampler thread did not tick. */
-  missed: number;
-  /** V8 samples that answer no tick of ours (its own rare timer), dropped. */
-  droppedV8Samples: number;
-}
-
-export interface MergedProfile {
-  /** V8's nodes plus the synthetic ones; samples and deltas in time order. */
-  profile: RawProfile;
-  /** Per sample of `profile`: the CPU core it was taken on, -1 when unknown (labels). */
-  cpu: Int16Array;
-  stats: TickStats;
-}
-
-const IDLE = '(idle)';
-const PROGRAM = '(program)';
-const GC = '(garbage collector)';
+export type { TickStats };
 
 /**
  * Keeps V8's samples that answer a sample tick (each with the tick's CPU core), drops the
@@ -81,69 +30,46 @@ const GC = '(garbage collector)';
  * profile) and adds a sample now and then: those are dropped, so that every sample stands for
  * one interval of the requested grid and the count is the ticks'.
  */
-export function mergeTicks(raw: RawProfile, ticks: SamplerTicks): MergedProfile {
-  const nodes: ProfileNode[] = raw.nodes.map((n) => ({
-    ...n,
-    children: n.children ? [...n.children] : [],
-  }));
-  const byId = new Map<number, ProfileNode>();
-  for (const n of nodes) byId.set(n.id, n);
-  const parentOf = new Map<number, number>();
-  for (const n of nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
-  const root = nodes.find((n) => !parentOf.has(n.id));
-  let nextId = nodes.reduce((m, n) => Math.max(m, n.id), 0) + 1;
-  if (!root) throw new Error('mergeTicks: the profile has no root node');
-
-  const synthetic = new Map<string, number>(); // `${parent}:${name}` -> id
+export function mergeTicks(v8: Samples, ticks: NativeTicks): Samples {
+  const nodes = v8.nodes.slice();
+  const root = 0;
+  if (nodes.length === 0 || nodes[root].parent !== -1) {
+    throw new Error('mergeTicks: the profile has no root node');
+  }
+  // Pseudo-frames by (parent, name): one V8 made already (an (idle) or (program) from its own
+  // timer) is reused, ours are added once.
+  const pseudo = new Map<string, number>();
+  nodes.forEach((n, i) => {
+    if (n.file === '') pseudo.set(`${n.parent}:${n.functionName}`, i);
+  });
   const child = (parent: number, name: string): number => {
     const key = `${parent}:${name}`;
-    let id = synthetic.get(key);
-    if (id !== undefined) return id;
-    const p = byId.get(parent)!;
-    // A node V8 made already (an (idle) or (program) from its own timer) is reused.
-    for (const c of p.children ?? []) {
-      const n = byId.get(c)!;
-      if (n.callFrame.functionName === name && n.callFrame.url === '') id = c;
-    }
+    let id = pseudo.get(key);
     if (id === undefined) {
-      id = nextId++;
-      const node: ProfileNode = {
-        id,
-        callFrame: { functionName: name, scriptId: '0', url: '', lineNumber: -1, columnNumber: -1 },
-        hitCount: 0,
-        children: [],
-      };
-      nodes.push(node);
-      byId.set(id, node);
-      parentOf.set(id, parent);
-      p.children!.push(id);
+      id = nodes.length;
+      nodes.push({ parent, functionName: name, file: '', line: 0, column: 0 });
+      pseudo.set(key, id);
     }
-    synthetic.set(key, id);
     return id;
   };
   const depthOf = (id: number): number => {
     let d = 0;
-    for (let p = parentOf.get(id); p !== undefined; p = parentOf.get(p)) d++;
+    for (let p = nodes[id].parent; p >= 0; p = nodes[p].parent) d++;
     return d;
   };
   const commonAncestor = (a: number, b: number): number => {
     let da = depthOf(a);
     let db = depthOf(b);
-    while (da > db) ((a = parentOf.get(a)!), da--);
-    while (db > da) ((b = parentOf.get(b)!), db--);
-    while (a !== b) ((a = parentOf.get(a)!), (b = parentOf.get(b)!));
+    while (da > db) ((a = nodes[a].parent), da--);
+    while (db > da) ((b = nodes[b].parent), db--);
+    while (a !== b) ((a = nodes[a].parent), (b = nodes[b].parent));
     return a;
   };
 
-  // V8's samples in time order.
-  const v8Samples = raw.samples ?? [];
-  const deltas = raw.timeDeltas ?? [];
-  const nV8 = Math.min(v8Samples.length, deltas.length);
-  const v8Times = new Float64Array(nV8);
-  for (let i = 0, t = raw.startTime; i < nV8; i++) v8Times[i] = t += deltas[i];
-  const v8Order = Array.from({ length: nV8 }, (_, i) => i).sort(
-    (a, b) => v8Times[a] - v8Times[b] || a - b,
-  );
+  // V8's samples, in time order.
+  const v8Times = v8.timesMicros;
+  const v8Nodes = v8.nodeIds;
+  const nV8 = v8Times.length;
 
   // Ticks in the order they happened (a sample tick at its start: its record is written at its
   // end, after the labels of ticks that passed while it was pending).
@@ -170,7 +96,7 @@ export function mergeTicks(raw: RawProfile, ticks: SamplerTicks): MergedProfile 
   const evNode: number[] = [];
   const evCpu: number[] = [];
   const evKind: number[] = [];
-  let j = 0; // next V8 sample (in v8Order)
+  let j = 0; // next V8 sample
   for (const k of tickOrder) {
     const kind = ticks.kind[k];
     if (kind !== TICK_KIND.sample) {
@@ -183,19 +109,18 @@ export function mergeTicks(raw: RawProfile, ticks: SamplerTicks): MergedProfile 
     // V8's timestamps are whole µs, truncated: the window is widened to whole µs.
     const lo = Math.floor(at(k));
     const hi = Math.ceil(at(k) + ticks.durationMicros[k]);
-    while (j < nV8 && v8Times[v8Order[j]] < lo) {
+    while (j < nV8 && v8Times[j] < lo) {
       j++;
       stats.droppedV8Samples++;
     }
-    if (j < nV8 && v8Times[v8Order[j]] <= hi) {
-      const i = v8Order[j++];
-      evTime.push(v8Times[i]);
-      evNode.push(v8Samples[i]);
+    if (j < nV8 && v8Times[j] <= hi) {
+      evTime.push(v8Times[j]);
+      evNode.push(v8Nodes[j++]);
       evCpu.push(ticks.cpu[k]);
       evKind.push(TICK_KIND.sample);
       stats.samples++;
       // A second V8 sample in the same window is its own timer's.
-      while (j < nV8 && v8Times[v8Order[j]] <= hi) {
+      while (j < nV8 && v8Times[j] <= hi) {
         j++;
         stats.droppedV8Samples++;
       }
@@ -214,23 +139,23 @@ export function mergeTicks(raw: RawProfile, ticks: SamplerTicks): MergedProfile 
     let end = e;
     while (end < n && evKind[end] !== TICK_KIND.sample) end++;
     const next = end < n ? evNode[end] : -1;
-    const common = prev >= 0 && next >= 0 ? commonAncestor(prev, next) : root.id;
+    const common = prev >= 0 && next >= 0 ? commonAncestor(prev, next) : root;
     for (; e < end; e++) {
       switch (evKind[e]) {
         case TICK_KIND.idle:
-          evNode[e] = common !== root.id ? common : child(root.id, IDLE);
+          evNode[e] = common !== root ? common : child(root, PSEUDO.idle);
           stats.idle++;
           break;
         case TICK_KIND.gc:
-          evNode[e] = child(root.id, GC);
+          evNode[e] = child(root, PSEUDO.gc);
           stats.gc++;
           break;
         case TICK_KIND.runnable:
-          evNode[e] = common !== root.id ? common : child(root.id, PROGRAM);
+          evNode[e] = common !== root ? common : child(root, PSEUDO.program);
           stats.runnable++;
           break;
         default:
-          evNode[e] = child(common, PROGRAM);
+          evNode[e] = child(common, PSEUDO.program);
           stats.busy++;
       }
     }
@@ -241,21 +166,17 @@ export function mergeTicks(raw: RawProfile, ticks: SamplerTicks): MergedProfile 
   const order = Array.from({ length: n }, (_, i) => i).sort(
     (a, b) => evTime[a] - evTime[b] || a - b,
   );
-  const samples = new Array<number>(n);
-  const timeDeltas = new Array<number>(n);
-  const cpu = new Int16Array(n);
-  for (const nd of nodes) nd.hitCount = 0;
-  let last = raw.startTime;
+  const timesMicros = new Float64Array(n);
+  const nodeIds = new Int32Array(n);
+  const cpus = new Int16Array(n);
   for (let r = 0; r < n; r++) {
     const i = order[r];
-    samples[r] = evNode[i];
-    timeDeltas[r] = evTime[i] - last;
-    last = evTime[i];
-    cpu[r] = evCpu[i];
-    byId.get(evNode[i])!.hitCount!++;
+    timesMicros[r] = evTime[i];
+    nodeIds[r] = evNode[i];
+    cpus[r] = evCpu[i];
   }
-  const endTime = Math.max(raw.endTime, last);
-  return { profile: { nodes, startTime: raw.startTime, endTime, samples, timeDeltas }, cpu, stats };
+  const endMicros = Math.max(v8.endMicros, n > 0 ? timesMicros[n - 1] : v8.startMicros);
+  return { ...v8, nodes, timesMicros, nodeIds, cpus, ticks: stats, endMicros };
 }
 
 /** The tick counts of several windows (or threads) added up; null when none has any. */

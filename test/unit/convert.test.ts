@@ -2,20 +2,32 @@
 // test/fixtures/profiles is one edge case; the expected slices were worked out by hand from
 // the intended semantics (see each test's comment), not copied from the output.
 import { describe, expect, it } from 'vitest';
-import { convertProfile, frameName, urlToFile, type ConvertOptions } from '../../src/trace/convert';
-import type { RawProfile } from '../../src/trace/profile';
-import { callFrame, checkNesting, deepRecursionProfile, loadProfile, printSlices } from './helpers';
+import { convertProfile, type ConvertOptions } from '../../src/trace/convert';
+import {
+  fromInspectorProfile,
+  type CallFrame,
+  type InspectorProfile,
+} from '../../src/trace/inspector-profile';
+import { frameName, urlToFile } from '../../src/trace/samples';
+import {
+  callFrame,
+  checkNesting,
+  deepRecursionProfile,
+  loadProfile,
+  loadSamples,
+  printSlices,
+} from './helpers';
 
-function convert(profile: RawProfile | string, options?: ConvertOptions): string {
+function convert(profile: InspectorProfile | string, options?: ConvertOptions): string {
   const p = typeof profile === 'string' ? loadProfile(profile) : profile;
-  const table = convertProfile(p, options);
+  const table = convertProfile(fromInspectorProfile(p), options);
   checkNesting(table);
   return printSlices(table);
 }
 
 describe('convertProfile: sampling', () => {
   it('gives no slices for a profile without samples', () => {
-    const table = convertProfile(loadProfile('empty.json'));
+    const table = convertProfile(loadSamples('empty.json'));
     expect(table.count).toBe(0);
     expect(table.sampleCount).toBe(0);
   });
@@ -28,7 +40,7 @@ describe('convertProfile: sampling', () => {
         work (/app/main.js:10) 110..150
       "
     `);
-    expect(convertProfile(loadProfile('one-sample.json')).sampleCount).toBe(1);
+    expect(convertProfile(loadSamples('one-sample.json')).sampleCount).toBe(1);
   });
 
   it('closes the last frames at the last sample when endTime is earlier', () => {
@@ -144,11 +156,11 @@ describe('convertProfile: sampling', () => {
         b (/app/main.js:9) 30..50
       "
     `);
-    expect(convertProfile(loadProfile('negative-deltas.json')).sampleCount).toBe(5);
+    expect(convertProfile(loadSamples('negative-deltas.json')).sampleCount).toBe(5);
   });
 
   it('is deterministic', () => {
-    const p = loadProfile('internals.json');
+    const p = loadSamples('internals.json');
     expect(convertProfile(p)).toEqual(convertProfile(p));
   });
 
@@ -161,7 +173,7 @@ describe('convertProfile: sampling', () => {
 
 describe('convertProfile: deep recursion', () => {
   it('walks a 10,000-frame recursion without overflowing the stack', () => {
-    const table = convertProfile(deepRecursionProfile(10_000));
+    const table = convertProfile(fromInspectorProfile(deepRecursionProfile(10_000)));
     checkNesting(table);
     expect(table.count).toBe(10_001);
     expect(table.depth[0]).toBe(1);
@@ -335,7 +347,7 @@ describe('convertProfile: minDurationMicros', () => {
       main (/app/main.js:1) 10..60
       "
     `);
-    const none = convertProfile(loadProfile('min-duration.json'), { minDurationMicros: 51 });
+    const none = convertProfile(loadSamples('min-duration.json'), { minDurationMicros: 51 });
     expect(none.count).toBe(0);
     expect(none.sampleCount).toBe(5);
   });
@@ -441,7 +453,7 @@ describe('convertProfile: Node internals', () => {
 
   it('keeps one user slice when the hidden internals under it change', () => {
     // The same user function entered from two different internal callers, in consecutive samples.
-    const profile: RawProfile = {
+    const profile: InspectorProfile = {
       nodes: [
         { id: 1, callFrame: callFrame('(root)'), children: [2, 4] },
         {
@@ -470,6 +482,16 @@ describe('convertProfile: Node internals', () => {
   });
 });
 
+/** A call frame's slice name, through the inspector's conversion. */
+function nameOf(frame: CallFrame): string {
+  const p = fromInspectorProfile({
+    nodes: [{ id: 1, callFrame: frame }],
+    startTime: 0,
+    endTime: 0,
+  });
+  return frameName(p.nodes[0]);
+}
+
 describe('frame names', () => {
   it('names frames "fn (file:line)" with 1-based lines, paths for file: URLs, node: kept', () => {
     // (anonymous main) > load (node:, internal below user code) > anonymous native > parse > reviver
@@ -485,17 +507,15 @@ describe('frame names', () => {
   });
 
   it('frameName covers each url kind', () => {
-    expect(frameName(callFrame('f', 'file:///app/x.js', 0))).toBe('f (/app/x.js:1)');
-    expect(frameName(callFrame('', 'file:///app/x.js', 41))).toBe('(anonymous) (/app/x.js:42)');
-    expect(frameName(callFrame('g', 'node:internal/timers', 9))).toBe(
-      'g (node:internal/timers:10)',
-    );
-    expect(frameName(callFrame('h', 'https://example.com/a.js', 2))).toBe(
+    expect(nameOf(callFrame('f', 'file:///app/x.js', 0))).toBe('f (/app/x.js:1)');
+    expect(nameOf(callFrame('', 'file:///app/x.js', 41))).toBe('(anonymous) (/app/x.js:42)');
+    expect(nameOf(callFrame('g', 'node:internal/timers', 9))).toBe('g (node:internal/timers:10)');
+    expect(nameOf(callFrame('h', 'https://example.com/a.js', 2))).toBe(
       'h (https://example.com/a.js:3)',
     );
-    expect(frameName(callFrame('JSON.parse'))).toBe('JSON.parse');
-    expect(frameName(callFrame(''))).toBe('(anonymous)');
-    expect(frameName(callFrame('k', 'file:///app/x.js', -1))).toBe('k (/app/x.js)');
+    expect(nameOf(callFrame('JSON.parse'))).toBe('JSON.parse');
+    expect(nameOf(callFrame(''))).toBe('(anonymous)');
+    expect(nameOf(callFrame('k', 'file:///app/x.js', -1))).toBe('k (/app/x.js)');
   });
 
   it('urlToFile turns file: URLs into paths and leaves other URLs alone', () => {

@@ -4,12 +4,24 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SliceTable } from '../../src/trace/convert';
 import { checkSpans } from '../helpers/nesting';
-import type { CallFrame, ProfileNode, RawProfile } from '../../src/trace/profile';
+import {
+  fromInspectorProfile,
+  type CallFrame,
+  type InspectorProfile,
+  type ProfileNode,
+} from '../../src/trace/inspector-profile';
+import type { Samples } from '../../src/trace/samples';
 
 const PROFILES = fileURLToPath(new URL('../fixtures/profiles/', import.meta.url));
 
-export function loadProfile(name: string): RawProfile {
-  return JSON.parse(fs.readFileSync(path.join(PROFILES, name), 'utf8')) as RawProfile;
+/** A fixture as the inspector gives it. */
+export function loadProfile(name: string): InspectorProfile {
+  return JSON.parse(fs.readFileSync(path.join(PROFILES, name), 'utf8')) as InspectorProfile;
+}
+
+/** A fixture as our samples, through the one conversion the inspector backend uses. */
+export function loadSamples(name: string): Samples {
+  return fromInspectorProfile(loadProfile(name));
 }
 
 /** One line per slice, `name start..end`, indented two spaces per level below depth 1. */
@@ -44,7 +56,7 @@ export function callFrame(functionName: string, url = '', lineNumber = -1): Call
 }
 
 /** root -> main -> rec x depth (a chain), as V8 would report a deep recursion. */
-export function deepRecursionProfile(depth: number): RawProfile {
+export function deepRecursionProfile(depth: number): InspectorProfile {
   const nodes: ProfileNode[] = [
     { id: 1, callFrame: callFrame('(root)'), children: [2] },
     { id: 2, callFrame: callFrame('main', 'file:///app/rec.js', 0), children: [3] },

@@ -1,6 +1,6 @@
-// The native backend's profile, turned into the inspector's shape, on a hand-made table.
+// The native backend's profile as our samples, on a hand-made table.
 import { describe, expect, it } from 'vitest';
-import { toRawProfile } from '../../src/backends/native';
+import { fromNativeProfile } from '../../src/backends/native';
 import type { NativeProfile } from '../../src/native';
 
 const profile: NativeProfile = {
@@ -17,44 +17,45 @@ const profile: NativeProfile = {
   timestamps: Float64Array.from([1010, 1020, 1035, 1040]),
   startTime: 1000,
   endTime: 1050,
+  sampler: 'v8',
+  ticks: {
+    tickMicros: new Float64Array(0),
+    delayMicros: new Float32Array(0),
+    durationMicros: new Float32Array(0),
+    cpu: new Int16Array(0),
+    kind: new Uint8Array(0),
+    missed: 0,
+  },
 };
 
-describe('toRawProfile', () => {
-  const raw = toRawProfile(profile);
+describe('fromNativeProfile', () => {
+  const s = fromNativeProfile(profile);
 
-  it('makes call frames with 0-based positions and file URLs', () => {
-    expect(raw.nodes.map((n) => n.callFrame)).toEqual([
-      { functionName: '(root)', scriptId: '0', url: '', lineNumber: -1, columnNumber: -1 },
-      {
-        functionName: 'main',
-        scriptId: '7',
-        url: 'file:///abs/app.js',
-        lineNumber: 9,
-        columnNumber: 4,
-      },
-      {
-        functionName: 'helper',
-        scriptId: '8',
-        url: 'file:///abs/mod.mjs',
-        lineNumber: 2,
-        columnNumber: 0,
-      },
-      { functionName: '(program)', scriptId: '0', url: '', lineNumber: -1, columnNumber: -1 },
+  it('keeps 1-based positions and makes files of paths and file URLs', () => {
+    expect(s.nodes).toEqual([
+      { parent: -1, functionName: '(root)', file: '', line: 0, column: 0 },
+      { parent: 0, functionName: 'main', file: '/abs/app.js', line: 10, column: 5 },
+      { parent: 1, functionName: 'helper', file: '/abs/mod.mjs', line: 3, column: 1 },
+      { parent: 0, functionName: '(program)', file: '', line: 0, column: 0 },
     ]);
   });
 
-  it('links children and counts hits', () => {
-    expect(raw.nodes.map((n) => [n.id, n.children, n.hitCount])).toEqual([
-      [1, [2, 4], 0],
-      [2, [3], 1],
-      [3, [], 2],
-      [4, [], 1],
-    ]);
+  it('links each node to its parent and each sample to its node, by index', () => {
+    expect(Array.from(s.nodeIds)).toEqual([1, 2, 2, 3]);
   });
 
-  it('turns timestamps into deltas from the start', () => {
-    expect(raw.samples).toEqual([2, 3, 3, 4]);
-    expect(raw.timeDeltas).toEqual([10, 10, 15, 5]);
-    expect([raw.startTime, raw.endTime]).toEqual([1000, 1050]);
+  it('keeps the absolute times', () => {
+    expect(Array.from(s.timesMicros)).toEqual([1010, 1020, 1035, 1040]);
+    expect([s.startMicros, s.endMicros, s.sampler]).toEqual([1000, 1050, 'v8']);
+    expect(s.cpus).toBeUndefined();
+  });
+
+  it('puts out-of-order samples in time order', () => {
+    const late = fromNativeProfile({
+      ...profile,
+      timestamps: Float64Array.from([1010, 1030, 1020, 1040]),
+    });
+    expect(Array.from(late.timesMicros)).toEqual([1010, 1020, 1030, 1040]);
+    expect(Array.from(late.nodeIds)).toEqual([1, 2, 2, 3]);
   });
 });

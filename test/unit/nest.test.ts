@@ -9,11 +9,11 @@ import {
   fitIntoExact,
   INSTRUMENTED_PLACEHOLDER,
   nestUserSlices,
-  sampleTimesOf,
   stripInstrumentedFrames,
   type Span,
 } from '../../src/trace/nest';
-import type { RawProfile } from '../../src/trace/profile';
+import { fromInspectorProfile } from '../../src/trace/inspector-profile';
+import type { Samples } from '../../src/trace/samples';
 import { callFrame, checkNesting, printSlices } from './helpers';
 
 /** A table from `name start..end` lines, indented two spaces a level. */
@@ -209,8 +209,14 @@ describe('fitAroundExact (sampled slices around the program logEvent slices)', (
   });
 
   it('reads sample times from a profile in time order', () => {
-    const p = { startTime: 100, timeDeltas: [5, 10, -3], samples: [1, 1, 1] } as RawProfile;
-    expect(Array.from(sampleTimesOf(p))).toEqual([105, 112, 115]);
+    const p = {
+      nodes: [],
+      startTime: 100,
+      endTime: 120,
+      timeDeltas: [5, 10, -3],
+      samples: [1, 1, 1],
+    };
+    expect(Array.from(fromInspectorProfile(p).timesMicros)).toEqual([105, 112, 115]);
   });
 });
 
@@ -294,29 +300,30 @@ describe('stripInstrumentedFrames', () => {
   // root > main (instrumented) > parse (internal) > reviver (instrumented) > (builtin) stat,
   // and root > (program); the recorder (own) called from main.
   const APP = '/app/main.js';
-  const profile = (): RawProfile => ({
-    nodes: [
-      { id: 1, callFrame: callFrame('(root)'), children: [2, 7] },
-      { id: 2, callFrame: callFrame('main', APP, 0), children: [3, 6] },
-      { id: 3, callFrame: callFrame('parse', 'node:internal/json', 1), children: [4] },
-      { id: 4, callFrame: callFrame('reviver', APP, 5), children: [5] },
-      { id: 5, callFrame: callFrame('statSync', 'node:fs', 9), children: [] },
-      { id: 6, callFrame: callFrame('e', '/lib/recorder.js', 3), children: [8] },
-      { id: 7, callFrame: callFrame('(program)'), children: [] },
-      { id: 8, callFrame: callFrame('now', 'node:perf', 1), children: [] },
-    ],
-    startTime: 0,
-    endTime: 60,
-    // main, main>parse, main>parse>reviver>statSync, recorder, (program)
-    samples: [2, 3, 5, 8, 7],
-    timeDeltas: [0, 10, 10, 10, 10],
-  });
+  const profile = (): Samples =>
+    fromInspectorProfile({
+      nodes: [
+        { id: 1, callFrame: callFrame('(root)'), children: [2, 7] },
+        { id: 2, callFrame: callFrame('main', APP, 0), children: [3, 6] },
+        { id: 3, callFrame: callFrame('parse', 'node:internal/json', 1), children: [4] },
+        { id: 4, callFrame: callFrame('reviver', APP, 5), children: [5] },
+        { id: 5, callFrame: callFrame('statSync', 'node:fs', 9), children: [] },
+        { id: 6, callFrame: callFrame('e', '/lib/recorder.js', 3), children: [8] },
+        { id: 7, callFrame: callFrame('(program)'), children: [] },
+        { id: 8, callFrame: callFrame('now', 'node:perf', 1), children: [] },
+      ],
+      startTime: 0,
+      endTime: 60,
+      // main, main>parse, main>parse>reviver>statSync, recorder, (program)
+      samples: [2, 3, 5, 8, 7],
+      timeDeltas: [0, 10, 10, 10, 10],
+    });
 
   it('keeps what is above the deepest instrumented frame, and the tracer as one frame', () => {
     const stripped = stripInstrumentedFrames(
       profile(),
-      (f) => f.url === APP,
-      (f) => f.url.startsWith('/lib/'),
+      (f) => f.file === APP,
+      (f) => f.file.startsWith('/lib/'),
     );
     const out = convertProfile(stripped);
     checkNesting(out);

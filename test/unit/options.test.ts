@@ -14,7 +14,7 @@ import {
   type TracerOptions,
 } from '../../src/options';
 import { convertProfile } from '../../src/trace/convert';
-import type { RawProfile } from '../../src/trace/profile';
+import { fromInspectorProfile, type InspectorProfile } from '../../src/trace/inspector-profile';
 import { callFrame, tempDir } from './helpers';
 
 const spec = (cli: string) => SPEC_BY_CLI.get(cli)!;
@@ -289,7 +289,7 @@ describe('parseOptionText', () => {
     // 2.007 ms is 2007 µs; a slice of 2007 µs must survive min_duration=2.007ms.
     expect.soft(parse('min_duration', '2.007ms')).toBe(2007);
     expect.soft(parse('min_duration', '9ns')).toBe(0.009);
-    const profile: RawProfile = {
+    const profile: InspectorProfile = {
       nodes: [
         { id: 1, callFrame: callFrame('(root)'), children: [2] },
         { id: 2, callFrame: callFrame('f', 'file:///app/main.js', 0) },
@@ -300,7 +300,7 @@ describe('parseOptionText', () => {
       timeDeltas: [0],
     };
     const minDurationMicros = parse('min_duration', '2.007ms') as number;
-    expect.soft(convertProfile(profile, { minDurationMicros }).count).toBe(1);
+    expect.soft(convertProfile(fromInspectorProfile(profile), { minDurationMicros }).count).toBe(1);
   });
 
   it('parses booleans', () => {

@@ -9,7 +9,8 @@ import {
 } from '../../src/report/build';
 import type { SliceTable } from '../../src/trace/convert';
 import type { MonitorRecord } from '../../src/trace/os-threads';
-import type { RawProfile } from '../../src/trace/profile';
+import { fromInspectorProfile, type InspectorProfile } from '../../src/trace/inspector-profile';
+import type { Samples } from '../../src/trace/samples';
 import type { UserEvents, UserSlice } from '../../src/user-events';
 import { callFrame, checkNesting, printSlices } from './helpers';
 
@@ -41,7 +42,7 @@ function processOf(captures: CaptureData[], extra: Partial<ProcessCaptures> = {}
  * main -> work sampled at 10, 20, 30 (µs), then idle at 40: `work` runs from 10 to 40.
  * With `lib`, `work` calls our own code (the recorder) at 30.
  */
-function mainWorkProfile(): RawProfile {
+function mainWorkProfile(): InspectorProfile {
   return {
     nodes: [
       { id: 1, callFrame: callFrame('(root)'), children: [2, 4] },
@@ -54,6 +55,11 @@ function mainWorkProfile(): RawProfile {
     samples: [3, 3, 3, 4],
     timeDeltas: [10, 10, 10, 10],
   };
+}
+
+/** `mainWorkProfile` as the inspector backend returns it. */
+function mainWork(): Samples {
+  return fromInspectorProfile(mainWorkProfile());
 }
 
 /** Slices as `recordingSlices` gives them: `main (/app/main.js:1)` from 5 to 45. */
@@ -72,9 +78,7 @@ function mainCall(): SliceTable {
 describe('buildProcessTrack', () => {
   it('names the main thread’s process from its command line, with its parent and argv', () => {
     const track = buildProcessTrack(
-      processOf([
-        { samples: { profile: mainWorkProfile(), cpu: null }, calls: null, events: noEvents() },
-      ]),
+      processOf([{ samples: mainWork(), calls: null, events: noEvents() }]),
       OPTIONS,
     );
     expect(track.name).toBe('node main.js --fast (pid 7)');
@@ -91,10 +95,10 @@ describe('buildProcessTrack', () => {
 
   it('leaves a worker’s process unnamed: its main thread names it', () => {
     const track = buildProcessTrack(
-      processOf(
-        [{ samples: { profile: mainWorkProfile(), cpu: null }, calls: null, events: noEvents() }],
-        { thread: { tid: 8, name: 'Worker 1', sortIndex: 1 }, isMain: false },
-      ),
+      processOf([{ samples: mainWork(), calls: null, events: noEvents() }], {
+        thread: { tid: 8, name: 'Worker 1', sortIndex: 1 },
+        isMain: false,
+      }),
       OPTIONS,
     );
     expect(track.name).toBeNull();
@@ -103,7 +107,7 @@ describe('buildProcessTrack', () => {
 
   it('makes one track a capture, in capture order', () => {
     const capture = (): CaptureData => ({
-      samples: { profile: mainWorkProfile(), cpu: null },
+      samples: mainWork(),
       calls: null,
       events: noEvents(),
     });
@@ -119,7 +123,7 @@ describe('buildProcessTrack', () => {
       dropped: 0,
     };
     const track = buildProcessTrack(
-      processOf([{ samples: { profile: mainWorkProfile(), cpu: null }, calls: null, events }]),
+      processOf([{ samples: mainWork(), calls: null, events }]),
       OPTIONS,
     );
     const t = track.threads[0];
@@ -162,7 +166,7 @@ describe('buildProcessTrack', () => {
     profile.samples = [3, 5, 3, 4];
     const calls = { slices: mainCall(), files: new Set(['/app/main.js']) };
     const track = buildProcessTrack(
-      processOf([{ samples: { profile, cpu: null }, calls, events: noEvents() }]),
+      processOf([{ samples: fromInspectorProfile(profile), calls, events: noEvents() }]),
       OPTIONS,
     );
     expect(track.threads.map((t) => t.name)).toEqual(['main', 'main']);
@@ -205,10 +209,10 @@ describe('buildProcessTrack', () => {
       ],
     };
     const track = buildProcessTrack(
-      processOf(
-        [{ samples: { profile: mainWorkProfile(), cpu: null }, calls: null, events: noEvents() }],
-        { monitors: [monitor], pools: { libuv: [12], v8: [] } },
-      ),
+      processOf([{ samples: mainWork(), calls: null, events: noEvents() }], {
+        monitors: [monitor],
+        pools: { libuv: [12], v8: [] },
+      }),
       OPTIONS,
     );
     expect(Array.from(track.threads[0].slices.cpu!)).toEqual([2, 2]);
@@ -223,7 +227,7 @@ describe('buildProcessTrack', () => {
     const track = buildProcessTrack(
       processOf([
         {
-          samples: { profile: mainWorkProfile(), cpu: Int16Array.of(1, 1, 0, 0) },
+          samples: { ...mainWork(), cpus: Int16Array.of(1, 1, 0, 0) },
           calls: null,
           events: noEvents(),
         },
@@ -241,7 +245,7 @@ describe('buildProcessTrack', () => {
 describe('buildOrphanTrack', () => {
   it('is the one thread’s report, as it would have written it', () => {
     const track = buildOrphanTrack(
-      { profile: mainWorkProfile(), cpu: null },
+      mainWork(),
       { tid: 9, name: 'Worker 2 (w)', sortIndex: 2 },
       { pid: 7, ppid: 1, argv: ['node', 'a.js'] },
       [],

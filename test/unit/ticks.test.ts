@@ -4,10 +4,12 @@ import type { ProcessTrack } from '../../src/report/model';
 import { processEventTexts, reportChunks } from '../../src/report/serialize';
 import type { ReportMetadata } from '../../src/trace/events';
 import { convertProfile, type SliceTable } from '../../src/trace/convert';
-import { coresFromMonitor, sampleCoreCounter, sampleTimes } from '../../src/trace/cpu-core';
+import { TICK_KIND, type NativeTicks } from '../../src/native';
+import { coresFromMonitor, sampleCoreCounter } from '../../src/trace/cpu-core';
+import { fromInspectorProfile, type ProfileNode } from '../../src/trace/inspector-profile';
 import { osThreadTracks } from '../../src/trace/os-threads';
-import type { ProfileNode, RawProfile } from '../../src/trace/profile';
-import { mergeTicks, sumTicks, TICK_KIND, type SamplerTicks } from '../../src/trace/ticks';
+import type { Samples } from '../../src/trace/samples';
+import { mergeTicks, sumTicks } from '../../src/trace/ticks';
 
 function node(id: number, functionName: string, url: string, children: number[] = []): ProfileNode {
   return {
@@ -27,10 +29,10 @@ const NODES = [
   node(7, 'h', 'file:///a.js'),
 ];
 
-/** A profile with samples at absolute times. */
-function profile(samples: [number, number][]): RawProfile {
+/** V8's samples at absolute times, on the nodes of the given ids. */
+function profile(samples: [number, number][]): Samples {
   let last = 0;
-  return {
+  return fromInspectorProfile({
     nodes: NODES,
     startTime: 0,
     endTime: 12_000,
@@ -40,35 +42,29 @@ function profile(samples: [number, number][]): RawProfile {
       last = t;
       return d;
     }),
-  };
+  });
 }
 
 type Row = [kind: keyof typeof TICK_KIND, tick: number, delay?: number, dur?: number, cpu?: number];
 
 /** Ticks in the order the addon logs them (a sample at its end). */
-function ticks(rows: Row[], missed = 0): SamplerTicks {
+function ticks(rows: Row[], missed = 0): NativeTicks {
   return {
-    tickMicros: rows.map((r) => r[1]),
-    delayMicros: rows.map((r) => r[2] ?? 0),
-    durationMicros: rows.map((r) => r[3] ?? 0),
-    cpu: rows.map((r) => r[4] ?? -1),
-    kind: rows.map((r) => TICK_KIND[r[0]]),
+    tickMicros: Float64Array.from(rows, (r) => r[1]),
+    delayMicros: Float32Array.from(rows, (r) => r[2] ?? 0),
+    durationMicros: Float32Array.from(rows, (r) => r[3] ?? 0),
+    cpu: Int16Array.from(rows, (r) => r[4] ?? -1),
+    kind: Uint8Array.from(rows, (r) => TICK_KIND[r[0]]),
     missed,
   };
 }
 
 /** `time stack cpu` per sample, readable by eye. */
-function listing(p: RawProfile, cpu: ArrayLike<number>): string[] {
-  const byId = new Map(p.nodes.map((n) => [n.id, n]));
-  const parent = new Map<number, number>();
-  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const times = sampleTimes(p);
-  return p.samples!.map((id, i) => {
+function listing(s: Samples): string[] {
+  return Array.from(s.nodeIds, (id, i) => {
     const names: string[] = [];
-    for (let x: number | undefined = id; x !== undefined; x = parent.get(x)) {
-      names.unshift(byId.get(x)!.callFrame.functionName);
-    }
-    return `${times[i]} ${names.slice(1).join(';')} ${cpu[i]}`;
+    for (let x = id; x >= 0; x = s.nodes[x].parent) names.unshift(s.nodes[x].functionName);
+    return `${s.timesMicros[i]} ${names.slice(1).join(';')} ${s.cpus![i]}`;
   });
 }
 
@@ -99,7 +95,7 @@ describe('mergeTicks', () => {
   const merged = mergeTicks(raw, log);
 
   it("keeps V8's samples that answer a tick, with its core, and labels the gaps", () => {
-    expect(listing(merged.profile, merged.cpu)).toEqual([
+    expect(listing(merged)).toEqual([
       '1000 main;f 1',
       '2900 main;(program) -1', // under the frame common to f and g: main called the native code
       '3900 main -1', // preempted: the common frame goes on
@@ -114,7 +110,7 @@ describe('mergeTicks', () => {
   });
 
   it("drops V8's own timer samples and counts everything", () => {
-    expect(merged.stats).toEqual({
+    expect(merged.ticks).toEqual({
       samples: 4,
       idle: 3,
       busy: 1,
@@ -123,20 +119,20 @@ describe('mergeTicks', () => {
       missed: 2,
       droppedV8Samples: 1,
     });
-    expect(sumTicks([merged.stats, null, merged.stats])).toMatchObject({ samples: 8, idle: 6 });
+    expect(sumTicks([merged.ticks, null, merged.ticks])).toMatchObject({ samples: 8, idle: 6 });
     expect(sumTicks([null, undefined])).toBeNull();
   });
 
   it('adds the synthetic nodes once, and leaves the input alone', () => {
-    const names = merged.profile.nodes.map((n) => n.callFrame.functionName);
+    const names = merged.nodes.map((n) => n.functionName);
     expect(names.filter((n) => n === '(idle)')).toHaveLength(1);
     expect(names.filter((n) => n === '(program)')).toHaveLength(1);
     expect(raw.nodes).toHaveLength(NODES.length);
-    expect(raw.nodes[0].children).toEqual([2, 6]);
+    expect(raw.nodes).toEqual(profile([]).nodes);
   });
 
   it('gives the converter slices with the core they started on, and (idle) ends them', () => {
-    const s = convertProfile(merged.profile, {}, merged.cpu);
+    const s = convertProfile(merged, {}, merged.cpus);
     const rows = Array.from({ length: s.count }, (_, i) => [
       s.names[s.nameIndex[i]].replace(' (/a.js:1)', ''),
       s.startMicros[i],
@@ -162,8 +158,8 @@ describe('mergeTicks', () => {
         ['sample', 3000, 1, 1, 0], // V8 lost it
       ]),
     );
-    expect(listing(m.profile, m.cpu)).toEqual(['2000 main;f 1']);
-    expect(m.stats.samples).toBe(1);
+    expect(listing(m)).toEqual(['2000 main;f 1']);
+    expect(m.ticks!.samples).toBe(1);
   });
 
   it('labels ticks before the first sample at the root', () => {
@@ -175,11 +171,7 @@ describe('mergeTicks', () => {
         ['sample', 2500, 500, 1, 0],
       ]),
     );
-    expect(listing(m.profile, m.cpu)).toEqual([
-      '1000 (program) -1',
-      '2000 (program) -1',
-      '3000 main;f 0',
-    ]);
+    expect(listing(m)).toEqual(['1000 (program) -1', '2000 (program) -1', '3000 main;f 0']);
   });
 });
 
@@ -194,14 +186,15 @@ describe('CPU core', () => {
   ]);
 
   it('a counter from the samples: the first known core and each change', () => {
-    const c = sampleCoreCounter(raw, [-1, 1, 1, -1, 0, 1], 'main');
+    const c = sampleCoreCounter({ ...raw, cpus: Int16Array.of(-1, 1, 1, -1, 0, 1) }, 'main');
     expect(c).toEqual({
       name: 'CPU core (main)',
       key: 'core',
       ts: [200, 500, 600],
       values: [1, 0, 1],
     });
-    expect(sampleCoreCounter(raw, [-1, -1, -1, -1, -1, -1], 'main')).toBeNull();
+    expect(sampleCoreCounter({ ...raw, cpus: new Int16Array(6).fill(-1) }, 'main')).toBeNull();
+    expect(sampleCoreCounter(raw, 'main')).toBeNull();
   });
 
   it("under V8's sampler, each sample's core from the monitor's readings", () => {

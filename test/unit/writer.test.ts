@@ -14,7 +14,7 @@ import {
 import { checkWritable, formatOf, writeChunks, writeChunksSync } from '../../src/report/writer';
 import { convertProfile, type SliceTable } from '../../src/trace/convert';
 import type { ReportMetadata } from '../../src/trace/events';
-import { loadProfile, tempDir } from './helpers';
+import { loadSamples, tempDir } from './helpers';
 
 const BASE_NS = 1732550400123456789n; // far beyond 2^53: a double would round it
 
@@ -127,7 +127,7 @@ function table(names: string[], rows: [number, number, number][], threw?: number
 
 describe('processEventTexts', () => {
   it('names the process and each thread once, then gives one X event per slice', () => {
-    const slices = convertProfile(loadProfile('one-sample.json'));
+    const slices = convertProfile(loadSamples('one-sample.json'));
     const track: ProcessTrack = {
       pid: 42,
       name: 'node "app".js (pid 42)',
@@ -155,7 +155,7 @@ describe('processEventTexts', () => {
   });
 
   it("writes the program's own events: X, async b/e with ids unique in the process, i, C", () => {
-    const none = convertProfile(loadProfile('empty.json'));
+    const none = convertProfile(loadSamples('empty.json'));
     const slice = (name: string, startMicros: number, args: string | null = null) => ({
       name,
       startMicros,

@@ -1,8 +1,8 @@
 // `node raw-native.cjs INTERVAL SAMPLER OUT.json WORKLOAD.js`: runs the workload under the
 // native backend (lib/backends/native.js, what `viztracer --native` uses) with the given sampler
-// (`viztracer` or `v8`) and writes the profile as the converter gets it: under our sampler, with
-// the tick labels merged in (`samplerTicks` says what they were). OUT `-` writes nothing, for
-// timing the sampler alone (no report, no CLI, no preload).
+// (`viztracer` or `v8`) and writes its samples' times as the converter gets them: under our
+// sampler, with the tick labels merged in (`samplerTicks` says what they were). OUT `-` writes
+// nothing, for timing the sampler alone (no report, no CLI, no preload).
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -14,7 +14,5 @@ const [interval, sampler, out, workload] = process.argv.slice(2);
 const backend = new NativeBackend(sampler);
 backend.start(Number(interval));
 require(path.resolve(workload));
-const sampled = backend.stopSampled();
-if (out !== '-') {
-  fs.writeFileSync(out, JSON.stringify({ ...sampled.profile, samplerTicks: sampled.ticks }));
-}
+const s = backend.stop();
+if (out !== '-') fs.writeFileSync(out, require('./samples-json.cjs')(s));
