@@ -3,7 +3,9 @@
 // The walk: samples in time order; at each sample the frames that left the stack since the
 // previous sample are closed and the new ones opened (compared from the root down, through
 // the call tree's parent links, so a frame present in consecutive samples stays one slice).
-import { frameName, isPseudo, PSEUDO, type Samples } from './samples';
+// In phases: map each node to the visible frame it shows (`mapNodes`), walk the samples into
+// slices (`walkSamples`), drop the short ones (`dropShorterThan`), hand the columns over.
+import { frameName, isPseudo, PSEUDO, type SampleNode, type Samples } from './samples';
 
 export interface ConvertOptions {
   /** Frames deeper than this are folded into their ancestor at this depth. */
@@ -109,69 +111,94 @@ class SliceBuilder {
 }
 
 /**
- * `sampleCpu`, when given, holds the CPU core of each sample (-1 when unknown); the slices then
- * carry the core they started on.
+ * The frames samples show, merged by (visible parent, name) into one id each, so frames
+ * hidden by filters never split a slice in two. Grows during the walk (GC nests on any stack).
  */
-export function convertProfile(
-  profile: Samples,
-  options: ConvertOptions = {},
-  sampleCpu?: ArrayLike<number>,
-): SliceTable {
-  const nodes = profile.nodes;
+class VisibleTree {
+  /** String table of the slices' names. */
+  readonly names: string[] = [];
+  /** Per visible id: its visible parent (-1 = root), name (into `names`), depth (1 = top). */
+  readonly parent: number[] = [];
+  readonly name: number[] = [];
+  readonly depth: number[] = [];
+  private readonly nameIds = new Map<string, number>();
+  private readonly ids = new Map<string, number>(); // `${parent}:${name}` -> visible id
+
+  nameId(s: string): number {
+    let id = this.nameIds.get(s);
+    if (id === undefined) {
+      id = this.names.length;
+      this.names.push(s);
+      this.nameIds.set(s, id);
+    }
+    return id;
+  }
+
+  child(vp: number, name: number): number {
+    const key = `${vp}:${name}`;
+    let v = this.ids.get(key);
+    if (v === undefined) {
+      v = this.parent.length;
+      this.ids.set(key, v);
+      this.parent.push(vp);
+      this.name.push(name);
+      this.depth.push(vp < 0 ? 1 : this.depth[vp] + 1);
+    }
+    return v;
+  }
+}
+
+/** What the walk does at a sample on a node. */
+const FRAME = 0;
+const PROGRAM = 1;
+const GC = 2;
+/** `(root)`, `(idle)`: an empty stack. */
+const NOTHING = 3;
+
+/** Per node of `Samples.nodes`: what a sample on it shows. */
+interface NodeMap {
+  /** The visible frame on top (an id of the `VisibleTree`); -1 for nothing. */
+  visible: Int32Array;
+  /** FRAME, PROGRAM, GC or NOTHING. */
+  kind: Uint8Array;
+  /** The node just below the root on its stack; -1 for the root. */
+  bottom: Int32Array;
+}
+
+/**
+ * Phase 1: each node mapped to the visible frame a sample on it shows (after the internal-prefix
+ * rule, the file filters and the depth limit). One pass, parents first.
+ */
+function mapNodes(
+  nodes: readonly SampleNode[],
+  tree: VisibleTree,
+  options: ConvertOptions,
+): NodeMap {
   const n = nodes.length;
   const maxDepth = options.maxStackDepth ?? Infinity;
   const include = options.includeFiles?.length ? options.includeFiles : null;
   const exclude = options.excludeFiles ?? [];
   const internalPrefixes = options.internalPathPrefixes ?? [];
-  const ownPrefixes = options.keepInternals ? [] : (options.ownPathPrefixes ?? []);
   const keepInternals = options.keepInternals ?? false;
-  const minDur = options.minDurationMicros ?? 0;
-
-  // Visible tree: each raw node maps to the visible node a sample on it shows as its top
-  // (`eff`, -1 = nothing), and visible nodes are merged by (visible parent, name) into
-  // canonical ids, so frames hidden by filters never split a slice in two.
-  const names: string[] = [];
-  const nameIds = new Map<string, number>();
-  const canon = new Map<string, number>(); // `${vparent}:${name}` -> visible id
-  const vParent: number[] = []; // visible id -> visible parent id (-1 = root)
-  const vName: number[] = [];
-  const vDepth: number[] = [];
+  const ownPrefixes = keepInternals ? [] : (options.ownPathPrefixes ?? []);
   const eff = new Int32Array(n).fill(-1);
+  const kind = new Uint8Array(n);
+  const bottom = new Int32Array(n).fill(-1);
   // `prefix[i]`: node i and all its ancestors are Node internals (or the root).
   const prefix = new Uint8Array(n);
   // `own[i]`: node i is the tracer's code or called from it.
   const own = new Uint8Array(n);
 
-  const visibleChild = (vp: number, name: number): number => {
-    const key = `${vp}:${name}`;
-    let v = canon.get(key);
-    if (v === undefined) {
-      v = vParent.length;
-      canon.set(key, v);
-      vParent.push(vp);
-      vName.push(name);
-      vDepth.push(vp < 0 ? 1 : vDepth[vp] + 1);
-    }
-    return v;
-  };
-  const nameId = (s: string): number => {
-    let id = nameIds.get(s);
-    if (id === undefined) {
-      id = names.length;
-      names.push(s);
-      nameIds.set(s, id);
-    }
-    return id;
-  };
-
-  // Nodes are listed parents first.
   for (let i = 0; i < n; i++) {
     const node = nodes[i];
     const p = node.parent;
+    bottom[i] = p < 0 ? -1 : bottom[p] < 0 ? i : bottom[p];
     const special = isPseudo(node);
-    if (special && (node.functionName === PSEUDO.root || node.functionName === PSEUDO.idle)) {
-      eff[i] = -1;
-      prefix[i] = node.functionName === PSEUDO.root ? 1 : 0;
+    const fn = node.functionName;
+    if (special) kind[i] = fn === PSEUDO.program ? PROGRAM : fn === PSEUDO.gc ? GC : FRAME;
+    if (special && (fn === PSEUDO.root || fn === PSEUDO.idle)) {
+      kind[i] = NOTHING;
+      prefix[i] = fn === PSEUDO.root ? 1 : 0;
       continue;
     }
     const parentPrefix = p < 0 ? 1 : prefix[p];
@@ -189,7 +216,7 @@ export function convertProfile(
     else vp = eff[p];
     let visible: boolean;
     if (special) {
-      visible = node.functionName === PSEUDO.program || node.functionName === PSEUDO.gc || !include;
+      visible = fn === PSEUDO.program || fn === PSEUDO.gc || !include;
     } else {
       visible = true;
       if (include && !(file !== '' && matchesPrefix(file, include))) visible = false;
@@ -213,44 +240,35 @@ export function convertProfile(
       // Under Node's own frames only (the preload loading): those are hidden, as they are
       // below the program's code, and the frame starts the stack.
       if (p >= 0 && prefix[p]) vp = -1;
-      eff[i] = vp >= 0 && vDepth[vp] >= maxDepth ? vp : visibleChild(vp, nameId(PSEUDO.own));
+      eff[i] = vp >= 0 && tree.depth[vp] >= maxDepth ? vp : tree.child(vp, tree.nameId(PSEUDO.own));
       continue;
     }
-    if (!visible) {
+    if (!visible || (vp >= 0 && tree.depth[vp] >= maxDepth)) {
       eff[i] = vp;
       continue;
     }
-    if (vp >= 0 && vDepth[vp] >= maxDepth) {
-      eff[i] = vp;
-      continue;
-    }
-    eff[i] = visibleChild(vp, nameId(frameName(node)));
+    eff[i] = tree.child(vp, tree.nameId(frameName(node)));
   }
+  return { visible: eff, kind, bottom };
+}
 
-  // Which raw nodes are V8's pseudo-frames, and the frame just below the root of each stack.
-  const kind = new Uint8Array(n); // 0 frame, 1 (program), 2 (garbage collector), 3 (root)/(idle)
-  const bottom = new Int32Array(n).fill(-1);
-  for (let i = 0; i < n; i++) {
-    if (isPseudo(nodes[i])) {
-      const fn = nodes[i].functionName;
-      kind[i] =
-        fn === PSEUDO.program
-          ? 1
-          : fn === PSEUDO.gc
-            ? 2
-            : fn === PSEUDO.root || fn === PSEUDO.idle
-              ? 3
-              : 0;
-    }
-    const p = nodes[i].parent;
-    bottom[i] = p < 0 ? -1 : bottom[p] < 0 ? i : bottom[p];
-  }
-  const gcName = nameId(PSEUDO.gc);
-
-  // The walk.
-  const times = profile.timesMicros;
-  const ids = profile.nodeIds;
+/**
+ * Phase 2: the samples, in time order, into slices: at each sample the frames that left the
+ * stack close and the new ones open. `sampleCpu`: each sample's core, which a slice keeps.
+ */
+function walkSamples(
+  samples: Samples,
+  map: NodeMap,
+  tree: VisibleTree,
+  maxDepth: number,
+  sampleCpu: ArrayLike<number> | undefined,
+): SliceBuilder {
+  const { visible: eff, kind, bottom } = map;
+  const { parent: vParent, name: vName, depth: vDepth } = tree;
+  const times = samples.timesMicros;
+  const ids = samples.nodeIds;
   const nSamples = times.length;
+  const gcName = tree.nameId(PSEUDO.gc);
   const out = new SliceBuilder();
   const openSlot: number[] = []; // by depth-1: the slot of the open slice
   let cur = -1;
@@ -267,22 +285,22 @@ export function convertProfile(
     let target: number;
     if (
       raw >= 0 &&
-      kind[raw] === 1 &&
+      kind[raw] === PROGRAM &&
       prevRaw >= 0 &&
       nextRaw >= 0 &&
-      kind[prevRaw] === 0 &&
-      kind[nextRaw] === 0 &&
+      kind[prevRaw] === FRAME &&
+      kind[nextRaw] === FRAME &&
       bottom[prevRaw] >= 0 &&
       bottom[prevRaw] === bottom[nextRaw]
     ) {
       // A lone (program) sample between two stacks with the same bottom frame is the sampler
       // failing to walk the JS stack, not the program leaving it (Chrome DevTools does the same).
       target = cur;
-    } else if (raw >= 0 && kind[raw] === 2) {
+    } else if (raw >= 0 && kind[raw] === GC) {
       // V8 hangs GC samples off the root, but GC runs inside the JS that allocated: nest it
       // on top of the stack that was running, as the thread saw it.
       const inGc = cur >= 0 && vName[cur] === gcName;
-      target = inGc || (cur >= 0 && vDepth[cur] >= maxDepth) ? cur : visibleChild(cur, gcName);
+      target = inGc || (cur >= 0 && vDepth[cur] >= maxDepth) ? cur : tree.child(cur, gcName);
     } else {
       target = raw >= 0 ? eff[raw] : -1;
     }
@@ -318,32 +336,50 @@ export function convertProfile(
     }
     cur = target;
   }
-  const end = nSamples > 0 ? Math.max(profile.endMicros, times[nSamples - 1]) : profile.endMicros;
+  const end = nSamples > 0 ? Math.max(samples.endMicros, times[nSamples - 1]) : samples.endMicros;
   while (curDepth > 0) closeAt(end);
+  return out;
+}
 
-  // Drop short slices; their children are shorter still, so nesting is kept.
-  let count = out.count;
-  if (minDur > 0) {
-    let w = 0;
-    for (let r = 0; r < count; r++) {
-      if (out.dur[r] < minDur) continue;
-      out.nameIndex[w] = out.nameIndex[r];
-      out.start[w] = out.start[r];
-      out.dur[w] = out.dur[r];
-      out.depth[w] = out.depth[r];
-      out.cpu[w] = out.cpu[r];
-      w++;
-    }
-    count = w;
+/** Phase 3: slices shorter than `minDurationMicros` dropped; their children are shorter still. */
+function dropShorterThan(out: SliceBuilder, minDurationMicros: number): void {
+  if (!(minDurationMicros > 0)) return;
+  let w = 0;
+  for (let r = 0; r < out.count; r++) {
+    if (out.dur[r] < minDurationMicros) continue;
+    out.nameIndex[w] = out.nameIndex[r];
+    out.start[w] = out.start[r];
+    out.dur[w] = out.dur[r];
+    out.depth[w] = out.depth[r];
+    out.cpu[w] = out.cpu[r];
+    w++;
   }
+  out.count = w;
+}
+
+/**
+ * One thread's samples as nested slices. `sampleCpu`, when given, holds the CPU core of each
+ * sample (-1 when unknown); the slices then carry the core they started on.
+ */
+export function convertProfile(
+  samples: Samples,
+  options: ConvertOptions = {},
+  sampleCpu?: ArrayLike<number>,
+): SliceTable {
+  const tree = new VisibleTree();
+  const map = mapNodes(samples.nodes, tree, options);
+  const maxDepth = options.maxStackDepth ?? Infinity;
+  const out = walkSamples(samples, map, tree, maxDepth, sampleCpu);
+  dropShorterThan(out, options.minDurationMicros ?? 0);
+  const count = out.count;
   return {
     count,
-    names,
+    names: tree.names,
     nameIndex: out.nameIndex.subarray(0, count),
     startMicros: out.start.subarray(0, count),
     durationMicros: out.dur.subarray(0, count),
     depth: out.depth.subarray(0, count),
-    sampleCount: nSamples,
+    sampleCount: samples.timesMicros.length,
     ...(sampleCpu ? { cpu: out.cpu.subarray(0, count) } : {}),
   };
 }
