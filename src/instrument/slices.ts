@@ -6,6 +6,7 @@
 // its number within the call (1 for the first resumption). An async call (async functions
 // and async generators) is also an async span, from its first entry to its end.
 import type { AsyncSpan, SliceTable } from '../trace/convert';
+import { sliceName } from '../trace/samples';
 import { ENTER, EXIT, THROW, type Recording } from './recorder';
 import { FN_ASYNC } from './transform';
 
@@ -14,11 +15,6 @@ export interface SliceOptions {
   maxStackDepth?: number;
   /** Slices shorter than this (µs) are dropped; their children are shorter, so nesting holds. */
   minDurationMicros?: number;
-}
-
-/** `"fn (file:line)"`, as the sampler names frames; lines 1-based. */
-export function functionSliceName(f: { name: string; file: string; line: number }): string {
-  return `${f.name || '(anonymous)'} (${f.file}:${f.line})`;
 }
 
 export function recordingSlices(rec: Recording, options: SliceOptions = {}): SliceTable {
@@ -35,9 +31,8 @@ export function recordingSlices(rec: Recording, options: SliceOptions = {}): Sli
   const nameId = (fn: number): number => {
     let id = nameOfFn[fn];
     if (id >= 0) return id;
-    const s = functionSliceName(
-      rec.functions[fn] ?? { name: `(function ${fn})`, file: '?', line: 0 },
-    );
+    const f = rec.functions[fn] ?? { name: `(function ${fn})`, file: '?', line: 0 };
+    const s = sliceName(f.name, f.file, f.line);
     id = nameIds.get(s) ?? -1;
     if (id < 0) {
       id = names.length;
