@@ -92,22 +92,21 @@ class SliceBuilder {
 
   private grow(): void {
     const n = this.start.length * 2;
-    const ni = new Int32Array(n);
-    ni.set(this.nameIndex);
-    this.nameIndex = ni;
-    const s = new Float64Array(n);
-    s.set(this.start);
-    this.start = s;
-    const d = new Float64Array(n);
-    d.set(this.dur);
-    this.dur = d;
-    const dp = new Int32Array(n);
-    dp.set(this.depth);
-    this.depth = dp;
-    const c = new Int16Array(n);
-    c.set(this.cpu);
-    this.cpu = c;
+    this.nameIndex = grown(this.nameIndex, new Int32Array(n));
+    this.start = grown(this.start, new Float64Array(n));
+    this.dur = grown(this.dur, new Float64Array(n));
+    this.depth = grown(this.depth, new Int32Array(n));
+    this.cpu = grown(this.cpu, new Int16Array(n));
   }
+}
+
+/** `to`, a larger array, with `from` copied to its start. */
+function grown<T extends { set(from: ArrayLike<number>): void }>(
+  from: ArrayLike<number>,
+  to: T,
+): T {
+  to.set(from);
+  return to;
 }
 
 /**
