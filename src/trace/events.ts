@@ -91,6 +91,6 @@ export interface ReportMetadata {
    * (samples plus labels) over `1e6 / intervalMicros` per second of a thread is its
    * effective rate.
    */
-  samplerTicks?: import('./ticks').TickStats;
+  samplerTicks?: import('./samples').TickStats;
   [k: string]: unknown;
 }

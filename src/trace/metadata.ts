@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { VERSION } from '../version';
 import type { ReportMetadata } from './events';
-import { sumTicks, type TickStats } from './ticks';
+import type { TickStats } from './samples';
+import { sumTicks } from './ticks';
 
 /**
  * Wall-clock epoch ns minus CLOCK_MONOTONIC ns. The difference is the same for every process

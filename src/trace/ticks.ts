@@ -10,8 +10,6 @@
 import { TICK_KIND, type NativeTicks } from '../native';
 import { PSEUDO, type Samples, type TickStats } from './samples';
 
-export type { TickStats };
-
 /**
  * Keeps V8's samples that answer a sample tick (each with the tick's CPU core), drops the
  * others, and adds one sample per labelled tick:
