@@ -1,7 +1,7 @@
 // A report's metadata from how it was traced and what its threads and processes add up to.
 import { describe, expect, it } from 'vitest';
 import { addTotals, mergedTotals, runMetadata, type ReportTotals } from '../../src/trace/metadata';
-import type { TickStats } from '../../src/trace/ticks';
+import type { TickStats } from '../../src/trace/samples';
 
 const ticks = (samples: number): TickStats => ({
   samples,
