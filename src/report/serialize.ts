@@ -3,6 +3,7 @@ import type { ReportMetadata } from '../trace/events';
 import type { SliceTable } from '../trace/convert';
 import type { UserSlice } from '../user-events';
 import type { ProcessTrack } from './model';
+import { StringTable } from '../trace/strings';
 
 export interface SliceChunkOptions {
   /**
@@ -137,11 +138,10 @@ export function microsText(micros: number): string {
 /** The program's slices as a table for the one slice writer (their args are JSON text). */
 function userSliceTable(slices: readonly UserSlice[]): SliceTable {
   const n = slices.length;
-  const names: string[] = [];
-  const index = new Map<string, number>();
+  const names = new StringTable();
   const table: SliceTable = {
     count: n,
-    names,
+    names: names.strings,
     nameIndex: new Int32Array(n),
     startMicros: new Float64Array(n),
     durationMicros: new Float64Array(n),
@@ -150,9 +150,7 @@ function userSliceTable(slices: readonly UserSlice[]): SliceTable {
     args: new Array<Record<string, unknown> | undefined>(n),
   };
   slices.forEach((s, i) => {
-    let k = index.get(s.name);
-    if (k === undefined) index.set(s.name, (k = names.push(s.name) - 1));
-    table.nameIndex[i] = k;
+    table.nameIndex[i] = names.id(s.name);
     table.startMicros[i] = s.startMicros;
     table.durationMicros[i] = s.durationMicros;
     table.args![i] = s.args === null ? undefined : (JSON.parse(s.args) as Record<string, unknown>);

@@ -6,6 +6,7 @@
 // In phases: map each node to the visible frame it shows (`mapNodes`), walk the samples into
 // slices (`walkSamples`), drop the short ones (`dropShorterThan`), hand the columns over.
 import { frameName, isPseudo, PSEUDO, type SampleNode, type Samples } from './samples';
+import { StringTable } from './strings';
 
 export interface ConvertOptions {
   /** Frames deeper than this are folded into their ancestor at this depth. */
@@ -115,22 +116,16 @@ function grown<T extends { set(from: ArrayLike<number>): void }>(
  */
 class VisibleTree {
   /** String table of the slices' names. */
-  readonly names: string[] = [];
+  private readonly nameTable = new StringTable();
+  readonly names: string[] = this.nameTable.strings;
   /** Per visible id: its visible parent (-1 = root), name (into `names`), depth (1 = top). */
   readonly parent: number[] = [];
   readonly name: number[] = [];
   readonly depth: number[] = [];
-  private readonly nameIds = new Map<string, number>();
   private readonly ids = new Map<string, number>(); // `${parent}:${name}` -> visible id
 
   nameId(s: string): number {
-    let id = this.nameIds.get(s);
-    if (id === undefined) {
-      id = this.names.length;
-      this.names.push(s);
-      this.nameIds.set(s, id);
-    }
-    return id;
+    return this.nameTable.id(s);
   }
 
   child(vp: number, name: number): number {

@@ -1,6 +1,7 @@
 // The viewer's model of a report: per thread, columnar arrays of slices sorted by start, with
 // their depth and parent, plus counters and instant events. Built incrementally from events
 // (any Chrome Trace Event report: ours, VizTracer's, Node's --trace-events), without I/O.
+import { StringTable } from '../trace/strings';
 
 /** One thread's slices, sorted by start (longer first on ties, so parents come first). */
 export interface ThreadSlices {
@@ -109,8 +110,7 @@ const idOf = (v: unknown): number | null => {
 };
 
 export class ModelBuilder {
-  private readonly strings: string[] = [];
-  private readonly stringIds = new Map<string, number>();
+  private readonly strings = new StringTable();
   private readonly threads = new Map<string, ThreadAcc>();
   private readonly processNames = new Map<number, string>();
   private readonly processSort = new Map<number, number>();
@@ -135,13 +135,7 @@ export class ModelBuilder {
   metadata: Record<string, unknown> | null = null;
 
   private str(s: string): number {
-    let id = this.stringIds.get(s);
-    if (id === undefined) {
-      id = this.strings.length;
-      this.strings.push(s);
-      this.stringIds.set(s, id);
-    }
-    return id;
+    return this.strings.id(s);
   }
 
   private thread(pid: number, tid: number): ThreadAcc {
@@ -388,7 +382,7 @@ export class ModelBuilder {
     );
     for (const p of processes) p.threads.sort((a, b) => a.sortIndex - b.sortIndex || a.tid - b.tid);
     return {
-      strings: this.strings,
+      strings: this.strings.strings,
       originMicros: origin,
       durationMicros: duration,
       processes,
