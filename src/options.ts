@@ -3,7 +3,7 @@
 // order, with exact messages.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { formatOf, isHtml } from './report/writer';
+import { isReportName } from './report/writer';
 
 /**
  * Whether a thread samples: always without `instrument`; with it, when asked (`withSampling`,
@@ -303,7 +303,7 @@ export function resolveOptions(options: TracerOptions = {}, cwd = process.cwd())
     switch (spec.kind) {
       case 'report-path':
         if (typeof v !== 'string' || v === '') throw new TypeError(expected(spec));
-        if (!formatOf(v) && !isHtml(v)) throw new RangeError(expected(spec));
+        if (!isReportName(v)) throw new RangeError(expected(spec));
         return path.resolve(cwd, v);
       case 'folder':
         if (typeof v !== 'string' || v === '') throw new TypeError(expected(spec));
@@ -366,7 +366,7 @@ export function parseOptionText(spec: OptionSpec, text: string, where: string): 
   const t = text.trim();
   switch (spec.kind) {
     case 'report-path':
-      if (t === '' || (!formatOf(t) && !isHtml(t))) bad();
+      if (t === '' || !isReportName(t)) bad();
       return t;
     case 'folder':
       if (t === '') bad();

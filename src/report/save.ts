@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import type { ReportMetadata } from '../trace/events';
 import { reportChunks, type ChunkCounter, type EventPiece } from './serialize';
-import { formatOf, isHtml, writeChunks, writeChunksSync } from './writer';
+import { isHtml, isReportName, writeChunks, writeChunksSync } from './writer';
 
 export interface SaveResult {
   /** Absolute path of the report. */
@@ -15,7 +15,7 @@ export interface SaveResult {
 
 /** The one check of a report's name, whoever writes it. */
 export function checkReportPath(file: string): void {
-  if (!formatOf(file) && !isHtml(file)) {
+  if (!isReportName(file)) {
     throw new RangeError(
       `Expected the report path to end in .json, .json.gz or .html, got "${file}"`,
     );

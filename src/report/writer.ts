@@ -23,6 +23,9 @@ export function formatOf(file: string): ReportFormat | null {
 /** A report written as one self-contained HTML page (viewer and data inlined; viewer/html.ts). */
 export const isHtml = (file: string): boolean => file.endsWith('.html');
 
+/** A name a report can be written to: .json, .json.gz or .html. */
+export const isReportName = (file: string): boolean => formatOf(file) !== null || isHtml(file);
+
 let tempCounter = 0;
 /** `<target>.<pid>.<n>.tmp`: its presence also tells a reader the report is still being written. */
 export function tempPathFor(target: string): string {
