@@ -5,31 +5,24 @@
 // worker loads its own instance of the addon, with its own isolate and its own profiler.
 #include <napi.h>
 #include <node.h>
-#include <sched.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include <v8-isolate.h>
-#include <v8-platform.h>
 
 #include <algorithm>
-#include <chrono>
 #include <climits>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "clock.h"
 #include "cpu_profiler.h"
 #include "recorder.h"
+#include "os.h"
 #include "thread_monitor.h"
+#include "thread_probe.h"
 
 namespace viztracer {
 namespace {
-
-int GetTid() { return static_cast<int>(syscall(SYS_gettid)); }
 
 struct EnvState {
   std::unique_ptr<ThreadProfiler> profiler;
@@ -57,7 +50,7 @@ EnvState* State(Napi::Env env) {
   EnvState* state = env.GetInstanceData<EnvState>();
   if (state != nullptr) return state;
   state = new EnvState();
-  state->tid = GetTid();
+  state->tid = Gettid();
   RegisterJsThread(state->tid, "");
   // Teardown order: Node frees instance data (calling its finalizer, which deletes `state`)
   // from a cleanup hook of its own, added when the addon was loaded into this environment,
@@ -71,6 +64,25 @@ EnvState* State(Napi::Env env) {
 Napi::Value Throw(Napi::Error error) {
   error.ThrowAsJavaScriptException();
   return error.Env().Undefined();
+}
+
+// The one check of an integer argument: info[i] is a number, an integer from `min` to `max`.
+// Otherwise throws a TypeError, `Expected "<name>" to be <what>` (by default "an integer from
+// <min> to <max>"), and returns nothing. With `fallback`, a missing or undefined argument is it.
+std::optional<int> IntArg(const Napi::CallbackInfo& info, size_t i, const char* name, int min,
+                          int max, const char* what = nullptr,
+                          std::optional<int> fallback = std::nullopt) {
+  if (fallback && (info.Length() <= i || info[i].IsUndefined())) return fallback;
+  if (info.Length() > i && info[i].IsNumber()) {
+    double x = info[i].As<Napi::Number>().DoubleValue();
+    if (x >= min && x <= max && x == static_cast<int>(x)) return static_cast<int>(x);
+  }
+  std::string range = what != nullptr ? what
+                                      : "an integer from " + std::to_string(min) + " to " +
+                                            std::to_string(max);
+  Throw(Napi::TypeError::New(info.Env(),
+                             "Expected \"" + std::string(name) + "\" to be " + range));
+  return std::nullopt;
 }
 
 template <typename T, typename A>
@@ -131,12 +143,8 @@ Napi::Object ToObject(Napi::Env env, const ProfileData& p) {
 // sampler or V8's.
 Napi::Value Start(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const char* bad = "Expected \"intervalMicros\" to be a positive integer";
-  if (info.Length() < 1 || !info[0].IsNumber()) return Throw(Napi::TypeError::New(env, bad));
-  double interval = info[0].As<Napi::Number>().DoubleValue();
-  if (!(interval >= 1 && interval <= INT_MAX) || interval != static_cast<int>(interval)) {
-    return Throw(Napi::TypeError::New(env, bad));
-  }
+  std::optional<int> interval = IntArg(info, 0, "intervalMicros", 1, INT_MAX, "a positive integer");
+  if (!interval) return env.Undefined();
   SamplerKind sampler = SamplerKind::kViztracer;
   if (info.Length() >= 2 && !info[1].IsUndefined()) {
     std::string name = info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "";
@@ -150,7 +158,7 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
   if (!state->profiler) {
     state->profiler = std::make_unique<ThreadProfiler>(v8::Isolate::GetCurrent());
   }
-  if (auto error = state->profiler->Start(static_cast<int>(interval), sampler)) {
+  if (auto error = state->profiler->Start(*interval, sampler)) {
     return Throw(Napi::Error::New(env, *error));
   }
   return env.Undefined();
@@ -221,16 +229,9 @@ Napi::Object ToObject(Napi::Env env, const MonitorData& d) {
 // startMonitor(periodMillis = 10): starts the process-wide thread monitor.
 Napi::Value StartMonitorJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  double period = 10;
-  if (info.Length() >= 1 && !info[0].IsUndefined()) {
-    double p = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 0;
-    if (!(p >= 1 && p <= 60000) || p != static_cast<int>(p)) {
-      return Throw(
-          Napi::TypeError::New(env, "Expected \"periodMillis\" to be an integer from 1 to 60000"));
-    }
-    period = p;
-  }
-  if (auto error = StartMonitor(period)) return Throw(Napi::Error::New(env, *error));
+  std::optional<int> period = IntArg(info, 0, "periodMillis", 1, 60000, nullptr, 10);
+  if (!period) return env.Undefined();
+  if (auto error = StartMonitor(*period)) return Throw(Napi::Error::New(env, *error));
   return env.Undefined();
 }
 
@@ -242,140 +243,31 @@ Napi::Value StopMonitorJs(const Napi::CallbackInfo& info) {
   return ToObject(env, *data);
 }
 
-// Finding libuv's pool threads: one work item per pool thread, each recording its gettid()
-// and then waiting until all have started, so that no thread takes two. Shared by the items
-// and the caller; the last owner frees it.
-struct PoolProbe {
-  std::mutex mutex;
-  std::condition_variable cv;
-  int count = 0;
-  std::vector<int> tids;
-  std::chrono::steady_clock::time_point deadline;
-};
-
-struct ProbeItem {
-  std::shared_ptr<PoolProbe> probe;
-  napi_async_work work = nullptr;
-};
-
-// On a pool thread: says who it is, then holds the thread until all items have started.
-void ProbeArrive(PoolProbe& p) {
-  std::unique_lock<std::mutex> lock(p.mutex);
-  p.tids.push_back(GetTid());
-  p.cv.notify_all();
-  // A busy pool, or fewer threads than asked for: give up at the deadline, never hang.
-  p.cv.wait_until(lock, p.deadline, [&p] { return static_cast<int>(p.tids.size()) >= p.count; });
-}
-
-// On the caller's thread: the tids of the items that started before the deadline.
-std::vector<int> ProbeWait(PoolProbe& p) {
-  std::unique_lock<std::mutex> lock(p.mutex);
-  p.cv.wait_until(lock, p.deadline, [&p] { return static_cast<int>(p.tids.size()) >= p.count; });
-  return p.tids;
-}
-
 Napi::Array ToTids(Napi::Env env, const std::vector<int>& tids) {
   Napi::Array out = Napi::Array::New(env, tids.size());
   for (size_t i = 0; i < tids.size(); i++) out.Set(i, tids[i]);
   return out;
 }
 
-void ProbeExecute(napi_env, void* data) { ProbeArrive(*static_cast<ProbeItem*>(data)->probe); }
-
-void ProbeComplete(napi_env env, napi_status, void* data) {
-  auto* item = static_cast<ProbeItem*>(data);
-  napi_delete_async_work(env, item->work);
-  delete item;
+// findPoolThreads(count, timeoutMillis): the OS ids of up to `count` libuv pool threads
+// (thread_probe.h).
+Napi::Value FindPoolThreadsJs(const Napi::CallbackInfo& info) {
+  std::optional<int> count = IntArg(info, 0, "count", 1, 1024);
+  if (!count) return info.Env().Undefined();
+  std::optional<int> timeout = IntArg(info, 1, "timeoutMillis", 1, 60000);
+  if (!timeout) return info.Env().Undefined();
+  return ToTids(info.Env(), FindPoolThreads(info.Env(), *count, *timeout));
 }
 
-// findPoolThreads(count, timeoutMillis): the OS ids of up to `count` distinct libuv pool
-// threads, in the order they started their item. Blocks the caller until all `count` items
-// run or the timeout passes. Measured (Node 20.20, 2-core VM, 4 threads): about 3 ms when it
-// is the first use of the pool (the pool's threads are created then, as they would be at the
-// program's first fs or crypto call), 0.6 ms after.
-Napi::Value FindPoolThreads(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  auto positiveInt = [](const Napi::Value& v, double max) {
-    if (!v.IsNumber()) return false;
-    double x = v.As<Napi::Number>().DoubleValue();
-    return x >= 1 && x <= max && x == static_cast<int>(x);
-  };
-  if (info.Length() < 1 || !positiveInt(info[0], 1024)) {
-    return Throw(Napi::TypeError::New(env, "Expected \"count\" to be an integer from 1 to 1024"));
-  }
-  if (info.Length() < 2 || !positiveInt(info[1], 60000)) {
-    return Throw(
-        Napi::TypeError::New(env, "Expected \"timeoutMillis\" to be an integer from 1 to 60000"));
-  }
-  const int count = info[0].As<Napi::Number>().Int32Value();
-  const int timeout = info[1].As<Napi::Number>().Int32Value();
-  auto probe = std::make_shared<PoolProbe>();
-  probe->count = count;
-  probe->deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout);
-  napi_value name = Napi::String::New(env, "viztracer:pool-probe");
-  for (int i = 0; i < count; i++) {
-    auto* item = new ProbeItem{probe};
-    if (napi_create_async_work(env, nullptr, name, ProbeExecute, ProbeComplete, item,
-                               &item->work) != napi_ok ||
-        napi_queue_async_work(env, item->work) != napi_ok) {
-      if (item->work != nullptr) napi_delete_async_work(env, item->work);
-      delete item;
-      break;
-    }
-  }
-  return ToTids(env, ProbeWait(*probe));
-}
-
-class PlatformProbeTask : public v8::Task {
- public:
-  explicit PlatformProbeTask(std::shared_ptr<PoolProbe> probe) : probe_(std::move(probe)) {}
-  void Run() override { ProbeArrive(*probe_); }
-
- private:
-  std::shared_ptr<PoolProbe> probe_;
-};
-
-// findPlatformThreads(timeoutMillis): the OS ids of the V8 platform's worker threads (Node's
-// pool for V8's background tasks: concurrent compilation and GC; --v8-pool-size, 4 by
-// default), found as the libuv pool's are, with one v8::Task each. Their comm is `node` too.
-// Holds those threads for the time it takes all of them to start a task (well under 1 ms when
-// V8 is not busy; at most the timeout).
-Napi::Value FindPlatformThreads(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsNumber() ||
-      !(info[0].As<Napi::Number>().DoubleValue() >= 1 &&
-        info[0].As<Napi::Number>().DoubleValue() <= 60000) ||
-      info[0].As<Napi::Number>().DoubleValue() != info[0].As<Napi::Number>().Int32Value()) {
-    return Throw(
-        Napi::TypeError::New(env, "Expected \"timeoutMillis\" to be an integer from 1 to 60000"));
-  }
-  v8::Isolate* isolate = v8::Isolate::GetCurrent();
-  node::Environment* nodeEnv = node::GetCurrentEnvironment(isolate->GetCurrentContext());
-  node::MultiIsolatePlatform* platform =
-      nodeEnv != nullptr ? node::GetMultiIsolatePlatform(nodeEnv) : nullptr;
-  if (platform == nullptr) return Napi::Array::New(env, 0);
-  auto probe = std::make_shared<PoolProbe>();
-  // Node's runner counts its delayed-task scheduler thread among its workers
-  // (WorkerThreadsTaskRunner in node_platform.cc), which never runs tasks: one fewer.
-  probe->count = std::max(platform->NumberOfWorkerThreads() - 1, 0);
-  probe->deadline = std::chrono::steady_clock::now() +
-                    std::chrono::milliseconds(info[0].As<Napi::Number>().Int32Value());
-  for (int i = 0; i < probe->count; i++) {
-    platform->CallOnWorkerThread(std::make_unique<PlatformProbeTask>(probe));
-  }
-  return ToTids(env, ProbeWait(*probe));
+// findPlatformThreads(timeoutMillis): the OS ids of the V8 platform's worker threads.
+Napi::Value FindPlatformThreadsJs(const Napi::CallbackInfo& info) {
+  std::optional<int> timeout = IntArg(info, 0, "timeoutMillis", 1, 60000);
+  if (!timeout) return info.Env().Undefined();
+  return ToTids(info.Env(), FindPlatformThreads(v8::Isolate::GetCurrent(), *timeout));
 }
 
 Napi::Value ThreadId(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), GetTid());
-}
-
-Napi::Value Now(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), MonotonicMicros());
-}
-
-Napi::Value CurrentCpu(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), sched_getcpu());
+  return Napi::Number::New(info.Env(), Gettid());
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -384,13 +276,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreadLabel", Napi::Function::New(env, SetThreadLabel, "setThreadLabel"));
   exports.Set("takeOrphans", Napi::Function::New(env, TakeOrphansJs, "takeOrphans"));
   exports.Set("threadId", Napi::Function::New(env, ThreadId, "threadId"));
-  exports.Set("now", Napi::Function::New(env, Now, "now"));
   exports.Set("startMonitor", Napi::Function::New(env, StartMonitorJs, "startMonitor"));
   exports.Set("stopMonitor", Napi::Function::New(env, StopMonitorJs, "stopMonitor"));
-  exports.Set("findPoolThreads", Napi::Function::New(env, FindPoolThreads, "findPoolThreads"));
+  exports.Set("findPoolThreads", Napi::Function::New(env, FindPoolThreadsJs, "findPoolThreads"));
   exports.Set("findPlatformThreads",
-              Napi::Function::New(env, FindPlatformThreads, "findPlatformThreads"));
-  exports.Set("currentCpu", Napi::Function::New(env, CurrentCpu, "currentCpu"));
+              Napi::Function::New(env, FindPlatformThreadsJs, "findPlatformThreads"));
   AddRecorderExports(env, exports);
   return exports;
 }

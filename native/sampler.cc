@@ -1,5 +1,7 @@
 #include "sampler.h"
 
+#include "os.h"
+
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
@@ -31,18 +33,6 @@ namespace {
 // late wake-up delays one tick, not all the following ones), and the sample is taken by the
 // isolate's own thread at its next interrupt check, through V8's own stack walk and
 // symbolization (CollectSample), so nodes, names and lines are those of V8's profiles.
-
-int64_t MonotonicNanos() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-int64_t CpuNanos(clockid_t clock) {
-  timespec ts;
-  if (clock_gettime(clock, &ts) != 0) return -1;
-  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
 
 enum class State {
   kNone,        // no interrupt outstanding: the next tick requests one
@@ -145,7 +135,7 @@ void OnInterrupt(v8::Isolate* isolate, void* data) {
   if (e->lastLabel == TickKind::kIdle) {
     // Woken from sleep into JavaScript while the sampler thread backed off: the deadlines
     // passed while asleep are idle, and the sampler goes back to the interval at once.
-    const int64_t cpuNanos = CpuNanos(e->cpuClock);
+    const int64_t cpuNanos = ClockNanos(e->cpuClock);
     LabelSkippedIdle(e, start, cpuNanos - (end - start));
     e->lastTickNanos = start;
     e->lastCpuNanos = cpuNanos;
@@ -171,13 +161,9 @@ void OnGcEnd(v8::Isolate*, v8::GCType, v8::GCCallbackFlags, void* data) {
 // sleeping, 'D' in uninterruptible I/O, ...; '?' when it cannot be read.
 char ThreadState(int fd) {
   char buf[256];
-  if (fd < 0) return '?';
-  ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-  if (n <= 0) return '?';
-  buf[n] = '\0';
-  // "tid (comm) S ...": comm may hold spaces and parentheses, so look after the last ')'.
-  const char* close = strrchr(buf, ')');
-  return close != nullptr && close[1] == ' ' ? close[2] : '?';
+  if (!Reread(fd, buf, sizeof buf)) return '?';
+  const char* fields = StatFields(buf);
+  return fields != nullptr ? fields[0] : '?';
 }
 
 // One deadline of one isolate has passed. Called with the mutex held.
@@ -185,7 +171,7 @@ void TickEntry(Entry* e, int64_t now) {
   // Deadlines stay on the grid of multiples of the interval: when this thread woke up late by
   // more than an interval, the deadlines skipped are not made up for, only counted (or labelled
   // idle, below, when the sampled thread was asleep throughout).
-  const int64_t cpuNanos = CpuNanos(e->cpuClock);
+  const int64_t cpuNanos = ClockNanos(e->cpuClock);
   // Asleep at the last tick and (mostly) off the CPU since: the deadlines skipped, by backing
   // off or by waking late, are idle ticks as surely as if this thread had woken for each.
   // The last one passed is this tick, labelled below.
@@ -254,7 +240,7 @@ void Run() {
   attr.size = sizeof attr;
   attr.sched_policy = SCHED_OTHER;
   // sched_setattr sets the nice value too: keep the one this thread inherited.
-  attr.sched_nice = getpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)));
+  attr.sched_nice = getpriority(PRIO_PROCESS, static_cast<id_t>(Gettid()));
   attr.sched_runtime = 100'000;
   syscall(SYS_sched_setattr, 0, &attr, 0);
   pthread_setname_np(pthread_self(), "vz-sampler");
@@ -284,10 +270,8 @@ uint64_t RegisterIsolate(v8::Isolate* isolate, int intervalMicros) {
   e->intervalNanos = static_cast<int64_t>(intervalMicros) * 1000;
   if (pthread_getcpuclockid(pthread_self(), &e->cpuClock) != 0)
     e->cpuClock = CLOCK_THREAD_CPUTIME_ID;
-  e->lastCpuNanos = CpuNanos(e->cpuClock);
-  char path[64];
-  snprintf(path, sizeof path, "/proc/self/task/%d/stat", static_cast<int>(syscall(SYS_gettid)));
-  e->statFd = open(path, O_RDONLY | O_CLOEXEC);
+  e->lastCpuNanos = ClockNanos(e->cpuClock);
+  e->statFd = OpenTaskFile(Gettid(), "stat");
   isolate->AddGCPrologueCallback(OnGcStart, e);
   isolate->AddGCEpilogueCallback(OnGcEnd, e);
   Sampler& s = TheSampler();

@@ -17,7 +17,7 @@
 #include <unordered_map>
 #include <utility>
 
-#include "clock.h"
+#include "os.h"
 
 namespace viztracer {
 
@@ -33,20 +33,6 @@ struct Reading {
   double cpuMicros;
   int core;
 };
-
-// Reads a /proc file again from its start; false when it is gone (the thread ended).
-bool Reread(int fd, char* buf, size_t size) {
-  ssize_t n = pread(fd, buf, size - 1, 0);
-  if (n <= 0) return false;
-  buf[n] = '\0';
-  return true;
-}
-
-int OpenTaskFile(int tid, const char* file) {
-  char path[64];
-  snprintf(path, sizeof path, "/proc/self/task/%d/%s", tid, file);
-  return open(path, O_RDONLY | O_CLOEXEC);
-}
 
 // A thread's files stay open between ticks: opening them was 2/3 of the cost of a reading
 // (measured: about 30 µs per thread and tick with open/read/close, 10 µs with pread).
@@ -68,12 +54,9 @@ struct TaskFiles {
 bool ReadThread(const TaskFiles& f, double ticksPerSecond, Reading* out) {
   char buf[1024];
   if (f.stat < 0 || !Reread(f.stat, buf, sizeof buf)) return false;
-  char* open = strchr(buf, '(');
-  char* close = strrchr(buf, ')');
-  if (open == nullptr || close == nullptr || close < open) return false;
-  out->name.assign(open + 1, close - open - 1);
-  // Field 3 starts at close + 2; walk to fields 14, 15 and 39.
-  char* p = close + 2;
+  const char* p = StatFields(buf, &out->name);
+  if (p == nullptr) return false;
+  // p is field 3; walk to fields 14, 15 and 39.
   unsigned long long utime = 0, stime = 0;
   int core = -1;
   for (int field = 3; field <= 39 && p != nullptr && *p != '\0'; field++) {
@@ -204,7 +187,7 @@ void Tick(Monitor& m, double ticksPerSecond, bool first) {
 
 void Run(Monitor* m, double ticksPerSecond) {
   std::unique_lock<std::mutex> lock(m->mutex);
-  m->monitorTid = static_cast<int>(syscall(SYS_gettid));
+  m->monitorTid = Gettid();
   // Its comm, as `ps -T` and the report show it (15 bytes at most).
   pthread_setname_np(pthread_self(), "viztracer-mon");
   const auto period = std::chrono::microseconds(static_cast<int64_t>(m->periodMillis * 1e3));
@@ -271,12 +254,6 @@ std::optional<MonitorData> StopMonitor() {
   m.running = false;
   m.stopping = false;
   return data;
-}
-
-bool MonitorRunning() {
-  Monitor& m = TheMonitor();
-  std::lock_guard<std::mutex> lock(m.mutex);
-  return m.running;
 }
 
 void RegisterJsThread(int tid, const std::string& label) {

@@ -38,7 +38,6 @@ struct MonitorData {
 std::optional<std::string> StartMonitor(double periodMillis);
 // Stops and joins the monitor thread; nullopt when it was not running.
 std::optional<MonitorData> StopMonitor();
-bool MonitorRunning();
 // Marks a thread as a JS thread (called by every environment that uses the addon), with the
 // label it gave itself. Safe from any thread.
 void RegisterJsThread(int tid, const std::string& label);

@@ -4,24 +4,19 @@
 // fixed rate in every power state, on every core; the JavaScript side checks those flags and
 // falls back to CLOCK_MONOTONIC without them. arm64: the virtual counter (cntvct_el0), fixed
 // rate by the architecture. Elsewhere: CLOCK_MONOTONIC in ns. Ticks are turned into µs of
-// CLOCK_MONOTONIC (clock.h) by a linear fit of (ticks, µs) pairs, done in TypeScript.
+// CLOCK_MONOTONIC (os.h) by a linear fit of (ticks, µs) pairs, done in TypeScript.
 #ifndef VIZTRACER_TICK_CLOCK_H_
 #define VIZTRACER_TICK_CLOCK_H_
 
 #include <stdint.h>
-#include <time.h>
+
+#include "os.h"
 
 #if defined(__x86_64__)
 #include <x86intrin.h>
 #endif
 
 namespace viztracer {
-
-inline uint64_t MonotonicNanos() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
-}
 
 // What ReadTicks() reads: "tsc", "cntvct" or "monotonic" (ns).
 #if defined(__x86_64__)
@@ -36,7 +31,7 @@ inline uint64_t ReadTicks() {
 }
 #else
 inline constexpr const char* kTickSource = "monotonic";
-inline uint64_t ReadTicks() { return MonotonicNanos(); }
+inline uint64_t ReadTicks() { return static_cast<uint64_t>(MonotonicNanos()); }
 #endif
 
 }  // namespace viztracer

@@ -153,10 +153,6 @@ export interface NativeAddon {
   findPlatformThreads(timeoutMillis: number): number[];
   /** The calling thread's OS id (gettid); the main thread's is the pid. */
   threadId(): number;
-  /** CLOCK_MONOTONIC in µs, the clock of the profiles' timestamps. */
-  now(): number;
-  /** The CPU core the calling thread runs on now (sched_getcpu). */
-  currentCpu(): number;
   /**
    * What `ticks(true)` counts: the x86_64 time-stamp counter, the arm64 virtual counter, or
    * (elsewhere) ns of CLOCK_MONOTONIC. Its rate is measured with `clockPair`.

@@ -4,13 +4,20 @@
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe as vitestDescribe, expect, it } from 'vitest';
 import { fitClock } from '../../src/instrument/clock';
-import { requireNative, type NativeProfile } from '../../src/native';
+import { loadNative, type NativeAddon, type NativeProfile } from '../../src/native';
 import { osThreadId } from '../../src/thread';
 import { cleanEnv, ROOT } from '../helpers/run';
 
-const addon = requireNative();
+// Without a built addon the file is skipped here, with the reason; CI must test the addon, so
+// there the file fails instead.
+const loaded = loadNative();
+const built = !('error' in loaded);
+if (!built && process.env.CI) throw new Error(`the native addon is not built: ${loaded.error}`);
+if (!built) console.warn(`test/native/addon.test.ts skipped: ${loaded.error}`);
+const addon = (built ? loaded.addon : null) as NativeAddon;
+const describe = built ? vitestDescribe : vitestDescribe.skip;
 const NATIVE_JS = join(ROOT, 'lib', 'native.js');
 
 /** Runs `code` in a child node with `addon` in scope; returns what it printed as JSON. */
@@ -268,8 +275,11 @@ describe('worker threads', () => {
         for (;;) Math.sqrt(Math.random());\`;
       addon.start(100, 'viztracer');
       let done = 0;
+      let started = 0;
       const round = () => {
         const w = new Worker(src, { eval: true });
+        // Its message says it is sampling: its profile must outlive its termination.
+        w.once('message', () => started++);
         // Terminated before, or as soon as, it starts sampling.
         if (done % 2 === 0) setTimeout(() => w.terminate(), done % 7);
         else w.once('message', () => w.terminate());
@@ -279,24 +289,22 @@ describe('worker threads', () => {
       function finish() {
         const orphans = addon.takeOrphans();
         const main = addon.stop();
-        console.log(JSON.stringify({ done, orphans: orphans.length, main: main.samples.length }));
+        console.log(JSON.stringify({ done, started, orphans: orphans.length, main: main.samples.length }));
       }`;
-    const r = inChild(code) as { done: number; orphans: number; main: number };
+    const r = inChild(code) as { done: number; started: number; orphans: number; main: number };
     expect(r.done).toBe(30);
-    // Each worker that got as far as start() left its profile.
+    // Every other worker is terminated only after saying it samples.
+    expect(r.started).toBeGreaterThanOrEqual(15);
+    // Each worker that said so left its profile; the others may have died before start().
+    expect(r.orphans).toBeGreaterThanOrEqual(r.started);
     expect(r.orphans).toBeLessThanOrEqual(30);
     expect(r.main).toBeGreaterThan(0);
   });
 });
 
 describe('clock and thread', () => {
-  it('now() and the timestamps are on the clock of process.hrtime', () => {
+  it('the timestamps are on the clock of process.hrtime', () => {
     const hr = (): number => Number(process.hrtime.bigint()) / 1000;
-    const a = hr();
-    const now = addon.now();
-    const b = hr();
-    expect(now).toBeGreaterThanOrEqual(a - 1000);
-    expect(now).toBeLessThanOrEqual(b + 1000);
     const before = hr();
     addon.start(200);
     spin(50);
@@ -308,13 +316,9 @@ describe('clock and thread', () => {
     expect(p.timestamps[p.timestamps.length - 1]).toBeLessThanOrEqual(after + 5000);
   });
 
-  it('threadId() is the OS thread id and currentCpu() a core of this machine', () => {
+  it('threadId() is the OS thread id', () => {
     // vitest may run this file in a worker thread: compare with /proc, not with the pid.
     expect(addon.threadId()).toBe(osThreadId());
-    const cpu = addon.currentCpu();
-    expect(Number.isInteger(cpu)).toBe(true);
-    expect(cpu).toBeGreaterThanOrEqual(0);
-    expect(cpu).toBeLessThan(cpus().length);
   });
 });
 
