@@ -281,7 +281,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("findPoolThreads", Napi::Function::New(env, FindPoolThreadsJs, "findPoolThreads"));
   exports.Set("findPlatformThreads",
               Napi::Function::New(env, FindPlatformThreadsJs, "findPlatformThreads"));
-  AddRecorderExports(env, exports);
+  InstallRecorder();
   return exports;
 }
 

@@ -14,7 +14,6 @@
 #include "recorder.h"
 
 #include <node.h>
-#include <string.h>
 #include <sys/mman.h>
 #include <v8.h>
 
@@ -50,14 +49,6 @@ inline double TicksNow(bool useTicks) {
                   : static_cast<double>(MonotonicNanos() - nanosBase);
 }
 
-v8::Local<v8::Value> FromNapi(napi_value v) {
-  // N-API's own conversion (v8impl::V8LocalValueFromJsValue in node_api.cc): a napi_value is
-  // the address of a handle, as a v8::Local is. This addon is built per Node version anyway.
-  v8::Local<v8::Value> local;
-  static_assert(sizeof(local) == sizeof(v));
-  memcpy(static_cast<void*>(&local), &v, sizeof(v));
-  return local;
-}
 
 // put(code): one entry, its time read here. Data(): an object whose internal field 0 is the
 // ring and field 1 the ArrayBuffer over it (which keeps the memory alive as long as `put`).
@@ -198,7 +189,7 @@ void SetFunction(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local
 
 }  // namespace
 
-void AddRecorderExports(napi_env env, napi_value exports) {
+void InstallRecorder() {
   static std::once_flag once;
   std::call_once(once, [] {
     tickBase = ReadTicks();
@@ -207,7 +198,7 @@ void AddRecorderExports(napi_env env, napi_value exports) {
   v8::Isolate* isolate = v8::Isolate::GetCurrent();
   v8::HandleScope scope(isolate);
   v8::Local<v8::Context> context = isolate->GetCurrentContext();
-  v8::Local<v8::Object> target = FromNapi(exports).As<v8::Object>();
+  v8::Local<v8::Object> target = v8::Object::New(isolate);
   SetFunction(isolate, context, target, "ticks", Ticks, 1, v8::SideEffectType::kHasNoSideEffect);
   SetFunction(isolate, context, target, "clockPair", ClockPair, 1,
               v8::SideEffectType::kHasNoSideEffect);
@@ -217,6 +208,11 @@ void AddRecorderExports(napi_env env, napi_value exports) {
       ->Set(context, v8::String::NewFromUtf8Literal(isolate, "tickSource"),
             v8::String::NewFromUtf8(isolate, kTickSource).ToLocalChecked())
       .Check();
+  // Handed over through the global object, public API on both sides (N-API gives no V8 handle
+  // of its values); src/native.ts takes it and deletes the property at once.
+  v8::Local<v8::Symbol> key =
+      v8::Symbol::For(isolate, v8::String::NewFromUtf8(isolate, kRecorderKey).ToLocalChecked());
+  context->Global()->Set(context, key, target).Check();
 }
 
 }  // namespace viztracer

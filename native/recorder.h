@@ -4,12 +4,15 @@
 #ifndef VIZTRACER_RECORDER_H_
 #define VIZTRACER_RECORDER_H_
 
-#include <node_api.h>
-
 namespace viztracer {
 
-// Adds `ticks`, `tickSource`, `clockPair` and `recorderRing` to the addon's exports.
-void AddRecorderExports(napi_env env, napi_value exports);
+// The global symbol (`Symbol.for(kRecorderKey)`) under which InstallRecorder leaves its object.
+inline constexpr const char* kRecorderKey = "viztracer.addon.recorder";
+
+// Makes `ticks`, `tickSource`, `clockPair` and `recorderRing` in the calling thread's isolate,
+// as plain V8 functions, and leaves them on its global object under kRecorderKey. (N-API does
+// not convert its values to V8 handles, so the N-API exports object cannot receive them.)
+void InstallRecorder();
 
 }  // namespace viztracer
 

@@ -191,6 +191,12 @@ export function loadNative(): { addon: NativeAddon } | { error: string } {
       ? (require(path.resolve(override)) as NativeAddon)
       : // node-gyp-build picks prebuilds/<platform>-<arch>/ or build/Release/.
         (require('node-gyp-build') as (dir: string) => NativeAddon)(PACKAGE_ROOT);
+    // The recorder's functions are plain V8 functions, handed over on the global object
+    // (native/recorder.h): they join the addon's exports here, and leave the global.
+    const key = Symbol.for('viztracer.addon.recorder');
+    const g = globalThis as Record<symbol, unknown>;
+    Object.assign(addon, g[key]);
+    delete g[key];
     loaded = { addon };
   } catch (err) {
     const first = String((err as Error).message ?? err)
