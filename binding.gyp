@@ -1,3 +1,5 @@
+# One target. It uses V8's C++ API (CpuProfiler, the recorder's FunctionTemplates) beside
+# N-API, so a build is tied to one Node ABI: prebuilds are made per Node version (--napi=false).
 {
   "targets": [
     {
