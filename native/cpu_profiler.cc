@@ -13,25 +13,20 @@ namespace {
 // stops; with kEagerLogging it does so from the CpuProfiler's creation for its lifetime.
 // We create the profiler in Start() and dispose of it in Stop() (so repeated start/stop
 // frees everything), so eager logging cannot save the heap walk: it only moves it into New().
-// Measured (Node 20.20, 2-core VM, median of 5 runs, start() alone): after requiring
-// typescript (24 MB heap) lazy 30.0 ms, eager 38.4 ms; in a bare script lazy 8.3 ms, eager
-// 8.5 ms; stop() 1.3 to 1.5 ms either way. Lazy is never slower, and it is what the
+// Lazy was never slower to start (docs/benchmarks.md, section 12), and it is what the
 // inspector's Profiler domain uses, so the two backends see the same code map.
 constexpr v8::CpuProfilingLoggingMode kLoggingMode = v8::kLazyLogging;
 
 // Under our sampler, V8's own sampler thread still runs, at this period: its thread is also
 // what turns queued samples into the profile (symbolization), and it does so only once per
 // period, so the period bounds the memory held by samples waiting there (V8 copies a stack
-// of up to 255 frames per sample, about 2 KB: 1,000 samples, 2 MB, at 10 kHz and 100 ms).
-// Measured (peak RSS of scripts/bench/workloads/cpu.js at 100 µs, 3 runs each, loaded VM):
-// 117-141 MB at periods of 20, 50, 100 and 200 ms alike, so the period is lost in the noise
-// there (V8's own sampler: 107-121 MB); 100 ms wakes its thread least among those.
+// of up to 255 frames per sample, about 2 KB). Peak RSS did not tell periods of 20 to 200 ms
+// apart (docs/benchmarks.md, section 12); 100 ms wakes its thread least among those.
 constexpr int kV8PeriodMicrosUnderOurs = 100'000;
 // And the profile's own interval: V8 adds a sample of its timer to a profile only when this
 // much time has passed since the last one it added (CpuProfile::CheckSubsample), while samples
 // from CollectSample() are always added. About 35 minutes: V8's timer then adds only a few
-// (measured: 3 in a 1.5 s busy loop, 10-30 in a 2-5 s run of the bench's cpu.js; 17 in the
-// busy loop with this option at 0), which src/trace/ticks.ts drops as matching no tick.
+// (docs/benchmarks.md, section 12), which src/trace/ticks.ts drops as matching no tick.
 constexpr int kProfileIntervalMicrosUnderOurs = INT_MAX;
 
 void CopyTree(const v8::CpuProfileNode* root, ProfileData* out) {

@@ -7,10 +7,9 @@
 // as a return value, and a 64-bit tick count is not a small integer, so each read would
 // allocate a heap number; written here, an entry costs one call with a small-integer argument.
 // Why our own mmap: the ring is written once front to back, and on a VM each first write to
-// a 4 KiB page costs about 10 µs (more than the rest of the work of ~250 calls); asking for
-// transparent huge pages (MADV_HUGEPAGE) makes that about 50 times cheaper. Measured on the
-// 2-vCPU VM of docs/benchmarks.md: fibonacci(27) instrumented, ring memory never written
-// before: 120-160 ns per call with 4 KiB pages, 25-40 ns with huge pages.
+// a 4 KiB page costs more than the rest of the work of hundreds of calls; transparent huge
+// pages (MADV_HUGEPAGE) make the first pass over the ring several times cheaper
+// (docs/benchmarks.md, section 8).
 #include "recorder.h"
 
 #include <node.h>

@@ -28,8 +28,8 @@ namespace viztracer {
 namespace {
 
 // Why not V8's own sampler: its thread sleeps a whole interval *after* each sample (a relative
-// wait, plus the time it spends symbolizing), so on this 2-vCPU VM it delivers about 78% of
-// the requested rate at 1000 µs and 38% at 100 µs. Here deadlines are absolute (no drift: a
+// wait, plus the time it spends symbolizing), so it delivers well under the requested rate,
+// the less so the shorter the interval (docs/benchmarks.md, sections 2 and 9). Here deadlines are absolute (no drift: a
 // late wake-up delays one tick, not all the following ones), and the sample is taken by the
 // isolate's own thread at its next interrupt check, through V8's own stack walk and
 // symbolization (CollectSample), so nodes, names and lines are those of V8's profiles.
@@ -234,8 +234,8 @@ void Run() {
   prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
   // Ask the scheduler for the shortest slice (100 µs; Linux 6.12+ EEVDF, where a shorter
   // slice means an earlier deadline, so the woken thread preempts a busy one sooner; older
-  // kernels ignore it). No privilege needed, unlike a real-time policy. Measured on this
-  // shared 2-vCPU VM at 100 µs on a CPU-bound program: about half as many deadlines missed.
+  // kernels ignore it). No privilege needed, unlike a real-time policy. It halved the missed
+  // deadlines at 100 µs on a CPU-bound program (docs/benchmarks.md, section 12).
   SchedAttr attr{};
   attr.size = sizeof attr;
   attr.sched_policy = SCHED_OTHER;

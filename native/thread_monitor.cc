@@ -35,7 +35,7 @@ struct Reading {
 };
 
 // A thread's files stay open between ticks: opening them was 2/3 of the cost of a reading
-// (measured: about 30 µs per thread and tick with open/read/close, 10 µs with pread).
+// (docs/benchmarks.md, section 12).
 struct TaskFiles {
   int stat = -1;
   int schedstat = -1;

@@ -14,9 +14,9 @@
 //
 // With the addon (src/native.ts), entries are written by its `put`, which reads the CPU's tick
 // counter itself: one call into C++ per entry, cheaper than `performance.now()` alone
-// (docs/benchmarks.md, section 8). Without the addon, a JavaScript put reads `performance.now()`. Either way
-// the raw times become µs of CLOCK_MONOTONIC (the clock of `process.hrtime` and of V8's
-// sampler) only when the entries are taken (clock.ts).
+// (docs/benchmarks.md, section 8). Without the addon, a JavaScript put reads
+// `performance.now()`. Either way the raw times become µs of CLOCK_MONOTONIC (the clock of
+// `process.hrtime` and of V8's sampler) only when the entries are taken (clock.ts).
 import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { loadNative, type NativeAddon } from '../native';
@@ -408,7 +408,7 @@ export class Recorder {
 /**
  * A side column long enough for position `i`: it grows by doubling, up to the ring's capacity,
  * because a column of the ring's full size made at once costs tens of ms of page faults in the
- * middle of the program's first async call (docs/benchmarks.md, section 8).
+ * middle of the program's first async call (docs/benchmarks.md, sections 8 and 12).
  */
 function grown<T extends Int32Array | Float64Array>(
   make: new (size: number) => T,
