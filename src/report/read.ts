@@ -163,8 +163,11 @@ export function* reportLinesSync(file: string): Generator<string> {
   }
 }
 
-/** The lines of a report, plain or gzipped, streamed: memory holds one chunk of text. */
-export async function* reportLines(file: string): AsyncGenerator<string> {
+/**
+ * The lines of a report, plain or gzipped, streamed: memory holds one chunk of text. Yielded a
+ * chunk's lines at a time: one await per line would cost more than reading them.
+ */
+export async function* reportLines(file: string): AsyncGenerator<string[]> {
   const raw = fs.createReadStream(file);
   const stream = gzipped(file) ? raw.pipe(createGunzip()) : raw;
   raw.on('error', (e) => stream.destroy(e));
@@ -174,9 +177,9 @@ export async function* reportLines(file: string): AsyncGenerator<string> {
     for await (const chunk of stream as AsyncIterable<string>) {
       const parts = (rest + chunk).split('\n');
       rest = parts.pop()!;
-      yield* parts;
+      yield parts;
     }
-    if (rest !== '') yield rest;
+    if (rest !== '') yield [rest];
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR') throw gzipProblem(file);

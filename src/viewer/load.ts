@@ -64,7 +64,9 @@ class LineFeeder {
 export async function loadModel(file: string): Promise<Model> {
   checkReportFile(file);
   const feeder = new LineFeeder(file);
-  for await (const line of reportLines(file)) if (!feeder.feed(line)) break;
+  outer: for await (const lines of reportLines(file)) {
+    for (const line of lines) if (!feeder.feed(line)) break outer;
+  }
   return feeder.finish();
 }
 
