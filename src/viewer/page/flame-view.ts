@@ -6,7 +6,7 @@ import { Palette } from './color';
 import { fitCanvas, h, TextFitter } from './dom';
 import type { StackTree } from './flame';
 import { formatCount, formatDuration, formatPercent, parseFrameName } from './format';
-import { frameScheduler } from './frames';
+import { drawScheduler } from './schedule';
 
 const ROW_H = 20;
 const FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, Ubuntu, "DejaVu Sans", sans-serif';
@@ -34,9 +34,9 @@ export class FlameView {
   private zoom = 0;
   private matched: Uint8Array | null = null;
   /** Draws on the next animation frame, once however often it is called before. */
-  readonly requestDraw = frameScheduler(() => this.draw());
+  readonly requestDraw = drawScheduler(() => this.draw());
   private readonly fitter: TextFitter;
-  /** Frames drawn in the last frame, for hit testing: node, x, y (content), width. */
+  /** Frames drawn by the last draw, for hit testing: node, x, y (content), width. */
   private hits: number[] = [];
 
   constructor(

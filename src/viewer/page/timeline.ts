@@ -18,21 +18,22 @@ import {
   instantNear,
   LabelList,
   lowerBound,
-  type Frame,
   type InstantList,
   type LevelStyle,
 } from './timeline-draw';
 import { Raster } from './raster';
 import {
-  clampWindow,
+  clampRange,
   focusOn,
   limitsFor,
   panBy,
   zoomAround,
   type Limits,
-  type Window,
+  type TimeRange,
+  viewTransform,
+  type ViewTransform,
 } from './viewport';
-import { frameScheduler } from './frames';
+import { drawScheduler } from './schedule';
 
 const LABEL_W = 264;
 const ROW_H = 18;
@@ -56,8 +57,8 @@ const C = {
   axisText: '#5f6368',
   overviewBg: '#f6f7f9',
   activity: '#8fa9c9',
-  window: 'rgba(11,87,208,0.10)',
-  windowEdge: '#0b57d0',
+  range: 'rgba(11,87,208,0.10)',
+  rangeEdge: '#0b57d0',
   match: '#f29900',
 };
 
@@ -122,12 +123,12 @@ export class Timeline {
 
   private rows: Row[] = [];
   private readonly collapsed = new Set<number>();
-  private win: Window;
+  private range: TimeRange;
   private width = 1;
   private height = 1;
   private readonly fitter = new TextFitter(() => this.canvas.getContext('2d')!);
   /** Draws on the next animation frame, once however often it is called before. */
-  readonly requestDraw = frameScheduler(() => this.draw());
+  readonly requestDraw = drawScheduler(() => this.draw());
   private drawnOnce = false;
   private selection: Selection | null = null;
   private hover: Selection | null = null;
@@ -140,7 +141,7 @@ export class Timeline {
   private readonly labelList = new LabelList();
   private mouseX: number | null = null;
   private readonly held = new Set<string>();
-  private lastKeyFrame = 0;
+  private lastKeyStep = 0;
 
   constructor(
     private readonly report: Report,
@@ -149,7 +150,7 @@ export class Timeline {
     const meta = report.meta;
     this.palette = new Palette(meta.strings);
     this.limits = limitsFor(meta.durationMicros);
-    this.win = clampWindow({ start: 0, end: meta.durationMicros || 1 }, this.limits);
+    this.range = clampRange({ start: 0, end: meta.durationMicros || 1 }, this.limits);
 
     // Instants go to their thread's track, else to their process' header; global ones span
     // every track.
@@ -293,9 +294,8 @@ export class Timeline {
 
   // ---- drawing ----------------------------------------------------------------------------
 
-  private frame(): Frame {
-    const { start, end } = this.win;
-    return { t0: start, t1: end, k: this.width / (end - start), width: this.width };
+  private transform(): ViewTransform {
+    return viewTransform(this.range, this.width);
   }
 
   private shortName(i: number): string {
@@ -309,7 +309,7 @@ export class Timeline {
     this.resize();
     this.drawTracks();
     this.drawAxis();
-    const span = formatDuration(this.win.end - this.win.start);
+    const span = formatDuration(this.range.end - this.range.start);
     if (this.corner.textContent !== span) this.corner.textContent = span;
     if (!this.drawnOnce) {
       this.drawnOnce = true;
@@ -320,13 +320,13 @@ export class Timeline {
 
   private drawTracks(): void {
     const ctx = fitCanvas(this.canvas, this.width, this.height);
-    const f = this.frame();
+    const vt = this.transform();
     const scrollTop = this.scroller.scrollTop;
     const raster = this.raster;
     const px = 1 / (this.canvas.width / this.width); // one device pixel, in CSS pixels
     raster.begin(ctx, this.canvas.width / this.width, P.bg);
-    for (const tick of axisTicks(f.t0, f.t1, f.width).ticks) {
-      raster.rect(Math.round((tick - f.t0) * f.k), 0, px, this.height, P.grid);
+    for (const tick of axisTicks(vt.t0, vt.t1, vt.width).ticks) {
+      raster.rect(Math.round((tick - vt.t0) * vt.k), 0, px, this.height, P.grid);
     }
 
     // Rectangles first, into the raster; their labels are collected and drawn after it.
@@ -350,7 +350,7 @@ export class Timeline {
       const y = row.top - scrollTop;
       if (row.kind === 'process') {
         raster.rect(0, y, this.width, row.height, P.procBg);
-        if (row.collapsed) this.drawSummary(row.group, y, f);
+        if (row.collapsed) this.drawSummary(row.group, y, vt);
       } else if (row.kind === 'thread') {
         const tt = row.t;
         const first = Math.max(0, Math.floor((scrollTop - row.top - TRACK_PAD) / ROW_H));
@@ -361,8 +361,8 @@ export class Timeline {
         const matches = search?.perThread[tt.pos] ?? null;
         for (let d = first; d <= last; d++) {
           const yd = y + TRACK_PAD + d * ROW_H;
-          drawLevel(raster, tt, tt.index, d, yd, ROW_H - 1, f, base);
-          if (matches) drawLevel(raster, tt, matches, d, yd, ROW_H - 1, f, bright);
+          drawLevel(raster, tt, tt.index, d, yd, ROW_H - 1, vt, base);
+          if (matches) drawLevel(raster, tt, matches, d, yd, ROW_H - 1, vt, bright);
         }
       }
       raster.rect(0, y + row.height - px, this.width, px, P.separator);
@@ -377,9 +377,9 @@ export class Timeline {
     for (const row of rows) {
       const y = row.top - scrollTop;
       if (row.kind === 'process')
-        drawInstants(ctx, row.group.instants, y, row.height, f, C.instant);
+        drawInstants(ctx, row.group.instants, y, row.height, vt, C.instant);
       else if (row.kind === 'thread' && row.instants) {
-        drawInstants(ctx, row.instants, y, row.height, f, C.instant);
+        drawInstants(ctx, row.instants, y, row.height, vt, C.instant);
       } else if (row.kind === 'counter') {
         const c = row.c;
         c.info.keys.forEach((key, j) => {
@@ -390,7 +390,7 @@ export class Timeline {
             j,
             y + 6,
             row.height - 12,
-            f,
+            vt,
             color,
             this.report.meta.durationMicros,
           );
@@ -398,7 +398,7 @@ export class Timeline {
       }
     }
     if (this.globalInstants.ts.length > 0) {
-      drawInstants(ctx, this.globalInstants, 0, this.height, f, C.instant);
+      drawInstants(ctx, this.globalInstants, 0, this.height, vt, C.instant);
     }
     if (this.hover && !sameSel(this.hover, this.selection)) {
       this.outline(ctx, this.hover, C.hover, 1, scrollTop);
@@ -407,7 +407,7 @@ export class Timeline {
   }
 
   /** A collapsed process: its threads' outermost slices as thin lanes. */
-  private drawSummary(g: ProcessGroup, y: number, f: Frame): void {
+  private drawSummary(g: ProcessGroup, y: number, vt: ViewTransform): void {
     const room = PROC_H - 12;
     const lanes = Math.min(g.threads.length, Math.floor(room / 2));
     if (lanes === 0) return;
@@ -420,7 +420,7 @@ export class Timeline {
     };
     for (let j = 0; j < lanes; j++) {
       const t = g.threads[j];
-      drawLevel(this.raster, t, t.index, 0, y + 6 + j * laneH, Math.max(1, laneH - 1), f, style);
+      drawLevel(this.raster, t, t.index, 0, y + 6 + j * laneH, Math.max(1, laneH - 1), vt, style);
     }
   }
 
@@ -445,15 +445,15 @@ export class Timeline {
   ): { x: number; y: number; w: number; h: number } | null {
     const row = this.rows.find((r) => r.kind === 'thread' && r.t === sel.thread);
     if (!row) return null;
-    const f = this.frame();
+    const vt = this.transform();
     const { start, dur, depth } = sel.thread.cols;
-    const x0 = (start[sel.index] - f.t0) * f.k;
-    const x1 = (start[sel.index] + dur[sel.index] - f.t0) * f.k;
-    if (x1 < -2 || x0 > f.width + 2) return null;
+    const x0 = (start[sel.index] - vt.t0) * vt.k;
+    const x1 = (start[sel.index] + dur[sel.index] - vt.t0) * vt.k;
+    if (x1 < -2 || x0 > vt.width + 2) return null;
     const y = row.top - scrollTop + TRACK_PAD + depth[sel.index] * ROW_H;
     if (y + ROW_H < 0 || y > this.height) return null;
     const cx0 = Math.max(x0, -2);
-    const cx1 = Math.min(Math.max(x1, x0 + 1), f.width + 2);
+    const cx1 = Math.min(Math.max(x1, x0 + 1), vt.width + 2);
     return { x: cx0, y, w: cx1 - cx0, h: ROW_H - 1 };
   }
 
@@ -481,7 +481,7 @@ export class Timeline {
     ctx.fillRect(0, 0, w, AXIS_H);
 
     // Overview: the whole report, how busy the threads are, the search's matches, and the
-    // visible window.
+    // visible range.
     const dur = this.report.meta.durationMicros || 1;
     ctx.fillStyle = C.overviewBg;
     ctx.fillRect(0, 0, w, OVERVIEW_H);
@@ -504,14 +504,14 @@ export class Timeline {
         if (bk[b] > 0) ctx.fillRect(Math.floor((b / bk.length) * w), 0, 2, 4);
       }
     }
-    const wx0 = (this.win.start / dur) * w;
-    const wx1 = (this.win.end / dur) * w;
+    const wx0 = (this.range.start / dur) * w;
+    const wx1 = (this.range.end / dur) * w;
     ctx.fillStyle = 'rgba(0,0,0,0.06)';
     ctx.fillRect(0, 0, Math.max(0, wx0), OVERVIEW_H);
     ctx.fillRect(wx1, 0, Math.max(0, w - wx1), OVERVIEW_H);
-    ctx.fillStyle = C.window;
+    ctx.fillStyle = C.range;
     ctx.fillRect(wx0, 0, Math.max(1, wx1 - wx0), OVERVIEW_H);
-    ctx.strokeStyle = C.windowEdge;
+    ctx.strokeStyle = C.rangeEdge;
     ctx.lineWidth = 1;
     ctx.strokeRect(
       Math.round(wx0) + 0.5,
@@ -523,11 +523,11 @@ export class Timeline {
     ctx.fillRect(0, OVERVIEW_H, w, 1);
 
     // Ruler.
-    const f = this.frame();
-    const axis = axisTicks(f.t0, f.t1, w);
+    const vt = this.transform();
+    const axis = axisTicks(vt.t0, vt.t1, w);
     ctx.fillStyle = C.axisText;
     for (const tick of axis.ticks) {
-      const x = Math.round((tick - f.t0) * f.k);
+      const x = Math.round((tick - vt.t0) * vt.k);
       ctx.fillRect(x, AXIS_H - 10, 1, 10);
       ctx.fillText(formatTick(tick, axis), x + 4, OVERVIEW_H + 13);
     }
@@ -535,8 +535,8 @@ export class Timeline {
     if (this.selection) {
       const { start, dur: d } = this.selection.thread.cols;
       const i = this.selection.index;
-      const x0 = Math.max(-1, (start[i] - f.t0) * f.k);
-      const x1 = Math.min(w + 1, (start[i] + d[i] - f.t0) * f.k);
+      const x0 = Math.max(-1, (start[i] - vt.t0) * vt.k);
+      const x1 = Math.min(w + 1, (start[i] + d[i] - vt.t0) * vt.k);
       if (x1 >= 0 && x0 <= w) {
         ctx.fillStyle = 'rgba(11,87,208,0.15)';
         ctx.fillRect(x0, AXIS_H - 12, Math.max(1, x1 - x0), 12);
@@ -546,7 +546,7 @@ export class Timeline {
       }
     }
     if (this.globalInstants.ts.length > 0) {
-      drawInstants(ctx, this.globalInstants, OVERVIEW_H + 1, 0, f, C.instant);
+      drawInstants(ctx, this.globalInstants, OVERVIEW_H + 1, 0, vt, C.instant);
     }
     ctx.fillStyle = C.separator;
     ctx.fillRect(0, AXIS_H - 1, w, 1);
@@ -566,9 +566,9 @@ export class Timeline {
     const yIn = y + this.scroller.scrollTop - row.top - TRACK_PAD;
     if (yIn < 0) return null;
     const d = Math.floor(yIn / ROW_H);
-    const f = this.frame();
-    const t = f.t0 + x / f.k;
-    const i = sliceNear(row.t.index, row.t.cols.start, row.t.cols.dur, d, t, 3 / f.k);
+    const vt = this.transform();
+    const t = vt.t0 + x / vt.k;
+    const i = sliceNear(row.t.index, row.t.cols.start, row.t.cols.dur, d, t, 3 / vt.k);
     return i < 0 ? null : { thread: row.t, index: i };
   }
 
@@ -608,8 +608,8 @@ export class Timeline {
       return;
     }
     const row = this.rowAt(y + this.scroller.scrollTop);
-    const f = this.frame();
-    const t = f.t0 + x / f.k;
+    const vt = this.transform();
+    const t = vt.t0 + x / vt.k;
     if (row?.kind === 'counter') {
       const c = row.c;
       const k = lowerBound(c.cols.ts, t + 1e-9) - 1;
@@ -627,7 +627,7 @@ export class Timeline {
       row?.kind === 'thread' ? row.instants : row?.kind === 'process' ? row.group.instants : null;
     for (const l of [list, this.globalInstants]) {
       if (!l) continue;
-      const q = instantNear(l, t, f);
+      const q = instantNear(l, t, vt);
       if (q >= 0) {
         this.showTooltip(e, [l.names[q], `instant at ${formatDuration(l.ts[q])}`]);
         return;
@@ -638,8 +638,8 @@ export class Timeline {
 
   // ---- interaction ------------------------------------------------------------------------
 
-  private setWindow(w: Window): void {
-    this.win = clampWindow(w, this.limits);
+  private setRange(w: TimeRange): void {
+    this.range = clampRange(w, this.limits);
     this.requestDraw();
   }
 
@@ -656,27 +656,28 @@ export class Timeline {
         this.scroller.scrollTop += dy || dx; // Shift+wheel scrolls the tracks
         return;
       }
-      const f = this.frame();
+      const vt = this.transform();
       if (Math.abs(dx) > Math.abs(dy)) {
-        this.setWindow(panBy(this.win, dx / f.k, this.limits)); // horizontal wheel pans
+        this.setRange(panBy(this.range, dx / vt.k, this.limits)); // horizontal wheel pans
         return;
       }
       const r = this.canvas.getBoundingClientRect();
-      const anchor = f.t0 + (e.clientX - r.left) / f.k;
-      this.setWindow(zoomAround(this.win, anchor, Math.exp(dy * 0.002), this.limits));
+      const anchor = vt.t0 + (e.clientX - r.left) / vt.k;
+      this.setRange(zoomAround(this.range, anchor, Math.exp(dy * 0.002), this.limits));
     };
     this.canvas.addEventListener('wheel', onWheel, { passive: false });
     this.axisCanvas.addEventListener('wheel', onWheel, { passive: false });
 
     // Drag pans (and scrolls vertically); a press without movement is a click.
-    let drag: { x: number; y: number; win: Window; scroll: number; moved: boolean } | null = null;
+    let drag: { x: number; y: number; range: TimeRange; scroll: number; moved: boolean } | null =
+      null;
     this.canvas.addEventListener('pointerdown', (e) => {
       if (e.button !== 0) return;
       this.canvas.setPointerCapture(e.pointerId);
       drag = {
         x: e.clientX,
         y: e.clientY,
-        win: this.win,
+        range: this.range,
         scroll: this.scroller.scrollTop,
         moved: false,
       };
@@ -692,8 +693,8 @@ export class Timeline {
           this.canvas.style.cursor = 'grabbing';
         }
         if (drag.moved) {
-          const k = this.width / (drag.win.end - drag.win.start);
-          this.setWindow(panBy(drag.win, -dx / k, this.limits));
+          const k = this.width / (drag.range.end - drag.range.start);
+          this.setRange(panBy(drag.range, -dx / k, this.limits));
           this.scroller.scrollTop = drag.scroll - dy;
         }
         return;
@@ -718,13 +719,13 @@ export class Timeline {
       }
     });
 
-    // The overview: press or drag to move the window there.
+    // The overview: press or drag to move the visible range there.
     let overviewDrag = false;
     const moveTo = (e: PointerEvent): void => {
       const r = this.axisCanvas.getBoundingClientRect();
       const t = ((e.clientX - r.left) / r.width) * (this.report.meta.durationMicros || 1);
-      const span = this.win.end - this.win.start;
-      this.setWindow({ start: t - span / 2, end: t + span / 2 });
+      const span = this.range.end - this.range.start;
+      this.setRange({ start: t - span / 2, end: t + span / 2 });
     };
     this.axisCanvas.addEventListener('pointerdown', (e) => {
       if (e.button !== 0) return;
@@ -758,8 +759,8 @@ export class Timeline {
     }
     if (e.ctrlKey || e.metaKey || e.altKey) return false;
     if (this.held.size === 0) {
-      this.lastKeyFrame = performance.now();
-      requestAnimationFrame((now) => this.keyFrame(now));
+      this.lastKeyStep = performance.now();
+      requestAnimationFrame((now) => this.keyStep(now));
     }
     this.held.add(key);
     return true;
@@ -770,20 +771,20 @@ export class Timeline {
     this.held.clear();
   }
 
-  private keyFrame(now: number): void {
+  private keyStep(now: number): void {
     if (this.held.size === 0) return;
-    const dt = Math.min(now - this.lastKeyFrame, 50);
-    this.lastKeyFrame = now;
-    const span = this.win.end - this.win.start;
-    let w = this.win;
+    const dt = Math.min(now - this.lastKeyStep, 50);
+    this.lastKeyStep = now;
+    const span = this.range.end - this.range.start;
+    let w = this.range;
     const anchor =
       this.mouseX !== null ? w.start + (this.mouseX / this.width) * span : (w.start + w.end) / 2;
     if (this.held.has('w')) w = zoomAround(w, anchor, Math.exp(-dt * 0.004), this.limits);
     if (this.held.has('s')) w = zoomAround(w, anchor, Math.exp(dt * 0.004), this.limits);
     if (this.held.has('a')) w = panBy(w, -span * dt * 0.0012, this.limits);
     if (this.held.has('d')) w = panBy(w, span * dt * 0.0012, this.limits);
-    this.setWindow(w);
-    requestAnimationFrame((n) => this.keyFrame(n));
+    this.setRange(w);
+    requestAnimationFrame((n) => this.keyStep(n));
   }
 
   // ---- selection and search ---------------------------------------------------------------
@@ -808,10 +809,10 @@ export class Timeline {
     const { start, dur, depth } = sel.thread.cols;
     const s = start[sel.index];
     const d = dur[sel.index];
-    if (zoom) this.setWindow(focusOn(s, d, this.limits, 0.5));
-    else if (s + d < this.win.start || s > this.win.end) {
-      const span = this.win.end - this.win.start;
-      this.setWindow({ start: s + d / 2 - span / 2, end: s + d / 2 + span / 2 });
+    if (zoom) this.setRange(focusOn(s, d, this.limits, 0.5));
+    else if (s + d < this.range.start || s > this.range.end) {
+      const span = this.range.end - this.range.start;
+      this.setRange({ start: s + d / 2 - span / 2, end: s + d / 2 + span / 2 });
     }
     const row = this.rows.find((r) => r.kind === 'thread' && r.t === sel.thread);
     if (row) {
@@ -847,7 +848,7 @@ export class Timeline {
   // ---- hooks for tests ----------------------------------------------------------------------
 
   visibleRange(): [number, number] {
-    return [this.win.start, this.win.end];
+    return [this.range.start, this.range.end];
   }
 
   get ready(): boolean {
@@ -866,7 +867,7 @@ export class Timeline {
     });
     if (wanted.size === 0) return null;
     const scrollTop = this.scroller.scrollTop;
-    const f = this.frame();
+    const vt = this.transform();
     const box = this.canvas.getBoundingClientRect();
     for (const row of this.visibleRows(scrollTop)) {
       if (row.kind !== 'thread') continue;
@@ -874,12 +875,12 @@ export class Timeline {
       for (let d = 0; d < row.t.index.depths; d++) {
         const y = row.top - scrollTop + TRACK_PAD + d * ROW_H + ROW_H / 2;
         if (y < 2 || y > this.height - 2) continue;
-        const [lo, hi] = visibleRange(row.t.index, start, d, f.t0, f.t1);
+        const [lo, hi] = visibleRange(row.t.index, start, d, vt.t0, vt.t1);
         for (let p = lo; p < hi; p++) {
           const i = row.t.index.order[p];
           if (!wanted.has(names[i])) continue;
-          const x0 = Math.max(0, (start[i] - f.t0) * f.k);
-          const x1 = Math.min(f.width, (start[i] + dur[i] - f.t0) * f.k);
+          const x0 = Math.max(0, (start[i] - vt.t0) * vt.k);
+          const x1 = Math.min(vt.width, (start[i] + dur[i] - vt.t0) * vt.k);
           if (x1 - x0 < 1) continue;
           return { x: box.left + (x0 + x1) / 2, y: box.top + y };
         }
