@@ -1,8 +1,9 @@
-// Drawing the timeline's tracks on a canvas. The cost of a frame depends on the pixels, not
-// on the slices: each depth level draws only its visible run of slices (two binary searches,
-// see depth-index.ts), and slices narrower than a pixel are drawn one rectangle per pixel
-// column (longer for neighbours of the same name), the other slices inside that pixel being
-// skipped by one more binary search.
+// The marks of one track: a depth level's slices, a counter's series, instants.
+//
+// The cost of drawing depends on the pixels, not on the slices: each depth level draws only
+// its visible run of slices (two binary searches, see depth-index.ts), and slices narrower
+// than a pixel are drawn one rectangle per pixel column (longer for neighbours of the same
+// name), the other slices inside that pixel being skipped by one more binary search.
 
 import type { CounterData, ThreadData } from './data';
 import { nextStartingAtOrAfter, visibleRange, type DepthIndex } from './depth-index';
