@@ -1,6 +1,7 @@
 // Input on the timeline: wheel, drag, click and hover on the tracks, the overview, and the keys.
 
-import { tooltipLines, type Tooltip } from './timeline-tooltip';
+import { tooltipLines } from './timeline-tooltip';
+import type { Tooltip } from './tooltip';
 import { sliceAt } from './timeline-hit';
 import {
   OVERVIEW_H,

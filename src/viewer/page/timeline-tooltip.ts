@@ -1,36 +1,8 @@
-// The timeline's tooltip: its text for a slice, a counter sample or an instant, and its box.
+// The timeline's tooltip text: for a slice, a counter sample or an instant.
 
-import { h } from './dom';
 import { formatDuration, formatValue, parseFrameName } from './format';
 import { counterSampleAt, instantAt, rowAt } from './timeline-hit';
 import { transform, type Selection, type TimelineState } from './timeline-state';
-
-/** The tooltip box, placed next to the pointer inside its parent (the timeline). */
-export class Tooltip {
-  readonly el = h('div', { class: 'tooltip', attrs: { role: 'tooltip' } });
-
-  constructor() {
-    this.el.hidden = true;
-  }
-
-  show(e: MouseEvent, lines: string[]): void {
-    const tip = this.el;
-    tip.replaceChildren(
-      ...lines.map((l, i) => h('div', { class: i === 0 ? 'tt-title' : 'tt-line', text: l })),
-    );
-    tip.hidden = false;
-    const box = tip.parentElement!.getBoundingClientRect();
-    const tw = tip.offsetWidth;
-    let left = e.clientX - box.left + 14;
-    if (left + tw > box.width - 4) left = e.clientX - box.left - tw - 14;
-    tip.style.left = `${Math.max(4, left)}px`;
-    tip.style.top = `${e.clientY - box.top + 16}px`;
-  }
-
-  hide(): void {
-    this.el.hidden = true;
-  }
-}
 
 /**
  * The tooltip's lines at canvas point (x, y): for the slice there (`hit`), else a counter's

@@ -9,7 +9,7 @@
 //
 // The rest of it: timeline-state.ts (the state), timeline-layout.ts (rows and labels),
 // timeline-canvas.ts (drawing; one track's marks in timeline-draw.ts), timeline-hit.ts (what
-// is under the pointer), timeline-tooltip.ts, timeline-input.ts (pointer and keys).
+// is under the pointer), timeline-tooltip.ts (its text), timeline-input.ts (pointer and keys).
 
 import type { Report } from './data';
 import { h } from './dom';
@@ -29,7 +29,7 @@ import {
   type Selection,
   type TimelineState,
 } from './timeline-state';
-import { Tooltip } from './timeline-tooltip';
+import { Tooltip } from './tooltip';
 import { clampRange, focusOn, type TimeRange } from './viewport';
 
 export type { Selection } from './timeline-state';
