@@ -1,4 +1,4 @@
-// The per-depth index of the timeline: the visible window of a level, hit testing, self time.
+// The per-depth index of the timeline: the visible range of a level, hit testing, self time.
 import { describe, expect, it } from 'vitest';
 import {
   buildDepthIndex,
@@ -51,7 +51,7 @@ describe('buildDepthIndex', () => {
 });
 
 describe('visibleRange', () => {
-  it('finds the slices of a level intersecting the window', () => {
+  it('finds the slices of a level intersecting the range', () => {
     expect(visible(0, 0, 1000)).toEqual([0, 3]);
     expect(visible(0, 100, 120)).toEqual([]); // the gap between the two roots
     expect(visible(0, 99, 121)).toEqual([0, 3]);

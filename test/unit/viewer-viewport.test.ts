@@ -1,6 +1,6 @@
 // Zoom and pan arithmetic of the timeline.
 import { describe, expect, it } from 'vitest';
-import { clampWindow, focusOn, limitsFor, panBy, zoomAround } from '../../src/viewer/page/viewport';
+import { clampRange, focusOn, limitsFor, panBy, zoomAround } from '../../src/viewer/page/viewport';
 
 const lim = limitsFor(1000); // [-20, 1020], 1 ns at least
 
@@ -13,7 +13,7 @@ describe('viewport', () => {
     expect((250 - w.start) / (w.end - w.start)).toBeCloseTo(0.25);
   });
 
-  it('stops at the narrowest and the widest window', () => {
+  it('stops at the narrowest and the widest range', () => {
     let w = { start: 0, end: 1000 };
     for (let i = 0; i < 100; i++) w = zoomAround(w, 500, 0.1, lim);
     expect(w.end - w.start).toBeCloseTo(lim.minSpan);
@@ -27,9 +27,9 @@ describe('viewport', () => {
     expect(panBy({ start: 100, end: 200 }, -5000, lim)).toEqual({ start: -20, end: 80 });
   });
 
-  it('clamps bad windows', () => {
-    expect(clampWindow({ start: 10, end: 10 }, lim).end).toBeGreaterThan(10);
-    expect(clampWindow({ start: -500, end: 5000 }, lim)).toEqual({ start: -20, end: 1020 });
+  it('clamps bad ranges', () => {
+    expect(clampRange({ start: 10, end: 10 }, lim).end).toBeGreaterThan(10);
+    expect(clampRange({ start: -500, end: 5000 }, lim)).toEqual({ start: -20, end: 1020 });
   });
 
   it('focuses on a slice, centred', () => {

@@ -1,4 +1,4 @@
-// Finding the slices in a time window fast. A thread's slices are sorted by start; grouped by
+// Finding the slices in a time range fast. A thread's slices are sorted by start; grouped by
 // depth they stay sorted, and at one depth they do not overlap (they are siblings or cousins),
 // so the ones visible in [t0, t1) are a contiguous run found by two binary searches.
 //

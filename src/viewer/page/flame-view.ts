@@ -6,7 +6,8 @@ import { Palette } from './color';
 import { fitCanvas, h, TextFitter } from './dom';
 import type { StackTree } from './flame';
 import { formatCount, formatDuration, formatPercent, parseFrameName } from './format';
-import { frameScheduler } from './frames';
+import { drawScheduler } from './schedule';
+import { Tooltip } from './tooltip';
 
 const ROW_H = 20;
 const FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, Ubuntu, "DejaVu Sans", sans-serif';
@@ -25,7 +26,7 @@ export class FlameView {
   private readonly canvas: HTMLCanvasElement;
   private readonly scroller: HTMLElement;
   private readonly inner: HTMLElement;
-  private readonly tooltip: HTMLElement;
+  private readonly tooltip = new Tooltip();
   private readonly info: HTMLElement;
   private readonly palette: Palette;
   private readonly shortNames: (string | undefined)[] = [];
@@ -34,9 +35,9 @@ export class FlameView {
   private zoom = 0;
   private matched: Uint8Array | null = null;
   /** Draws on the next animation frame, once however often it is called before. */
-  readonly requestDraw = frameScheduler(() => this.draw());
+  readonly requestDraw = drawScheduler(() => this.draw());
   private readonly fitter: TextFitter;
-  /** Frames drawn in the last frame, for hit testing: node, x, y (content), width. */
+  /** Frames drawn by the last draw, for hit testing: node, x, y (content), width. */
   private hits: number[] = [];
 
   constructor(
@@ -49,8 +50,6 @@ export class FlameView {
     this.fitter = new TextFitter(() => this.canvas.getContext('2d')!);
     this.inner = h('div', { class: 'fg-inner' }, this.canvas);
     this.scroller = h('div', { class: 'fg-scroller', testid: 'flamegraph' }, this.inner);
-    this.tooltip = h('div', { class: 'tooltip', attrs: { role: 'tooltip' } });
-    this.tooltip.hidden = true;
     const reset = h('button', { class: 'btn', text: 'Reset zoom' });
     reset.addEventListener('click', () => this.zoomTo(0));
     this.info = h('span', { class: 'hint' });
@@ -65,7 +64,7 @@ export class FlameView {
         this.info,
       ),
       this.scroller,
-      this.tooltip,
+      this.tooltip.el,
     );
     this.listen();
   }
@@ -185,7 +184,7 @@ export class FlameView {
       const node = this.nodeAt(x, y);
       const tree = this.tree;
       if (node < 0 || !tree) {
-        this.tooltip.hidden = true;
+        this.tooltip.hide();
         this.canvas.style.cursor = 'default';
         return;
       }
@@ -201,18 +200,8 @@ export class FlameView {
           ? []
           : [`${formatCount(tree.count[node])} call${tree.count[node] === 1 ? '' : 's'}`]),
       ];
-      this.tooltip.replaceChildren(
-        ...lines.map((l, i) => h('div', { class: i === 0 ? 'tt-title' : 'tt-line', text: l })),
-      );
-      this.tooltip.hidden = false;
-      const box = this.root.getBoundingClientRect();
-      let left = e.clientX - box.left + 14;
-      if (left + this.tooltip.offsetWidth > box.width - 4) {
-        left = e.clientX - box.left - this.tooltip.offsetWidth - 14;
-      }
-      this.tooltip.style.left = `${Math.max(4, left)}px`;
-      this.tooltip.style.top = `${e.clientY - box.top + 16}px`;
+      this.tooltip.show(e, lines);
     });
-    this.canvas.addEventListener('mouseleave', () => (this.tooltip.hidden = true));
+    this.canvas.addEventListener('mouseleave', () => this.tooltip.hide());
   }
 }

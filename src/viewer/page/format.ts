@@ -113,3 +113,10 @@ export function formatPercent(part: number, whole: number): string {
   if (p > 0 && p < 0.1) return '<0.1%';
   return `${p.toFixed(1)}%`;
 }
+
+/** A counter's value: up to three decimals, exponential when very large or small. */
+export function formatValue(v: number): string {
+  if (!Number.isFinite(v)) return '–';
+  if (Math.abs(v) >= 1e6 || (Math.abs(v) < 1e-3 && v !== 0)) return v.toExponential(3);
+  return String(Math.round(v * 1000) / 1000);
+}

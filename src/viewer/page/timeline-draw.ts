@@ -1,22 +1,15 @@
-// Drawing the timeline's tracks on a canvas. The cost of a frame depends on the pixels, not
-// on the slices: each depth level draws only its visible run of slices (two binary searches,
-// see depth-index.ts), and slices narrower than a pixel are drawn one rectangle per pixel
-// column (longer for neighbours of the same name), the other slices inside that pixel being
-// skipped by one more binary search.
+// The marks of one track: a depth level's slices, a counter's series, instants.
+//
+// The cost of drawing depends on the pixels, not on the slices: each depth level draws only
+// its visible run of slices (two binary searches, see depth-index.ts), and slices narrower
+// than a pixel are drawn one rectangle per pixel column (longer for neighbours of the same
+// name), the other slices inside that pixel being skipped by one more binary search.
 
 import type { CounterData, ThreadData } from './data';
 import { nextStartingAtOrAfter, visibleRange, type DepthIndex } from './depth-index';
 import type { TextFitter } from './dom';
 import type { Raster } from './raster';
-
-/** The time → x mapping of a frame: x = (t - t0) * k. */
-export interface Frame {
-  t0: number;
-  t1: number;
-  /** px per µs. */
-  k: number;
-  width: number;
-}
+import type { ViewTransform } from './viewport';
 
 export interface LevelStyle {
   /** Packed pixel colour of a slice, by name index (see color.ts). */
@@ -42,11 +35,11 @@ export function drawLevel(
   d: number,
   y: number,
   h: number,
-  f: Frame,
+  vt: ViewTransform,
   style: LevelStyle,
 ): number {
   const { start, dur, name } = t.cols;
-  const [lo, hi] = visibleRange(ix, start, d, f.t0, f.t1);
+  const [lo, hi] = visibleRange(ix, start, d, vt.t0, vt.t1);
   let rects = 0;
   // The pending run of sub-pixel slices of one name: [runX0, runX1]. (Flushed inline: a
   // closure over these variables would keep them out of registers in this hot loop.)
@@ -54,8 +47,8 @@ export function drawLevel(
   let runX0 = 0;
   let runX1 = 0;
   const order = ix.order;
-  const t0 = f.t0;
-  const k = f.k;
+  const t0 = vt.t0;
+  const k = vt.k;
   for (let p = lo; p < hi;) {
     const i = order[p];
     const s = start[i];
@@ -96,7 +89,7 @@ export function drawLevel(
       runName = -1;
     }
     const cx0 = x0 > -1 ? x0 : -1;
-    const cx1 = x1 < f.width + 1 ? x1 : f.width + 1;
+    const cx1 = x1 < vt.width + 1 ? x1 : vt.width + 1;
     // A hairline gap between wide neighbours, so that a row of equal calls reads as several.
     const w = cx1 - cx0 - (x1 - x0 >= 4 ? 1 : 0);
     raster.rect(cx0, y, w, h, style.fill(nm));
@@ -171,7 +164,7 @@ export function drawCounterSeries(
   j: number,
   y: number,
   h: number,
-  f: Frame,
+  vt: ViewTransform,
   color: string,
   endTime: number,
 ): void {
@@ -182,8 +175,8 @@ export function drawCounterSeries(
   const span = c.max - lo || 1;
   const yOf = (v: number): number => y + h - ((v - lo) / span) * h;
   const base = yOf(Math.max(lo, 0));
-  const i0 = Math.max(0, lowerBound(ts, f.t0) - 1);
-  const i1 = Math.min(c.cols.n, lowerBound(ts, f.t1) + 1);
+  const i0 = Math.max(0, lowerBound(ts, vt.t0) - 1);
+  const i1 = Math.min(c.cols.n, lowerBound(ts, vt.t1) + 1);
   let m = 0;
   const emit = (x: number, yy: number): void => {
     if (m >= xs.length) {
@@ -203,7 +196,7 @@ export function drawCounterSeries(
   for (let i = i0; i < i1; i++) {
     const v = values[i * K + j];
     if (!Number.isFinite(v)) continue;
-    const x = Math.min(Math.max((ts[i] - f.t0) * f.k, -2), f.width + 2);
+    const x = Math.min(Math.max((ts[i] - vt.t0) * vt.k, -2), vt.width + 2);
     const yy = yOf(v);
     if (m > 0 && x - lastX < 0.5) {
       // Same pixel column: a vertical stroke to this value keeps the column's range visible.
@@ -216,7 +209,7 @@ export function drawCounterSeries(
     lastY = yy;
   }
   if (m === 0) return;
-  const xEnd = Math.min(Math.max((endTime - f.t0) * f.k, lastX), f.width + 2);
+  const xEnd = Math.min(Math.max((endTime - vt.t0) * vt.k, lastX), vt.width + 2);
   emit(xEnd, lastY);
   ctx.beginPath();
   ctx.moveTo(xs[0], base);
@@ -247,15 +240,15 @@ export function drawInstants(
   list: InstantList,
   y: number,
   h: number,
-  f: Frame,
+  vt: ViewTransform,
   color: string,
 ): void {
-  const lo = lowerBound(list.ts, f.t0 - 5 / f.k);
-  const hi = lowerBound(list.ts, f.t1 + 5 / f.k);
+  const lo = lowerBound(list.ts, vt.t0 - 5 / vt.k);
+  const hi = lowerBound(list.ts, vt.t1 + 5 / vt.k);
   let lastPx = -Infinity;
   ctx.fillStyle = color;
   for (let i = lo; i < hi; i++) {
-    const x = (list.ts[i] - f.t0) * f.k;
+    const x = (list.ts[i] - vt.t0) * vt.k;
     if (x - lastPx < 1) continue;
     lastPx = x;
     ctx.globalAlpha = 0.35;
@@ -271,8 +264,8 @@ export function drawInstants(
 }
 
 /** The instant nearest x (within 5 px), or -1. */
-export function instantNear(list: InstantList, t: number, f: Frame): number {
-  const tol = 5 / f.k;
+export function instantNear(list: InstantList, t: number, vt: ViewTransform): number {
+  const tol = 5 / vt.k;
   const p = lowerBound(list.ts, t);
   let best = -1;
   let gap = tol;

@@ -1,16 +1,31 @@
-// The visible time window and the zoom/pan arithmetic, kept free of the DOM.
+// The visible time range, its mapping to pixels and the zoom/pan arithmetic, kept free of the
+// DOM.
 
-export interface Window {
+/** A span of the report's time shown across the timeline's width. */
+export interface TimeRange {
   /** µs since the report's origin. */
   start: number;
   end: number;
 }
 
+/** A range drawn `width` px wide, as a mapping from time to x: x = (t - t0) * k. */
+export interface ViewTransform {
+  t0: number;
+  t1: number;
+  /** px per µs. */
+  k: number;
+  width: number;
+}
+
+export function viewTransform(r: TimeRange, width: number): ViewTransform {
+  return { t0: r.start, t1: r.end, k: width / (r.end - r.start), width };
+}
+
 export interface Limits {
-  /** The window never leaves [min, max]. */
+  /** The range never leaves [min, max]. */
   min: number;
   max: number;
-  /** The narrowest window, µs. */
+  /** The narrowest range, µs. */
   minSpan: number;
 }
 
@@ -21,8 +36,8 @@ export function limitsFor(duration: number): Limits {
   return { min: -pad, max: d + pad, minSpan: 1e-3 };
 }
 
-/** Moves (and if needed shrinks) the window into the limits, keeping its span if it can. */
-export function clampWindow(w: Window, lim: Limits): Window {
+/** Moves (and if needed shrinks) the range into the limits, keeping its span if it can. */
+export function clampRange(w: TimeRange, lim: Limits): TimeRange {
   let span = w.end - w.start;
   if (!(span > 0)) span = lim.minSpan;
   span = Math.min(Math.max(span, lim.minSpan), lim.max - lim.min);
@@ -36,21 +51,21 @@ export function clampWindow(w: Window, lim: Limits): Window {
  * Zooms by `factor` (< 1 zooms in) keeping time `anchor` at the same place on screen, as a
  * wheel zoom under the cursor does.
  */
-export function zoomAround(w: Window, anchor: number, factor: number, lim: Limits): Window {
+export function zoomAround(w: TimeRange, anchor: number, factor: number, lim: Limits): TimeRange {
   const span = w.end - w.start;
   const newSpan = Math.min(Math.max(span * factor, lim.minSpan), lim.max - lim.min);
   const f = span > 0 ? (anchor - w.start) / span : 0.5;
-  return clampWindow({ start: anchor - f * newSpan, end: anchor - f * newSpan + newSpan }, lim);
+  return clampRange({ start: anchor - f * newSpan, end: anchor - f * newSpan + newSpan }, lim);
 }
 
-/** Shifts the window by `delta` µs. */
-export function panBy(w: Window, delta: number, lim: Limits): Window {
-  return clampWindow({ start: w.start + delta, end: w.end + delta }, lim);
+/** Shifts the range by `delta` µs. */
+export function panBy(w: TimeRange, delta: number, lim: Limits): TimeRange {
+  return clampRange({ start: w.start + delta, end: w.end + delta }, lim);
 }
 
-/** A window showing [start, start + dur] at `share` of its width, centred. */
-export function focusOn(start: number, dur: number, lim: Limits, share = 0.4): Window {
+/** A range showing [start, start + dur] at `share` of its width, centred. */
+export function focusOn(start: number, dur: number, lim: Limits, share = 0.4): TimeRange {
   const span = Math.max(dur / share, lim.minSpan * 10, 1);
   const mid = start + dur / 2;
-  return clampWindow({ start: mid - span / 2, end: mid + span / 2 }, lim);
+  return clampRange({ start: mid - span / 2, end: mid + span / 2 }, lim);
 }

@@ -1,0 +1,274 @@
+// Drawing the timeline's canvases from its state: the tracks, the overview and the ruler.
+
+import { packHex, seriesColor } from './color';
+import { fitCanvas, TextFitter } from './dom';
+import { axisTicks, formatTick } from './format';
+import { Raster } from './raster';
+import {
+  drawCounterSeries,
+  drawInstants,
+  drawLevel,
+  LabelList,
+  type LevelStyle,
+} from './timeline-draw';
+import { sliceRect, visibleRows } from './timeline-layout';
+import {
+  AXIS_H,
+  OVERVIEW_H,
+  PROC_H,
+  ROW_H,
+  TRACK_PAD,
+  sameSel,
+  shortName,
+  transform,
+  type ProcessGroup,
+  type Selection,
+  type TimelineState,
+} from './timeline-state';
+import type { ViewTransform } from './viewport';
+
+const FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, Ubuntu, "DejaVu Sans", sans-serif';
+
+const C = {
+  bg: '#ffffff',
+  grid: '#eceff1',
+  procBg: '#f3f5f7',
+  separator: '#e3e6ea',
+  text: '#1f2328',
+  dimText: '#a0a6ad',
+  instant: '#d93025',
+  selection: '#0b57d0',
+  hover: 'rgba(0,0,0,0.55)',
+  axisText: '#5f6368',
+  overviewBg: '#f6f7f9',
+  activity: '#8fa9c9',
+  range: 'rgba(11,87,208,0.10)',
+  rangeEdge: '#0b57d0',
+  match: '#f29900',
+};
+
+/** The raster's colours, packed. */
+const P = {
+  bg: packHex(C.bg),
+  grid: packHex(C.grid),
+  procBg: packHex(C.procBg),
+  separator: packHex(C.separator),
+};
+
+/** Draws the canvases; holds only what drawing reuses from one draw to the next. */
+export class TimelinePainter {
+  private readonly raster = new Raster();
+  private readonly labelList = new LabelList();
+  private readonly fitter: TextFitter;
+
+  constructor(
+    private readonly s: TimelineState,
+    private readonly canvas: HTMLCanvasElement,
+    private readonly axisCanvas: HTMLCanvasElement,
+  ) {
+    this.fitter = new TextFitter(() => canvas.getContext('2d')!);
+  }
+
+  /** The tracks, scrolled to `scrollTop`. */
+  drawTracks(scrollTop: number): void {
+    const s = this.s;
+    const ctx = fitCanvas(this.canvas, s.width, s.height);
+    const vt = transform(s);
+    const raster = this.raster;
+    const px = 1 / (this.canvas.width / s.width); // one device pixel, in CSS pixels
+    raster.begin(ctx, this.canvas.width / s.width, P.bg);
+    for (const tick of axisTicks(vt.t0, vt.t1, vt.width).ticks) {
+      raster.rect(Math.round((tick - vt.t0) * vt.k), 0, px, s.height, P.grid);
+    }
+
+    // Rectangles first, into the raster; their labels are collected and drawn after it.
+    const labels = this.labelList;
+    labels.clear();
+    const search = s.search;
+    const base: LevelStyle = {
+      fill: search ? (n) => s.palette.fadedPacked(n) : (n) => s.palette.fillPacked(n),
+      labels,
+      skipLabel: search?.names ?? null,
+      textColor: search ? C.dimText : C.text,
+    };
+    const bright: LevelStyle = {
+      fill: (n) => s.palette.fillPacked(n),
+      labels,
+      skipLabel: null,
+      textColor: C.text,
+    };
+    const rows = [...visibleRows(s, scrollTop)];
+    for (const row of rows) {
+      const y = row.top - scrollTop;
+      if (row.kind === 'process') {
+        raster.rect(0, y, s.width, row.height, P.procBg);
+        if (row.collapsed) this.drawSummary(row.group, y, vt);
+      } else if (row.kind === 'thread') {
+        const tt = row.t;
+        const first = Math.max(0, Math.floor((scrollTop - row.top - TRACK_PAD) / ROW_H));
+        const last = Math.min(
+          tt.index.depths - 1,
+          Math.floor((scrollTop + s.height - row.top - TRACK_PAD) / ROW_H),
+        );
+        const matches = search?.perThread[tt.pos] ?? null;
+        for (let d = first; d <= last; d++) {
+          const yd = y + TRACK_PAD + d * ROW_H;
+          drawLevel(raster, tt, tt.index, d, yd, ROW_H - 1, vt, base);
+          if (matches) drawLevel(raster, tt, matches, d, yd, ROW_H - 1, vt, bright);
+        }
+      }
+      raster.rect(0, y + row.height - px, s.width, px, P.separator);
+    }
+    raster.end(ctx);
+
+    // Then what the canvas API draws better: text, lines, marks, outlines.
+    ctx.font = FONT;
+    ctx.textBaseline = 'middle';
+    this.fitter.calibrate();
+    labels.draw(ctx, (n) => shortName(s, n), this.fitter);
+    for (const row of rows) {
+      const y = row.top - scrollTop;
+      if (row.kind === 'process')
+        drawInstants(ctx, row.group.instants, y, row.height, vt, C.instant);
+      else if (row.kind === 'thread' && row.instants) {
+        drawInstants(ctx, row.instants, y, row.height, vt, C.instant);
+      } else if (row.kind === 'counter') {
+        const c = row.c;
+        c.info.keys.forEach((key, j) => {
+          const color = seriesColor(`${c.info.name}/${key}`);
+          drawCounterSeries(
+            ctx,
+            c,
+            j,
+            y + 6,
+            row.height - 12,
+            vt,
+            color,
+            s.report.meta.durationMicros,
+          );
+        });
+      }
+    }
+    if (s.globalInstants.ts.length > 0) {
+      drawInstants(ctx, s.globalInstants, 0, s.height, vt, C.instant);
+    }
+    if (s.hover && !sameSel(s.hover, s.selection)) {
+      this.outline(ctx, s.hover, C.hover, 1, scrollTop);
+    }
+    if (s.selection) this.outline(ctx, s.selection, C.selection, 2, scrollTop);
+  }
+
+  /** A collapsed process: its threads' outermost slices as thin lanes. */
+  private drawSummary(g: ProcessGroup, y: number, vt: ViewTransform): void {
+    const room = PROC_H - 12;
+    const lanes = Math.min(g.threads.length, Math.floor(room / 2));
+    if (lanes === 0) return;
+    const laneH = Math.min(6, room / lanes);
+    const style: LevelStyle = {
+      fill: (n) => this.s.palette.fillPacked(n),
+      labels: null,
+      skipLabel: null,
+      textColor: C.text,
+    };
+    for (let j = 0; j < lanes; j++) {
+      const t = g.threads[j];
+      drawLevel(this.raster, t, t.index, 0, y + 6 + j * laneH, Math.max(1, laneH - 1), vt, style);
+    }
+  }
+
+  private outline(
+    ctx: CanvasRenderingContext2D,
+    sel: Selection,
+    color: string,
+    lw: number,
+    scrollTop: number,
+  ): void {
+    const r = sliceRect(this.s, sel, scrollTop);
+    if (!r) return;
+    ctx.strokeStyle = color;
+    ctx.lineWidth = lw;
+    ctx.strokeRect(r.x + lw / 2, r.y + lw / 2, Math.max(1, r.w - lw), r.h - lw);
+  }
+
+  /** The overview of the whole report over the ruler of the visible range. */
+  drawAxis(): void {
+    const s = this.s;
+    const w = s.width;
+    const ctx = fitCanvas(this.axisCanvas, w, AXIS_H);
+    ctx.font = FONT;
+    ctx.textBaseline = 'middle';
+    ctx.fillStyle = C.bg;
+    ctx.fillRect(0, 0, w, AXIS_H);
+
+    // Overview: the whole report, how busy the threads are, the search's matches, and the
+    // visible range.
+    const dur = s.report.meta.durationMicros || 1;
+    ctx.fillStyle = C.overviewBg;
+    ctx.fillRect(0, 0, w, OVERVIEW_H);
+    ctx.fillStyle = C.activity;
+    const n = s.activity.length;
+    for (let px = 0; px < w; px++) {
+      const b0 = Math.floor((px / w) * n);
+      const b1 = Math.max(b0 + 1, Math.floor(((px + 1) / w) * n));
+      let a = 0;
+      for (let b = b0; b < b1; b++) a = Math.max(a, s.activity[b]);
+      if (a > 0) {
+        const hh = Math.max(1, a * (OVERVIEW_H - 4));
+        ctx.fillRect(px, OVERVIEW_H - 2 - hh, 1, hh);
+      }
+    }
+    if (s.search) {
+      ctx.fillStyle = C.match;
+      const bk = s.search.buckets;
+      for (let b = 0; b < bk.length; b++) {
+        if (bk[b] > 0) ctx.fillRect(Math.floor((b / bk.length) * w), 0, 2, 4);
+      }
+    }
+    const wx0 = (s.range.start / dur) * w;
+    const wx1 = (s.range.end / dur) * w;
+    ctx.fillStyle = 'rgba(0,0,0,0.06)';
+    ctx.fillRect(0, 0, Math.max(0, wx0), OVERVIEW_H);
+    ctx.fillRect(wx1, 0, Math.max(0, w - wx1), OVERVIEW_H);
+    ctx.fillStyle = C.range;
+    ctx.fillRect(wx0, 0, Math.max(1, wx1 - wx0), OVERVIEW_H);
+    ctx.strokeStyle = C.rangeEdge;
+    ctx.lineWidth = 1;
+    ctx.strokeRect(
+      Math.round(wx0) + 0.5,
+      0.5,
+      Math.max(1, Math.round(wx1 - wx0) - 1),
+      OVERVIEW_H - 1,
+    );
+    ctx.fillStyle = C.separator;
+    ctx.fillRect(0, OVERVIEW_H, w, 1);
+
+    // Ruler.
+    const vt = transform(s);
+    const axis = axisTicks(vt.t0, vt.t1, w);
+    ctx.fillStyle = C.axisText;
+    for (const tick of axis.ticks) {
+      const x = Math.round((tick - vt.t0) * vt.k);
+      ctx.fillRect(x, AXIS_H - 10, 1, 10);
+      ctx.fillText(formatTick(tick, axis), x + 4, OVERVIEW_H + 13);
+    }
+    // The selected slice's extent on the ruler.
+    if (s.selection) {
+      const { start, dur: d } = s.selection.thread.cols;
+      const i = s.selection.index;
+      const x0 = Math.max(-1, (start[i] - vt.t0) * vt.k);
+      const x1 = Math.min(w + 1, (start[i] + d[i] - vt.t0) * vt.k);
+      if (x1 >= 0 && x0 <= w) {
+        ctx.fillStyle = 'rgba(11,87,208,0.15)';
+        ctx.fillRect(x0, AXIS_H - 12, Math.max(1, x1 - x0), 12);
+        ctx.fillStyle = C.selection;
+        ctx.fillRect(x0, AXIS_H - 12, 1, 12);
+        ctx.fillRect(Math.max(x0, x1 - 1), AXIS_H - 12, 1, 12);
+      }
+    }
+    if (s.globalInstants.ts.length > 0) {
+      drawInstants(ctx, s.globalInstants, OVERVIEW_H + 1, 0, vt, C.instant);
+    }
+    ctx.fillStyle = C.separator;
+    ctx.fillRect(0, AXIS_H - 1, w, 1);
+  }
+}

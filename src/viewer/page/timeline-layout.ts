@@ -1,0 +1,135 @@
+// The timeline's layout: its rows with their DOM labels, and where rows and slices are.
+
+import { h } from './dom';
+import { formatValue } from './format';
+import {
+  COUNTER_H,
+  PROC_H,
+  ROW_H,
+  TRACK_PAD,
+  transform,
+  type Row,
+  type Selection,
+  type TimelineState,
+} from './timeline-state';
+
+/**
+ * The rows for the processes, their threads and counters (a collapsed process keeps only its
+ * header), their labels, and their total height.
+ */
+export function layoutRows(
+  s: TimelineState,
+  toggleProcess: (pid: number) => void,
+): { rows: Row[]; labels: HTMLElement[]; height: number } {
+  const rows: Row[] = [];
+  const labels: HTMLElement[] = [];
+  let y = 0;
+  for (const g of s.groups) {
+    const collapsed = s.collapsed.has(g.pid);
+    const label = h(
+      'div',
+      {
+        class: `tl-label tl-proc${collapsed ? ' collapsed' : ''}`,
+        title: `${g.name}\npid ${g.pid} · ${g.threads.length} thread(s) · click to ${collapsed ? 'expand' : 'collapse'}`,
+        attrs: { role: 'button', tabindex: '0', 'aria-expanded': String(!collapsed) },
+      },
+      h('span', { class: 'caret', text: collapsed ? '▸' : '▾' }),
+      h('span', { class: 'name', testid: 'process-name', text: g.name }),
+    );
+    label.addEventListener('click', () => toggleProcess(g.pid));
+    label.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault();
+        toggleProcess(g.pid);
+      }
+    });
+    labels.push(place(label, y, PROC_H));
+    rows.push({ kind: 'process', group: g, collapsed, top: y, height: PROC_H });
+    y += PROC_H;
+    if (collapsed) continue;
+    for (const t of g.threads) {
+      const height = Math.max(1, t.info.maxDepth) * ROW_H + 2 * TRACK_PAD;
+      const label = h(
+        'div',
+        {
+          class: 'tl-label tl-thread',
+          title: `${t.info.name}\ntid ${t.info.tid} · ${t.info.count} slices · ${t.info.maxDepth} levels`,
+        },
+        h('span', { class: 'name', testid: 'track-name', text: t.info.name }),
+        // A negative tid is the async track of the process, not an OS thread.
+        h('span', { class: 'sub', text: t.info.tid >= 0 ? `${t.info.tid}` : '' }),
+      );
+      labels.push(place(label, y, height));
+      const instants = t.info.async
+        ? null
+        : (s.threadInstants.get(`${t.pid}:${t.info.tid}`) ?? null);
+      rows.push({ kind: 'thread', t, instants, top: y, height });
+      y += height;
+    }
+    for (const c of g.counters) {
+      const label = h(
+        'div',
+        { class: 'tl-label tl-counter', title: `${c.info.name}\n${c.info.keys.join(', ')}` },
+        h('span', { class: 'name', testid: 'track-name', text: c.info.name }),
+        h('span', { class: 'sub', text: `max ${formatValue(c.max)}` }),
+      );
+      labels.push(place(label, y, COUNTER_H));
+      rows.push({ kind: 'counter', c, top: y, height: COUNTER_H });
+      y += COUNTER_H;
+    }
+  }
+  return { rows, labels, height: y };
+}
+
+function place(el: HTMLElement, top: number, height: number): HTMLElement {
+  el.style.top = `${top}px`;
+  el.style.height = `${height}px`;
+  return el;
+}
+
+/** The rows on screen when the tracks are scrolled to `scrollTop`. */
+export function* visibleRows(s: TimelineState, scrollTop: number): Generator<Row> {
+  const rows = s.rows;
+  // Rows are sorted by top: find the first one reaching the viewport.
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const r = rows[mid];
+    if (r.top + r.height <= scrollTop) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < rows.length && rows[i].top < scrollTop + s.height; i++) {
+    yield rows[i];
+  }
+}
+
+/** The row of a slice's thread, undefined while its process is collapsed. */
+export function rowOf(s: TimelineState, sel: Selection): Row | undefined {
+  return s.rows.find((r) => r.kind === 'thread' && r.t === sel.thread);
+}
+
+/** The top of depth `d` of a thread row, in the tracks' content coordinates. */
+export function levelTop(row: Row, d: number): number {
+  return row.top + TRACK_PAD + d * ROW_H;
+}
+
+/** Where a slice is on the canvas (x clipped to the canvas), or null when not on screen. */
+export function sliceRect(
+  s: TimelineState,
+  sel: Selection,
+  scrollTop: number,
+): { x: number; y: number; w: number; h: number } | null {
+  const row = rowOf(s, sel);
+  if (!row) return null;
+  const vt = transform(s);
+  const { start, dur, depth } = sel.thread.cols;
+  const x0 = (start[sel.index] - vt.t0) * vt.k;
+  const x1 = (start[sel.index] + dur[sel.index] - vt.t0) * vt.k;
+  if (x1 < -2 || x0 > vt.width + 2) return null;
+  const y = levelTop(row, depth[sel.index]) - scrollTop;
+  if (y + ROW_H < 0 || y > s.height) return null;
+  const cx0 = Math.max(x0, -2);
+  const cx1 = Math.min(Math.max(x1, x0 + 1), vt.width + 2);
+  return { x: cx0, y, w: cx1 - cx0, h: ROW_H - 1 };
+}
