@@ -244,10 +244,12 @@ describe('viztracer --open', () => {
     });
     const meta = JSON.parse((await get(url, '/data/meta')).body.toString());
     expect(meta.title).toBe('r.json');
-    // The browser opener the test put on PATH writes the URL it was given.
-    const opened = await waitFor('the browser to be opened', () =>
-      existsSync(join(dir, 'opened')) ? readFileSync(join(dir, 'opened'), 'utf8') : undefined,
-    );
+    // The browser opener the test put on PATH writes the URL it was given, then a newline: a
+    // file that exists but has no newline yet is still being written.
+    const opened = await waitFor('the browser to be opened', () => {
+      const text = existsSync(join(dir, 'opened')) ? readFileSync(join(dir, 'opened'), 'utf8') : '';
+      return text.endsWith('\n') ? text : undefined;
+    });
     expect(opened.trim()).toBe(url);
     child.kill('SIGINT');
     expect(await exited).toBe(0);
