@@ -5,6 +5,7 @@
 // holds one read buffer. Anything else (Chrome's, Perfetto's, VizTracer's reports) is parsed.
 import * as fs from 'node:fs';
 import {
+  cannotRead,
   metadataOfLine,
   readReportSync,
   REPORT_FOOT,
@@ -161,11 +162,7 @@ export function* mergedEventTexts(
       try {
         fd = fs.openSync(file, 'r');
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        throw new ReportReadError(
-          file,
-          code === 'ENOENT' ? 'no such file' : `cannot read (${code})`,
-        );
+        throw cannotRead(file, err);
       }
       const footer = ownFooter(fd, fs.fstatSync(fd).size);
       if (footer) {

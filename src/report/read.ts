@@ -27,7 +27,8 @@ export interface ParsedReport {
   metadata: Record<string, unknown> | null;
 }
 
-const cannotRead = (file: string, err: unknown): ReportReadError => {
+/** The one-line problem of a report that cannot be opened or read. */
+export const cannotRead = (file: string, err: unknown): ReportReadError => {
   const code = (err as NodeJS.ErrnoException).code;
   return new ReportReadError(
     file,
