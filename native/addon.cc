@@ -114,33 +114,12 @@ Napi::Object ToObject(Napi::Env env, const ProfileData& p) {
   out.Set("startTime", p.startTime);
   out.Set("endTime", p.endTime);
   out.Set("sampler", p.sampler == SamplerKind::kViztracer ? "viztracer" : "v8");
-  const size_t n = p.ticks.ticks.size();
-  Napi::Float64Array tickMicros = Napi::Float64Array::New(env, n);
-  Napi::Float32Array delay = Napi::Float32Array::New(env, n);
-  Napi::Float32Array duration = Napi::Float32Array::New(env, n);
-  Napi::Int16Array cpu = Napi::Int16Array::New(env, n);
-  Napi::Uint8Array kind = Napi::Uint8Array::New(env, n);
-  for (size_t i = 0; i < n; i++) {
-    const Tick& t = p.ticks.ticks[i];
-    tickMicros[i] = t.tickMicros;
-    delay[i] = t.delayMicros;
-    duration[i] = t.durationMicros;
-    cpu[i] = t.cpu;
-    kind[i] = static_cast<uint8_t>(t.kind);
-  }
-  Napi::Object ticks = Napi::Object::New(env);
-  ticks.Set("tickMicros", tickMicros);
-  ticks.Set("delayMicros", delay);
-  ticks.Set("durationMicros", duration);
-  ticks.Set("cpu", cpu);
-  ticks.Set("kind", kind);
-  ticks.Set("missed", static_cast<double>(p.ticks.missedTicks));
-  out.Set("ticks", ticks);
+  out.Set("cpus", ToTypedArray<int16_t, Napi::Int16Array>(env, p.cpus));
   return out;
 }
 
-// start(intervalMicros, sampler = "viztracer"): starts sampling the calling thread, with our
-// sampler or V8's.
+// start(intervalMicros, sampler = "viztracer"): starts sampling the calling thread, with V8's
+// sampler tuned to the asked rate, or as it ships ("v8").
 Napi::Value Start(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::optional<int> interval = IntArg(info, 0, "intervalMicros", 1, INT_MAX, "a positive integer");

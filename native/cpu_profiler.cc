@@ -1,8 +1,13 @@
 #include "cpu_profiler.h"
 
-#include <climits>
+#include <sys/prctl.h>
+
+#include <algorithm>
 #include <mutex>
 #include <utility>
+
+#include "os.h"
+#include "sample_cores.h"
 
 namespace viztracer {
 
@@ -17,17 +22,38 @@ namespace {
 // inspector's Profiler domain uses, so the two backends see the same code map.
 constexpr v8::CpuProfilingLoggingMode kLoggingMode = v8::kLazyLogging;
 
-// Under our sampler, V8's own sampler thread still runs, at this period: its thread is also
-// what turns queued samples into the profile (symbolization), and it does so only once per
-// period, so the period bounds the memory held by samples waiting there (V8 copies a stack
-// of up to 255 frames per sample, about 2 KB). Peak RSS did not tell periods of 20 to 200 ms
-// apart (docs/benchmarks.md, section 12); 100 ms wakes its thread least among those.
-constexpr int kV8PeriodMicrosUnderOurs = 100'000;
-// And the profile's own interval: V8 adds a sample of its timer to a profile only when this
-// much time has passed since the last one it added (CpuProfile::CheckSubsample), while samples
-// from CollectSample() are always added. About 35 minutes: V8's timer then adds only a few
-// (docs/benchmarks.md, section 12), which src/trace/ticks.ts drops as matching no tick.
-constexpr int kProfileIntervalMicrosUnderOurs = INT_MAX;
+// How kViztracer tunes V8's sampler. V8's sampler thread loops: wait one interval (a relative
+// wait, from after the previous signal), send SIGPROF, turn queued samples into the profile. Left
+// as it ships it delivers 80-85% of 1 kHz and under half of 10 kHz here (docs/benchmarks.md,
+// section 13), for three reasons, each answered here:
+//  - The wait is lengthened by the thread's timer slack (50 µs by default). A thread inherits
+//    its creator's slack, and V8 creates its sampler thread inside CpuProfiler::Start on the
+//    calling thread: that thread's slack is set to 1 ns around the call.
+//  - When the sampled thread and others keep the cores busy, the woken sampler thread waits for
+//    a core for up to a scheduler slice (several ms). A short slice (100 µs) lets it preempt
+//    sooner (Linux 6.12+; see SetSchedSlice).
+//  - Each round adds the loop's own time to the interval: about 30 µs here, at 1 kHz and at
+//    10 kHz alike. V8 is asked for the interval minus that.
+constexpr int kLoopOverheadMicros = 30;
+constexpr uint64_t kSamplerSliceNanos = 100'000;
+// V8 names its sampler thread so (comm, 15 bytes at most).
+constexpr const char* kSamplerThreadName = "v8:ProfEvntProc";
+// A sample's core is that of the last SIGPROF noted at most this long before it: V8 timestamps
+// the sample in its handler, after walking the stack (a few µs).
+constexpr double kNoteWindowMicros = 1000;
+
+int AskedInterval(int intervalMicros, SamplerKind sampler) {
+  if (sampler != SamplerKind::kViztracer) return intervalMicros;
+  return std::max(intervalMicros - kLoopOverheadMicros, (intervalMicros + 1) / 2);
+}
+
+std::vector<int> SamplerThreads() {
+  std::vector<int> tids;
+  for (int tid : TaskIds()) {
+    if (TaskName(tid) == kSamplerThreadName) tids.push_back(tid);
+  }
+  return tids;
+}
 
 void CopyTree(const v8::CpuProfileNode* root, ProfileData* out) {
   // Iterative, parents before children: a deep recursion in user code makes a deep tree,
@@ -52,7 +78,6 @@ void CopyTree(const v8::CpuProfileNode* root, ProfileData* out) {
   }
 }
 
-// Into `out`, which already holds the tick log.
 void CopyProfile(const v8::CpuProfile* profile, ProfileData* out) {
   CopyTree(profile->GetTopDownRoot(), out);
   const int n = profile->GetSamplesCount();
@@ -86,39 +111,51 @@ ThreadProfiler::~ThreadProfiler() {
 
 std::optional<std::string> ThreadProfiler::Start(int intervalMicros, SamplerKind sampler) {
   if (running()) return "The profiler is already running on this thread";
-  const bool ours = sampler == SamplerKind::kViztracer;
+  const bool tune = sampler == SamplerKind::kViztracer;
   v8::CpuProfiler* profiler = v8::CpuProfiler::New(isolate_, v8::kDebugNaming, kLoggingMode);
   // Must be set before a profile starts; it sets the sampler thread's period.
-  profiler->SetSamplingInterval(ours ? kV8PeriodMicrosUnderOurs : intervalMicros);
+  profiler->SetSamplingInterval(AskedInterval(intervalMicros, sampler));
+  const std::vector<int> before = tune ? SamplerThreads() : std::vector<int>{};
+  const int slack = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+  if (tune && slack > 0) prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
   // kLeafNodeLineNumbers is what the inspector's Profiler.start uses: a node per function,
   // its line the function's start. kNoSampleLimit records every sample, not only the tree.
   v8::CpuProfilingResult result = profiler->Start(
-      v8::CpuProfilingOptions(v8::kLeafNodeLineNumbers, v8::CpuProfilingOptions::kNoSampleLimit,
-                              ours ? kProfileIntervalMicrosUnderOurs : 0));
+      v8::CpuProfilingOptions(v8::kLeafNodeLineNumbers, v8::CpuProfilingOptions::kNoSampleLimit));
+  if (tune && slack > 0) prctl(PR_SET_TIMERSLACK, static_cast<unsigned long>(slack), 0UL, 0UL, 0UL);
   if (result.status != v8::CpuProfilingStatus::kStarted) {
     profiler->Dispose();
     return "V8 could not start the CPU profiler";
   }
+  if (tune) {
+    // The sampler thread this start created: the one not there before. (A thread of another
+    // isolate started meanwhile is tuned too, which does no harm.)
+    for (int tid : SamplerThreads()) {
+      if (std::find(before.begin(), before.end(), tid) == before.end())
+        SetSchedSlice(tid, kSamplerSliceNanos);
+    }
+  }
   profiler_ = profiler;
   id_ = result.id;
   sampler_ = sampler;
-  // After the profile has started, so that the first sample has somewhere to go.
-  if (ours) registration_ = RegisterIsolate(isolate_, intervalMicros);
+  // After the profile has started: V8's signal handler is installed, ours goes in front.
+  signalNotes_ = StartSignalNotes();
   return std::nullopt;
 }
 
 ProfileData ThreadProfiler::Stop() {
   ProfileData data;
-  // Before the profile stops: no sample is asked for after this, and one pending does nothing.
-  if (registration_ != 0) data.ticks = UnregisterIsolate(std::exchange(registration_, 0));
   data.sampler = sampler_;
   v8::CpuProfile* profile = profiler_->Stop(id_);
+  // After V8 has stopped sampling this thread.
+  const std::vector<SignalNote> notes = TakeSignalNotes(std::exchange(signalNotes_, -1));
   if (profile != nullptr) {
     CopyProfile(profile, &data);
     // The profile belongs to the profiler until deleted; Dispose() would free it too, but
     // deleting it first keeps the two lifetimes obvious.
     profile->Delete();
   }
+  data.cpus = CoresOfSamples(notes, data.timestamps, kNoteWindowMicros);
   profiler_->Dispose();
   profiler_ = nullptr;
   id_ = 0;

@@ -10,12 +10,12 @@
 #include <string>
 #include <vector>
 
-#include "sampler.h"
-
 namespace viztracer {
 
-// Who takes the samples: V8's own sampler thread (a signal to the isolate's thread every
-// interval), or ours (sampler.h), which asks the isolate to sample itself.
+// Who takes the samples. Both are V8's own sampler: a thread of V8's sends SIGPROF to the
+// sampled thread, whose handler walks the stack where the signal found it (no safepoint bias).
+// kV8 runs it as it ships, at the asked interval; kViztracer tunes it to deliver the asked rate
+// (cpu_profiler.cc).
 enum class SamplerKind { kV8, kViztracer };
 
 // A v8::CpuProfile copied into plain memory, so it can outlive the profile, the profiler and
@@ -35,8 +35,8 @@ struct ProfileData {
   double startTime = 0;
   double endTime = 0;
   SamplerKind sampler = SamplerKind::kV8;
-  // Under our sampler: what each tick found, in time order (empty under V8's).
-  TickLog ticks;
+  // Each sample's CPU core (sample_cores.h); -1 when unknown.
+  std::vector<int16_t> cpus;
 };
 
 // A profile whose thread ended while it was sampling (a worker that finished or was
@@ -68,7 +68,7 @@ class ThreadProfiler {
   v8::CpuProfiler* profiler_ = nullptr;
   v8::ProfilerId id_ = 0;
   SamplerKind sampler_ = SamplerKind::kV8;
-  uint64_t registration_ = 0;  // under our sampler
+  int signalNotes_ = -1;  // the handle of sample_cores.h
 };
 
 // The process-wide store of orphans. Safe from any thread.

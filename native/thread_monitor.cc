@@ -1,6 +1,5 @@
 #include "thread_monitor.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/syscall.h>
@@ -123,12 +122,10 @@ void Store(Monitor& m, Tracked& t, double ts, float percent, int core) {
 // One pass over /proc/self/task. Called with the mutex held: reading ~20 threads takes well
 // under a millisecond, and only StopMonitor and RegisterJsThread wait for it.
 void Tick(Monitor& m, double ticksPerSecond, bool first) {
-  DIR* dir = opendir("/proc/self/task");
-  if (dir == nullptr) return;
+  const std::vector<int> tids = TaskIds();
+  if (tids.empty()) return;  // cannot list: not "every thread ended"
   std::set<int> seen;
-  while (dirent* e = readdir(dir)) {
-    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-    int tid = atoi(e->d_name);
+  for (int tid : tids) {
     auto [it, added] = m.threads.try_emplace(tid);
     Tracked& t = it->second;
     // A new thread, or an ended one's tid reused by another (then one track holds both).
@@ -174,7 +171,6 @@ void Tick(Monitor& m, double ticksPerSecond, bool first) {
     // nothing until it runs again.
     if (percent != t.lastPercent || r.core != t.lastCore) Store(m, t, now, percent, r.core);
   }
-  closedir(dir);
   double now = MonotonicMicros();
   for (auto& [tid, t] : m.threads) {
     if (t.alive && seen.count(tid) == 0) {

@@ -21,38 +21,11 @@ export interface NativeNodes {
   url: string[];
 }
 
-/** Which sampler took a profile's samples: ours (native/sampler.cc) or V8's own. */
+/**
+ * Which sampler took a profile's samples. Both are V8's own signal-based sampler: `viztracer`
+ * tuned to deliver the asked rate (native/cpu_profiler.cc), `v8` as it ships.
+ */
 export type SamplerName = 'viztracer' | 'v8';
-
-/** What a tick of our sampler found (`NativeTicks.kind`). */
-export const TICK_KIND = {
-  /** The thread took a sample when asked. The others label a tick whose request was pending: */
-  sample: 0,
-  /** mostly off the CPU and asleep (event loop, lock, I/O); */
-  idle: 1,
-  /** mostly on the CPU: a builtin or native call without interrupt checks; */
-  busy: 2,
-  /** V8 was collecting garbage on the thread; */
-  gc: 3,
-  /** mostly off the CPU but runnable: waiting for a core on a busy machine. */
-  runnable: 4,
-} as const;
-
-/** Our sampler's log of one thread, one entry per tick (columns; see native/sampler.h). */
-export interface NativeTicks {
-  /** µs of CLOCK_MONOTONIC: when the sample was asked for, or when the label was decided. */
-  tickMicros: Float64Array;
-  /** Samples: from the request to the start of the sample, µs. */
-  delayMicros: Float32Array;
-  /** Samples: how long V8's CollectSample took, µs. */
-  durationMicros: Float32Array;
-  /** Samples: sched_getcpu() on the sampled thread; -1 for labels. */
-  cpu: Int16Array;
-  /** A `TICK_KIND` value. */
-  kind: Uint8Array;
-  /** Deadlines skipped because the sampler thread woke up too late. */
-  missed: number;
-}
 
 /** One thread's samples. Times are µs of CLOCK_MONOTONIC, the inspector's clock. */
 export interface NativeProfile {
@@ -64,8 +37,8 @@ export interface NativeProfile {
   startTime: number;
   endTime: number;
   sampler: SamplerName;
-  /** Empty under V8's sampler. */
-  ticks: NativeTicks;
+  /** Each sample's CPU core (sched_getcpu() on the sampled thread at the signal); -1 unknown. */
+  cpus: Int16Array;
 }
 
 /**
@@ -124,8 +97,8 @@ export interface MonitorData<Label = string> {
 
 export interface NativeAddon {
   /**
-   * Starts sampling the calling thread with our sampler (the default) or V8's; TypeError for a
-   * bad interval or sampler, Error when running.
+   * Starts sampling the calling thread, with V8's sampler tuned to the asked rate (the default)
+   * or as it ships; TypeError for a bad interval or sampler, Error when running.
    */
   start(intervalMicros: number, sampler?: SamplerName): void;
   /** Stops sampling the calling thread; Error when it was not sampling. */

@@ -12,8 +12,6 @@ import type { ReportMetadata } from './trace/events';
 import type { ReportTotals } from './trace/metadata';
 import type { MonitorRecord, PoolThreads } from './trace/os-threads';
 import type { Samples } from './trace/samples';
-import type { TickStats } from './trace/samples';
-import { sumTicks } from './trace/ticks';
 import { currentThread, type ThreadIdentity } from './thread';
 import { threadEventLog, type UserEvents } from './user-events';
 import { LIB_DIR } from './version';
@@ -223,7 +221,7 @@ export class Tracer {
       {
         convert: opts,
         libDir: LIB_DIR,
-        jsCoreFromSamples: this.native !== null && this.options.sampler === 'viztracer',
+        jsCoreFromSamples: this.native !== null,
       },
     );
   }
@@ -233,20 +231,18 @@ export class Tracer {
     if (this.active) throw new Error('Stop the tracer before saving');
     const track = this.processTrack();
     const sampleCount = track.threads.reduce((s, t) => s + t.slices.sampleCount, 0);
-    const ticks = sumTicks(this.captures.map((c) => c.samples?.ticks ?? null));
-    const totals = this.totals(sampleCount, ticks);
+    const totals = this.totals(sampleCount);
     this.captures = [];
     this.monitors = [];
     return { track, totals };
   }
 
   /** What this thread's data adds up to, for the metadata. */
-  private totals(sampleCount: number, ticks: TickStats | null): ReportTotals {
+  private totals(sampleCount: number): ReportTotals {
     return {
       sampleCount,
       overflow: this.overflowed,
       clocks: this.recorder ? [this.recorder.clock] : [],
-      ticks,
     };
   }
 
@@ -277,10 +273,9 @@ export class Tracer {
         o.samples,
         { tid: o.tid, name, sortIndex },
         { pid: process.pid, ppid: process.ppid, argv: process.argv },
-        this.monitors,
         opts,
       );
-      const totals = this.totals(track.threads[0].slices.sampleCount, o.samples.ticks ?? null);
+      const totals = this.totals(track.threads[0].slices.sampleCount);
       return save().saveReportSync(fileOf(o.tid), serialize().processEventTexts(track), () =>
         this.metadata(totals),
       );

@@ -8,11 +8,10 @@
 //  - "viztracer report": the CLI's report, viztracer_metadata.sampleCount over the time span
 //    of the report's slices (a report holds slices, not samples, so there are no gaps here).
 //
-// And the native backend (`--native`), with each sampler (`--sampler viztracer`, ours, and
-// `--sampler v8`), the same two ways: "native <sampler> backend" from
-// lib/backends/native.js (under ours the profile with its tick labels merged in, as the report
-// is built from it; "JS-answered" counts only the ticks the thread answered with a stack), and
-// "native <sampler> report" from the CLI's report.
+// And the native backend (`--native`), with each sampler (`--sampler viztracer`, V8's sampler
+// tuned to the asked rate, and `--sampler v8`, as it ships), the same two ways: "native
+// <sampler> backend" from lib/backends/native.js, and "native <sampler> report" from the CLI's
+// report.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -64,9 +63,7 @@ function nativeBackend(sampler) {
     const out = path.join(tmp, 'native.json');
     run([path.join(WORKLOADS, 'raw-native.cjs'), String(us), sampler, out, workload]);
     const p = JSON.parse(fs.readFileSync(out, 'utf8'));
-    const s = samplesStats(p);
-    const t = p.samplerTicks;
-    return t ? { ...s, answered: t.samples / (s.spanMicros / 1e6), missed: t.missed, ticks: t } : s;
+    return samplesStats(p);
   };
 }
 
@@ -149,10 +146,6 @@ for (const us of INTERVALS) {
       rate,
       effective: rate / (1e6 / us),
       medianGapMicros: median(runs.map((s) => s.medianGap)),
-      // Under our sampler: ticks the thread answered with a JS stack (the rest are labels).
-      answeredEffective:
-        runs[0].answered !== undefined ? median(runs.map((s) => s.answered)) / (1e6 / us) : NaN,
-      missedTicks: runs[0].missed !== undefined ? median(runs.map((s) => s.missed)) : NaN,
       runs,
     });
   }
@@ -168,8 +161,6 @@ printTable(
     'samples/s',
     'effective',
     'median gap µs',
-    'JS-answered',
-    'missed ticks',
   ],
   rows.map((r) => [
     r.tool,
@@ -180,8 +171,6 @@ printTable(
     fmt(r.rate, 0),
     fmt(r.effective, 3),
     fmt(r.medianGapMicros, 0),
-    fmt(r.answeredEffective, 3),
-    fmt(r.missedTicks, 0),
   ]),
 );
 writeResults('sample-rate', { rounds: ROUNDS, rows });

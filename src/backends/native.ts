@@ -10,13 +10,12 @@ import {
 } from '../native';
 import type { MonitorRecord } from '../trace/os-threads';
 import { indicesOf, sortByTime, urlToFile, type SampleNode, type Samples } from '../trace/samples';
-import { mergeTicks } from '../trace/ticks';
 import type { Backend } from './backend';
 
 /**
  * The addon's profile as `Samples`: its times are absolute and its lines 1-based already, a
- * resource name is a path (CommonJS) or a URL (ES modules, made a path); under our sampler,
- * with its ticks merged in. Pure.
+ * resource name is a path (CommonJS) or a URL (ES modules, made a path); each sample knows its
+ * CPU core. Pure.
  */
 export function fromNativeProfile(p: NativeProfile): Samples {
   const { id, parent, line, column, functionName, url } = p.nodes;
@@ -34,16 +33,17 @@ export function fromNativeProfile(p: NativeProfile): Samples {
   }
   const nodeIds = indicesOf(id, p.samples);
   const timesMicros = Float64Array.from(p.timestamps);
-  sortByTime(timesMicros, nodeIds);
-  const samples: Samples = {
+  const cpus = Int16Array.from(p.cpus);
+  sortByTime(timesMicros, nodeIds, cpus);
+  return {
     nodes,
     timesMicros,
     nodeIds,
+    cpus,
     startMicros: p.startTime,
     endMicros: p.endTime,
     sampler: p.sampler,
   };
-  return p.sampler === 'viztracer' ? mergeTicks(samples, p.ticks) : samples;
 }
 
 /** The samples of a thread that ended while sampling, taken from the addon by another thread. */
@@ -86,7 +86,7 @@ export class NativeBackend implements Backend {
     this.addon.start(intervalMicros, this.sampler);
   }
 
-  /** Stops sampling; under our sampler the samples carry their CPU cores and tick counts. */
+  /** Stops sampling; the samples carry their CPU cores. */
   stop(): Samples {
     return fromNativeProfile(this.addon.stop());
   }

@@ -3,7 +3,7 @@
 // no tracing and no I/O, so it is tested on hand-made captures.
 import type { ThreadLabel } from '../native';
 import { convertProfile, type ConvertOptions, type SliceTable } from '../trace/convert';
-import { coresFromMonitor, sampleCoreCounter } from '../trace/cpu-core';
+import { sampleCoreCounter } from '../trace/cpu-core';
 import { processName } from '../trace/metadata';
 import {
   fitAroundExact,
@@ -83,7 +83,7 @@ export function buildProcessTrack(input: ProcessCaptures, options: BuildOptions)
       if (w.calls === null) {
         // Sampled only: the program's slices are exact, the samples are cut around them.
         const split = nestUserSlices(ev.slices, null);
-        const track = buildThreadTrack(w.samples!, thread, input.monitors, opts);
+        const track = buildThreadTrack(w.samples!, thread, opts);
         const sampled = fitAroundExact(
           track.slices,
           split.nested,
@@ -144,23 +144,15 @@ function samplesAmong(
 }
 
 /**
- * One sampled capture of a thread as a track. Its slices carry the core they started on: under
- * our sampler from the samples (which also give the thread's `CPU core` counter); under V8's,
- * which knows no core, from the thread monitor's 10 ms readings of that thread when this
- * process watched it (the main thread, and workers that ended while sampling), else none.
+ * One sampled capture of a thread as a track. Under the native backend its slices carry the
+ * core they started on, and the samples' cores give the thread's `CPU core` counter.
  */
 export function buildThreadTrack(
   p: Samples,
   thread: TracedThread,
-  monitors: readonly MonitorRecord[],
   opts: ConvertOptions,
 ): ThreadTrack {
-  let cpu: ArrayLike<number> | undefined = p.cpus;
-  if (!cpu) {
-    const seen = monitors.flatMap((m) => m.threads).find((t) => t.tid === thread.tid);
-    if (seen) cpu = coresFromMonitor(p, seen);
-  }
-  const slices = convertProfile(p, opts, cpu);
+  const slices = convertProfile(p, opts, p.cpus);
   const counter = sampleCoreCounter(p, thread.name);
   return { ...thread, slices, ...(counter ? { counters: [counter] } : {}) };
 }
@@ -173,13 +165,12 @@ export function buildOrphanTrack(
   p: Samples,
   thread: TracedThread,
   proc: { pid: number; ppid: number; argv: readonly string[] },
-  monitors: readonly MonitorRecord[],
   opts: ConvertOptions,
 ): ProcessTrack {
   return {
     pid: proc.pid,
     name: null,
     args: { ppid: proc.ppid, argv: [...proc.argv] },
-    threads: [buildThreadTrack(p, thread, monitors, opts)],
+    threads: [buildThreadTrack(p, thread, opts)],
   };
 }

@@ -21,33 +21,3 @@ export function sampleCoreCounter(samples: Samples, threadName: string): Counter
   if (ts.length === 0) return null;
   return { name: `CPU core (${threadName})`, key: 'core', ts, values };
 }
-
-/**
- * Under V8's sampler, which knows no core: each sample's core taken from the thread monitor's
- * readings of that thread (every 10 ms, stored on change), the last reading at or before the
- * sample; -1 before the first.
- */
-export function coresFromMonitor(
-  samples: Samples,
-  readings: { ts: ArrayLike<number>; core: ArrayLike<number> },
-): Int16Array {
-  const times = samples.timesMicros;
-  const out = new Int16Array(times.length);
-  for (let i = 0; i < times.length; i++) {
-    // Binary search: the last reading with ts <= the sample's time.
-    let lo = 0;
-    let hi = readings.ts.length - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (readings.ts[mid] <= times[i]) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    out[i] = found >= 0 ? readings.core[found] : -1;
-  }
-  return out;
-}

@@ -82,15 +82,7 @@ export interface ReportMetadata {
   baseTimeNanoseconds: bigint;
   /** The command that was traced, as argv. */
   command: string[];
-  /** Under `native`: who took the samples, our sampler thread or V8's own. */
+  /** Under `native`: V8's sampler tuned to the asked rate (`viztracer`) or as it ships (`v8`). */
   sampler?: 'viztracer' | 'v8';
-  /**
-   * Under our sampler, all threads together: ticks answered with a V8 sample (`samples`),
-   * ticks labelled instead (`idle`, `busy`, `gc`, `runnable`: each a sample of the report),
-   * deadlines the sampler thread missed, and V8's own timer samples dropped. `sampleCount`
-   * (samples plus labels) over `1e6 / intervalMicros` per second of a thread is its
-   * effective rate.
-   */
-  samplerTicks?: import('./samples').TickStats;
   [k: string]: unknown;
 }

@@ -3,8 +3,6 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { VERSION } from '../version';
 import type { ReportMetadata } from './events';
-import type { TickStats } from './samples';
-import { sumTicks } from './ticks';
 
 /**
  * Wall-clock epoch ns minus CLOCK_MONOTONIC ns. The difference is the same for every process
@@ -58,8 +56,6 @@ export interface ReportTotals {
   overflow: boolean;
   /** Under `instrument`: the clocks the calls were timed by, one entry a thread or process. */
   clocks: readonly string[];
-  /** Under our sampler: its ticks, added up. */
-  ticks: TickStats | null;
 }
 
 /** The totals of partial or whole reports, from their metadata as the merger read it. */
@@ -71,7 +67,6 @@ export function mergedTotals(stats: {
     sampleCount: stats.sampleCount,
     overflow: stats.metadata.some((m) => m.overflow === true),
     clocks: stats.metadata.map((m) => m.clock).filter((c) => typeof c === 'string'),
-    ticks: sumTicks(stats.metadata.map((m) => m.samplerTicks as TickStats | undefined)),
   };
 }
 
@@ -80,7 +75,6 @@ export function addTotals(a: ReportTotals, b: ReportTotals): ReportTotals {
     sampleCount: a.sampleCount + b.sampleCount,
     overflow: a.overflow || b.overflow,
     clocks: [...a.clocks, ...b.clocks],
-    ticks: sumTicks([a.ticks, b.ticks]),
   };
 }
 
@@ -104,7 +98,6 @@ export function runMetadata(
     command: [...command],
     overflow: totals.overflow,
     ...(mode.sampler ? { sampler: mode.sampler } : {}),
-    ...(totals.ticks ? { samplerTicks: totals.ticks } : {}),
     ...extra,
   });
 }

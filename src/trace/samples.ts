@@ -36,30 +36,14 @@ export interface Samples {
   timesMicros: Float64Array;
   /** Each sample's top node (an index into `nodes`); -1 for a node the source did not list. */
   nodeIds: Int32Array;
-  /** Each sample's CPU core, -1 when unknown; from our sampler only. */
+  /** Each sample's CPU core, -1 when unknown; from the native backend only. */
   cpus?: Int16Array;
-  /** What our sampler's ticks found; from our sampler only. */
-  ticks?: TickStats;
   /** When sampling started, µs of the same clock. */
   startMicros: number;
   /** When sampling stopped; the last sample's frames end here (or at that sample if later). */
   endMicros: number;
-  /** Which sampler took the samples: ours (native/sampler.cc) or V8's own. */
+  /** Which sampler took the samples (`SamplerName`). */
   sampler: SamplerName;
-}
-
-/** What our sampler's ticks found (see `mergeTicks`), for the report's metadata. */
-export interface TickStats {
-  /** Ticks the thread answered with a V8 sample, kept. */
-  samples: number;
-  idle: number;
-  busy: number;
-  gc: number;
-  runnable: number;
-  /** Deadlines the sampler thread did not tick. */
-  missed: number;
-  /** V8 samples that answer no tick of ours (its own rare timer), dropped. */
-  droppedV8Samples: number;
 }
 
 /** The names V8 (and we) give frames that are not JavaScript functions. */
@@ -135,10 +119,10 @@ export function indicesOf(ids: ArrayLike<number>, wanted: ArrayLike<number>): In
 }
 
 /**
- * Puts samples in time order in place, ties kept in their order; a no-op when they are (V8's
- * ticks can arrive out of order, rarely).
+ * Puts samples in time order in place, ties kept in their order, with their cores when given; a
+ * no-op when they are (V8's ticks can arrive out of order, rarely).
  */
-export function sortByTime(times: Float64Array, nodeIds: Int32Array): void {
+export function sortByTime(times: Float64Array, nodeIds: Int32Array, cpus?: Int16Array): void {
   const n = times.length;
   let sorted = true;
   for (let i = 1; i < n && sorted; i++) if (times[i] < times[i - 1]) sorted = false;
@@ -147,8 +131,10 @@ export function sortByTime(times: Float64Array, nodeIds: Int32Array): void {
   order.sort((a, b) => times[a] - times[b] || a - b);
   const t = times.slice();
   const ids = nodeIds.slice();
+  const c = cpus?.slice();
   for (let i = 0; i < n; i++) {
     times[i] = t[order[i]];
     nodeIds[i] = ids[order[i]];
+    if (cpus && c) cpus[i] = c[order[i]];
   }
 }

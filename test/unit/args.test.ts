@@ -110,7 +110,7 @@ describe('parseCliArgs', () => {
     expect(() => parseCliArgs(['--sampler', 'perf', 'a.js'])).toThrow(
       '--sampler: expected "viztracer" or "v8", got "perf"',
     );
-    expect(usage()).toMatch(/--sampler \{viztracer,v8\} +under --native, who samples/);
+    expect(usage()).toMatch(/--sampler \{viztracer,v8\} +under --native, V8's sampler tuned/);
   });
 
   it('reads the CLI flags --help, -h, --version, -V, --rcfile', () => {

@@ -1,27 +1,20 @@
 // A report's metadata from how it was traced and what its threads and processes add up to.
 import { describe, expect, it } from 'vitest';
 import { addTotals, mergedTotals, runMetadata, type ReportTotals } from '../../src/trace/metadata';
-import type { TickStats } from '../../src/trace/samples';
 
-const ticks = (samples: number): TickStats => ({
-  samples,
-  idle: 1,
-  busy: 0,
-  gc: 0,
-  runnable: 0,
-  missed: 0,
-  droppedV8Samples: 0,
-});
-
-const none: ReportTotals = { sampleCount: 0, overflow: false, clocks: [], ticks: null };
+const none: ReportTotals = { sampleCount: 0, overflow: false, clocks: [] };
 
 describe('runMetadata', () => {
   it('says how the data was traced, and only what applies', () => {
     const m = runMetadata({ backend: 'inspector', intervalMicros: 1000 }, none, ['node', 'a.js']);
     expect(m).toMatchObject({ tool: 'viztracer', backend: 'inspector', intervalMicros: 1000 });
     expect(m.command).toEqual(['node', 'a.js']);
-    for (const k of ['sampling', 'sampler', 'clock', 'samplerTicks'])
-      expect(m).not.toHaveProperty(k);
+    for (const k of ['sampling', 'sampler', 'clock']) expect(m).not.toHaveProperty(k);
+  });
+
+  it('names the sampler under native', () => {
+    const m = runMetadata({ backend: 'native', intervalMicros: 1000, sampler: 'v8' }, none, []);
+    expect(m.sampler).toBe('v8');
   });
 
   it('lists the clocks once each, in the order first seen', () => {
@@ -32,26 +25,17 @@ describe('runMetadata', () => {
 });
 
 describe('mergedTotals and addTotals', () => {
-  it('add up the samples, overflow, clocks and sampler ticks of the merged reports and our own', () => {
+  it('add up the samples, overflow and clocks of the merged reports and our own', () => {
     const merged = mergedTotals({
       sampleCount: 5,
-      metadata: [
-        { overflow: false, clock: 'tsc', samplerTicks: ticks(2) },
-        { overflow: true, samplerTicks: ticks(3) },
-      ],
+      metadata: [{ overflow: false, clock: 'tsc' }, { overflow: true }],
     });
-    expect(merged).toEqual({
-      sampleCount: 5,
-      overflow: true,
-      clocks: ['tsc'],
-      ticks: { ...ticks(5), idle: 2 },
-    });
-    const own = { sampleCount: 1, overflow: false, clocks: ['monotonic'], ticks: ticks(1) };
+    expect(merged).toEqual({ sampleCount: 5, overflow: true, clocks: ['tsc'] });
+    const own = { sampleCount: 1, overflow: false, clocks: ['monotonic'] };
     expect(addTotals(own, merged)).toEqual({
       sampleCount: 6,
       overflow: true,
       clocks: ['monotonic', 'tsc'],
-      ticks: { ...ticks(6), idle: 3 },
     });
   });
 });

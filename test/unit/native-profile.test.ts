@@ -18,14 +18,7 @@ const profile: NativeProfile = {
   startTime: 1000,
   endTime: 1050,
   sampler: 'v8',
-  ticks: {
-    tickMicros: new Float64Array(0),
-    delayMicros: new Float32Array(0),
-    durationMicros: new Float32Array(0),
-    cpu: new Int16Array(0),
-    kind: new Uint8Array(0),
-    missed: 0,
-  },
+  cpus: Int16Array.from([0, 1, -1, 1]),
 };
 
 describe('fromNativeProfile', () => {
@@ -47,15 +40,17 @@ describe('fromNativeProfile', () => {
   it('keeps the absolute times', () => {
     expect(Array.from(s.timesMicros)).toEqual([1010, 1020, 1035, 1040]);
     expect([s.startMicros, s.endMicros, s.sampler]).toEqual([1000, 1050, 'v8']);
-    expect(s.cpus).toBeUndefined();
+    expect(Array.from(s.cpus!)).toEqual([0, 1, -1, 1]);
   });
 
-  it('puts out-of-order samples in time order', () => {
+  it('puts out-of-order samples in time order, with their cores', () => {
     const late = fromNativeProfile({
       ...profile,
+      samples: Int32Array.from([2, 4, 3, 4]),
       timestamps: Float64Array.from([1010, 1030, 1020, 1040]),
     });
     expect(Array.from(late.timesMicros)).toEqual([1010, 1020, 1030, 1040]);
-    expect(Array.from(late.nodeIds)).toEqual([1, 2, 2, 3]);
+    expect(Array.from(late.nodeIds)).toEqual([1, 2, 3, 3]);
+    expect(Array.from(late.cpus!)).toEqual([0, -1, 1, 1]);
   });
 });

@@ -178,7 +178,7 @@ describe('buildProcessTrack', () => {
     `);
   });
 
-  it('under V8’s sampler, takes each slice’s core from the monitor, and names its threads', () => {
+  it('names the OS threads, and leaves a JS thread’s core counter to its samples', () => {
     const monitor: MonitorRecord = {
       periodMillis: 10,
       monitorTid: 99,
@@ -209,21 +209,27 @@ describe('buildProcessTrack', () => {
       ],
     };
     const track = buildProcessTrack(
-      processOf([{ samples: mainWork(), calls: null, events: noEvents() }], {
-        monitors: [monitor],
-        pools: { libuv: [12], v8: [] },
-      }),
-      OPTIONS,
+      processOf(
+        [
+          {
+            samples: { ...mainWork(), cpus: Int16Array.of(1, 1, 0, 0) },
+            calls: null,
+            events: noEvents(),
+          },
+        ],
+        { monitors: [monitor], pools: { libuv: [12], v8: [] } },
+      ),
+      { ...OPTIONS, jsCoreFromSamples: true },
     );
-    expect(Array.from(track.threads[0].slices.cpu!)).toEqual([2, 2]);
-    expect(track.threads[0].counters).toBeUndefined();
+    expect(Array.from(track.threads[0].slices.cpu!)).toEqual([1, 1]);
+    expect(track.threads[0].counters!.map((c) => c.name)).toEqual(['CPU core (main)']);
     expect(track.osThreads!.map((t) => [t.tid, t.name, t.counters.map((c) => c.name)])).toEqual([
-      [7, 'main', ['CPU % (main)', 'CPU core (main)']],
+      [7, 'main', ['CPU % (main)']],
       [12, 'libuv-worker 1', ['CPU % (libuv-worker 1)', 'CPU core (libuv-worker 1)']],
     ]);
   });
 
-  it('under our sampler, takes the cores from the samples and makes them a counter', () => {
+  it('takes the cores from the samples and makes them a counter', () => {
     const track = buildProcessTrack(
       processOf([
         {
@@ -248,7 +254,6 @@ describe('buildOrphanTrack', () => {
       mainWork(),
       { tid: 9, name: 'Worker 2 (w)', sortIndex: 2 },
       { pid: 7, ppid: 1, argv: ['node', 'a.js'] },
-      [],
       {},
     );
     expect(track).toMatchObject({ pid: 7, name: null, args: { ppid: 1, argv: ['node', 'a.js'] } });

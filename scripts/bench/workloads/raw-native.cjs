@@ -1,8 +1,7 @@
 // `node raw-native.cjs INTERVAL SAMPLER OUT.json WORKLOAD.js`: runs the workload under the
 // native backend (lib/backends/native.js, what `viztracer --native` uses) with the given sampler
-// (`viztracer` or `v8`) and writes its samples' times as the converter gets them: under our
-// sampler, with the tick labels merged in (`samplerTicks` says what they were). OUT `-` writes
-// nothing, for timing the sampler alone (no report, no CLI, no preload).
+// (`viztracer` or `v8`) and writes its samples' times as the converter gets them. OUT `-`
+// writes nothing, for timing the sampler alone (no report, no CLI, no preload).
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
