@@ -38,9 +38,11 @@ constexpr int kLoopOverheadMicros = 30;
 constexpr uint64_t kSamplerSliceNanos = 100'000;
 // V8 names its sampler thread so (comm, 15 bytes at most).
 constexpr const char* kSamplerThreadName = "v8:ProfEvntProc";
-// A sample's core is that of the last SIGPROF noted at most this long before it: V8 timestamps
-// the sample in its handler, after walking the stack (a few µs).
-constexpr double kNoteWindowMicros = 1000;
+// A sample's core is that of the last SIGPROF noted before it, at most this long before: V8
+// timestamps the sample in its handler after walking the stack, a few µs after our note, but a
+// thread preempted in between (a loaded machine) takes longer; every signal leaves a note, so a
+// wide window cannot pair a sample with another signal's note.
+constexpr double kNoteWindowMicros = 100'000;
 
 int AskedInterval(int intervalMicros, SamplerKind sampler) {
   if (sampler != SamplerKind::kViztracer) return intervalMicros;
@@ -127,6 +129,8 @@ std::optional<std::string> ThreadProfiler::Start(int intervalMicros, SamplerKind
     profiler->Dispose();
     return "V8 could not start the CPU profiler";
   }
+  // At once: V8's signal handler is installed and sampling has begun; ours goes in front.
+  signalNotes_ = StartSignalNotes();
   if (tune) {
     // The sampler thread this start created: the one not there before. (A thread of another
     // isolate started meanwhile is tuned too, which does no harm.)
@@ -138,8 +142,6 @@ std::optional<std::string> ThreadProfiler::Start(int intervalMicros, SamplerKind
   profiler_ = profiler;
   id_ = result.id;
   sampler_ = sampler;
-  // After the profile has started: V8's signal handler is installed, ours goes in front.
-  signalNotes_ = StartSignalNotes();
   return std::nullopt;
 }
 

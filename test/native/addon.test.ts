@@ -39,6 +39,21 @@ function spin(millis: number): number {
   return x;
 }
 
+/**
+ * Every sample has a core of this machine, but those V8 takes while it starts, before the
+ * handler that notes cores is in place: its first stack, and a signal during its start-up.
+ */
+function checkCores(cores: ArrayLike<number>): void {
+  const all = Array.from(cores);
+  const first = all.findIndex((c) => c >= 0);
+  expect(first).toBeGreaterThanOrEqual(0);
+  expect(first).toBeLessThanOrEqual(2);
+  for (const c of all.slice(first)) {
+    expect(c).toBeGreaterThanOrEqual(0);
+    expect(c).toBeLessThan(cpus().length);
+  }
+}
+
 function checkShape(p: NativeProfile): void {
   const n = p.nodes.id.length;
   for (const col of [p.nodes.parent, p.nodes.line, p.nodes.column, p.nodes.scriptId]) {
@@ -153,10 +168,7 @@ describe('the samplers', () => {
       expect(p.cpus).toBeInstanceOf(Int16Array);
       expect(p.cpus.length).toBe(p.samples.length);
       expect(p.samples.length).toBeGreaterThan(10);
-      const known = [...p.cpus].filter((c) => c >= 0);
-      // The first sample may come before the handler that notes cores is in place.
-      expect(known.length).toBeGreaterThanOrEqual(p.samples.length - 2);
-      for (const c of known) expect(c).toBeLessThan(cpus().length);
+      checkCores(p.cpus);
     });
 
   it('throws a TypeError with the exact message for a bad sampler', () => {
@@ -190,13 +202,13 @@ describe('the samplers', () => {
         addon.start(200, 'viztracer');
         const t = Date.now(); while (Date.now() - t < 20);
         const p = addon.stop();
-        out.push([p.samples.length, p.cpus.filter((c) => c >= 0).length]);
+        out.push(Array.from(p.cpus));
       }
       console.log(JSON.stringify(out));`;
-    const rounds = inChild(code) as [number, number][];
-    for (const [samples, known] of rounds) {
-      expect(samples).toBeGreaterThan(5);
-      expect(known).toBeGreaterThanOrEqual(samples - 2);
+    const rounds = inChild(code) as number[][];
+    for (const cores of rounds) {
+      expect(cores.length).toBeGreaterThan(5);
+      checkCores(cores);
     }
   });
 });
