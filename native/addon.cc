@@ -5,6 +5,8 @@
 // worker loads its own instance of the addon, with its own isolate and its own profiler.
 #include <napi.h>
 #include <node.h>
+#include <signal.h>
+#include <unistd.h>
 #include <v8-isolate.h>
 
 #include <algorithm>
@@ -17,6 +19,7 @@
 
 #include "cpu_profiler.h"
 #include "recorder.h"
+#include "stop_signals.h"
 #include "os.h"
 #include "thread_monitor.h"
 #include "thread_probe.h"
@@ -36,8 +39,17 @@ struct EnvState {
 // place left to save its samples), or the main thread at process exit. The isolate is still
 // alive here (hooks run before it is disposed) but JavaScript can no longer run, so the profile
 // is copied into plain C++ memory and kept for another thread to take.
+// watchStopSignals' callback, on the main thread only.
+napi_env stopEnv = nullptr;
+Napi::FunctionReference* stopCallback = nullptr;
+
 void OnEnvCleanup(void* arg) {
   auto* state = static_cast<EnvState*>(arg);
+  if (state->tid == getpid() && stopCallback != nullptr) {
+    UnwatchStopSignals();
+    delete stopCallback;
+    stopCallback = nullptr;
+  }
   if (!state->profiler || !state->profiler->running()) return;
   ProfileData data = state->profiler->Stop();
   // The main thread's profile would only be read by itself, which is exiting.
@@ -245,6 +257,44 @@ Napi::Value FindPlatformThreadsJs(const Napi::CallbackInfo& info) {
   return ToTids(info.Env(), FindPlatformThreads(v8::Isolate::GetCurrent(), *timeout));
 }
 
+// In an interrupt on the main thread (stop_signals.h): calls the JavaScript callback with the
+// signal's name. What it throws is dropped: the program's own code is what was interrupted.
+void CallStopCallback(int signal) {
+  if (stopCallback == nullptr) return;
+  Napi::Env env(stopEnv);
+  Napi::HandleScope scope(env);
+  const char* name = signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "SIGHUP";
+  stopCallback->Call({Napi::String::New(env, name)});
+  if (env.IsExceptionPending()) env.GetAndClearPendingException();
+}
+
+// watchStopSignals(callback): on SIGINT, SIGTERM or SIGHUP, callback(name) runs on the main
+// thread as soon as its JavaScript can be interrupted, even inside a synchronous loop (and
+// the event loop gets the signal as before). Main thread only, after process.on(signal).
+Napi::Value WatchStopSignalsJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsFunction()) {
+    return Throw(Napi::TypeError::New(env, "Expected \"callback\" to be a function"));
+  }
+  if (Gettid() != getpid()) {
+    return Throw(Napi::Error::New(env, "Signals can only be watched on the main thread"));
+  }
+  State(env);  // its cleanup hook forgets the callback before the isolate goes
+  delete stopCallback;
+  stopCallback = new Napi::FunctionReference(Napi::Persistent(info[0].As<Napi::Function>()));
+  stopEnv = env;
+  if (!WatchStopSignals(v8::Isolate::GetCurrent(), CallStopCallback)) {
+    return Throw(Napi::Error::New(env, "Cannot start the signal watcher thread"));
+  }
+  return env.Undefined();
+}
+
+// markStopping(): the program is being stopped; a further signal ends it at once.
+Napi::Value MarkStoppingJs(const Napi::CallbackInfo& info) {
+  MarkStopping();
+  return info.Env().Undefined();
+}
+
 Napi::Value ThreadId(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), Gettid());
 }
@@ -255,6 +305,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreadLabel", Napi::Function::New(env, SetThreadLabel, "setThreadLabel"));
   exports.Set("takeOrphans", Napi::Function::New(env, TakeOrphansJs, "takeOrphans"));
   exports.Set("threadId", Napi::Function::New(env, ThreadId, "threadId"));
+  exports.Set("watchStopSignals",
+              Napi::Function::New(env, WatchStopSignalsJs, "watchStopSignals"));
+  exports.Set("markStopping", Napi::Function::New(env, MarkStoppingJs, "markStopping"));
   exports.Set("startMonitor", Napi::Function::New(env, StartMonitorJs, "startMonitor"));
   exports.Set("stopMonitor", Napi::Function::New(env, StopMonitorJs, "stopMonitor"));
   exports.Set("findPoolThreads", Napi::Function::New(env, FindPoolThreadsJs, "findPoolThreads"));

@@ -1,6 +1,7 @@
 // The only module that loads the C++ addon (native/, built by node-gyp or shipped as a
-// prebuild), and the typed contract of what it returns. Nothing loads it unless the native
-// backend or `--instrument` (for its clock, optional there) is asked for.
+// prebuild), and the typed contract of what it returns. The native backend needs it;
+// `--instrument` (for its clock) and the preload's signal watch (src/register.ts) use it when
+// it loads, and do without it when it does not.
 import * as path from 'node:path';
 
 /** The call tree of one profile, one entry per node, parents before children. */
@@ -126,6 +127,15 @@ export interface NativeAddon {
   findPlatformThreads(timeoutMillis: number): number[];
   /** The calling thread's OS id (gettid); the main thread's is the pid. */
   threadId(): number;
+  /**
+   * On SIGINT, SIGTERM or SIGHUP, `callback(name)` runs on the main thread as soon as its
+   * JavaScript can be interrupted, even inside a synchronous loop; the event loop still gets
+   * the signal as before. Main thread only (Error elsewhere), after `process.on(signal)`: the
+   * addon's handler goes in front of libuv's.
+   */
+  watchStopSignals(callback: (signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP') => void): void;
+  /** The program is being stopped: a further watched signal ends the process at once. */
+  markStopping(): void;
   /**
    * What `ticks(true)` counts: the x86_64 time-stamp counter, the arm64 virtual counter, or
    * (elsewhere) ns of CLOCK_MONOTONIC. Its rate is measured with `clockPair`.

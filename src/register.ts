@@ -170,18 +170,40 @@ function register(): void {
     exposeWorkerFlush(finish);
     return;
   }
+  watchSignals(finish);
+}
+
+/**
+ * SIGINT, SIGTERM and SIGHUP: save, then die by the signal, so the exit status is the one the
+ * program would have had untraced. Node runs signal listeners on the event loop, which a
+ * program busy in synchronous code does not reach; with the addon, the signal also interrupts
+ * that code, and the report is saved from within it.
+ */
+function watchSignals(finish: () => void): void {
+  const listeners = new Map<NodeJS.Signals, () => void>();
+  let stopping = false;
+  const { loadNative } = require('./native') as typeof import('./native');
+  const loaded = loadNative();
+  const addon = 'addon' in loaded ? loaded.addon : null;
+  const stopBy = (sig: NodeJS.Signals): void => {
+    // From the event loop and from the interrupt alike: whichever comes first.
+    if (stopping) return;
+    // The program listens for this signal itself: its behaviour is its own, and if it
+    // exits, the 'exit' handler saves.
+    if (process.listenerCount(sig) > 1) return;
+    stopping = true;
+    // A second Ctrl+C while saving ends the process at once.
+    addon?.markStopping();
+    finish();
+    for (const [s, l] of listeners) process.removeListener(s, l);
+    process.kill(process.pid, sig);
+  };
   for (const sig of SIGNALS) {
-    const onSignal = (): void => {
-      // The program listens for this signal itself: its behaviour is its own, and if it
-      // exits, the 'exit' handler saves.
-      if (process.listenerCount(sig) > 1) return;
-      finish();
-      // Die by the same signal, so the exit status is the one the program would have had.
-      process.removeListener(sig, onSignal);
-      process.kill(process.pid, sig);
-    };
+    const onSignal = (): void => stopBy(sig);
+    listeners.set(sig, onSignal);
     process.on(sig, onSignal);
   }
+  addon?.watchStopSignals(stopBy);
 }
 
 register();

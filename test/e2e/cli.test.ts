@@ -3,7 +3,7 @@ import { existsSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkNames, checkNesting, loadReport, slices } from '../helpers/report';
-import { program, ROOT, tempDir, viztracer } from '../helpers/run';
+import { cleanEnv, program, ROOT, tempDir, viztracer } from '../helpers/run';
 
 const FIB = join(ROOT, 'examples', 'fibonacci.js');
 
@@ -179,10 +179,40 @@ describe('exit paths', () => {
     },
   );
 
-  it('a second SIGINT stops a program stuck in synchronous code', async () => {
+  for (const native of [false, true])
+    it.each([
+      ['SIGINT', 130],
+      ['SIGTERM', 143],
+    ] as const)(
+      `%s saves a program busy in synchronous code at once, and it dies by it (%i)${native ? ' (--native)' : ''}`,
+      async (sig) => {
+        const dir = tempDir();
+        let sentAt = 0;
+        const r = await viztracer([...(native ? ['--native'] : []), program('busy-forever.js')], {
+          cwd: dir,
+          onStdout: (text, kill) => {
+            if (!text.includes('spinning') || sentAt) return;
+            sentAt = Date.now();
+            kill(sig);
+          },
+        });
+        const tookMillis = Date.now() - sentAt;
+        // Killed by the signal: a shell shows 128 + its number.
+        expect(r.signal).toBe(sig);
+        expect(r.stderr).not.toMatch(/killing it/);
+        const rep = loadReport(join(dir, 'result.json'));
+        expect(slices(rep).some((e) => e.name.startsWith('spin ('))).toBe(true);
+        // The signal was acted on inside the loop, not at a second signal or a timeout.
+        expect(tookMillis).toBeLessThan(2000);
+      },
+    );
+
+  it('without the addon, a second SIGINT stops a program stuck in synchronous code', async () => {
     const dir = tempDir();
     const r = await viztracer([program('busy-forever.js')], {
       cwd: dir,
+      // The addon cannot load: Node's listeners run only on the event loop, never reached.
+      env: cleanEnv({ VIZTRACER_ADDON_PATH: join(dir, 'missing.node') }),
       onStdout: (text, kill) => {
         if (!text.includes('spinning')) return;
         kill('SIGINT');

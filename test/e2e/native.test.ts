@@ -100,11 +100,17 @@ describe('viztracer --native', () => {
     );
   });
 
-  it('without --native nothing loads the addon', async () => {
+  it('without --native the addon is optional: a missing one changes nothing but Ctrl+C', async () => {
+    // Without --native the addon is loaded, when it can be, only to act on Ctrl+C inside
+    // synchronous code (src/register.ts).
     const dir = tempDir();
-    const plain = await viztracer([program('addon-mapped.js')], { cwd: dir });
+    const plain = await viztracer([program('addon-mapped.js')], {
+      cwd: dir,
+      env: cleanEnv({ VIZTRACER_ADDON_PATH: join(dir, 'missing.node') }),
+    });
     expect(plain.status).toBe(0);
     expect(plain.stdout).toBe('not mapped\n');
+    expect(plain.stderr).not.toMatch(/addon|native/i);
     expect(loadReport(join(dir, 'result.json')).viztracer_metadata.backend).toBe('inspector');
     const native = await viztracer(['--native', program('addon-mapped.js')], { cwd: dir });
     expect(native.stdout).toBe('mapped\n');
