@@ -24,38 +24,33 @@ constexpr v8::CpuProfilingLoggingMode kLoggingMode = v8::kLazyLogging;
 
 // How kViztracer tunes V8's sampler. V8's sampler thread loops: wait one interval (a relative
 // wait, from after the previous signal), send SIGPROF, turn queued samples into the profile. Left
-// as it ships it delivers 80-85% of 1 kHz and under half of 10 kHz here (docs/benchmarks.md,
-// section 13), for three reasons, each answered here:
+// as it ships it delivers about 85% of 1 kHz and under half of 10 kHz here (docs/benchmarks.md,
+// section 13). Two causes are answered here:
 //  - The wait is lengthened by the thread's timer slack (50 µs by default). A thread inherits
 //    its creator's slack, and V8 creates its sampler thread inside CpuProfiler::Start on the
 //    calling thread: that thread's slack is set to 1 ns around the call.
-//  - When the sampled thread and others keep the cores busy, the woken sampler thread waits for
-//    a core for up to a scheduler slice (several ms). A short slice (100 µs) lets it preempt
-//    sooner (Linux 6.12+; see SetSchedSlice).
-//  - Each round adds the loop's own time to the interval: about 30 µs here, at 1 kHz and at
-//    10 kHz alike. V8 is asked for the interval minus that.
+//  - Each round adds the loop's own time to the interval (about 30 µs here), and now and then
+//    the woken thread waits for a core for a few ms (the sampled thread and V8's helpers keep
+//    them busy): about 6% of the interval on average. V8 is asked for the interval minus both.
+// Not done: a short scheduler slice for V8's thread (sched_setattr) would cut those waits, but
+// its thread then preempts V8's GC helpers, and GC on the sampled thread took longer (its share
+// of samples rose from 8.5% to 11.5% on the CPU-bound workload): the profile would no longer be
+// the program's.
 constexpr int kLoopOverheadMicros = 30;
-constexpr uint64_t kSamplerSliceNanos = 100'000;
-// V8 names its sampler thread so (comm, 15 bytes at most).
-constexpr const char* kSamplerThreadName = "v8:ProfEvntProc";
+constexpr double kLateWakeFraction = 0.06;
+
+int AskedInterval(int intervalMicros, SamplerKind sampler) {
+  if (sampler != SamplerKind::kViztracer) return intervalMicros;
+  const int asked =
+      intervalMicros - kLoopOverheadMicros - static_cast<int>(kLateWakeFraction * intervalMicros);
+  return std::max(asked, (intervalMicros + 1) / 2);
+}
+
 // A sample's core is that of the last SIGPROF noted before it, at most this long before: V8
 // timestamps the sample in its handler after walking the stack, a few µs after our note, but a
 // thread preempted in between (a loaded machine) takes longer; every signal leaves a note, so a
 // wide window cannot pair a sample with another signal's note.
 constexpr double kNoteWindowMicros = 100'000;
-
-int AskedInterval(int intervalMicros, SamplerKind sampler) {
-  if (sampler != SamplerKind::kViztracer) return intervalMicros;
-  return std::max(intervalMicros - kLoopOverheadMicros, (intervalMicros + 1) / 2);
-}
-
-std::vector<int> SamplerThreads() {
-  std::vector<int> tids;
-  for (int tid : TaskIds()) {
-    if (TaskName(tid) == kSamplerThreadName) tids.push_back(tid);
-  }
-  return tids;
-}
 
 void CopyTree(const v8::CpuProfileNode* root, ProfileData* out) {
   // Iterative, parents before children: a deep recursion in user code makes a deep tree,
@@ -117,7 +112,6 @@ std::optional<std::string> ThreadProfiler::Start(int intervalMicros, SamplerKind
   v8::CpuProfiler* profiler = v8::CpuProfiler::New(isolate_, v8::kDebugNaming, kLoggingMode);
   // Must be set before a profile starts; it sets the sampler thread's period.
   profiler->SetSamplingInterval(AskedInterval(intervalMicros, sampler));
-  const std::vector<int> before = tune ? SamplerThreads() : std::vector<int>{};
   const int slack = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
   if (tune && slack > 0) prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
   // kLeafNodeLineNumbers is what the inspector's Profiler.start uses: a node per function,
@@ -131,14 +125,6 @@ std::optional<std::string> ThreadProfiler::Start(int intervalMicros, SamplerKind
   }
   // At once: V8's signal handler is installed and sampling has begun; ours goes in front.
   signalNotes_ = StartSignalNotes();
-  if (tune) {
-    // The sampler thread this start created: the one not there before. (A thread of another
-    // isolate started meanwhile is tuned too, which does no harm.)
-    for (int tid : SamplerThreads()) {
-      if (std::find(before.begin(), before.end(), tid) == before.end())
-        SetSchedSlice(tid, kSamplerSliceNanos);
-    }
-  }
   profiler_ = profiler;
   id_ = result.id;
   sampler_ = sampler;

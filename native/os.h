@@ -1,5 +1,5 @@
 // What the addon asks of the OS, in one place: the clocks, the calling thread's id, the
-// process's threads and their /proc/self/task/<tid>/ files, and a thread's scheduler slice.
+// process's threads and their /proc/self/task/<tid>/ files.
 //
 // CLOCK_MONOTONIC is the addon's one clock: V8's base::TimeTicks::Now() reads it on Linux, so
 // the sample timestamps of v8::CpuProfile, the inspector's profiles and process.hrtime() are
@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
-#include <errno.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -76,44 +74,6 @@ inline std::vector<int> TaskIds() {
   }
   closedir(dir);
   return tids;
-}
-
-// A thread's comm (15 bytes at most), without the newline; empty when it is gone.
-inline std::string TaskName(int tid) {
-  char buf[64];
-  const int fd = OpenTaskFile(tid, "comm");
-  const bool ok = Reread(fd, buf, sizeof buf);
-  if (fd >= 0) close(fd);
-  if (!ok) return "";
-  std::string name(buf);
-  if (!name.empty() && name.back() == '\n') name.pop_back();
-  return name;
-}
-
-// Asks the scheduler for a slice of `nanos` for thread `tid` of this process (sched_setattr(2)
-// with SCHED_OTHER: on Linux 6.12+ (EEVDF) a shorter slice is an earlier deadline, so the
-// thread preempts a busy one sooner when it wakes; older kernels ignore it). Needs no
-// privilege, unlike a real-time policy. Keeps the thread's nice value. False on failure.
-inline bool SetSchedSlice(int tid, uint64_t nanos) {
-  // struct sched_attr of sched_setattr(2); glibc 2.36 has no wrapper.
-  struct {
-    uint32_t size;
-    uint32_t sched_policy;
-    uint64_t sched_flags;
-    int32_t sched_nice;
-    uint32_t sched_priority;
-    uint64_t sched_runtime;
-    uint64_t sched_deadline;
-    uint64_t sched_period;
-  } attr{};
-  attr.size = sizeof attr;
-  attr.sched_policy = 0;  // SCHED_OTHER
-  errno = 0;
-  const int nice = getpriority(PRIO_PROCESS, static_cast<id_t>(tid));
-  if (nice == -1 && errno != 0) return false;
-  attr.sched_nice = nice;
-  attr.sched_runtime = nanos;
-  return syscall(SYS_sched_setattr, tid, &attr, 0) == 0;
 }
 
 }  // namespace viztracer
