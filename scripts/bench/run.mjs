@@ -9,6 +9,7 @@ const BENCHES = [
   'overhead.mjs',
   'peers.mjs',
   'sample-rate.mjs',
+  'attribution.mjs',
   'report-build.mjs',
   'startup.mjs',
   'merge.mjs',
