@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Backend } from './backends/backend';
 import { InspectorBackend } from './backends/inspector';
 import type { NativeBackend } from './backends/native';
-import { threadRecorder, type Recorder, type Recording } from './instrument/recorder';
+import type { Recorder, Recording } from './instrument/recorder';
 import { resolveOptions, samples, type ResolvedOptions, type TracerOptions } from './options';
 import type { ProcessTrack } from './report/model';
 import type { SaveResult } from './report/save';
@@ -22,9 +22,10 @@ const save = (): typeof import('./save-report') => require('./save-report');
 const serialize = (): typeof import('./report/serialize') => require('./report/serialize');
 const build = (): typeof import('./report/build') => require('./report/build');
 const sessionEnd = (): typeof import('./session-end') => require('./session-end');
-// Loaded only when asked for: without the native backend nothing loads the addon.
+// Loaded only when asked for: the native backend, and `--instrument`'s recorder.
 const nativeBackend = (): typeof import('./backends/native') => require('./backends/native');
 const slices = (): typeof import('./instrument/slices') => require('./instrument/slices');
+const recorder = (): typeof import('./instrument/recorder') => require('./instrument/recorder');
 
 /** The thread monitor's period under the native backend. */
 const MONITOR_PERIOD_MILLIS = 10;
@@ -109,7 +110,9 @@ export class Tracer {
       ? new (nativeBackend().NativeBackend)(this.options.sampler)
       : null;
     this.backend = this.native ?? new InspectorBackend();
-    this.recorder = this.options.instrument ? threadRecorder(this.options.tracerEntries) : null;
+    this.recorder = this.options.instrument
+      ? recorder().threadRecorder(this.options.tracerEntries)
+      : null;
     this.sampling = samples(this.options);
   }
 

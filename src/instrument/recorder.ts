@@ -29,7 +29,7 @@ import {
   type ClockPair,
 } from './clock';
 import { describeError, preview } from './preview';
-import { RECORDER_KEY, type FunctionInfo } from './transform';
+import { RECORDER_KEY, type FunctionInfo } from './protocol';
 
 export const ENTER = 1;
 export const EXIT = 2;

@@ -8,7 +8,7 @@
 import type { AsyncSpan, SliceTable } from '../trace/convert';
 import { sliceName } from '../trace/samples';
 import { ENTER, EXIT, THROW, type Recording } from './recorder';
-import { FN_ASYNC } from './transform';
+import { FN_ASYNC } from './protocol';
 
 export interface SliceOptions {
   /** Frames deeper than this are not kept (their time stays in the ancestor's slice). */

@@ -24,22 +24,7 @@
 // the awaited and yielded values are passed through untouched, so no extra tick is taken.
 import { parse, type Node } from 'acorn';
 
-export const RECORDER_KEY = 'viztracer.instrument';
-
-/** One instrumented function: what its slices are called. */
-export interface FunctionInfo {
-  name: string;
-  file: string;
-  /** 1-based line of the function's start. */
-  line: number;
-  /** FN_ASYNC | FN_GENERATOR; 0 (or absent) for a plain function. */
-  flags?: number;
-  /** With `logFuncArgs`: the names its parameters bind, in order. */
-  params?: string[];
-}
-
-export const FN_ASYNC = 1;
-export const FN_GENERATOR = 2;
+import { FN_ASYNC, FN_GENERATOR, RECORDER_KEY, type FunctionInfo } from './protocol';
 
 /** The marker comment that keeps the function after it from being recorded. */
 export const IGNORE_MARKER = /^\s*@?viztracer-ignore\s*$/;

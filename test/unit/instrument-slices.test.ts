@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ENTER, EXIT, Recorder, THROW, type Recording } from '../../src/instrument/recorder';
 import { recordingSlices, type SliceOptions } from '../../src/instrument/slices';
-import { FN_ASYNC, FN_GENERATOR } from '../../src/instrument/transform';
+import { FN_ASYNC, FN_GENERATOR } from '../../src/instrument/protocol';
 import { requireNative } from '../../src/native';
 
 const FNS = ['a', 'b', 'c', 'd'].map((name, i) => ({ name, file: '/p.js', line: i + 1 }));

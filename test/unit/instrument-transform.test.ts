@@ -1,6 +1,7 @@
 // The load-time transform: instrumented code behaves as the original and records every call.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { instrument, RECORDER_KEY, type TransformOptions } from '../../src/instrument/transform';
+import { RECORDER_KEY } from '../../src/instrument/protocol';
+import { instrument, type TransformOptions } from '../../src/instrument/transform';
 
 /**
  * A stand-in for the recorder: a readable log of `>name` (enter), `<name` (exit), `!name`

@@ -1,0 +1,21 @@
+// What instrumented code (made by transform.ts) and the recorder (recorder.ts) agree on, apart
+// from both: the recorder loads without the transform and its parser (acorn), which a program
+// that is only sampled never needs.
+
+/** The global symbol (`Symbol.for(RECORDER_KEY)`) under which instrumented code finds the recorder. */
+export const RECORDER_KEY = 'viztracer.instrument';
+
+/** One instrumented function: what its slices are called. */
+export interface FunctionInfo {
+  name: string;
+  file: string;
+  /** 1-based line of the function's start. */
+  line: number;
+  /** FN_ASYNC | FN_GENERATOR; 0 (or absent) for a plain function. */
+  flags?: number;
+  /** With `logFuncArgs`: the names its parameters bind, in order. */
+  params?: string[];
+}
+
+export const FN_ASYNC = 1;
+export const FN_GENERATOR = 2;
