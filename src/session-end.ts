@@ -108,10 +108,20 @@ function* waitSteps(
   }
 }
 
-/** Blocks (an exit handler cannot wait otherwise) up to 5 s for the session's other processes. */
-function waitForProcessesSync(s: Session, quiet: boolean, except: number[]): void {
+/**
+ * Blocks (an exit handler cannot wait otherwise) for the session's other processes: up to 5 s,
+ * or under the CLI's policy until a minute passes without progress or `skipped()` says so.
+ */
+function waitForProcessesSync(
+  s: Session,
+  quiet: boolean,
+  except: number[],
+  policy: WaitPolicy,
+  skipped: () => boolean,
+): void {
   const cell = new Int32Array(new SharedArrayBuffer(4));
-  for (const millis of waitSteps(s, except, quiet, OWNER_WAIT, () => false)) {
+  for (const millis of waitSteps(s, except, quiet, policy, skipped)) {
+    // An interrupt (the addon's Ctrl+C) wakes the wait, and runs before it resumes.
     Atomics.wait(cell, 0, 0, millis);
   }
 }
@@ -191,7 +201,10 @@ function planSessionReport(
     file,
     events: chain(
       withOwn && own ? processEventTexts(own.track) : [],
-      mergedEventTexts(files, stats, { tolerant: true }),
+      mergedEventTexts(files, stats, {
+        tolerant: true,
+        named: withOwn && own ? [own.track.pid] : [],
+      }),
     ),
     meta: () => {
       const merged = mergedTotals(stats);
@@ -296,21 +309,40 @@ export async function endSession(
   return results;
 }
 
+/** How a main thread's exit handler ends the session (`endSessionSync`). */
+export interface SyncEnd {
+  /**
+   * Children that outlive the owner: `moment`, up to 5 s (the preload's owner); or
+   * `while-progress`, until a minute passes in which none finishes, or Ctrl+C (the CLI).
+   */
+  waitForChildren: 'moment' | 'while-progress';
+  /** The command the metadata names. */
+  command: readonly string[];
+  /** Whether the user asked to stop waiting. */
+  skipped: () => boolean;
+}
+
 /**
- * Without the CLI, in a main thread's exit handler, with its own data (taken after the wait):
- * the owner waits for the session's other processes and writes the one report; under
- * --pid_suffix every process writes its own, with what its workers left.
+ * In a main thread's exit handler, with its own data (taken after the wait): the owner (the
+ * CLI's process, or the first process traced with the preload) waits for the session's other
+ * processes and writes the one report; under --pid_suffix every process writes its own, with
+ * what its workers left.
  */
 export function endSessionSync(
   s: Session,
   options: ResolvedOptions,
   owner: boolean,
   own: () => OwnReport,
+  end: SyncEnd,
 ): SaveResult[] {
   const whole = owner && !options.pidSuffix;
-  // Children that outlive the owner still get a moment to write; what they write later is lost.
-  if (whole) waitForProcessesSync(s, options.quiet, [process.pid]);
-  const plan = planSessionReport(s, options, process.argv, own(), whole ? null : process.pid);
+  // Children that outlive the owner still get time to write; what they write later is lost.
+  if (whole) {
+    const policy = end.waitForChildren === 'moment' ? OWNER_WAIT : CLI_WAIT;
+    waitForProcessesSync(s, options.quiet, [process.pid], policy, end.skipped);
+  }
+  if (options.outputDir) fs.mkdirSync(options.outputDir, { recursive: true });
+  const plan = planSessionReport(s, options, end.command, own(), whole ? null : process.pid);
   const results = writePlanSync(plan);
   tellOutcome(plan, results, options);
   return results;

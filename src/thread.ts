@@ -43,6 +43,11 @@ export interface WorkerHooks {
   beforeCreate(): void;
   /** Before a worker is terminated: the worker's data is saved when this settles. */
   beforeTerminate(threadId: number): Promise<void>;
+  /**
+   * A preload every worker gets in its `execArgv`: for a process that was not started with it
+   * (the CLI, which runs the program in its own process), whose workers would not load it.
+   */
+  preload?: string;
 }
 
 /**
@@ -61,7 +66,16 @@ export function patchWorkers(hooks: WorkerHooks): void {
     constructor(filename: string | URL, options?: workerThreads.WorkerOptions) {
       wt.setEnvironmentData(NAME_KEY, options?.name ?? '');
       hooks.beforeCreate();
-      super(filename, options);
+      const preload = hooks.preload;
+      super(
+        filename,
+        preload
+          ? {
+              ...options,
+              execArgv: [...(options?.execArgv ?? process.execArgv), '--require', preload],
+            }
+          : options,
+      );
     }
 
     override terminate(): Promise<number> {

@@ -1,6 +1,6 @@
 // Start-up cost: `viztracer --quiet` on an empty script vs `node` on it, runs alternating.
 // Also `node --require lib/register.js` (the preload alone, no CLI parent process), to show
-// where the added time goes. Target: under 100 ms added by viztracer.
+// where the added time goes. Target: at most 50 ms added by viztracer (issue #12).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
@@ -61,5 +61,5 @@ printTable(
   rows.map((r) => [r.name, fmt(r.medianMs), fmt(r.minMs), fmt(r.addedMs), fmt(r.pairedAddedMs)]),
 );
 const added = rows[1].addedMs;
-console.log(`viztracer adds ${fmt(added)} ms: target < 100 ms ${added < 100 ? 'met' : 'NOT met'}`);
-writeResults('startup', { rounds: ROUNDS, targetAddedMs: 100, rows });
+console.log(`viztracer adds ${fmt(added)} ms: target <= 50 ms ${added <= 50 ? 'met' : 'NOT met'}`);
+writeResults('startup', { rounds: ROUNDS, targetAddedMs: 50, rows });

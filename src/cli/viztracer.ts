@@ -1,6 +1,9 @@
 #!/usr/bin/env node
-// `viztracer [options] script [args...]`: runs the program in a child `node` with our preload
-// in NODE_OPTIONS (so its own children inherit it), then merges what every process wrote.
+// `viztracer [options] script [args...]`: runs the program in this process, traced from its
+// first line, as `node script` would (preload.ts: this process owns the session, its workers
+// and children join it through the preload in NODE_OPTIONS, and it merges what they wrote when
+// it exits). Without the addon, or with --open, the program runs in a child `node` instead,
+// and this process ends the session after it.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -132,15 +135,22 @@ async function combine(cli: CliArgs, options: ResolvedOptions, command: string[]
   return 0;
 }
 
-async function main(argv: string[]): Promise<number> {
+/**
+ * What the command line asks for: a status once some work is done (help, --combine, or a
+ * program run in a child process), or the program run in this very process (`run`, called at
+ * the top level, so that the program's own errors are uncaught as under plain `node`).
+ */
+type Plan = { status: Promise<number> } | { run: () => void };
+
+function plan(argv: string[]): Plan {
   const cli = parseCliArgs(argv);
   if (cli.help) {
     process.stdout.write(usage());
-    return 0;
+    return { status: Promise.resolve(0) };
   }
   if (cli.version) {
     process.stdout.write(`viztracer ${VERSION}\n`);
-    return 0;
+    return { status: Promise.resolve(0) };
   }
   let options: ResolvedOptions;
   try {
@@ -150,14 +160,12 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   const command = ['viztracer', ...argv];
-  if (cli.combine) return combine(cli, options, command);
-  if (options.native) {
-    // Before the program runs: a traced program whose preload cannot load the addon would
-    // stop at its first line anyway.
-    const { loadNative } = require('../native') as typeof import('../native');
-    const loaded = loadNative();
-    if ('error' in loaded) throw new CliError(loaded.error);
-  }
+  if (cli.combine) return { status: combine(cli, options, command) };
+  const { loadNative } = require('../native') as typeof import('../native');
+  const native = loadNative();
+  // Before the program runs: a traced program whose preload cannot load the addon would
+  // stop at its first line anyway.
+  if (options.native && 'error' in native) throw new CliError(native.error);
   if (!cli.script) {
     throw new CliError('no script given (usage: viztracer [options] script.js [args...])');
   }
@@ -172,7 +180,36 @@ async function main(argv: string[]): Promise<number> {
   }
   const unwritable = checkWritable(options.outputFile);
   if (unwritable) throw new CliError(unwritable);
+  // In this process, as `node script` would run it: one Node start-up instead of two. It needs
+  // the addon (Ctrl+C on a program busy in synchronous code); --open serves the report after
+  // the program, which an exit handler cannot. Otherwise a child process runs it.
+  if ('addon' in native && !cli.open) {
+    return { run: () => runHere(script, cli.scriptArgs, options, command) };
+  }
+  return { status: runInChild(script, cli, options, command) };
+}
 
+/** Runs the program in this process, traced from its first line; its exit is this process's. */
+function runHere(
+  script: string,
+  args: string[],
+  options: ResolvedOptions,
+  command: string[],
+): void {
+  const { startInCli } = require('../preload') as typeof import('../preload');
+  startInCli(options, { waitForChildren: 'while-progress', command });
+  process.argv = [process.argv[0], script, ...args];
+  // What `node script` does: CommonJS or ES module by the same rules, require.main, argv.
+  (require('node:module') as { runMain(): void }).runMain();
+}
+
+/** The program in a child `node` with the preload; this process ends the session after it. */
+async function runInChild(
+  script: string,
+  cli: CliArgs,
+  options: ResolvedOptions,
+  command: string[],
+): Promise<number> {
   const session = createSession(options);
   let status: { code: number | null; signal: NodeJS.Signals | null };
   let results: SaveResult[];
@@ -200,23 +237,32 @@ async function main(argv: string[]): Promise<number> {
   return status.code ?? 1;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
+function report(err: unknown): void {
+  if (err instanceof CliError || err instanceof OptionError || err instanceof ReportReadError) {
+    process.stderr.write(`viztracer: ${err.message}\n`);
+    process.exitCode = err instanceof CliError ? err.status : 2;
+    return;
+  }
+  const e = err as NodeJS.ErrnoException;
+  // Environment failures (disk full, permissions) are the user's to fix: one line, not a trace.
+  if (e && typeof e.code === 'string' && e.syscall) {
+    process.stderr.write(`viztracer: ${e.message}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  throw err;
+}
+
+let planned: Plan | null = null;
+try {
+  planned = plan(process.argv.slice(2));
+} catch (err) {
+  report(err);
+}
+if (planned && 'run' in planned) {
+  planned.run();
+} else if (planned) {
+  planned.status.then((code) => {
     process.exitCode = code;
-  },
-  (err: unknown) => {
-    if (err instanceof CliError || err instanceof OptionError || err instanceof ReportReadError) {
-      process.stderr.write(`viztracer: ${err.message}\n`);
-      process.exitCode = err instanceof CliError ? err.status : 2;
-      return;
-    }
-    const e = err as NodeJS.ErrnoException;
-    // Environment failures (disk full, permissions) are the user's to fix: one line, not a trace.
-    if (e && typeof e.code === 'string' && e.syscall) {
-      process.stderr.write(`viztracer: ${e.message}\n`);
-      process.exitCode = 1;
-      return;
-    }
-    throw err;
-  },
-);
+  }, report);
+}

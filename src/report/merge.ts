@@ -35,6 +35,11 @@ export interface MergeOptions {
   tolerant: boolean;
   /** Shift each input so its first event starts at 0 (reports from different runs). */
   align?: boolean;
+  /**
+   * Processes named by events written beside the merged ones (a process's own track, written
+   * directly): a process whose inputs hold no `process_name` gets `node (pid N)`, but not these.
+   */
+  named?: readonly number[];
 }
 
 const TAIL_BYTES = 1 << 16;
@@ -137,7 +142,7 @@ export function* mergedEventTexts(
   stats: MergeStats,
   options: MergeOptions,
 ): Generator<EventPiece> {
-  const named = new Set<number>();
+  const named = new Set<number>(options.named ?? []);
   const seen = new Set<number>();
   const noteChunk = (b: Buffer): void => {
     for (const [key, isProcess] of METADATA_KEYS) {

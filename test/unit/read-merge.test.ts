@@ -104,6 +104,14 @@ describe('readReportSync', () => {
 });
 
 describe('mergedEventTexts', () => {
+  it('leaves unnamed a process the writer names itself (its own track, beside the merge)', () => {
+    const w = write('worker.json', '[{"ph":"X","name":"g","pid":7,"tid":9,"ts":1,"dur":1}]');
+    const events = [...mergedEventTexts([w], newMergeStats(), { tolerant: false, named: [7] })].map(
+      (t) => JSON.parse(t),
+    );
+    expect(events.map((e) => e.name)).toEqual(['g']);
+  });
+
   it('yields every event of every input in input order and sums the sample counts', () => {
     const a = write('1.json', REPORT);
     const b = write('2.json', '[{"ph":"X","name":"g","pid":2,"tid":2,"ts":1,"dur":1}]');
