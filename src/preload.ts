@@ -11,6 +11,7 @@ import {
   markDone,
   markRunning,
   partialPath,
+  processRunning,
   removeSession,
   SESSION_ENV,
   sessionEnvValue,
@@ -112,7 +113,7 @@ function start(
   // the environment, write partial reports into it, and the owner merges them at exit.
   const owner = session === null;
   if (!session) {
-    session = createSession(options);
+    session = { ...createSession(options), command: [...end.command] };
     process.env[SESSION_ENV] = sessionEnvValue(session);
   }
   const s = session;
@@ -207,6 +208,13 @@ function start(
       if (me.isMain && !owner) {
         try {
           markDone(s, me.pid);
+          // The owner was killed (SIGKILL): the last of its processes to finish writes the
+          // report, so only the owner's own data is lost.
+          if (!options.pidSuffix && !processRunning(s.ownerPid)) {
+            const { endOrphanedSession } =
+              require('./session-end') as typeof import('./session-end');
+            endOrphanedSession(s, options);
+          }
         } catch {
           // the session is gone
         }

@@ -3,6 +3,7 @@
 // CLI ends its session asynchronously; without the CLI, the first traced process ends it in
 // its exit handler, synchronously. Also the metadata every report is written with.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { samples, type ResolvedOptions } from './options';
 import { mergedEventTexts, newMergeStats, type MergeStats } from './report/merge';
 import type { ProcessTrack } from './report/model';
@@ -17,7 +18,7 @@ import {
   type TraceMode,
 } from './trace/metadata';
 import { saveReport, saveReportSync } from './save-report';
-import { processAlive, SESSION_ENV, sessionState, type Session } from './session';
+import { processAlive, removeSession, SESSION_ENV, sessionState, type Session } from './session';
 
 /**
  * Processes of the session that are still running: those that said so (a marker file), and
@@ -235,8 +236,11 @@ function planSessionReport(
       (lost) => `viztracer: warning: lost a partial report: ${lost.file}: ${lost.problem}`,
     );
     // A process that said it was running, is gone, and left no report was killed (SIGKILL,
-    // or a crash of node itself): only its own data is lost.
-    for (const pid of state.running) {
+    // or a crash of node itself): only its own data is lost. One that runs on (the wait was
+    // skipped, or timed out) may not have said so yet: its environment names the session.
+    const said = new Set(state.running);
+    const pids = [...said, ...processesWithSession(s).filter((pid) => !said.has(pid))];
+    for (const pid of pids) {
       if (pid === ownPid || (onlyPid !== null && pid !== onlyPid)) continue;
       if (state.partials.has(pid)) continue;
       out.push(
@@ -345,6 +349,31 @@ export function endSessionSync(
   const plan = planSessionReport(s, options, end.command, own(), whole ? null : process.pid);
   const results = writePlanSync(plan);
   tellOutcome(plan, results, options);
+  return results;
+}
+
+/**
+ * When the owner was killed before it could end the session (SIGKILL: no exit handler ran), the
+ * last of the session's processes to finish calls this after writing its own partial report:
+ * it writes the session's report from the partial ones, once (the first caller to take the
+ * lock), and says whose data is lost. Does nothing while another process is still writing.
+ */
+export function endOrphanedSession(s: Session, options: ResolvedOptions): SaveResult[] {
+  if (pendingProcesses(s, [process.pid]).length > 0) return [];
+  try {
+    fs.writeFileSync(path.join(s.dir, 'orphaned.lock'), '', { flag: 'wx' });
+  } catch {
+    return []; // another process is ending it
+  }
+  if (options.outputDir) fs.mkdirSync(options.outputDir, { recursive: true });
+  const plan = planSessionReport(s, options, s.command ?? []);
+  const results = writePlanSync(plan);
+  process.stderr.write(
+    `viztracer: warning: process ${s.ownerPid} ended without saving its data (killed by SIGKILL?); ` +
+      'the report holds the processes it started\n',
+  );
+  tellOutcome(plan, results, options);
+  removeSession(s);
   return results;
 }
 

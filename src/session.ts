@@ -21,6 +21,8 @@ export interface Session {
   options: ResolvedOptions;
   /** Write one report per process into this folder instead of merging (`--output_dir`). */
   perProcess?: boolean;
+  /** The owner's command, for the report's metadata should another process end the session. */
+  command?: string[];
 }
 
 export function createSession(options: ResolvedOptions, perProcess = false): Session {
@@ -89,6 +91,17 @@ export function sessionState(s: Session): SessionState {
   }
   running.sort((a, b) => a - b);
   return { partials, running };
+}
+
+/** Whether a process is running: it exists and is not a zombie (dead, not yet reaped). */
+export function processRunning(pid: number): boolean {
+  if (!processAlive(pid)) return false;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    return true; // no /proc: trust kill(pid, 0)
+  }
 }
 
 /** Whether a process exists (it may be a zombie that has not been reaped). */

@@ -171,6 +171,23 @@ describe('child processes', () => {
     expect(pids.size).toBe(2);
   });
 
+  it('the program killed with SIGKILL loses only its own data: its child writes the report', async () => {
+    const dir = tempDir();
+    // The CLI runs the program in its own process, so the SIGKILL takes the CLI with it; the
+    // child, the last of the session to finish, merges. stderr closes when the child exits.
+    const r = await viztracer([program('owner-sigkill.js')], { cwd: dir });
+    expect(r.signal).toBe('SIGKILL');
+    const [, child] = /child (\d+)/.exec(r.stdout)!.map(Number);
+    expect(r.stderr).toMatch(
+      /^viztracer: warning: process \d+ ended without saving its data \(killed by SIGKILL\?\); the report holds the processes it started$/m,
+    );
+    expect(r.stderr).toMatch(/^viztracer: Saved report to result\.json/m);
+    const rep = loadReport(join(dir, 'result.json'));
+    checkNames(rep);
+    expect([...pidsOf(rep)]).toEqual([child]);
+    expect(slices(rep).some((e) => e.name.startsWith('busy ('))).toBe(true);
+  });
+
   it('a child that throws writes its report; exit codes pass through', async () => {
     const dir = tempDir();
     const r = await viztracer([program('child-throws.js')], { cwd: dir });
@@ -253,6 +270,32 @@ describe('child processes', () => {
     expect(
       names(rep, 'process_name').some((n) => n.startsWith('node outlives-parent.js child')),
     ).toBe(true);
+  });
+
+  it('Ctrl+C while the CLI waits for a child skips the wait and writes what there is', async () => {
+    const dir = tempDir();
+    let child = 0;
+    try {
+      const r = await viztracer([program('outlives-parent.js'), '60000'], {
+        cwd: dir,
+        onStdout: (text) => {
+          child = Number(/child (\d+)/.exec(text)?.[1] ?? 0);
+        },
+        onStderr: (text, kill) => {
+          if (text.includes('Waiting for 1 process')) kill('SIGINT');
+        },
+      });
+      expect(r.status).toBe(0);
+      expect(r.stderr).toMatch(
+        new RegExp(`warning: process ${child} was still running; its data is not in the report`),
+      );
+      const rep = loadReport(join(dir, 'result.json'));
+      expect(names(rep, 'process_name').some((n) => n.startsWith('node outlives-parent.js'))).toBe(
+        true,
+      );
+    } finally {
+      if (child) process.kill(child, 'SIGKILL');
+    }
   });
 
   it('--output_dir with --pid_suffix writes one report per process', async () => {

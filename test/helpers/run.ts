@@ -35,6 +35,7 @@ export function run(
   opts: SpawnOptions & {
     input?: string;
     onStdout?: (text: string, kill: (s: NodeJS.Signals) => void) => void;
+    onStderr?: (text: string, kill: (s: NodeJS.Signals) => void) => void;
   } = {},
 ): Promise<RunResult> {
   return new Promise((done, fail) => {
@@ -49,7 +50,10 @@ export function run(
       stdout += d;
       opts.onStdout?.(stdout, (s) => child.kill(s));
     });
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      opts.onStderr?.(stderr, (s) => child.kill(s));
+    });
     child.on('error', fail);
     child.on('close', (status, signal) => done({ status, signal, stdout, stderr }));
     child.stdin!.end(opts.input ?? '');
