@@ -85,8 +85,9 @@ describe('viztracer --native', () => {
     expect(jsThreadNames(rep)).toEqual(['main', 'Worker 1 (doomed)']);
     const spins = slices(rep).filter((e) => e.name.startsWith('spin (') && e.tid !== e.pid);
     expect(spins.length).toBeGreaterThan(0);
-    // It computed for ~300 ms before it was terminated.
-    expect(Math.max(...spins.map((e) => e.dur!))).toBeGreaterThan(100_000);
+    // It computed for ~300 ms before it was terminated. (V8's signal sampler can split the
+    // slice where one sample missed spin()'s frame, at its on-stack replacement: add them up.)
+    expect(spins.reduce((sum, e) => sum + e.dur!, 0)).toBeGreaterThan(200_000);
   });
 
   it('without a loadable addon: one line, exit 2, and the program does not run', async () => {
