@@ -56,6 +56,12 @@ export interface TracerOptions {
   logFuncRetval?: boolean;
   /** Under `instrument`: functions with these names (and what they call) are not recorded. */
   ignoreFunction?: string[];
+  /**
+   * When tracing runs: `start`, from the program's start to its end (the default); `signal`,
+   * armed: nothing runs until SIGUSR2, and each SIGUSR2 then starts tracing or stops it and
+   * saves a report named with the pid and the time.
+   */
+  trigger?: 'start' | 'signal';
 }
 
 type Kind =
@@ -169,6 +175,15 @@ const TABLE = [
     kind: 'choice',
     choices: ['viztracer', 'v8'],
     help: "under --native, V8's sampler tuned to deliver the requested rate (viztracer, default) or as it ships (v8)",
+  },
+  {
+    api: 'trigger',
+    default: 'start',
+    cli: 'trigger',
+    env: 'VIZTRACER_TRIGGER',
+    kind: 'choice',
+    choices: ['start', 'signal'],
+    help: 'trace from the start (start, default), or armed: SIGUSR2 starts tracing, the next one stops and saves (signal)',
   },
   {
     api: 'instrument',

@@ -109,6 +109,11 @@ function start(
   end: SessionEnd,
   inCli: boolean,
 ): void {
+  if (options.trigger === 'signal') {
+    // Armed: no session (each armed process stands alone), nothing running until asked.
+    if (isMainThread) armForSignal(options);
+    return;
+  }
   // The first traced process of a run owns the session: its descendants inherit it through
   // the environment, write partial reports into it, and the owner merges them at exit.
   const owner = session === null;
@@ -274,4 +279,47 @@ function watchSignals(finish: () => void, skipWait: () => void): void {
     process.on(sig, onSignal);
   }
   addon?.watchStopSignals(stopBy);
+}
+
+/**
+ * `trigger: 'signal'`: nothing runs until SIGUSR2; each SIGUSR2 then starts tracing this
+ * process's main thread, or stops it and saves a report named with the pid and the time, so a
+ * long-running service can be profiled for a while, as often as wanted. Tracing that is on when
+ * the process exits is saved then.
+ */
+function armForSignal(options: ResolvedOptions): void {
+  const { savedMessage, withPidAndTime } =
+    require('./report/save') as typeof import('./report/save');
+  let tracer: Tracer | null = null;
+  const stopAndSave = (): void => {
+    const t = tracer!;
+    tracer = null;
+    try {
+      t.stop();
+      const result = t.saveSync(withPidAndTime(options.outputFile, process.pid, new Date()));
+      if (!options.quiet) process.stderr.write(savedMessage(result));
+    } catch (err) {
+      process.stderr.write(`viztracer: could not save the report: ${(err as Error).message}\n`);
+    }
+  };
+  process.on('SIGUSR2', () => {
+    if (tracer) {
+      stopAndSave();
+      return;
+    }
+    try {
+      tracer = Tracer.fromResolved(options);
+      tracer.start();
+    } catch (err) {
+      tracer = null;
+      process.stderr.write(`viztracer: could not start tracing: ${(err as Error).message}\n`);
+      return;
+    }
+    if (!options.quiet) {
+      process.stderr.write('viztracer: tracing started; SIGUSR2 again stops it and saves\n');
+    }
+  });
+  process.on('exit', () => {
+    if (tracer) stopAndSave();
+  });
 }

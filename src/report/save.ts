@@ -75,6 +75,18 @@ export function savedMessage(result: SaveResult): string {
 
 /** `result.json` -> `result_1234.json`, `out.json.gz` -> `out_1234.json.gz`. */
 export function withPidSuffix(file: string, pid: number): string {
+  return withSuffix(file, String(pid));
+}
+
+/**
+ * `result_<pid>_<time>.json`: a report of one period of an armed process, named with the UTC
+ * time it was saved (`2026-12-05T12-40-01.123Z`: no `:`, which some file systems refuse).
+ */
+export function withPidAndTime(file: string, pid: number, when: Date): string {
+  return withSuffix(file, `${pid}_${when.toISOString().replace(/:/g, '-')}`);
+}
+
+function withSuffix(file: string, suffix: string): string {
   const ext = file.endsWith('.json.gz') ? '.json.gz' : path.extname(file);
-  return `${file.slice(0, file.length - ext.length)}_${pid}${ext}`;
+  return `${file.slice(0, file.length - ext.length)}_${suffix}${ext}`;
 }

@@ -123,3 +123,79 @@ describe('the API', () => {
     expect(rep.viztracer_metadata.intervalMicros).toBe(200);
   });
 });
+
+describe('armed: VIZTRACER_TRIGGER=signal', () => {
+  const armed = (dir: string): NodeJS.ProcessEnv =>
+    cleanEnv({ VIZTRACER_TRIGGER: 'signal', VIZTRACER_OUTPUT: join(dir, 'r.json') });
+
+  it('toggled by SIGUSR2 four times, writes two reports named with the pid and the time', async () => {
+    const dir = tempDir();
+    // Each step waits for what the previous one made happen: the program's ticks (stdout) and
+    // our lines (stderr).
+    let sent = 0;
+    let ticksAtStart = 0;
+    let out = '';
+    let err = '';
+    const count = (text: string, what: string): number => text.split(what).length - 1;
+    const step = (kill: (s: NodeJS.Signals) => void): void => {
+      const ticks = count(out, 'tick ');
+      const started = count(err, 'tracing started');
+      const saved = count(err, 'Saved report to');
+      const tracing = started > saved;
+      if (sent === 0 && out.includes('ready')) {
+        sent++;
+        kill('SIGUSR2');
+      } else if (tracing && sent % 2 === 1 && started === (sent + 1) / 2) {
+        if (ticksAtStart === 0) ticksAtStart = ticks;
+        if (ticks >= ticksAtStart + 3) {
+          sent++;
+          ticksAtStart = 0;
+          kill('SIGUSR2');
+        }
+      } else if (!tracing && sent % 2 === 0 && saved === sent / 2 && sent > 0) {
+        if (sent === 4) {
+          sent++;
+          kill('SIGTERM');
+        } else {
+          sent++;
+          kill('SIGUSR2');
+        }
+      }
+    };
+    const r = await run(['--require', REGISTER, program('armed.js')], {
+      cwd: dir,
+      env: armed(dir),
+      onStdout: (text, kill) => {
+        out = text;
+        step(kill);
+      },
+      onStderr: (text, kill) => {
+        err = text;
+        step(kill);
+      },
+    });
+    expect(r.signal).toBe('SIGTERM');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    expect(files).toHaveLength(2);
+    for (const f of files) {
+      expect(f).toMatch(/^r_\d+_\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z\.json$/);
+      const rep = loadReport(join(dir, f));
+      checkNames(rep);
+      expect(slices(rep).some((e) => e.name.startsWith('burst ('))).toBe(true);
+    }
+  });
+
+  it('does nothing until asked: no report, no line of ours', async () => {
+    const dir = tempDir();
+    const r = await run(['--require', REGISTER, program('armed.js')], {
+      cwd: dir,
+      env: armed(dir),
+      onStdout: (text, kill) => {
+        if (text.includes('tick 3')) kill('SIGTERM');
+      },
+    });
+    expect(r.signal).toBe('SIGTERM');
+    expect(r.stderr).toBe('');
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});

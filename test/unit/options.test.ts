@@ -43,6 +43,7 @@ describe('resolveOptions', () => {
       pidSuffix: false,
       native: false,
       sampler: 'viztracer',
+      trigger: 'start',
       instrument: false,
       withSampling: false,
       tracerEntries: 1_000_000,
@@ -52,6 +53,13 @@ describe('resolveOptions', () => {
       ignoreFunction: [],
     });
     expect(resolveOptions(undefined, '/work')).toEqual(resolveOptions({}, '/work'));
+  });
+
+  it('takes trigger start or signal, and says so for anything else', () => {
+    expect(resolveOptions({ trigger: 'signal' }, '/work').trigger).toBe('signal');
+    expect(() => resolveOptions({ trigger: 'sigusr2' as 'signal' }, '/work')).toThrow(
+      new RangeError('Expected the "trigger" option to be "start" or "signal"'),
+    );
   });
 
   it('resolves paths against the given folder', () => {
