@@ -81,6 +81,8 @@ interface OptionSpec {
   kind: Kind;
   /** For kind `choice`: the values allowed, the default first. */
   choices?: readonly string[];
+  /** For kind `positive-int`: the largest value allowed. */
+  max?: number;
   help: string;
 }
 
@@ -101,6 +103,8 @@ const TABLE = [
     cli: 'interval',
     env: 'VIZTRACER_INTERVAL',
     kind: 'positive-int',
+    // One second: V8 takes any int, but a sampler that slow shows nothing.
+    max: 1_000_000,
     help: 'sampling interval in microseconds (default 1000)',
   },
   {
@@ -109,6 +113,7 @@ const TABLE = [
     cli: 'max_stack_depth',
     env: 'VIZTRACER_MAX_STACK_DEPTH',
     kind: 'positive-int',
+    max: 100_000,
     help: 'fold frames deeper than this into their ancestor',
   },
   {
@@ -207,6 +212,8 @@ const TABLE = [
     cli: 'tracer_entries',
     env: 'VIZTRACER_TRACER_ENTRIES',
     kind: 'positive-int',
+    // 2^28 entries: what the addon's ring can map (4 GiB of address space).
+    max: 268_435_456,
     help: 'entries of each thread ring buffer: under --instrument two per call; one per logEvent/instant/counter (default 1000000)',
   },
   {
@@ -291,6 +298,9 @@ const EXPECTED: Record<Kind, string> = {
 
 /** What a value of this option must be: `a positive integer`, `"viztracer" or "v8"`. */
 function expectedText(spec: OptionSpec): string {
+  if (spec.kind === 'positive-int' && spec.max !== undefined) {
+    return `an integer from 1 to ${spec.max}`;
+  }
   if (spec.kind === 'choice') {
     const q = (spec.choices ?? []).map((c) => `"${c}"`);
     return q.length > 1 ? `${q.slice(0, -1).join(', ')} or ${q[q.length - 1]}` : q.join('');
@@ -325,7 +335,9 @@ export function resolveOptions(options: TracerOptions = {}, cwd = process.cwd())
         return path.resolve(cwd, v);
       case 'positive-int':
         if (typeof v !== 'number') throw new TypeError(expected(spec));
-        if (!Number.isInteger(v) || v <= 0) throw new RangeError(expected(spec));
+        if (!Number.isInteger(v) || v <= 0 || v > (spec.max ?? Infinity)) {
+          throw new RangeError(expected(spec));
+        }
         return v;
       case 'paths':
         if (!Array.isArray(v) || !v.every((p) => typeof p === 'string' && p !== '')) {
@@ -389,7 +401,7 @@ export function parseOptionText(spec: OptionSpec, text: string, where: string): 
     case 'positive-int': {
       if (!/^\d+$/.test(t)) bad();
       const n = Number(t);
-      if (n <= 0 || !Number.isSafeInteger(n)) bad();
+      if (n <= 0 || !Number.isSafeInteger(n) || n > (spec.max ?? Infinity)) bad();
       return n;
     }
     case 'paths':

@@ -225,6 +225,24 @@ describe('exit paths', () => {
     expect(r.stderr).toMatch(/^viztracer: the program is busy and did not stop; killing it/m);
   });
 
+  it('leaves no program behind when viztracer itself is SIGKILLed: it is the same process', async () => {
+    const dir = tempDir();
+    let pid = 0;
+    const r = await viztracer([program('prints-pid.js')], {
+      cwd: dir,
+      onStdout: (text, kill) => {
+        const m = /pid (\d+)/.exec(text);
+        if (m && !pid) {
+          pid = Number(m[1]);
+          kill('SIGKILL');
+        }
+      },
+    });
+    expect(r.signal).toBe('SIGKILL');
+    expect(pid).toBeGreaterThan(0);
+    expect(() => process.kill(pid, 0)).toThrow(/ESRCH/);
+  });
+
   it("leaves a program's own signal handler in charge", async () => {
     const dir = tempDir();
     const r = await viztracer([program('own-handler.js')], { cwd: dir });
@@ -290,9 +308,23 @@ describe('bad input: one line, exit 2, the program never runs', () => {
     [
       'a bad interval',
       () => ['--interval', 'fast', 'x.js'],
-      /--interval: expected a positive integer \(microseconds\), got "fast"/,
+      /--interval: expected an integer from 1 to 1000000 \(microseconds\), got "fast"/,
     ],
-    ['a zero interval', () => ['--interval=0', 'x.js'], /--interval: expected a positive integer/],
+    [
+      'a zero interval',
+      () => ['--interval=0', 'x.js'],
+      /--interval: expected an integer from 1 to 1000000/,
+    ],
+    [
+      'an interval V8 would refuse',
+      () => ['--interval', '2147483648', 'x.js'],
+      /--interval: expected an integer from 1 to 1000000 \(microseconds\), got "2147483648"/,
+    ],
+    [
+      'more ring entries than the addon can map',
+      () => ['--instrument', '--tracer_entries', '99999999999', 'x.js'],
+      /--tracer_entries: expected an integer from 1 to 268435456, got "99999999999"/,
+    ],
     ['a flag without its value', () => ['-o'], /-o needs a value/],
     ['no script', () => ['--quiet'], /no script given/],
     ['a missing script', () => ['no-such-script.js'], /cannot find script no-such-script\.js/],
@@ -324,7 +356,7 @@ describe('bad input: one line, exit 2, the program never runs', () => {
     [
       'a bad value in VIZTRACER_INTERVAL',
       () => ['x.js'],
-      /VIZTRACER_INTERVAL: expected a positive integer/,
+      /VIZTRACER_INTERVAL: expected an integer from 1 to 1000000/,
     ],
   ];
   it.each(cases)('%s', async (what, args, message) => {

@@ -74,7 +74,7 @@ describe('node --require viztracer/register', () => {
     });
     expect(r.status).toBe(2);
     expect(r.stderr).toBe(
-      'viztracer: VIZTRACER_MAX_STACK_DEPTH: expected a positive integer, got "deep"\n',
+      'viztracer: VIZTRACER_MAX_STACK_DEPTH: expected an integer from 1 to 100000, got "deep"\n',
     );
     expect(existsSync(marker)).toBe(false);
   });
@@ -115,7 +115,7 @@ describe('the API', () => {
     const [saved, error] = r.stdout.trim().split('\n');
     expect(JSON.parse(saved)).toMatchObject({ file: out });
     expect(error).toBe(
-      'RangeError: Expected the "interval" option to be a positive integer (microseconds)',
+      'RangeError: Expected the "interval" option to be an integer from 1 to 1000000 (microseconds)',
     );
     const rep = loadReport(out);
     expect(slices(rep).some((e) => e.name.startsWith('fibonacci ('))).toBe(true);

@@ -143,7 +143,9 @@ describe('parseCliArgs', () => {
 
   it('names the flag in a bad value', () => {
     expect(() => parseCliArgs(['--interval', 'fast', 'a.js'])).toThrow(
-      new OptionError('--interval: expected a positive integer (microseconds), got "fast"'),
+      new OptionError(
+        '--interval: expected an integer from 1 to 1000000 (microseconds), got "fast"',
+      ),
     );
     expect(() => parseCliArgs(['-o', 'r.txt', 'a.js'])).toThrow(
       new OptionError('-o: expected a path ending in .json, .json.gz or .html, got "r.txt"'),

@@ -101,27 +101,27 @@ describe('resolveOptions', () => {
     [
       { interval: 0 },
       'RangeError',
-      'Expected the "interval" option to be a positive integer (microseconds)',
+      'Expected the "interval" option to be an integer from 1 to 1000000 (microseconds)',
     ],
     [
       { interval: 1.5 },
       'RangeError',
-      'Expected the "interval" option to be a positive integer (microseconds)',
+      'Expected the "interval" option to be an integer from 1 to 1000000 (microseconds)',
     ],
     [
       { interval: '100' as unknown as number },
       'TypeError',
-      'Expected the "interval" option to be a positive integer (microseconds)',
+      'Expected the "interval" option to be an integer from 1 to 1000000 (microseconds)',
     ],
     [
       { maxStackDepth: -1 },
       'RangeError',
-      'Expected the "maxStackDepth" option to be a positive integer',
+      'Expected the "maxStackDepth" option to be an integer from 1 to 100000',
     ],
     [
       { maxStackDepth: Infinity },
       'RangeError',
-      'Expected the "maxStackDepth" option to be a positive integer',
+      'Expected the "maxStackDepth" option to be an integer from 1 to 100000',
     ],
     [
       { outputFile: 'r.txt' },
@@ -179,7 +179,7 @@ describe('resolveOptions', () => {
 
   it('--instrument options: exact messages, and a round trip', () => {
     expect(() => resolveOptions({ tracerEntries: 0 })).toThrow(
-      new RangeError('Expected the "tracerEntries" option to be a positive integer'),
+      new RangeError('Expected the "tracerEntries" option to be an integer from 1 to 268435456'),
     );
     expect(() => resolveOptions({ instrument: 'yes' as unknown as boolean })).toThrow(
       new TypeError('Expected the "instrument" option to be true or false'),
@@ -260,11 +260,13 @@ describe('parseOptionText', () => {
     expect(parse('max_stack_depth', ' 12 ')).toBe(12);
     for (const t of ['0', '-5', '1.5', '1e3', 'abc', '', '99999999999999999999']) {
       expect(() => parse('interval', t)).toThrow(
-        new OptionError(`--interval: expected a positive integer (microseconds), got "${t}"`),
+        new OptionError(
+          `--interval: expected an integer from 1 to 1000000 (microseconds), got "${t}"`,
+        ),
       );
     }
     expect(() => parse('max_stack_depth', 'x')).toThrow(
-      '--max_stack_depth: expected a positive integer, got "x"',
+      '--max_stack_depth: expected an integer from 1 to 100000, got "x"',
     );
   });
 
@@ -351,7 +353,7 @@ describe('optionsFromEnv', () => {
   it('names the variable in its error', () => {
     expect(() => optionsFromEnv({ VIZTRACER_INTERVAL: 'often' })).toThrow(
       new OptionError(
-        'VIZTRACER_INTERVAL: expected a positive integer (microseconds), got "often"',
+        'VIZTRACER_INTERVAL: expected an integer from 1 to 1000000 (microseconds), got "often"',
       ),
     );
   });
@@ -403,7 +405,7 @@ describe('optionsFromRcFile', () => {
   it('names the file and key in a bad value', () => {
     const file = rc('[default]\nmax_stack_depth = deep\n');
     expect(() => optionsFromRcFile(file, true)).toThrow(
-      new OptionError(`${file}: max_stack_depth: expected a positive integer, got "deep"`),
+      new OptionError(`${file}: max_stack_depth: expected an integer from 1 to 100000, got "deep"`),
     );
   });
 
@@ -453,7 +455,9 @@ describe('optionsFromConfig', () => {
     const file = path.join(dir, 'empty.rc');
     fs.writeFileSync(file, '');
     expect(() => optionsFromConfig({ interval: 0 }, file, {})).toThrow(
-      new RangeError('Expected the "interval" option to be a positive integer (microseconds)'),
+      new RangeError(
+        'Expected the "interval" option to be an integer from 1 to 1000000 (microseconds)',
+      ),
     );
   });
 });
