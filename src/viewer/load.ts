@@ -13,13 +13,20 @@ import {
 } from '../report/read';
 import { ModelBuilder, type Model } from './model';
 
-/** Feeds the lines of a report to a model builder; says when the report is not ours. */
+/**
+ * Feeds the lines of a report to a model builder. A report that starts as ours does but is not
+ * laid out as ours (a trace written by another tool with the same first line, its last lines
+ * `]}`) is read again whole, as any other report is; only when that fails too is it refused,
+ * with the line where our layout broke.
+ */
 class LineFeeder {
-  readonly builder = new ModelBuilder();
+  builder = new ModelBuilder();
   /** null until the first line is seen. */
   ours: boolean | null = null;
   complete = false;
   lineNo = 0;
+  /** Where our layout broke, if it did. */
+  private badLine: ReportReadError | null = null;
 
   constructor(private readonly file: string) {}
 
@@ -40,22 +47,33 @@ class LineFeeder {
       if (text !== '') this.builder.add(JSON.parse(text));
       return true;
     } catch {
-      throw new ReportReadError(
+      this.badLine = new ReportReadError(
         this.file,
         `not a trace report (invalid JSON at line ${this.lineNo})`,
       );
+      return false;
     }
   }
 
   finish(): Model {
-    if (this.ours && !this.complete) {
-      throw new ReportReadError(this.file, 'not a trace report (truncated JSON)');
+    if (this.ours && this.complete) return this.builder.build();
+    if (this.ours) {
+      // Our first line, not our layout (or cut short): the whole file, as any report.
+      this.builder = new ModelBuilder();
+      try {
+        return this.readWhole();
+      } catch (err) {
+        if (!(err instanceof ReportReadError)) throw err;
+        throw this.badLine ?? new ReportReadError(this.file, 'not a trace report (truncated JSON)');
+      }
     }
-    if (!this.ours) {
-      const parsed = readReportSync(this.file);
-      for (const e of parsed.events) this.builder.add(e as never);
-      this.builder.metadata = parsed.metadata;
-    }
+    return this.readWhole();
+  }
+
+  private readWhole(): Model {
+    const parsed = readReportSync(this.file);
+    for (const e of parsed.events) this.builder.add(e as never);
+    this.builder.metadata = parsed.metadata;
     return this.builder.build();
   }
 }
