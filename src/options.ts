@@ -454,6 +454,7 @@ export function optionsFromRcFile(file: string, required: boolean): TracerOption
     if (!required && code === 'ENOENT') return {};
     throw new OptionError(`cannot read rc file ${file} (${code ?? String(err)})`);
   }
+  checkRcLayout(file, text);
   // Loaded here: most runs have no rc file.
   const { parse: parseIni } = require('ini') as typeof import('ini');
   const section = (parseIni(text) as Record<string, unknown>)['default'];
@@ -472,6 +473,35 @@ export function optionsFromRcFile(file: string, required: boolean): TracerOption
     out[spec.api] = parseOptionText(spec, normal, `${file}: ${key}`);
   }
   return out as TracerOptions;
+}
+
+/**
+ * What the INI parser would pass over in silence: every line must be blank, a comment (`;`,
+ * `#`), the `[default]` header, or `key = value` under it. Throws an OptionError naming the
+ * file and the line.
+ */
+function checkRcLayout(file: string, text: string): void {
+  let inDefault = false;
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    const where = `${file}:${i + 1}`;
+    if (line === '' || line.startsWith(';') || line.startsWith('#')) return;
+    const header = /^\[(.*)\]$/.exec(line);
+    if (header) {
+      if (header[1].trim() !== 'default') {
+        throw new OptionError(
+          `${where}: unknown section [${header[1]}] (options go under [default])`,
+        );
+      }
+      inDefault = true;
+      return;
+    }
+    if (line.startsWith('[')) throw new OptionError(`${where}: a section header without its "]"`);
+    if (!/^[A-Za-z_][A-Za-z0-9_.-]*\s*(=.*)?$/.test(line) || /[\x00-\x08\x0e-\x1f]/.test(raw)) {
+      throw new OptionError(`${where}: expected "key = value", got "${line.slice(0, 40)}"`);
+    }
+    if (!inDefault) throw new OptionError(`${where}: an option before [default]`);
+  });
 }
 
 /** Options for a run configured outside code: the rc file, then `VIZTRACER_*`, then `over`. */

@@ -325,6 +325,14 @@ describe('bad input: one line, exit 2, the program never runs', () => {
       () => ['--instrument', '--tracer_entries', '99999999999', 'x.js'],
       /--tracer_entries: expected an integer from 1 to 268435456, got "99999999999"/,
     ],
+    [
+      'a malformed rc file',
+      (d) => {
+        writeFileSync(join(d, 'bad.rc'), '[Default]\ninterval = 100\n');
+        return ['--rcfile', join(d, 'bad.rc'), 'x.js'];
+      },
+      /bad\.rc:1: unknown section \[Default\] \(options go under \[default\]\)$/,
+    ],
     ['a flag without its value', () => ['-o'], /-o needs a value/],
     ['no script', () => ['--quiet'], /no script given/],
     ['a missing script', () => ['no-such-script.js'], /cannot find script no-such-script\.js/],

@@ -377,8 +377,6 @@ describe('optionsFromRcFile', () => {
         'min_duration = 20us',
         'keep_internals = false',
         'quiet',
-        '[other]',
-        'interval = 1',
       ].join('\n'),
     );
     expect(optionsFromRcFile(file, true)).toEqual({
@@ -391,8 +389,22 @@ describe('optionsFromRcFile', () => {
     });
   });
 
-  it('gives nothing without a [default] section', () => {
-    expect(optionsFromRcFile(rc('[other]\ninterval = 5\n'), true)).toEqual({});
+  it('gives nothing for an empty file or one of comments', () => {
+    expect(optionsFromRcFile(rc(''), true)).toEqual({});
+    expect(optionsFromRcFile(rc('; nothing\n# here\n\n[default]\n'), true)).toEqual({});
+  });
+
+  it.each([
+    ['[other]\ninterval = 5\n', 1, 'unknown section [other] (options go under [default])'],
+    ['[Default]\ninterval = 5\n', 1, 'unknown section [Default] (options go under [default])'],
+    ['[default\ninterval = 5\n', 1, 'a section header without its "]"'],
+    ['interval = 5\n[default]\n', 1, 'an option before [default]'],
+    ['[default]\n\u0001\u0002PK\u0003\n', 2, 'expected "key = value", got "\u0001\u0002PK\u0003"'],
+  ])('refuses a malformed file, naming the line: %j', (text, line, problem) => {
+    const file = rc(text);
+    expect(() => optionsFromRcFile(file, true)).toThrow(
+      new OptionError(`${file}:${line}: ${problem}`),
+    );
   });
 
   it('rejects an unknown key', () => {
