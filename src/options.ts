@@ -504,14 +504,67 @@ function checkRcLayout(file: string, text: string): void {
   });
 }
 
+/** Options that only `instrument` reads. */
+const INSTRUMENT_ONLY = [
+  'withSampling',
+  'logFuncArgs',
+  'logFuncRetval',
+  'ignoreFunction',
+  'instrumentNodeModules',
+] as const;
+
+/**
+ * Options given together that do not go together (`given`: as set, before defaults): errors
+ * that stop the run, and warnings where the combination is harmless. Named by their flags.
+ */
+/** An option's flag, `--with_sampling`, from its API name. */
+export function flagOf(api: string): string {
+  const spec = SPEC_BY_API.get(api);
+  return spec ? `--${spec.cli}` : api;
+}
+
+export function optionConflicts(given: TracerOptions): { errors: string[]; warnings: string[] } {
+  const flag = flagOf;
+  const set = (api: keyof TracerOptions): boolean => {
+    const v = given[api];
+    return v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0);
+  };
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  if (
+    set('outputDir') &&
+    typeof given.outputFile === 'string' &&
+    path.isAbsolute(given.outputFile)
+  ) {
+    errors.push(
+      `${flag('outputDir')} and an absolute ${flag('outputFile')}: give the folder in one of them`,
+    );
+  }
+  if (!given.instrument) {
+    for (const api of INSTRUMENT_ONLY) {
+      if (set(api)) warnings.push(`${flag(api)} has no effect without ${flag('instrument')}`);
+    }
+  }
+  return { errors, warnings };
+}
+
 /** Options for a run configured outside code: the rc file, then `VIZTRACER_*`, then `over`. */
 export function optionsFromConfig(
   over: TracerOptions = {},
   rcfile: string | null = null,
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedOptions {
+  return resolveOptions(givenOptions(over, rcfile, env));
+}
+
+/** The options as set, before defaults: the rc file, then `VIZTRACER_*`, then `over`. */
+export function givenOptions(
+  over: TracerOptions = {},
+  rcfile: string | null = null,
+  env: NodeJS.ProcessEnv = process.env,
+): TracerOptions {
   const rc = rcfile
     ? optionsFromRcFile(path.resolve(rcfile), true)
     : optionsFromRcFile(path.resolve('.viztracerrc'), false);
-  return resolveOptions({ ...rc, ...optionsFromEnv(env), ...over });
+  return { ...rc, ...optionsFromEnv(env), ...over };
 }

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
-import { optionsFromConfig, type ResolvedOptions } from './options';
+import { givenOptions, optionConflicts, resolveOptions, type ResolvedOptions } from './options';
 import {
   createSession,
   markDone,
@@ -84,7 +84,18 @@ export function startFromEnvironment(): void {
   let options: ResolvedOptions;
   try {
     session = sessionFromEnv();
-    options = session ? session.options : optionsFromConfig();
+    if (session) {
+      options = session.options;
+    } else {
+      const given = givenOptions();
+      options = resolveOptions(given);
+      // Said once, by the process that read them (its descendants take the session's).
+      const conflicts = optionConflicts(given);
+      if (conflicts.errors.length > 0) fail(conflicts.errors[0]);
+      if (isMainThread) {
+        for (const w of conflicts.warnings) process.stderr.write(`viztracer: warning: ${w}\n`);
+      }
+    }
   } catch (err) {
     fail((err as Error).message);
   }

@@ -8,3 +8,9 @@ export const VERSION: string = (
 
 /** The folder of our compiled code; frames from it are our own and hidden like Node's internals. */
 export const LIB_DIR = __dirname;
+
+/**
+ * The folder the process started in (read when tracing starts, before the program can
+ * `process.chdir()`): the paths in our messages are relative to it, as the user typed them.
+ */
+export const START_DIR = process.cwd();

@@ -7,7 +7,14 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { OptionError, optionsFromConfig, type ResolvedOptions } from '../options';
+import {
+  flagOf,
+  givenOptions,
+  OptionError,
+  optionConflicts,
+  resolveOptions,
+  type ResolvedOptions,
+} from '../options';
 import { mergedEventTexts, newMergeStats } from '../report/merge';
 import { ReportReadError } from '../report/read';
 import { savedMessage, type SaveResult } from '../report/save';
@@ -25,6 +32,10 @@ import {
 } from '../session';
 import { LIB_DIR, VERSION } from '../version';
 import { parseCliArgs, usage, type CliArgs } from './args';
+
+function warn(message: string): void {
+  process.stderr.write(`viztracer: warning: ${message}\n`);
+}
 
 /** A problem to report to the user in one line, with an exit status. */
 class CliError extends Error {
@@ -152,15 +163,28 @@ function plan(argv: string[]): Plan {
     process.stdout.write(`viztracer ${VERSION}\n`);
     return { status: Promise.resolve(0) };
   }
+  if (cli.align && !cli.combine) throw new CliError('--align needs --combine');
   let options: ResolvedOptions;
+  const given = givenOptions(cli.options, cli.rcfile);
   try {
-    options = optionsFromConfig(cli.options, cli.rcfile);
+    options = resolveOptions(given);
   } catch (err) {
     if (err instanceof TypeError || err instanceof RangeError) throw new CliError(err.message);
     throw err;
   }
   const command = ['viztracer', ...argv];
-  if (cli.combine) return { status: combine(cli, options, command) };
+  if (cli.combine) {
+    // Only where the merged report goes, and --quiet, mean something to --combine.
+    for (const key of Object.keys(cli.options)) {
+      if (!['outputFile', 'outputDir', 'quiet'].includes(key)) {
+        warn(`${flagOf(key)} has no effect with --combine`);
+      }
+    }
+    return { status: combine(cli, options, command) };
+  }
+  const conflicts = optionConflicts(given);
+  if (conflicts.errors.length > 0) throw new CliError(conflicts.errors[0]);
+  for (const w of conflicts.warnings) warn(w);
   const { loadNative } = require('../native') as typeof import('../native');
   const native = loadNative();
   // Before the program runs: a traced program whose preload cannot load the addon would

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { ReportMetadata } from '../trace/events';
 import { reportChunks, type ChunkCounter, type EventPiece } from './serialize';
 import { isHtml, isReportName, writeChunks, writeChunksSync } from './writer';
+import { START_DIR } from '../version';
 
 export interface SaveResult {
   /** Absolute path of the report. */
@@ -52,9 +53,9 @@ export async function saveEvents(
   return { file: abs, events: counter.events, bytes };
 }
 
-/** A path as the user would write it: relative when under the current folder. */
+/** A path as the user would write it: relative when under the folder they started in. */
 export function displayPath(file: string): string {
-  const rel = path.relative(process.cwd(), file);
+  const rel = path.relative(START_DIR, file);
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }
 

@@ -243,6 +243,27 @@ describe('exit paths', () => {
     expect(() => process.kill(pid, 0)).toThrow(/ESRCH/);
   });
 
+  it('says where the report is from the folder the user started in, after the program chdir()s', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'sub'));
+    writeFileSync(join(dir, 'chd.js'), "process.chdir('sub');\n");
+    const r = await viztracer(['chd.js'], { cwd: dir });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/^viztracer: Saved report to result\.json \(\d+ events\)$/m);
+    expect(existsSync(join(dir, 'result.json'))).toBe(true);
+  });
+
+  it('warns of an --instrument option without --instrument, and runs', async () => {
+    const dir = tempDir();
+    const r = await viztracer(['--log_func_args', '--quiet', program('echo.js'), 'hi'], {
+      cwd: dir,
+    });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe(
+      'viztracer: warning: --log_func_args has no effect without --instrument\nprogram stderr line\n',
+    );
+  });
+
   it("leaves a program's own signal handler in charge", async () => {
     const dir = tempDir();
     const r = await viztracer([program('own-handler.js')], { cwd: dir });
@@ -332,6 +353,12 @@ describe('bad input: one line, exit 2, the program never runs', () => {
         return ['--rcfile', join(d, 'bad.rc'), 'x.js'];
       },
       /bad\.rc:1: unknown section \[Default\] \(options go under \[default\]\)$/,
+    ],
+    ['--align without --combine', () => ['--align', 'x.js'], /--align needs --combine$/],
+    [
+      '--output_dir with an absolute --output_file',
+      () => ['--output_dir', 'od', '-o', '/tmp/x.json', 'x.js'],
+      /--output_dir and an absolute --output_file: give the folder in one of them$/,
     ],
     ['a flag without its value', () => ['-o'], /-o needs a value/],
     ['no script', () => ['--quiet'], /no script given/],

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   OptionError,
+  optionConflicts,
   optionsFromConfig,
   optionsFromEnv,
   optionsFromRcFile,
@@ -471,5 +472,28 @@ describe('optionsFromConfig', () => {
         'Expected the "interval" option to be an integer from 1 to 1000000 (microseconds)',
       ),
     );
+  });
+});
+
+describe('optionConflicts', () => {
+  it('warns of --instrument options given without --instrument, by their flags', () => {
+    expect(optionConflicts({ withSampling: true, logFuncArgs: true, ignoreFunction: [] })).toEqual({
+      errors: [],
+      warnings: [
+        '--with_sampling has no effect without --instrument',
+        '--log_func_args has no effect without --instrument',
+      ],
+    });
+    expect(optionConflicts({ instrument: true, withSampling: true })).toEqual({
+      errors: [],
+      warnings: [],
+    });
+  });
+
+  it('refuses a folder given twice: --output_dir and an absolute --output_file', () => {
+    expect(optionConflicts({ outputDir: 'od', outputFile: '/abs/x.json' }).errors).toEqual([
+      '--output_dir and an absolute --output_file: give the folder in one of them',
+    ]);
+    expect(optionConflicts({ outputDir: 'od', outputFile: 'x.json' }).errors).toEqual([]);
   });
 });
