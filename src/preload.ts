@@ -12,6 +12,7 @@ import {
   markRunning,
   partialPath,
   processRunning,
+  claimReport,
   removeSession,
   SESSION_ENV,
   sessionEnvValue,
@@ -128,6 +129,8 @@ function start(
   // The first traced process of a run owns the session: its descendants inherit it through
   // the environment, write partial reports into it, and the owner merges them at exit.
   const owner = session === null;
+  let releaseOutput = (): void => {};
+  if (owner && !options.pidSuffix) ({ options, release: releaseOutput } = claimOutput(options));
   if (!session) {
     session = { ...createSession(options), command: [...end.command] };
     process.env[SESSION_ENV] = sessionEnvValue(session);
@@ -239,6 +242,8 @@ function start(
   };
 
   process.on('exit', finish);
+  // After the report is written.
+  process.on('exit', releaseOutput);
   // Signals reach only the main thread; workers end with their process.
   if (!me.isMain) {
     exposeWorkerFlush(finish);
@@ -333,4 +338,20 @@ function armForSignal(options: ResolvedOptions): void {
   process.on('exit', () => {
     if (tracer) stopAndSave();
   });
+}
+
+/**
+ * The owner's report path for this run: the one asked for, unless another live run is writing
+ * it; then `<name>_<pid>.json`, said now (and named by the saved line at the end). The claim is
+ * released when the process exits, after the report is written.
+ */
+function claimOutput(options: ResolvedOptions): { options: ResolvedOptions; release: () => void } {
+  const { displayPath, withPidSuffix } = require('./report/save') as typeof import('./report/save');
+  const claim = claimReport(options.outputFile, (f) => withPidSuffix(f, process.pid));
+  if (claim.holder === null) return { options, release: claim.release };
+  process.stderr.write(
+    `viztracer: warning: ${displayPath(options.outputFile)} is being written by another run ` +
+      `(pid ${claim.holder}); this run writes ${displayPath(claim.file)}\n`,
+  );
+  return { options: { ...options, outputFile: claim.file }, release: claim.release };
 }

@@ -7,6 +7,7 @@
 //   P.json           the main thread's partial report
 //   P-T.json         the partial report of worker thread T (its OS thread id)
 //   *.tmp            a partial report still being written
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -116,4 +117,54 @@ export function processAlive(pid: number): boolean {
 
 export function removeSession(s: Session): void {
   fs.rmSync(s.dir, { recursive: true, force: true });
+}
+
+/** A claim on a report path for the length of a run (`claimReport`). */
+export interface ReportClaim {
+  /** The path this run writes: the one asked for, or a distinct one when another run has it. */
+  file: string;
+  /** The live run that holds the path asked for, if any. */
+  holder: number | null;
+  release(): void;
+}
+
+/**
+ * Claims `file` for this run, so that two runs told to write the same report do not write over
+ * each other: a second run while the first is alive writes `<name>_<pid>.json` instead (the
+ * caller says so). The claim is a file named by the report's path in the system's temp folder
+ * (nothing is left beside the report); one whose run is gone (SIGKILL) is taken over.
+ */
+export function claimReport(file: string, distinct: (file: string) => string): ReportClaim {
+  const dir = path.join(os.tmpdir(), 'viztracer-claims');
+  const claim = path.join(
+    dir,
+    `${createHash('sha1').update(path.resolve(file)).digest('hex')}.pid`,
+  );
+  const release = (): void => {
+    try {
+      if (fs.readFileSync(claim, 'utf8') === String(process.pid)) fs.rmSync(claim, { force: true });
+    } catch {
+      // gone already
+    }
+  };
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(claim, String(process.pid), { flag: 'wx' });
+      return { file, holder: null, release };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') break; // cannot claim: write as asked
+      let holder = 0;
+      try {
+        holder = Number(fs.readFileSync(claim, 'utf8'));
+      } catch {
+        continue; // released meanwhile
+      }
+      if (holder > 0 && holder !== process.pid && processRunning(holder)) {
+        return { file: distinct(file), holder, release: () => {} };
+      }
+      fs.rmSync(claim, { force: true }); // its run is gone
+    }
+  }
+  return { file, holder: null, release: () => {} };
 }

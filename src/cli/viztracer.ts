@@ -17,13 +17,14 @@ import {
 } from '../options';
 import { mergedEventTexts, newMergeStats } from '../report/merge';
 import { ReportReadError } from '../report/read';
-import { savedMessage, type SaveResult } from '../report/save';
+import { displayPath, savedMessage, withPidSuffix, type SaveResult } from '../report/save';
 import { saveReport } from '../save-report';
 import { checkWritable } from '../report/writer';
 import { runMetadata } from '../trace/metadata';
 import { endSession } from '../session-end';
 import { nodeOptionsWithPreload } from '../children';
 import {
+  claimReport,
   createSession,
   removeSession,
   SESSION_ENV,
@@ -234,6 +235,16 @@ async function runInChild(
   options: ResolvedOptions,
   command: string[],
 ): Promise<number> {
+  const claim = options.pidSuffix
+    ? null
+    : claimReport(options.outputFile, (f) => withPidSuffix(f, process.pid));
+  if (claim?.holder) {
+    warn(
+      `${displayPath(options.outputFile)} is being written by another run (pid ${claim.holder}); ` +
+        `this run writes ${displayPath(claim.file)}`,
+    );
+    options = { ...options, outputFile: claim.file };
+  }
   const session = createSession(options);
   let status: { code: number | null; signal: NodeJS.Signals | null };
   let results: SaveResult[];
@@ -242,6 +253,7 @@ async function runInChild(
     results = await endSession(session, options, command);
   } finally {
     removeSession(session);
+    claim?.release();
   }
   if (cli.open && results.length > 0 && !status.signal) {
     const { serve } = require('./vizviewer') as typeof import('./vizviewer');

@@ -264,6 +264,33 @@ describe('exit paths', () => {
     );
   });
 
+  it('a second run told to write a report a live run is writing writes a distinct one', async () => {
+    const dir = tempDir();
+    const go = join(dir, 'go');
+    let second: Promise<Awaited<ReturnType<typeof viztracer>>> | null = null;
+    const first = viztracer(['-o', 'same.json', program('waits-for-file.js'), go], {
+      cwd: dir,
+      onStdout: (text) => {
+        if (text.includes('ready') && !second) {
+          second = viztracer(['-o', 'same.json', program('echo.js'), 'x'], { cwd: dir });
+          void second.then(() => writeFileSync(go, ''));
+        }
+      },
+    });
+    const a = await first;
+    const b = await second!;
+    expect(a.status).toBe(0);
+    expect(b.status).toBe(0);
+    const [, other] = /this run writes (same_\d+\.json)/.exec(b.stderr) ?? [];
+    expect(b.stderr).toMatch(
+      /^viztracer: warning: same\.json is being written by another run \(pid \d+\); this run writes same_\d+\.json$/m,
+    );
+    expect(b.stderr).toContain(`viztracer: Saved report to ${other} (`);
+    expect(a.stderr).toMatch(/^viztracer: Saved report to same\.json \(/m);
+    expect(existsSync(join(dir, 'same.json'))).toBe(true);
+    expect(existsSync(join(dir, other))).toBe(true);
+  });
+
   it("leaves a program's own signal handler in charge", async () => {
     const dir = tempDir();
     const r = await viztracer([program('own-handler.js')], { cwd: dir });
