@@ -56,19 +56,20 @@ function finishProcess(
   owner: boolean,
   options: ResolvedOptions,
   end: SessionEnd,
-): void {
+): { kept: boolean } {
   if (!owner && !options.pidSuffix) {
     tracer.saveSync(partialPath(s, process.pid));
-    return;
+    return { kept: false };
   }
   // Loaded at exit: start-up time is the program's.
   const { endSessionSync } = require('./session-end') as typeof import('./session-end');
-  const results = endSessionSync(s, options, owner, () => tracer.takeProcessTrack(), {
+  const { results, kept } = endSessionSync(s, options, owner, () => tracer.takeProcessTrack(), {
     waitForChildren: owner ? end.waitForChildren : 'moment',
     command: end.command,
     skipped: () => waitSkipped,
   });
   if (owner && results.length > 0) end.then?.(results[0].file);
+  return { kept };
 }
 
 /** Set by Ctrl+C while the owner waits for its children at exit (with the addon). */
@@ -216,8 +217,9 @@ function start(
       // Workers that ended while sampling (terminated): their partial reports, as they
       // would have written them, before this process's report is made from the folder.
       tracer.saveOrphansSync((tid) => partialPath(s, me.pid, tid));
-      finishProcess(tracer, s, owner, options, end);
-      if (owner) removeSession(s);
+      const { kept } = finishProcess(tracer, s, owner, options, end);
+      // A report that could not be written is kept in the session's folder for the user.
+      if (owner && !kept) removeSession(s);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       // The session folder went away: the CLI stopped waiting for us.

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { samples, type ResolvedOptions } from './options';
 import { mergedEventTexts, newMergeStats, type MergeStats } from './report/merge';
 import type { ProcessTrack } from './report/model';
-import { savedMessage, withPidSuffix, type SaveResult } from './report/save';
+import { displayPath, savedMessage, withPidSuffix, type SaveResult } from './report/save';
 import { processEventTexts, type EventPiece } from './report/serialize';
 import type { ReportMetadata } from './trace/events';
 import {
@@ -18,7 +18,14 @@ import {
   type TraceMode,
 } from './trace/metadata';
 import { saveReport, saveReportSync } from './save-report';
-import { processAlive, removeSession, SESSION_ENV, sessionState, type Session } from './session';
+import {
+  partialPath,
+  processAlive,
+  removeSession,
+  SESSION_ENV,
+  sessionState,
+  type Session,
+} from './session';
 
 /**
  * Processes of the session that are still running: those that said so (a marker file), and
@@ -304,13 +311,25 @@ export async function endSession(
   s: Session,
   options: ResolvedOptions,
   command: readonly string[],
-): Promise<SaveResult[]> {
+): Promise<SessionOutcome> {
   await waitForProcesses(s, options.quiet);
-  if (options.outputDir) fs.mkdirSync(options.outputDir, { recursive: true });
-  const plan = planSessionReport(s, options, command);
-  const results = await writePlan(plan);
-  tellOutcome(plan, results, options);
-  return results;
+  try {
+    if (options.outputDir) fs.mkdirSync(options.outputDir, { recursive: true });
+    const plan = planSessionReport(s, options, command);
+    const results = await writePlan(plan);
+    tellOutcome(plan, results, options);
+    return { results, kept: false };
+  } catch (err) {
+    if (!isEnvironmentError(err)) throw err;
+    keepInSession(s, options, null, command, err);
+    return { results: [], kept: true };
+  }
+}
+
+/** The reports written; or, when they could not be, that the session's folder keeps the data. */
+export interface SessionOutcome {
+  results: SaveResult[];
+  kept: boolean;
 }
 
 /** How a main thread's exit handler ends the session (`endSessionSync`). */
@@ -338,18 +357,64 @@ export function endSessionSync(
   owner: boolean,
   own: () => OwnReport,
   end: SyncEnd,
-): SaveResult[] {
+): SessionOutcome {
   const whole = owner && !options.pidSuffix;
   // Children that outlive the owner still get time to write; what they write later is lost.
   if (whole) {
     const policy = end.waitForChildren === 'moment' ? OWNER_WAIT : CLI_WAIT;
     waitForProcessesSync(s, options.quiet, [process.pid], policy, end.skipped);
   }
-  if (options.outputDir) fs.mkdirSync(options.outputDir, { recursive: true });
-  const plan = planSessionReport(s, options, end.command, own(), whole ? null : process.pid);
-  const results = writePlanSync(plan);
-  tellOutcome(plan, results, options);
-  return results;
+  const ownReport = own();
+  try {
+    if (options.outputDir) fs.mkdirSync(options.outputDir, { recursive: true });
+    const plan = planSessionReport(s, options, end.command, ownReport, whole ? null : process.pid);
+    const results = writePlanSync(plan);
+    tellOutcome(plan, results, options);
+    return { results, kept: false };
+  } catch (err) {
+    if (!isEnvironmentError(err)) throw err;
+    keepInSession(s, options, ownReport, end.command, err);
+    return { results: [], kept: true };
+  }
+}
+
+/** A failure of the machine (disk full, no permission, a folder gone), not of our code. */
+function isEnvironmentError(err: unknown): err is NodeJS.ErrnoException {
+  const e = err as NodeJS.ErrnoException;
+  return e instanceof Error && typeof e.code === 'string' && typeof e.syscall === 'string';
+}
+
+/**
+ * The report could not be written: the session's folder keeps every partial report, this
+ * process's own data is added there as one, and the user is told in one line where it is and
+ * the command that writes the report from it. The folder is left for them.
+ */
+function keepInSession(
+  s: Session,
+  options: ResolvedOptions,
+  own: OwnReport | null,
+  command: readonly string[],
+  err: NodeJS.ErrnoException,
+): void {
+  const target = displayPath(options.outputFile);
+  const problem = `cannot write ${target} (${err.code}: ${err.message.replace(/^[A-Z]+: /, '')})`;
+  try {
+    if (own) {
+      saveReportSync(partialPath(s, own.track.pid), processEventTexts(own.track), () =>
+        sessionMetadata(options, own.totals, command),
+      );
+    }
+  } catch (keepErr) {
+    const e = keepErr as NodeJS.ErrnoException;
+    process.stderr.write(
+      `viztracer: ${problem}, nor keep the profile in ${s.dir} (${e.code ?? e.message})\n`,
+    );
+    return;
+  }
+  process.stderr.write(
+    `viztracer: ${problem}; the profile is kept in ${s.dir}: ` +
+      `viztracer --combine ${s.dir} -o ${target}\n`,
+  );
 }
 
 /**

@@ -19,7 +19,7 @@ import { mergedEventTexts, newMergeStats } from '../report/merge';
 import { ReportReadError } from '../report/read';
 import { displayPath, savedMessage, withPidSuffix, type SaveResult } from '../report/save';
 import { saveReport } from '../save-report';
-import { checkWritable } from '../report/writer';
+import { checkWritable, isHtml, isReportName } from '../report/writer';
 import { runMetadata } from '../trace/metadata';
 import { endSession } from '../session-end';
 import { nodeOptionsWithPreload } from '../children';
@@ -114,17 +114,31 @@ function runProgram(
 /** `viztracer --combine a.json b.json -o both.json`: nothing is written unless all inputs read. */
 async function combine(cli: CliArgs, options: ResolvedOptions, command: string[]): Promise<number> {
   if (cli.inputs.length === 0) throw new CliError('--combine needs at least one report');
+  const inputs: string[] = [];
   for (const f of cli.inputs) {
     const st = fs.statSync(f, { throwIfNoEntry: false });
     if (!st) throw new CliError(`${f}: no such file`);
-    if (!st.isFile()) throw new CliError(`${f}: not a file`);
+    if (st.isDirectory()) {
+      // A folder (one a run kept when it could not write its report): its reports, by name.
+      const found = fs
+        .readdirSync(f)
+        .filter((name) => isReportName(name) && !isHtml(name))
+        .sort()
+        .map((name) => path.join(f, name));
+      if (found.length === 0) throw new CliError(`${f}: no reports in this folder`);
+      inputs.push(...found);
+    } else if (st.isFile()) {
+      inputs.push(f);
+    } else {
+      throw new CliError(`${f}: not a file`);
+    }
   }
   const unwritable = checkWritable(options.outputFile);
   if (unwritable) throw new CliError(unwritable);
   const stats = newMergeStats();
   const result = await saveReport(
     options.outputFile,
-    mergedEventTexts(cli.inputs, stats, { tolerant: false, align: cli.align }),
+    mergedEventTexts(inputs, stats, { tolerant: false, align: cli.align }),
     () => {
       // Traced as the first input was; its clock only, and the sample count of all.
       const first = stats.metadata[0] ?? {};
@@ -138,7 +152,7 @@ async function combine(cli: CliArgs, options: ResolvedOptions, command: string[]
       const clocks = typeof first.clock === 'string' ? [first.clock] : [];
       const totals = { sampleCount: stats.sampleCount, overflow: false, clocks, ticks: null };
       return runMetadata(mode, totals, command, {
-        combined: cli.inputs.map((f) => path.resolve(f)),
+        combined: inputs.map((f) => path.resolve(f)),
         aligned: cli.align,
       });
     },
@@ -247,12 +261,14 @@ async function runInChild(
   }
   const session = createSession(options);
   let status: { code: number | null; signal: NodeJS.Signals | null };
-  let results: SaveResult[];
+  let results: SaveResult[] = [];
+  let kept = false;
   try {
     status = await runProgram(script, cli.scriptArgs, session);
-    results = await endSession(session, options, command);
+    ({ results, kept } = await endSession(session, options, command));
   } finally {
-    removeSession(session);
+    // A report that could not be written is kept in the session's folder for the user.
+    if (!kept) removeSession(session);
     claim?.release();
   }
   if (cli.open && results.length > 0 && !status.signal) {

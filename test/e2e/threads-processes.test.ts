@@ -1,7 +1,8 @@
 // Worker threads and child processes in one report: the examples and the exit paths.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { checkNames, checkNesting, loadReport, slices, type Report } from '../helpers/report';
 import { program, ROOT, run, tempDir, viztracer } from '../helpers/run';
 
@@ -374,5 +375,44 @@ describe('--combine', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(existsSync(join(dir, 'out.json'))).toBe(false);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+});
+
+// A disk that fills up: a 64 KiB tmpfs, which only root may mount (skipped otherwise).
+const fullDisk = ((): string | null => {
+  if (process.getuid?.() !== 0) return null;
+  const dir = tempDir();
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { stdio: 'ignore' });
+    return dir;
+  } catch {
+    return null;
+  }
+})();
+afterAll(() => {
+  if (fullDisk) execFileSync('umount', [fullDisk]);
+});
+
+describe.skipIf(fullDisk === null)('a full disk (needs root to mount a small tmpfs)', () => {
+  it('keeps the exit status and the profile, and says how to write the report again', async () => {
+    const dir = tempDir();
+    const target = join(fullDisk!, 'big.json');
+    const r = await viztracer(
+      ['--interval', '50', '-o', target, ROOT + '/examples/fibonacci.js', '37'],
+      {
+        cwd: dir,
+      },
+    );
+    expect(r.status).toBe(0);
+    const m = new RegExp(
+      `^viztracer: cannot write ${target} \\(ENOSPC: [^)]*\\); the profile is kept in (\\S+): viztracer --combine (\\S+) -o ${target}$`,
+      'm',
+    ).exec(r.stderr);
+    expect(m, r.stderr).not.toBeNull();
+    expect(m![2]).toBe(m![1]);
+    const again = join(dir, 'again.json');
+    const c = await viztracer(['--combine', m![1], '-o', again], { cwd: dir });
+    expect(c.status).toBe(0);
+    expect(slices(loadReport(again)).some((e) => e.name.startsWith('fibonacci ('))).toBe(true);
   });
 });
