@@ -127,6 +127,34 @@ export function readReportSync(file: string): ParsedReport {
 }
 
 /**
+ * Text in chunks to whole lines. Each chunk is searched once, and a line longer than a chunk
+ * (a report written as one line) is joined once, when it ends: linear in the text, where
+ * re-splitting what was left over with every chunk was quadratic on one long line.
+ */
+export class LineSplitter {
+  private pending: string[] = [];
+
+  /** The lines that end in `chunk`. */
+  push(chunk: string): string[] {
+    const parts = chunk.split('\n');
+    if (parts.length === 1) {
+      this.pending.push(chunk);
+      return [];
+    }
+    parts[0] = this.pending.join('') + parts[0];
+    this.pending = [parts.pop()!];
+    return parts;
+  }
+
+  /** With the last chunk: the line left, if any. */
+  end(chunk: string): string[] {
+    const last = this.pending.join('') + chunk;
+    this.pending = [];
+    return last === '' ? [] : [last];
+  }
+}
+
+/**
  * The lines of a report, plain or gzipped, read in 1 MiB pieces (a gzipped one is inflated
  * whole: node:zlib has no synchronous stream). Memory holds one piece, not the file.
  */
@@ -150,15 +178,12 @@ export function* reportLinesSync(file: string): Generator<string> {
   try {
     const buf = Buffer.allocUnsafe(1 << 20);
     const decoder = new StringDecoder('utf8');
-    let rest = '';
+    const lines = new LineSplitter();
     let n: number;
     while ((n = fs.readSync(fd, buf, 0, buf.length, null)) > 0) {
-      const parts = (rest + decoder.write(buf.subarray(0, n))).split('\n');
-      rest = parts.pop()!;
-      yield* parts;
+      yield* lines.push(decoder.write(buf.subarray(0, n)));
     }
-    rest += decoder.end();
-    if (rest !== '') yield rest;
+    yield* lines.end(decoder.end());
   } finally {
     fs.closeSync(fd);
   }
@@ -173,14 +198,11 @@ export async function* reportLines(file: string): AsyncGenerator<string[]> {
   const stream = gzipped(file) ? raw.pipe(createGunzip()) : raw;
   raw.on('error', (e) => stream.destroy(e));
   stream.setEncoding('utf8');
-  let rest = '';
+  const lines = new LineSplitter();
   try {
-    for await (const chunk of stream as AsyncIterable<string>) {
-      const parts = (rest + chunk).split('\n');
-      rest = parts.pop()!;
-      yield parts;
-    }
-    if (rest !== '') yield [rest];
+    for await (const chunk of stream as AsyncIterable<string>) yield lines.push(chunk);
+    const last = lines.end('');
+    if (last.length > 0) yield last;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR') throw gzipProblem(file);

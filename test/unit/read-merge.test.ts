@@ -7,7 +7,7 @@ import { mergedEventTexts, newMergeStats } from '../../src/report/merge';
 import { saveEventsSync } from '../../src/report/save';
 import type { EventBlock } from '../../src/report/serialize';
 import { reportMetadata } from '../../src/trace/metadata';
-import { readReportSync, ReportReadError } from '../../src/report/read';
+import { LineSplitter, readReportSync, ReportReadError } from '../../src/report/read';
 import { tempDir } from './helpers';
 
 const REPORT = JSON.stringify({
@@ -204,3 +204,26 @@ describe('mergedEventTexts', () => {
     );
   });
 });
+
+describe('LineSplitter', () => {
+  it('gives whole lines from chunks, a long line joined once when it ends', () => {
+    const lines = new LineSplitter();
+    const out = [
+      ...lines.push('ab'),
+      ...lines.push('cd'),
+      ...lines.push('e\nf'),
+      ...lines.push('\n'),
+      ...lines.push(''),
+      ...lines.push('g\n\nh'),
+      ...lines.end('i'),
+    ];
+    expect(out).toEqual(['abcde', 'f', 'g', '', 'hi']);
+  });
+
+  it('gives nothing more at the end after a final newline', () => {
+    const lines = new LineSplitter();
+    expect(lines.push('a\n')).toEqual(['a']);
+    expect(lines.end('')).toEqual([]);
+  });
+});
+
