@@ -90,7 +90,17 @@ export function readReportTextSync(file: string): string {
       throw gzipProblem(file);
     }
   }
-  return raw.toString('utf8');
+  try {
+    return raw.toString('utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_STRING_TOO_LONG') throw err;
+    // Longer than V8's longest string (about 512 MB): said in one line.
+    throw new ReportReadError(
+      file,
+      `too big to read as one JSON text (${Math.round(raw.length / 2 ** 20)} MB); ` +
+        'only a report written one event a line can be read at this size',
+    );
+  }
 }
 
 /** A whole report, parsed: any Chrome trace, object or array form. */
