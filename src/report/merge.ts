@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import {
   cannotRead,
   metadataOfLine,
-  readReportSync,
+  streamReportSync,
   REPORT_FOOT,
   REPORT_HEAD,
   ReportReadError,
@@ -193,7 +193,7 @@ export function* mergedEventTexts(
       } else {
         fs.closeSync(fd);
         fd = null;
-        const parsed = readReportSync(file);
+        const parsed = streamReportSync(file);
         let shift = 0;
         if (options.align) {
           let min = Infinity;
@@ -210,9 +210,10 @@ export function* mergedEventTexts(
           note(text);
           yield text;
         }
-        if (parsed.metadata) {
-          stats.metadata.push(parsed.metadata);
-          const n = parsed.metadata.sampleCount;
+        const metadata = parsed.metadata();
+        if (metadata) {
+          stats.metadata.push(metadata);
+          const n = metadata.sampleCount;
           if (typeof n === 'number') stats.sampleCount += n;
         }
       }

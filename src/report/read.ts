@@ -136,6 +136,108 @@ export function readReportSync(file: string): ParsedReport {
   };
 }
 
+/** A report as a stream of events, and its metadata once they have all been read. */
+export interface StreamedReport {
+  /** Each iteration reads the file again. */
+  events: Iterable<TraceEvent>;
+  metadata(): Record<string, unknown> | null;
+}
+
+/**
+ * Bigger than this, a report that is not in our line layout is parsed as it is read (by
+ * @streamparser/json), so memory holds one chunk and the events of it; smaller, it is parsed at
+ * once by JSON.parse, which is several times faster. 256 MiB: half of V8's longest string.
+ */
+const STREAM_ABOVE_BYTES = 256 * 2 ** 20;
+
+/**
+ * A whole report as a stream of events: any Chrome trace, object or array form, one line or
+ * many, of any size (gzipped ones are inflated whole). `streamAbove`: for tests.
+ */
+export function streamReportSync(
+  file: string,
+  streamAbove: number = STREAM_ABOVE_BYTES,
+): StreamedReport {
+  let size: number;
+  try {
+    size = fs.statSync(file).size;
+  } catch (err) {
+    throw cannotRead(file, err);
+  }
+  if (size <= streamAbove || gzipped(file)) {
+    const parsed = readReportSync(file);
+    return { events: parsed.events, metadata: () => parsed.metadata };
+  }
+  let metadata: Record<string, unknown> | null = null;
+  return {
+    events: { [Symbol.iterator]: () => parsedAsRead(file, (m) => (metadata = m)) },
+    metadata: () => metadata,
+  };
+}
+
+/** The events of a report parsed as its chunks are read; its metadata handed to `onMeta`. */
+function* parsedAsRead(
+  file: string,
+  onMeta: (m: Record<string, unknown>) => void,
+): Generator<TraceEvent> {
+  // Loaded here: only reports too big for JSON.parse need it.
+  const { JSONParser } = require('@streamparser/json') as typeof import('@streamparser/json');
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (err) {
+    throw cannotRead(file, err);
+  }
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    let n = fs.readSync(fd, buf, 0, buf.length, null);
+    const first = buf.subarray(0, n).toString('latin1').trimStart()[0];
+    if (first !== '[' && first !== '{')
+      throw new ReportReadError(file, 'not a trace report (invalid JSON)');
+    const arrayForm = first === '[';
+    const parser = new JSONParser({
+      paths: arrayForm ? ['$.*'] : ['$.traceEvents.*', '$.viztracer_metadata'],
+      keepStack: false,
+    });
+    let batch: TraceEvent[] = [];
+    let sawEvents = arrayForm;
+    parser.onValue = ({ value, key, stack }) => {
+      if (!arrayForm && stack.length === 1 && key === 'viztracer_metadata') {
+        if (value && typeof value === 'object') onMeta(value as Record<string, unknown>);
+        return;
+      }
+      sawEvents = true;
+      batch.push(value as unknown as TraceEvent);
+    };
+    const bad = (why: string): ReportReadError =>
+      new ReportReadError(file, `not a trace report (${why} JSON)`);
+    while (n > 0) {
+      try {
+        parser.write(buf.subarray(0, n));
+      } catch {
+        throw bad('invalid');
+      }
+      if (batch.length > 0) {
+        yield* batch;
+        batch = [];
+      }
+      n = fs.readSync(fd, buf, 0, buf.length, null);
+    }
+    // The text ended before its outermost value did.
+    if (!parser.isEnded) {
+      try {
+        parser.end();
+      } catch {
+        throw bad('truncated');
+      }
+    }
+    yield* batch;
+    if (!sawEvents) throw new ReportReadError(file, 'not a trace report (no traceEvents array)');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /**
  * Text in chunks to whole lines. Each chunk is searched once, and a line longer than a chunk
  * (a report written as one line) is joined once, when it ends: linear in the text, where

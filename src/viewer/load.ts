@@ -4,7 +4,7 @@
 import {
   checkReportFile,
   metadataOfLine,
-  readReportSync,
+  streamReportSync,
   REPORT_FOOT,
   REPORT_HEAD,
   ReportReadError,
@@ -71,9 +71,9 @@ class LineFeeder {
   }
 
   private readWhole(): Model {
-    const parsed = readReportSync(this.file);
+    const parsed = streamReportSync(this.file);
     for (const e of parsed.events) this.builder.add(e as never);
-    this.builder.metadata = parsed.metadata;
+    this.builder.metadata = parsed.metadata();
     return this.builder.build();
   }
 }

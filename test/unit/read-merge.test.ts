@@ -7,7 +7,12 @@ import { mergedEventTexts, newMergeStats } from '../../src/report/merge';
 import { saveEventsSync } from '../../src/report/save';
 import type { EventBlock } from '../../src/report/serialize';
 import { reportMetadata } from '../../src/trace/metadata';
-import { LineSplitter, readReportSync, ReportReadError } from '../../src/report/read';
+import {
+  LineSplitter,
+  readReportSync,
+  ReportReadError,
+  streamReportSync,
+} from '../../src/report/read';
 import { tempDir } from './helpers';
 
 const REPORT = JSON.stringify({
@@ -227,3 +232,36 @@ describe('LineSplitter', () => {
   });
 });
 
+describe('streamReportSync, parsing as it reads (as for a report too big for JSON.parse)', () => {
+  const all = (file: string): unknown[] => [...streamReportSync(file, 0).events];
+
+  it('reads the object form one line, with its metadata once the events are read', () => {
+    const file = write(
+      's1.json',
+      '{"traceEvents":[{"ph":"X","name":"a"},{"ph":"X","name":"b"}],"viztracer_metadata":{"sampleCount":3}}',
+    );
+    const r = streamReportSync(file, 0);
+    expect([...r.events].map((e) => (e as { name: string }).name)).toEqual(['a', 'b']);
+    expect(r.metadata()).toEqual({ sampleCount: 3 });
+    // Each iteration reads the file again.
+    expect([...r.events]).toHaveLength(2);
+  });
+
+  it('reads the array form over many lines', () => {
+    const file = write('s2.json', '[\n{"ph":"X","name":"a"},\n{"ph":"i","name":"b"}\n]\n');
+    expect(all(file)).toEqual([
+      { ph: 'X', name: 'a' },
+      { ph: 'i', name: 'b' },
+    ]);
+  });
+
+  it.each([
+    ['truncated', '[{"ph":"X"},{"ph":', 'not a trace report (truncated JSON)'],
+    ['invalid', '[{"ph":"X"}]]', 'not a trace report (invalid JSON)'],
+    ['not JSON', 'hello', 'not a trace report (invalid JSON)'],
+    ['without events', '{"a":1}', 'not a trace report (no traceEvents array)'],
+  ])('says what is wrong with a %s report', (_, text, problem) => {
+    const file = write(`s-${problem.length}-${text.length}.json`, text);
+    expect(() => all(file)).toThrow(new ReportReadError(file, problem));
+  });
+});
