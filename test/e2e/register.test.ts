@@ -181,7 +181,11 @@ describe('armed: VIZTRACER_TRIGGER=signal', () => {
       expect(f).toMatch(/^r_\d+_\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z\.json$/);
       const rep = loadReport(join(dir, f));
       checkNames(rep);
-      expect(slices(rep).some((e) => e.name.startsWith('burst ('))).toBe(true);
+      // The program's work: burst(), or its caller when V8 had inlined burst() into it before
+      // tracing started (V8's profiler then knows only the caller's code).
+      expect(
+        slices(rep).some((e) => /^(burst|\(anonymous\)) \(.*armed\.js:\d+\)$/.test(e.name)),
+      ).toBe(true);
     }
   });
 
