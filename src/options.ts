@@ -56,6 +56,8 @@ export interface TracerOptions {
   logFuncRetval?: boolean;
   /** Under `instrument`: functions with these names (and what they call) are not recorded. */
   ignoreFunction?: string[];
+  /** Name sampled frames from the generated JavaScript, not from the sources its source maps name. */
+  noSourceMaps?: boolean;
   /**
    * When tracing runs: `start`, from the program's start to its end (the default); `signal`,
    * armed: nothing runs until SIGUSR2, and each SIGUSR2 then starts tracing or stops it and
@@ -180,6 +182,14 @@ const TABLE = [
     kind: 'choice',
     choices: ['viztracer', 'v8'],
     help: "under --native, V8's sampler tuned to deliver the requested rate (viztracer, default) or as it ships (v8)",
+  },
+  {
+    api: 'noSourceMaps',
+    default: false,
+    cli: 'no_source_maps',
+    env: 'VIZTRACER_NO_SOURCE_MAPS',
+    kind: 'boolean',
+    help: 'name sampled frames from the JavaScript that ran, not from the sources its source maps name',
   },
   {
     api: 'trigger',

@@ -26,6 +26,7 @@ const sessionEnd = (): typeof import('./session-end') => require('./session-end'
 const nativeBackend = (): typeof import('./backends/native') => require('./backends/native');
 const slices = (): typeof import('./instrument/slices') => require('./instrument/slices');
 const recorder = (): typeof import('./instrument/recorder') => require('./instrument/recorder');
+const sourceMaps = (): typeof import('./report/source-maps') => require('./report/source-maps');
 
 /** The thread monitor's period under the native backend. */
 const MONITOR_PERIOD_MILLIS = 10;
@@ -225,6 +226,12 @@ export class Tracer {
         convert: opts,
         libDir: LIB_DIR,
         jsCoreFromSamples: this.native !== null,
+        sourceMaps: this.options.noSourceMaps
+          ? null
+          : new (sourceMaps().SourceMaps)(
+              (file) => file.startsWith(LIB_DIR),
+              (message) => process.stderr.write(`viztracer: warning: ${message}\n`),
+            ),
       },
     );
   }

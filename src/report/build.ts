@@ -1,6 +1,7 @@
 // A process's tracks from what its Tracer captured: per start..stop the samples, the
 // instrumented calls and the program's own events, and what the OS thread monitor saw. Pure:
 // no tracing and no I/O, so it is tested on hand-made captures.
+import { mapSamples, type SourceMaps } from './source-maps';
 import type { ThreadLabel } from '../native';
 import { convertProfile, type ConvertOptions, type SliceTable } from '../trace/convert';
 import { sampleCoreCounter } from '../trace/cpu-core';
@@ -62,6 +63,8 @@ export interface BuildOptions {
   libDir: string;
   /** Under our native sampler: a JS thread's `CPU core` counter comes from its samples. */
   jsCoreFromSamples: boolean;
+  /** Source maps to name sampled frames from the original sources; null: generated names. */
+  sourceMaps: SourceMaps | null;
 }
 
 /** The process's track: this thread's track of every capture, and the OS threads' counters. */
@@ -83,7 +86,10 @@ export function buildProcessTrack(input: ProcessCaptures, options: BuildOptions)
       if (w.calls === null) {
         // Sampled only: the program's slices are exact, the samples are cut around them.
         const split = nestUserSlices(ev.slices, null);
-        const track = buildThreadTrack(w.samples!, thread, opts);
+        const samples = options.sourceMaps
+          ? mapSamples(w.samples!, options.sourceMaps)
+          : w.samples!;
+        const track = buildThreadTrack(samples, thread, opts);
         const sampled = fitAroundExact(
           track.slices,
           split.nested,
@@ -120,11 +126,13 @@ function samplesAmong(
   user: readonly Span[],
   options: BuildOptions,
 ): SliceTable {
-  const stripped = stripInstrumentedFrames(
+  const generated = stripInstrumentedFrames(
     samples,
     (f) => f.file !== '' && calls.files.has(f.file),
     (f) => f.file !== '' && f.file.startsWith(options.libDir),
   );
+  // Mapped after the instrumented frames are known by their generated files.
+  const stripped = options.sourceMaps ? mapSamples(generated, options.sourceMaps) : generated;
   const opts = options.convert;
   // Cut to the calls, not before: a frame seen by one sample may last less than the minimum.
   const sampled = convertProfile(stripped, { ...opts, minDurationMicros: 0 });

@@ -213,8 +213,13 @@ function mapNodes(
       visible = fn === PSEUDO.program || fn === PSEUDO.gc || !include;
     } else {
       visible = true;
-      if (include && !(file !== '' && matchesPrefix(file, include))) visible = false;
-      if (visible && file !== '' && exclude.length && matchesPrefix(file, exclude)) visible = false;
+      // A mapped frame matches by its original path or by the path of the JavaScript that ran.
+      const gen = node.generated?.file ?? '';
+      const matches = (prefixes: readonly string[]): boolean =>
+        (file !== '' && matchesPrefix(file, prefixes)) ||
+        (gen !== '' && matchesPrefix(gen, prefixes));
+      if (include && !matches(include)) visible = false;
+      if (visible && exclude.length && matches(exclude)) visible = false;
     }
     // The tracer's code running on its own (the preload starting, an exit handler, a flush
     // by interrupt: an all-internal stack) is its overhead, shown as one frame with what it

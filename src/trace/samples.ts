@@ -20,6 +20,11 @@ export interface SampleNode {
   line: number;
   /** 1-based column of the function's start; 0 when unknown. */
   column: number;
+  /**
+   * Where the function is in the JavaScript that ran, when `file`, `line` and `column` are its
+   * original source's (a source map said so).
+   */
+  generated?: { file: string; line: number; column: number };
 }
 
 /**

@@ -44,6 +44,7 @@ describe('resolveOptions', () => {
       pidSuffix: false,
       native: false,
       sampler: 'viztracer',
+      noSourceMaps: false,
       trigger: 'start',
       instrument: false,
       withSampling: false,

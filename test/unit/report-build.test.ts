@@ -15,7 +15,12 @@ import type { UserEvents, UserSlice } from '../../src/user-events';
 import { callFrame, checkNesting, printSlices } from './helpers';
 
 const APP = 'file:///app/main.js';
-const OPTIONS: BuildOptions = { convert: {}, libDir: '/lib/viztracer', jsCoreFromSamples: false };
+const OPTIONS: BuildOptions = {
+  convert: {},
+  libDir: '/lib/viztracer',
+  jsCoreFromSamples: false,
+  sourceMaps: null,
+};
 
 const noEvents = (): UserEvents => ({ slices: [], instants: [], counters: [], dropped: 0 });
 

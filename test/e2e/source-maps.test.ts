@@ -1,0 +1,101 @@
+// TypeScript programs: sampled frames named from the .ts sources through their source maps.
+// test/fixtures/ts-app is built here two ways: tsc with separate .map files, and esbuild into
+// one bundle with an inline map.
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadReport, slices } from '../helpers/report';
+import { ROOT, tempDir, viztracer } from '../helpers/run';
+
+const SRC = join(ROOT, 'test', 'fixtures', 'ts-app', 'src');
+// The fixture's functions and the lines they start on.
+const EXPECTED = [
+  `compute (${join(SRC, 'main.ts')}:4)`,
+  `area (${join(SRC, 'shapes.ts')}:5)`,
+  `perimeter (${join(SRC, 'shapes.ts')}:13)`,
+];
+
+let out = '';
+beforeAll(() => {
+  out = tempDir();
+  const ts = require('typescript') as typeof import('typescript');
+  const program = ts.createProgram([join(SRC, 'main.ts')], {
+    outDir: join(out, 'tsc'),
+    rootDir: SRC,
+    sourceMap: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.CommonJS,
+    strict: true,
+    types: [],
+  });
+  expect(program.emit().emitSkipped).toBe(false);
+  (require('esbuild') as typeof import('esbuild')).buildSync({
+    entryPoints: [join(SRC, 'main.ts')],
+    bundle: true,
+    platform: 'node',
+    sourcemap: 'inline',
+    outfile: join(out, 'bundle', 'main.js'),
+    logLevel: 'warning',
+  });
+});
+
+async function names(
+  script: string,
+  flags: string[] = [],
+): Promise<{ names: Set<string>; stderr: string }> {
+  const dir = tempDir();
+  const r = await viztracer(['-o', 'r.json', ...flags, script], { cwd: dir });
+  expect(r.status, r.stderr).toBe(0);
+  expect(r.stdout).toBe('done true\n');
+  return {
+    names: new Set(slices(loadReport(join(dir, 'r.json'))).map((e) => e.name)),
+    stderr: r.stderr,
+  };
+}
+
+describe('source maps', () => {
+  for (const build of ['tsc', 'bundle'])
+    for (const mode of [[], ['--native']])
+      it(`names frames from the .ts sources (${build}${mode.length ? ', --native' : ''})`, async () => {
+        const r = await names(join(out, build, 'main.js'), mode);
+        for (const name of EXPECTED) expect(r.names, name).toContain(name);
+        expect(r.stderr).not.toMatch(/warning/);
+      });
+
+  it('--no_source_maps keeps the names of the JavaScript that ran', async () => {
+    const r = await names(join(out, 'tsc', 'main.js'), ['--no_source_maps']);
+    expect([...r.names].some((n) => n.startsWith(`compute (${join(out, 'tsc', 'main.js')}:`))).toBe(
+      true,
+    );
+    expect([...r.names].some((n) => n.includes('.ts:'))).toBe(false);
+  });
+
+  it('--include_files matches the original paths and the generated ones', async () => {
+    const byOriginal = await names(join(out, 'tsc', 'main.js'), ['--include_files', SRC]);
+    const byGenerated = await names(join(out, 'tsc', 'main.js'), [
+      '--include_files',
+      join(out, 'tsc'),
+    ]);
+    for (const r of [byOriginal, byGenerated]) {
+      expect([...r.names].filter((n) => !n.startsWith('(')).sort()).toEqual([...EXPECTED].sort());
+    }
+  });
+
+  it('a corrupt or missing map costs one warning per file, whose frames keep their generated names', async () => {
+    const copy = tempDir();
+    cpSync(join(out, 'tsc'), copy, { recursive: true });
+    writeFileSync(join(copy, 'shapes.js.map'), '{ not json');
+    rmSync(join(copy, 'main.js.map'));
+    const r = await names(join(copy, 'main.js'));
+    const warnings = r.stderr.split('\n').filter((l) => l.includes('warning'));
+    expect(warnings.sort()).toEqual([
+      `viztracer: warning: cannot use the source map of ${join(copy, 'main.js')} (ENOENT); its frames keep their generated names`,
+      expect.stringMatching(
+        new RegExp(
+          `^viztracer: warning: cannot use the source map of ${join(copy, 'shapes.js')} \\(.*\\); its frames keep their generated names$`,
+        ),
+      ),
+    ]);
+    expect([...r.names].some((n) => n.startsWith(`area (${join(copy, 'shapes.js')}:`))).toBe(true);
+  });
+});
