@@ -182,6 +182,56 @@ function* parsedAsRead(
 ): Generator<TraceEvent> {
   // Loaded here: only reports too big for JSON.parse need it.
   const { JSONParser } = require('@streamparser/json') as typeof import('@streamparser/json');
+  let parser: InstanceType<typeof JSONParser> | null = null;
+  let batch: TraceEvent[] = [];
+  let sawEvents = false;
+  const bad = (why: string): ReportReadError =>
+    new ReportReadError(file, `not a trace report (${why} JSON)`);
+  for (const chunk of chunksOf(file)) {
+    if (!parser) {
+      const first = chunk.toString('latin1').trimStart()[0];
+      if (first !== '[' && first !== '{') throw bad('invalid');
+      const arrayForm = first === '[';
+      sawEvents = arrayForm;
+      parser = new JSONParser({
+        paths: arrayForm ? ['$.*'] : ['$.traceEvents.*', '$.viztracer_metadata'],
+        keepStack: false,
+      });
+      parser.onValue = ({ value, key, stack }) => {
+        if (!arrayForm && stack.length === 1 && key === 'viztracer_metadata') {
+          if (value && typeof value === 'object') onMeta(value as Record<string, unknown>);
+          return;
+        }
+        sawEvents = true;
+        batch.push(value as unknown as TraceEvent);
+      };
+    }
+    try {
+      // A copy: the chunk's memory is read into again.
+      parser.write(Buffer.from(chunk));
+    } catch {
+      throw bad('invalid');
+    }
+    if (batch.length > 0) {
+      yield* batch;
+      batch = [];
+    }
+  }
+  if (!parser) throw new ReportReadError(file, 'not a trace report (empty file)');
+  // The text ended before its outermost value did.
+  if (!parser.isEnded) {
+    try {
+      parser.end();
+    } catch {
+      throw bad('truncated');
+    }
+  }
+  yield* batch;
+  if (!sawEvents) throw new ReportReadError(file, 'not a trace report (no traceEvents array)');
+}
+
+/** A file's bytes, 1 MiB at a time, into one buffer reused for each chunk. */
+function* chunksOf(file: string): Generator<Buffer> {
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
@@ -190,49 +240,8 @@ function* parsedAsRead(
   }
   try {
     const buf = Buffer.allocUnsafe(1 << 20);
-    let n = fs.readSync(fd, buf, 0, buf.length, null);
-    const first = buf.subarray(0, n).toString('latin1').trimStart()[0];
-    if (first !== '[' && first !== '{')
-      throw new ReportReadError(file, 'not a trace report (invalid JSON)');
-    const arrayForm = first === '[';
-    const parser = new JSONParser({
-      paths: arrayForm ? ['$.*'] : ['$.traceEvents.*', '$.viztracer_metadata'],
-      keepStack: false,
-    });
-    let batch: TraceEvent[] = [];
-    let sawEvents = arrayForm;
-    parser.onValue = ({ value, key, stack }) => {
-      if (!arrayForm && stack.length === 1 && key === 'viztracer_metadata') {
-        if (value && typeof value === 'object') onMeta(value as Record<string, unknown>);
-        return;
-      }
-      sawEvents = true;
-      batch.push(value as unknown as TraceEvent);
-    };
-    const bad = (why: string): ReportReadError =>
-      new ReportReadError(file, `not a trace report (${why} JSON)`);
-    while (n > 0) {
-      try {
-        parser.write(buf.subarray(0, n));
-      } catch {
-        throw bad('invalid');
-      }
-      if (batch.length > 0) {
-        yield* batch;
-        batch = [];
-      }
-      n = fs.readSync(fd, buf, 0, buf.length, null);
-    }
-    // The text ended before its outermost value did.
-    if (!parser.isEnded) {
-      try {
-        parser.end();
-      } catch {
-        throw bad('truncated');
-      }
-    }
-    yield* batch;
-    if (!sawEvents) throw new ReportReadError(file, 'not a trace report (no traceEvents array)');
+    let n: number;
+    while ((n = fs.readSync(fd, buf, 0, buf.length, null)) > 0) yield buf.subarray(0, n);
   } finally {
     fs.closeSync(fd);
   }
@@ -281,24 +290,10 @@ export function* reportLinesSync(file: string): Generator<string> {
     }
     return;
   }
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (err) {
-    throw cannotRead(file, err);
-  }
-  try {
-    const buf = Buffer.allocUnsafe(1 << 20);
-    const decoder = new StringDecoder('utf8');
-    const lines = new LineSplitter();
-    let n: number;
-    while ((n = fs.readSync(fd, buf, 0, buf.length, null)) > 0) {
-      yield* lines.push(decoder.write(buf.subarray(0, n)));
-    }
-    yield* lines.end(decoder.end());
-  } finally {
-    fs.closeSync(fd);
-  }
+  const decoder = new StringDecoder('utf8');
+  const lines = new LineSplitter();
+  for (const chunk of chunksOf(file)) yield* lines.push(decoder.write(chunk));
+  yield* lines.end(decoder.end());
 }
 
 /**
