@@ -204,6 +204,12 @@ export class Tracer {
       minDurationMicros: opts.minDurationMicros,
     };
     const me = this.thread();
+    const maps = this.options.noSourceMaps
+      ? null
+      : new (sourceMaps().SourceMaps)(
+          (file) => file.startsWith(LIB_DIR),
+          (message) => process.stderr.write(`viztracer: warning: ${message}\n`),
+        );
     return build().buildProcessTrack(
       {
         pid: me.pid,
@@ -214,7 +220,16 @@ export class Tracer {
         captures: this.captures.map((c) => ({
           samples: c.samples,
           calls: c.recording && {
-            slices: slices().recordingSlices(c.recording, sliceOpts),
+            // Named from the sources their maps name; known by the files that ran.
+            slices: slices().recordingSlices(
+              maps
+                ? {
+                    ...c.recording,
+                    functions: sourceMaps().mapFunctions(c.recording.functions, maps),
+                  }
+                : c.recording,
+              sliceOpts,
+            ),
             files: new Set(c.recording.functions.map((f) => f.file)),
           },
           events: c.events,
@@ -226,12 +241,7 @@ export class Tracer {
         convert: opts,
         libDir: LIB_DIR,
         jsCoreFromSamples: this.native !== null,
-        sourceMaps: this.options.noSourceMaps
-          ? null
-          : new (sourceMaps().SourceMaps)(
-              (file) => file.startsWith(LIB_DIR),
-              (message) => process.stderr.write(`viztracer: warning: ${message}\n`),
-            ),
+        sourceMaps: maps,
       },
     );
   }

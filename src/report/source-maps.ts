@@ -97,3 +97,27 @@ export function mapSamples(samples: Samples, maps: SourceMaps): Samples {
   });
   return changed ? { ...samples, nodes } : samples;
 }
+
+/**
+ * `--instrument`'s functions named from their original sources: the file and line its map gives
+ * for the start of the function's line. The transform records lines, not columns, so only a map
+ * of one source file to one generated file (tsc's per-file output) is trusted to place a line;
+ * in a bundle, where one generated line can hold code of several, functions keep their
+ * generated names. Functions no map covers are kept.
+ */
+export function mapFunctions<F extends { file: string; line: number }>(
+  functions: readonly F[],
+  maps: SourceMaps,
+): F[] {
+  const { originalPositionFor, LEAST_UPPER_BOUND } =
+    require('@jridgewell/trace-mapping') as typeof import('@jridgewell/trace-mapping');
+  return functions.map((f) => {
+    const map = f.line > 0 ? maps.mapOf(f.file) : null;
+    if (!map || map.sources.length !== 1) return f;
+    // The first mapping on the line, after its indentation.
+    const pos = originalPositionFor(map, { line: f.line, column: 0, bias: LEAST_UPPER_BOUND });
+    if (pos.source === null || pos.line === null) return f;
+    const file = pos.source.startsWith('file://') ? fileURLToPath(pos.source) : pos.source;
+    return { ...f, file, line: pos.line };
+  });
+}

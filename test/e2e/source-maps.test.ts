@@ -62,6 +62,19 @@ describe('source maps', () => {
         expect(r.stderr).not.toMatch(/warning/);
       });
 
+  it('--instrument names calls from the .ts sources of per-file output', async () => {
+    const r = await names(join(out, 'tsc', 'main.js'), ['--instrument']);
+    for (const name of EXPECTED) expect(r.names, name).toContain(name);
+    expect(r.names).toContain(`Shapes (${join(SRC, 'shapes.ts')}:3)`);
+  });
+
+  it('--instrument keeps the generated names in a bundle (its lines cannot be placed without columns)', async () => {
+    const bundle = join(out, 'bundle', 'main.js');
+    const r = await names(bundle, ['--instrument']);
+    expect([...r.names].some((n) => n.startsWith(`area (${bundle}:`))).toBe(true);
+    expect([...r.names].some((n) => n.includes('.ts:'))).toBe(false);
+  });
+
   it('--no_source_maps keeps the names of the JavaScript that ran', async () => {
     const r = await names(join(out, 'tsc', 'main.js'), ['--no_source_maps']);
     expect([...r.names].some((n) => n.startsWith(`compute (${join(out, 'tsc', 'main.js')}:`))).toBe(
