@@ -107,7 +107,7 @@ const TABLE = [
     kind: 'positive-int',
     // One second: V8 takes any int, but a sampler that slow shows nothing.
     max: 1_000_000,
-    help: 'sampling interval in microseconds (default 1000)',
+    help: 'sampling interval in microseconds, 1 to 1000000 (default 1000)',
   },
   {
     api: 'maxStackDepth',
@@ -116,7 +116,7 @@ const TABLE = [
     env: 'VIZTRACER_MAX_STACK_DEPTH',
     kind: 'positive-int',
     max: 100_000,
-    help: 'fold frames deeper than this into their ancestor',
+    help: 'fold frames deeper than this (1 to 100000) into their ancestor',
   },
   {
     api: 'includeFiles',
@@ -224,7 +224,7 @@ const TABLE = [
     kind: 'positive-int',
     // 2^28 entries: what the addon's ring can map (4 GiB of address space).
     max: 268_435_456,
-    help: 'entries of each thread ring buffer: under --instrument two per call; one per logEvent/instant/counter (default 1000000)',
+    help: 'entries of each thread ring buffer, 1 to 268435456: under --instrument two per call; one per logEvent/instant/counter (default 1000000)',
   },
   {
     api: 'instrumentNodeModules',
