@@ -14,7 +14,7 @@ namespace viztracer {
 
 // What the handler noted at one SIGPROF.
 struct SignalNote {
-  int64_t nanos;  // CLOCK_MONOTONIC
+  int64_t nanos;  // CLOCK_MONOTONIC, to the µs (notes are kept in µs)
   int32_t cpu;    // -1 when sched_getcpu failed
 };
 
