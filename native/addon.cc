@@ -263,14 +263,18 @@ void CallStopCallback(int signal) {
   if (stopCallback == nullptr) return;
   Napi::Env env(stopEnv);
   Napi::HandleScope scope(env);
-  const char* name = signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "SIGHUP";
+  const char* name = signal == SIGINT    ? "SIGINT"
+                     : signal == SIGTERM ? "SIGTERM"
+                     : signal == SIGHUP  ? "SIGHUP"
+                                         : "SIGUSR2";
   stopCallback->Call({Napi::String::New(env, name)});
   if (env.IsExceptionPending()) env.GetAndClearPendingException();
 }
 
-// watchStopSignals(callback): on SIGINT, SIGTERM or SIGHUP, callback(name) runs on the main
-// thread as soon as its JavaScript can be interrupted, even inside a synchronous loop (and
-// the event loop gets the signal as before). Main thread only, after process.on(signal).
+// watchStopSignals(callback, signals = ["SIGINT", "SIGTERM", "SIGHUP"]): on one of `signals`
+// (those, or "SIGUSR2"), callback(name) runs on the main thread as soon as its JavaScript can be
+// interrupted, even inside a synchronous loop (and the event loop gets the signal as before).
+// Main thread only, after process.on(signal).
 Napi::Value WatchStopSignalsJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsFunction()) {
@@ -279,11 +283,32 @@ Napi::Value WatchStopSignalsJs(const Napi::CallbackInfo& info) {
   if (Gettid() != getpid()) {
     return Throw(Napi::Error::New(env, "Signals can only be watched on the main thread"));
   }
+  std::vector<int> signals{SIGINT, SIGTERM, SIGHUP};
+  if (info.Length() >= 2 && !info[1].IsUndefined()) {
+    signals.clear();
+    const bool isArray = info[1].IsArray();
+    const uint32_t n = isArray ? info[1].As<Napi::Array>().Length() : 0;
+    for (uint32_t i = 0; i < n; i++) {
+      Napi::Value v = info[1].As<Napi::Array>().Get(i);
+      const std::string name = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
+      const int signal = name == "SIGINT"    ? SIGINT
+                         : name == "SIGTERM" ? SIGTERM
+                         : name == "SIGHUP"  ? SIGHUP
+                         : name == "SIGUSR2" ? SIGUSR2
+                                             : 0;
+      if (signal == 0) break;
+      signals.push_back(signal);
+    }
+    if (!isArray || signals.size() != n || n == 0) {
+      return Throw(Napi::TypeError::New(
+          env, "Expected \"signals\" to be an array of \"SIGINT\", \"SIGTERM\", \"SIGHUP\", \"SIGUSR2\""));
+    }
+  }
   State(env);  // its cleanup hook forgets the callback before the isolate goes
   delete stopCallback;
   stopCallback = new Napi::FunctionReference(Napi::Persistent(info[0].As<Napi::Function>()));
   stopEnv = env;
-  if (!WatchStopSignals(v8::Isolate::GetCurrent(), CallStopCallback)) {
+  if (!WatchStopSignals(v8::Isolate::GetCurrent(), CallStopCallback, signals)) {
     return Throw(Napi::Error::New(env, "Cannot start the signal watcher thread"));
   }
   return env.Undefined();

@@ -8,12 +8,12 @@
 #include <atomic>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 namespace viztracer {
 
 namespace {
 
-constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP};
 constexpr int kMaxSignal = 65;
 
 // What was installed before ours (libuv's handler), per signal. Written before ours is
@@ -95,7 +95,7 @@ void Watch() {
 
 }  // namespace
 
-bool WatchStopSignals(v8::Isolate* isolate, StopCallback callback) {
+bool WatchStopSignals(v8::Isolate* isolate, StopCallback callback, const std::vector<int>& signals) {
   std::lock_guard<std::mutex> lock(Mutex());
   watched = isolate;
   onStop = callback;
@@ -105,7 +105,8 @@ bool WatchStopSignals(v8::Isolate* isolate, StopCallback callback) {
     std::thread(Watch).detach();
     started = true;
   }
-  for (int signal : kSignals) {
+  for (int signal : signals) {
+    if (signal <= 0 || signal >= kMaxSignal) continue;
     struct sigaction current{};
     sigaction(signal, nullptr, &current);
     if (IsOurs(current)) continue;

@@ -128,12 +128,15 @@ export interface NativeAddon {
   /** The calling thread's OS id (gettid); the main thread's is the pid. */
   threadId(): number;
   /**
-   * On SIGINT, SIGTERM or SIGHUP, `callback(name)` runs on the main thread as soon as its
+   * On one of `signals` (default SIGINT, SIGTERM, SIGHUP), `callback(name)` runs on the main thread as soon as its
    * JavaScript can be interrupted, even inside a synchronous loop; the event loop still gets
    * the signal as before. Main thread only (Error elsewhere), after `process.on(signal)`: the
    * addon's handler goes in front of libuv's.
    */
-  watchStopSignals(callback: (signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP') => void): void;
+  watchStopSignals(
+    callback: (signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'SIGUSR2') => void,
+    signals?: ('SIGINT' | 'SIGTERM' | 'SIGHUP' | 'SIGUSR2')[],
+  ): void;
   /** The program is being stopped: a further watched signal ends the process at once. */
   markStopping(): void;
   /**

@@ -320,7 +320,7 @@ function armForSignal(options: ResolvedOptions): void {
       process.stderr.write(`viztracer: could not save the report: ${(err as Error).message}\n`);
     }
   };
-  process.on('SIGUSR2', () => {
+  const toggle = (): void => {
     if (tracer) {
       stopAndSave();
       return;
@@ -336,7 +336,17 @@ function armForSignal(options: ResolvedOptions): void {
     if (!options.quiet) {
       process.stderr.write('viztracer: tracing started; SIGUSR2 again stops it and saves\n');
     }
+  };
+  // With the addon, each SIGUSR2 toggles through an interrupt, also while the program is busy
+  // in synchronous code (a service stuck in a loop is when you want to look); the event loop's
+  // listener then only wakes the loop. Without it, the listener toggles.
+  const { loadNative } = require('./native') as typeof import('./native');
+  const loaded = loadNative();
+  const addon = 'addon' in loaded ? loaded.addon : null;
+  process.on('SIGUSR2', () => {
+    if (!addon) toggle();
   });
+  addon?.watchStopSignals(toggle, ['SIGUSR2']);
   process.on('exit', () => {
     if (tracer) stopAndSave();
   });

@@ -189,6 +189,52 @@ describe('armed: VIZTRACER_TRIGGER=signal', () => {
     }
   });
 
+  it('toggles while the program is stuck in synchronous code, before it returns', async () => {
+    const dir = tempDir();
+    let out = '';
+    let sent = 0;
+    let ticksAtStart = 0;
+    let savedBeforeLoopEnded: boolean | null = null;
+    const step = (err: string, kill: (s: NodeJS.Signals) => void): void => {
+      const ticks = out.split('tick ').length - 1;
+      if (sent === 0 && ticks >= 2) {
+        sent++;
+        kill('SIGUSR2');
+      } else if (sent === 1 && err.includes('tracing started')) {
+        ticksAtStart ||= ticks;
+        if (ticks >= ticksAtStart + 3) {
+          sent++;
+          kill('SIGUSR2');
+        }
+      } else if (sent === 2 && err.includes('Saved report to') && savedBeforeLoopEnded === null) {
+        savedBeforeLoopEnded = !out.includes('loop done');
+      }
+    };
+    let err = '';
+    const r = await run(['--require', REGISTER, program('armed-busy.js')], {
+      cwd: dir,
+      env: armed(dir),
+      onStdout: (text, kill) => {
+        out = text;
+        step(err, kill);
+      },
+      onStderr: (text, kill) => {
+        err = text;
+        step(err, kill);
+      },
+    });
+    expect(r.status).toBe(0);
+    expect(savedBeforeLoopEnded).toBe(true);
+    const [file] = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    // stuck(), or its caller: its loop was compiled (on-stack replacement) before tracing
+    // started, code V8's profiler then does not know, so it sees the caller on top.
+    expect(
+      slices(loadReport(join(dir, file))).some((e) =>
+        /^(stuck|\(anonymous\)) \(.*armed-busy\.js:\d+\)$/.test(e.name),
+      ),
+    ).toBe(true);
+  });
+
   it('does nothing until asked: no report, no line of ours', async () => {
     const dir = tempDir();
     const r = await run(['--require', REGISTER, program('armed.js')], {
