@@ -28,9 +28,16 @@ export interface CounterData {
   info: WireCounter;
   pid: number;
   cols: CounterColumns;
-  /** Range of all values, for the chart's scale. */
+  /** Range of all values. */
   min: number;
   max: number;
+  /**
+   * The chart's scale: the values' range, except for the OS thread counters of `--native`,
+   * which share one scale so that tracks compare at a glance: `CPU %` 0 to 100, `CPU core`
+   * from core 0 to the highest core of the report (half a step beyond each end, so that a
+   * thread that stays on core 0 still draws a line).
+   */
+  scale: { lo: number; hi: number };
 }
 
 export interface Report {
@@ -168,6 +175,7 @@ export async function loadReport(progress: (done: number, total: number) => void
         cols: { n: 0, ts: new Float64Array(0), values: new Float64Array(0) },
         min: 0,
         max: 0,
+        scale: { lo: 0, hi: 0 },
       };
       counters.push(c);
       jobs.push(async () => {
@@ -182,6 +190,7 @@ export async function loadReport(progress: (done: number, total: number) => void
   }
   progress(0, total);
   await pool(jobs, 4);
+  setScales(counters);
   const countByName = new Int32Array(meta.strings.length);
   for (const t of threads) for (const nm of t.cols.name) countByName[nm]++;
   return {
@@ -205,3 +214,17 @@ function emptyColumns(): SliceColumns {
     parent: new Int32Array(0),
   };
 }
+
+/** Each counter's chart scale (`CounterData.scale`). */
+export function setScales(counters: CounterData[]): void {
+  const isCpu = (c: CounterData): boolean => c.info.name.startsWith('CPU % (');
+  const isCore = (c: CounterData): boolean => c.info.name.startsWith('CPU core (');
+  let topCore = 0;
+  for (const c of counters) if (isCore(c)) topCore = Math.max(topCore, c.max);
+  for (const c of counters) {
+    if (isCpu(c)) c.scale = { lo: 0, hi: Math.max(100, c.max) };
+    else if (isCore(c)) c.scale = { lo: -0.5, hi: topCore + 0.5 };
+    else c.scale = { lo: Math.min(c.min, 0), hi: c.max };
+  }
+}
+

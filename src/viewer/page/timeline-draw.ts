@@ -171,8 +171,8 @@ export function drawCounterSeries(
   const K = c.info.keys.length;
   const { ts, values } = c.cols;
   if (c.cols.n === 0) return;
-  const lo = Math.min(c.min, 0);
-  const span = c.max - lo || 1;
+  const { lo, hi } = c.scale;
+  const span = hi - lo || 1;
   const yOf = (v: number): number => y + h - ((v - lo) / span) * h;
   const base = yOf(Math.max(lo, 0));
   const i0 = Math.max(0, lowerBound(ts, vt.t0) - 1);
