@@ -4,12 +4,20 @@ import { matchNames, matchSlices, Matches } from '../../src/viewer/page/search';
 import { base64ToBytes, decodeCounter, decodeThread } from '../../src/viewer/page/contract';
 
 describe('matchNames', () => {
-  it('matches substrings, ignoring case; a blank query is no search', () => {
+  it('matches substrings of function names, ignoring case; a blank query is no search', () => {
     const strings = ['fib (/a.js:1)', 'main', 'FibHelper', 'other'];
     expect(Array.from(matchNames(strings, 'fib')!)).toEqual([1, 0, 1, 0]);
     expect(Array.from(matchNames(strings, '  MAIN ')!)).toEqual([0, 1, 0, 0]);
     expect(matchNames(strings, '   ')).toBeNull();
     expect(Array.from(matchNames(strings, 'zzz')!)).toEqual([0, 0, 0, 0]);
+  });
+
+  it('matches the name only, not the file; file: matches the file', () => {
+    const strings = ['run (/srv/fib.js:3)', 'fib (/srv/main.js:9)', '(garbage collector)'];
+    expect(Array.from(matchNames(strings, 'fib')!)).toEqual([0, 1, 0]);
+    expect(Array.from(matchNames(strings, 'file:fib.js')!)).toEqual([1, 0, 0]);
+    expect(Array.from(matchNames(strings, 'garbage')!)).toEqual([0, 0, 1]);
+    expect(matchNames(strings, 'file:')).toBeNull();
   });
 
   it('lists the matching slices of a thread', () => {

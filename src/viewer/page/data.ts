@@ -227,4 +227,3 @@ export function setScales(counters: CounterData[]): void {
     else c.scale = { lo: Math.min(c.min, 0), hi: c.max };
   }
 }
-

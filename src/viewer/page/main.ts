@@ -237,7 +237,7 @@ function start(report: Report): void {
     testid: 'search-input',
     attrs: {
       type: 'search',
-      placeholder: 'Search functions  ( / )',
+      placeholder: 'Search functions, or file:name  ( / )',
       spellcheck: 'false',
       'aria-label': 'Search by name',
     },

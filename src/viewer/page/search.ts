@@ -4,12 +4,24 @@
 // time order with one binary search per thread, so no global sorted list of matches (up to
 // every slice of the report) is ever built.
 
-/** Which string-table entries contain the query (case-insensitive); null for a blank query. */
+/**
+ * Which string-table entries match the query (case-insensitive); null for a blank query. A
+ * query matches the function's name, the part of `fn (file:line)` before its location; with
+ * `file:` in front it matches the location instead (`file:server.ts`, `file:node:internal`).
+ */
 export function matchNames(strings: readonly string[], query: string): Uint8Array | null {
-  const q = query.trim().toLowerCase();
+  let q = query.trim().toLowerCase();
+  const byFile = q.startsWith('file:');
+  if (byFile) q = q.slice('file:'.length).trim();
   if (q === '') return null;
   const out = new Uint8Array(strings.length);
-  for (let i = 0; i < strings.length; i++) if (strings[i].toLowerCase().includes(q)) out[i] = 1;
+  for (let i = 0; i < strings.length; i++) {
+    const s = strings[i].toLowerCase();
+    // `fn (file:line)`: a location is a final parenthesised group after a space.
+    const at = s.endsWith(')') ? s.lastIndexOf(' (') : -1;
+    const part = byFile ? (at >= 0 ? s.slice(at + 2, -1) : '') : at >= 0 ? s.slice(0, at) : s;
+    if (part.includes(q)) out[i] = 1;
+  }
   return out;
 }
 
