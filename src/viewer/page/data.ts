@@ -199,7 +199,7 @@ export async function loadReport(progress: (done: number, total: number) => void
     counters,
     countByName,
     standalone: src.standalone,
-    args: (t, i) => src.args(t.info.key, i),
+    args: cachedArgs((key, i) => src.args(key, i)),
     markLoaded: () => src.loaded(),
   };
 }
@@ -226,4 +226,24 @@ export function setScales(counters: CounterData[]): void {
     else if (isCore(c)) c.scale = { lo: -0.5, hi: topCore + 0.5 };
     else c.scale = { lo: Math.min(c.min, 0), hi: c.max };
   }
+}
+
+/**
+ * A slice's args fetched once and kept in the page: asking again (the same slice clicked twice)
+ * needs no server, which a `vizviewer --once` has stopped by then. A failed fetch is not kept.
+ */
+export function cachedArgs(
+  fetchArgs: (key: number, index: number) => Promise<Record<string, unknown>>,
+): (thread: ThreadData, index: number) => Promise<Record<string, unknown>> {
+  const cache = new Map<string, Promise<Record<string, unknown>>>();
+  return (thread, index) => {
+    const id = `${thread.info.key}:${index}`;
+    let p = cache.get(id);
+    if (!p) {
+      p = fetchArgs(thread.info.key, index);
+      cache.set(id, p);
+      p.catch(() => cache.delete(id));
+    }
+    return p;
+  };
 }
