@@ -257,16 +257,22 @@ Napi::Value FindPlatformThreadsJs(const Napi::CallbackInfo& info) {
   return ToTids(info.Env(), FindPlatformThreads(v8::Isolate::GetCurrent(), *timeout));
 }
 
+// The signals watchStopSignals takes, by the names JavaScript gives them.
+constexpr struct {
+  const char* name;
+  int number;
+} kWatchable[] = {{"SIGINT", SIGINT}, {"SIGTERM", SIGTERM}, {"SIGHUP", SIGHUP}, {"SIGUSR2", SIGUSR2}};
+
 // In an interrupt on the main thread (stop_signals.h): calls the JavaScript callback with the
 // signal's name. What it throws is dropped: the program's own code is what was interrupted.
 void CallStopCallback(int signal) {
   if (stopCallback == nullptr) return;
   Napi::Env env(stopEnv);
   Napi::HandleScope scope(env);
-  const char* name = signal == SIGINT    ? "SIGINT"
-                     : signal == SIGTERM ? "SIGTERM"
-                     : signal == SIGHUP  ? "SIGHUP"
-                                         : "SIGUSR2";
+  const char* name = "";
+  for (const auto& w : kWatchable) {
+    if (w.number == signal) name = w.name;
+  }
   stopCallback->Call({Napi::String::New(env, name)});
   if (env.IsExceptionPending()) env.GetAndClearPendingException();
 }
@@ -291,11 +297,10 @@ Napi::Value WatchStopSignalsJs(const Napi::CallbackInfo& info) {
     for (uint32_t i = 0; i < n; i++) {
       Napi::Value v = info[1].As<Napi::Array>().Get(i);
       const std::string name = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
-      const int signal = name == "SIGINT"    ? SIGINT
-                         : name == "SIGTERM" ? SIGTERM
-                         : name == "SIGHUP"  ? SIGHUP
-                         : name == "SIGUSR2" ? SIGUSR2
-                                             : 0;
+      int signal = 0;
+      for (const auto& w : kWatchable) {
+        if (name == w.name) signal = w.number;
+      }
       if (signal == 0) break;
       signals.push_back(signal);
     }

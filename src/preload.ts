@@ -12,7 +12,7 @@ import {
   markRunning,
   partialPath,
   processRunning,
-  claimReport,
+  claimOutput,
   removeSession,
   SESSION_ENV,
   sessionEnvValue,
@@ -38,13 +38,11 @@ function fail(message: string): never {
 /**
  * How the owner ends the session. The preload's owner (`node --require`) gives children that
  * outlive it a moment; the CLI waits for them as long as they make progress (Ctrl+C skips),
- * names the command `viztracer ...`, and may open the report in the viewer.
+ * and names the command `viztracer ...`.
  */
 export interface SessionEnd {
   waitForChildren: 'moment' | 'while-progress';
   command: readonly string[];
-  /** Called with the first report written, after the session ended (the CLI's --open). */
-  then?: (file: string) => void;
 }
 
 const PRELOAD_END: SessionEnd = { waitForChildren: 'moment', command: process.argv };
@@ -63,12 +61,11 @@ function finishProcess(
   }
   // Loaded at exit: start-up time is the program's.
   const { endSessionSync } = require('./session-end') as typeof import('./session-end');
-  const { results, kept } = endSessionSync(s, options, owner, () => tracer.takeProcessTrack(), {
+  const { kept } = endSessionSync(s, options, owner, () => tracer.takeProcessTrack(), {
     waitForChildren: owner ? end.waitForChildren : 'moment',
     command: end.command,
     skipped: () => waitSkipped,
   });
-  if (owner && results.length > 0) end.then?.(results[0].file);
   return { kept };
 }
 
@@ -350,20 +347,4 @@ function armForSignal(options: ResolvedOptions): void {
   process.on('exit', () => {
     if (tracer) stopAndSave();
   });
-}
-
-/**
- * The owner's report path for this run: the one asked for, unless another live run is writing
- * it; then `<name>_<pid>.json`, said now (and named by the saved line at the end). The claim is
- * released when the process exits, after the report is written.
- */
-function claimOutput(options: ResolvedOptions): { options: ResolvedOptions; release: () => void } {
-  const { displayPath, withPidSuffix } = require('./report/save') as typeof import('./report/save');
-  const claim = claimReport(options.outputFile, (f) => withPidSuffix(f, process.pid));
-  if (claim.holder === null) return { options, release: claim.release };
-  process.stderr.write(
-    `viztracer: warning: ${displayPath(options.outputFile)} is being written by another run ` +
-      `(pid ${claim.holder}); this run writes ${displayPath(claim.file)}\n`,
-  );
-  return { options: { ...options, outputFile: claim.file }, release: claim.release };
 }

@@ -168,3 +168,22 @@ export function claimReport(file: string, distinct: (file: string) => string): R
   }
   return { file, holder: null, release: () => {} };
 }
+
+/**
+ * The owner's report path for this run (`claimReport`): the one asked for, unless another live
+ * run is writing it; then `<name>_<pid>.json`, said now (and named by the saved line at the
+ * end). `release` when the report is written.
+ */
+export function claimOutput(options: ResolvedOptions): {
+  options: ResolvedOptions;
+  release: () => void;
+} {
+  const { displayPath, withPidSuffix } = require('./report/save') as typeof import('./report/save');
+  const claim = claimReport(options.outputFile, (f) => withPidSuffix(f, process.pid));
+  if (claim.holder === null) return { options, release: claim.release };
+  process.stderr.write(
+    `viztracer: warning: ${displayPath(options.outputFile)} is being written by another run ` +
+      `(pid ${claim.holder}); this run writes ${displayPath(claim.file)}\n`,
+  );
+  return { options: { ...options, outputFile: claim.file }, release: claim.release };
+}

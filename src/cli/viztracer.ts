@@ -17,14 +17,14 @@ import {
 } from '../options';
 import { mergedEventTexts, newMergeStats } from '../report/merge';
 import { ReportReadError } from '../report/read';
-import { displayPath, savedMessage, withPidSuffix, type SaveResult } from '../report/save';
+import { savedMessage, type SaveResult } from '../report/save';
 import { saveReport } from '../save-report';
 import { checkWritable, isHtml, isReportName } from '../report/writer';
 import { runMetadata } from '../trace/metadata';
 import { endSession } from '../session-end';
 import { nodeOptionsWithPreload } from '../children';
 import {
-  claimReport,
+  claimOutput,
   createSession,
   removeSession,
   SESSION_ENV,
@@ -150,7 +150,7 @@ async function combine(cli: CliArgs, options: ResolvedOptions, command: string[]
         intervalMicros: typeof first.intervalMicros === 'number' ? first.intervalMicros : 0,
       } as const;
       const clocks = typeof first.clock === 'string' ? [first.clock] : [];
-      const totals = { sampleCount: stats.sampleCount, overflow: false, clocks, ticks: null };
+      const totals = { sampleCount: stats.sampleCount, overflow: false, clocks };
       return runMetadata(mode, totals, command, {
         combined: inputs.map((f) => path.resolve(f)),
         aligned: cli.align,
@@ -249,16 +249,8 @@ async function runInChild(
   options: ResolvedOptions,
   command: string[],
 ): Promise<number> {
-  const claim = options.pidSuffix
-    ? null
-    : claimReport(options.outputFile, (f) => withPidSuffix(f, process.pid));
-  if (claim?.holder) {
-    warn(
-      `${displayPath(options.outputFile)} is being written by another run (pid ${claim.holder}); ` +
-        `this run writes ${displayPath(claim.file)}`,
-    );
-    options = { ...options, outputFile: claim.file };
-  }
+  let release = (): void => {};
+  if (!options.pidSuffix) ({ options, release } = claimOutput(options));
   const session = createSession(options);
   let status: { code: number | null; signal: NodeJS.Signals | null };
   let results: SaveResult[] = [];
@@ -269,7 +261,7 @@ async function runInChild(
   } finally {
     // A report that could not be written is kept in the session's folder for the user.
     if (!kept) removeSession(session);
-    claim?.release();
+    release();
   }
   if (cli.open && results.length > 0 && !status.signal) {
     const { serve } = require('./vizviewer') as typeof import('./vizviewer');
