@@ -3,6 +3,9 @@
 // `file://` URLs and 0-based lines stop there); nothing downstream converts back.
 import { fileURLToPath } from 'node:url';
 import type { SamplerName } from '../native';
+import { sliceName } from './frame-name';
+
+export { sliceName };
 
 /** One node of the call tree; a path from the root up to a node is one call stack. */
 export interface SampleNode {
@@ -69,13 +72,6 @@ export const PSEUDO = {
 /** A V8 pseudo-frame: `(root)`, `(idle)`, `(program)`, `(garbage collector)`. */
 export function isPseudo(node: SampleNode): boolean {
   return node.file === '' && node.functionName.startsWith('(') && node.functionName.endsWith(')');
-}
-
-/** `"fn (file:line)"` as VizTracer names functions: 1-based line, left out when unknown. */
-export function sliceName(functionName: string, file: string, line: number): string {
-  const fn = functionName || '(anonymous)';
-  if (!file) return fn;
-  return line > 0 ? `${fn} (${file}:${line})` : `${fn} (${file})`;
 }
 
 /** A node's slice name. */

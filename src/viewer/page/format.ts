@@ -1,4 +1,7 @@
 // Text for times and frame names. Times are µs (the report's unit) everywhere in the page.
+import { parseFrameName, type FrameName } from '../../trace/frame-name';
+
+export { parseFrameName };
 
 /** Up to 4 significant digits, trailing zeros dropped: 1.5 → "1.5", 12.3456 → "12.35". */
 function short(v: number): string {
@@ -77,23 +80,6 @@ export function formatTick(t: number, axis: AxisTicks): string {
   let s = v.toFixed(axis.decimals);
   if (/^-0(\.0*)?$/.test(s)) s = s.slice(1);
   return `${s} ${axis.unit.name}`;
-}
-
-export interface FrameName {
-  /** The function: "fib", "(anonymous)", "(garbage collector)". */
-  func: string;
-  /** The script or module, null when the name has no location. */
-  file: string | null;
-  line: number | null;
-}
-
-const WITH_LOCATION = /^(.*) \((.+?):(\d+)(?::\d+)?\)$/s;
-
-/** Splits the names we write, `fn (file:line)`; any other name is all function. */
-export function parseFrameName(name: string): FrameName {
-  const m = WITH_LOCATION.exec(name);
-  if (!m || m[1] === '') return { func: name, file: null, line: null };
-  return { func: m[1], file: m[2], line: Number(m[3]) };
 }
 
 /** "file:line", or "" for a name without a location. */
