@@ -3,7 +3,7 @@
 // order, with exact messages.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isReportName } from './report/writer';
+import { EXTENSIONS, formatOf, isReportName, type ReportFormat } from './report/writer';
 
 /**
  * Whether a thread samples: always without `instrument`; with it, when asked (`withSampling`,
@@ -12,8 +12,13 @@ import { isReportName } from './report/writer';
 export const samples = (o: ResolvedOptions): boolean => !o.instrument || o.withSampling || o.native;
 
 export interface TracerOptions {
-  /** Where the report goes: `.json`, `.json.gz`, or `.html` (the viewer with the data inlined). Default `result.json`. */
+  /** Where the report goes: `.json`, `.json.gz`, `.html` (the viewer with the data inlined), `.pb.gz`/`.pprof` (pprof) or `.cpuprofile` (one per thread). Default `result.json`. */
   outputFile?: string;
+  /**
+   * The report's format when `outputFile` does not say (no extension: the format's is added;
+   * not given: `result.<ext>`). Must agree with `outputFile`'s extension when it has one.
+   */
+  format?: ReportFormat;
   /** Sampling interval in µs. Default 1000. */
   interval?: number;
   /** Frames deeper than this are folded into their ancestor. Default: no limit. */
@@ -97,7 +102,16 @@ const TABLE = [
     short: 'o',
     env: 'VIZTRACER_OUTPUT',
     kind: 'report-path',
-    help: 'report path, .json, .json.gz or .html (default result.json)',
+    help: 'report path: .json, .json.gz, .html, .pb.gz or .pprof (pprof), .cpuprofile (default result.json)',
+  },
+  {
+    api: 'format',
+    default: null,
+    cli: 'format',
+    env: 'VIZTRACER_FORMAT',
+    kind: 'choice',
+    choices: ['json', 'json.gz', 'html', 'pprof', 'cpuprofile'],
+    help: 'report format where the path has no extension (its extension is added): json, json.gz, html, pprof, cpuprofile',
   },
   {
     api: 'interval',
@@ -296,7 +310,7 @@ export class OptionError extends Error {
 }
 
 const EXPECTED: Record<Kind, string> = {
-  'report-path': 'a path ending in .json, .json.gz or .html',
+  'report-path': 'a path ending in .json, .json.gz, .html, .pb.gz, .pprof or .cpuprofile',
   folder: 'a folder path',
   'positive-int': 'a positive integer',
   paths: 'a list of paths',
@@ -338,7 +352,10 @@ export function resolveOptions(options: TracerOptions = {}, cwd = process.cwd())
     switch (spec.kind) {
       case 'report-path':
         if (typeof v !== 'string' || v === '') throw new TypeError(expected(spec));
-        if (!isReportName(v)) throw new RangeError(expected(spec));
+        // A path without an extension takes the one of `format`, checked below.
+        if (!isReportName(v) && !(o.format !== undefined && path.extname(v) === '')) {
+          throw new RangeError(expected(spec));
+        }
         return path.resolve(cwd, v);
       case 'folder':
         if (typeof v !== 'string' || v === '') throw new TypeError(expected(spec));
@@ -384,8 +401,24 @@ export function resolveOptions(options: TracerOptions = {}, cwd = process.cwd())
           : d);
   }
   const r = out as ResolvedOptions;
+  if (r.format !== null)
+    r.outputFile = withFormat(r.outputFile, r.format, o.outputFile !== undefined);
   if (r.outputDir) r.outputFile = path.join(r.outputDir, path.basename(r.outputFile));
   return r;
+}
+
+/** The output path for `format`: its extension added to a path without one; `result.<ext>`. */
+function withFormat(file: string, format: ReportFormat, given: boolean): string {
+  const ext = EXTENSIONS.find(([f]) => f === format)![1][0];
+  if (!given) return path.join(path.dirname(file), `result${ext}`);
+  const has = formatOf(file);
+  if (has === null) return file + ext;
+  if (has !== format) {
+    throw new RangeError(
+      `Expected the "format" option to agree with the "outputFile" option's extension: ${format} against ${path.basename(file)}`,
+    );
+  }
+  return file;
 }
 
 const DURATION_UNITS: Record<string, number> = { ns: 0.001, us: 1, µs: 1, ms: 1000, s: 1e6 };
@@ -403,7 +436,8 @@ export function parseOptionText(spec: OptionSpec, text: string, where: string): 
   const t = text.trim();
   switch (spec.kind) {
     case 'report-path':
-      if (t === '' || !isReportName(t)) bad();
+      // No extension: `--format` may give one (resolveOptions checks).
+      if (t === '' || !(isReportName(t) || path.extname(t) === '')) bad();
       return t;
     case 'folder':
       if (t === '') bad();
@@ -548,6 +582,12 @@ export function optionConflicts(given: TracerOptions): { errors: string[]; warni
   ) {
     errors.push(
       `${flag('outputDir')} and an absolute ${flag('outputFile')}: give the folder in one of them`,
+    );
+  }
+  const named = typeof given.outputFile === 'string' ? formatOf(given.outputFile) : null;
+  if (given.format !== undefined && named !== null && named !== given.format) {
+    errors.push(
+      `${flag('format')} ${given.format} and ${flag('outputFile')} ${given.outputFile}: the extension says ${named}; give one of them`,
     );
   }
   if (!given.instrument) {

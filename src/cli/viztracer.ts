@@ -157,7 +157,10 @@ async function combine(cli: CliArgs, options: ResolvedOptions, command: string[]
       });
     },
   );
-  if (!options.quiet) process.stderr.write(savedMessage(result));
+  if (!options.quiet) {
+    for (const n of stats.notices) process.stderr.write(`viztracer: ${n.file}: ${n.notice}\n`);
+    process.stderr.write(savedMessage(result));
+  }
   return 0;
 }
 
@@ -181,6 +184,9 @@ function plan(argv: string[]): Plan {
   if (cli.align && !cli.combine) throw new CliError('--align needs --combine');
   let options: ResolvedOptions;
   const given = givenOptions(cli.options, cli.rcfile);
+  // Before the values' own checks: a conflict names both flags.
+  const conflicts = optionConflicts(given);
+  if (conflicts.errors.length > 0) throw new CliError(conflicts.errors[0]);
   try {
     options = resolveOptions(given);
   } catch (err) {
@@ -189,16 +195,14 @@ function plan(argv: string[]): Plan {
   }
   const command = ['viztracer', ...argv];
   if (cli.combine) {
-    // Only where the merged report goes, and --quiet, mean something to --combine.
+    // Only where the merged report goes, its format, and --quiet mean something to --combine.
     for (const key of Object.keys(cli.options)) {
-      if (!['outputFile', 'outputDir', 'quiet'].includes(key)) {
+      if (!['outputFile', 'outputDir', 'format', 'quiet'].includes(key)) {
         warn(`${flagOf(key)} has no effect with --combine`);
       }
     }
     return { status: combine(cli, options, command) };
   }
-  const conflicts = optionConflicts(given);
-  if (conflicts.errors.length > 0) throw new CliError(conflicts.errors[0]);
   for (const w of conflicts.warnings) warn(w);
   const { loadNative } = require('../native') as typeof import('../native');
   const native = loadNative();

@@ -23,7 +23,7 @@ interface ViewerArgs {
   version: boolean;
 }
 
-const USAGE = `usage: vizviewer [options] REPORT.json[.gz] | FOLDER
+const USAGE = `usage: vizviewer [options] REPORT.json[.gz] | PROFILE.cpuprofile | PROFILE.pb.gz | FOLDER
 
 Serves an interactive timeline and flame graph of a report on http://127.0.0.1:9001/.
 A folder shows a list of its reports.
@@ -118,7 +118,11 @@ export async function serve(
   } else {
     reports = [{ file: path.resolve(target), title: path.basename(target) }];
     // A single report is read before serving, so a bad one is one line and exit 2.
-    preloaded.set(0, await loadModel(reports[0].file));
+    const model = await loadModel(reports[0].file);
+    preloaded.set(0, model);
+    // A profile of another format: what it cannot show, said once.
+    const notice = model.metadata?.notice;
+    if (typeof notice === 'string') process.stderr.write(`vizviewer: ${target}: ${notice}\n`);
   }
   let viewer;
   try {

@@ -24,10 +24,12 @@ export interface MergeStats {
   sampleCount: number;
   /** The inputs' `viztracer_metadata`, in input order. */
   metadata: Record<string, unknown>[];
+  /** Inputs of another format (`.cpuprofile`, pprof), with what each cannot show. */
+  notices: { file: string; notice: string }[];
 }
 
 export function newMergeStats(): MergeStats {
-  return { merged: [], lost: [], sampleCount: 0, metadata: [] };
+  return { merged: [], lost: [], sampleCount: 0, metadata: [], notices: [] };
 }
 
 export interface MergeOptions {
@@ -210,6 +212,7 @@ export function* mergedEventTexts(
           note(text);
           yield text;
         }
+        if (parsed.notice) stats.notices.push({ file, notice: parsed.notice });
         const metadata = parsed.metadata();
         if (metadata) {
           stats.metadata.push(metadata);

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import type { TraceEvent } from '../trace/events';
+import { cpuProfileReport, pprofReport } from './foreign';
 import { REPORT_FOOT, REPORT_HEAD } from './serialize';
 
 export { REPORT_FOOT, REPORT_HEAD };
@@ -25,6 +26,8 @@ export class ReportReadError extends Error {
 export interface ParsedReport {
   events: TraceEvent[];
   metadata: Record<string, unknown> | null;
+  /** For a profile of another format (`.cpuprofile`, pprof): one line on what it cannot show. */
+  notice?: string;
 }
 
 /** The one-line problem of a report that cannot be opened or read. */
@@ -75,8 +78,8 @@ export function metadataOfLine(line: string): Record<string, unknown> | null {
   return m && typeof m === 'object' ? (m as Record<string, unknown>) : null;
 }
 
-/** The whole text of a report, gunzipped when it is gzipped. */
-export function readReportTextSync(file: string): string {
+/** The bytes of a report, gunzipped when it is gzipped. */
+function readReportBytesSync(file: string): Buffer {
   let raw: Buffer;
   try {
     raw = fs.readFileSync(file);
@@ -90,6 +93,15 @@ export function readReportTextSync(file: string): string {
       throw gzipProblem(file);
     }
   }
+  return raw;
+}
+
+/** The whole text of a report, gunzipped when it is gzipped. */
+export function readReportTextSync(file: string): string {
+  return textOf(file, readReportBytesSync(file));
+}
+
+function textOf(file: string, raw: Buffer): string {
   try {
     return raw.toString('utf8');
   } catch (err) {
@@ -103,9 +115,26 @@ export function readReportTextSync(file: string): string {
   }
 }
 
+/**
+ * pprof's first byte: field 1 (`sample_type`), length-delimited. JSON starts with `{` or `[`
+ * after white space, so the two cannot be confused.
+ */
+function looksLikePprof(raw: Buffer): boolean {
+  return raw.length > 0 && raw[0] === 0x0a && !/^\s*[[{]/.test(raw.toString('latin1', 0, 64));
+}
+
 /** A whole report, parsed: any Chrome trace, object or array form. */
 export function readReportSync(file: string): ParsedReport {
-  const text = readReportTextSync(file);
+  const raw = readReportBytesSync(file);
+  if (looksLikePprof(raw)) {
+    try {
+      const r = pprofReport(raw);
+      return { events: r.events, metadata: r.metadata, notice: r.notice };
+    } catch (err) {
+      throw new ReportReadError(file, (err as Error).message);
+    }
+  }
+  const text = textOf(file, raw);
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -124,6 +153,14 @@ export function readReportSync(file: string): ParsedReport {
     throw new ReportReadError(file, `not a trace report (${why})`);
   }
   const events = Array.isArray(doc) ? doc : (doc as { traceEvents?: unknown })?.traceEvents;
+  if (!Array.isArray(events) && doc && typeof doc === 'object' && 'nodes' in doc) {
+    try {
+      const r = cpuProfileReport(doc, file);
+      return { events: r.events, metadata: r.metadata, notice: r.notice };
+    } catch (err) {
+      throw new ReportReadError(file, (err as Error).message);
+    }
+  }
   if (!Array.isArray(events)) {
     throw new ReportReadError(file, 'not a trace report (no traceEvents array)');
   }
@@ -141,6 +178,8 @@ export interface StreamedReport {
   /** Each iteration reads the file again. */
   events: Iterable<TraceEvent>;
   metadata(): Record<string, unknown> | null;
+  /** For a profile of another format: what it cannot show (`ParsedReport.notice`). */
+  notice?: string;
 }
 
 /**
@@ -166,7 +205,7 @@ export function streamReportSync(
   }
   if (size <= streamAbove || gzipped(file)) {
     const parsed = readReportSync(file);
-    return { events: parsed.events, metadata: () => parsed.metadata };
+    return { events: parsed.events, metadata: () => parsed.metadata, notice: parsed.notice };
   }
   let metadata: Record<string, unknown> | null = null;
   return {

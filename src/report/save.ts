@@ -2,8 +2,16 @@
 // about it. An .html report is the viewer's page around such a report: src/viewer/html.ts.
 import * as path from 'node:path';
 import type { ReportMetadata } from '../trace/events';
-import { reportChunks, type ChunkCounter, type EventPiece } from './serialize';
-import { isHtml, isReportName, writeChunks, writeChunksSync } from './writer';
+import { eventsOfPieces, reportChunks, type ChunkCounter, type EventPiece } from './serialize';
+import {
+  extensionOf,
+  formatOf,
+  isHtml,
+  isProfileFormat,
+  isReportName,
+  writeChunks,
+  writeChunksSync,
+} from './writer';
 import { START_DIR } from '../version';
 
 export interface SaveResult {
@@ -12,13 +20,15 @@ export interface SaveResult {
   /** Events written, metadata events included. */
   events: number;
   bytes: number;
+  /** For `.cpuprofile`, one file per thread: every file written (`file` is the first). */
+  files?: string[];
 }
 
 /** The one check of a report's name, whoever writes it. */
 export function checkReportPath(file: string): void {
   if (!isReportName(file)) {
     throw new RangeError(
-      `Expected the report path to end in .json, .json.gz or .html, got "${file}"`,
+      `Expected the report path to end in .json, .json.gz, .html, .pb.gz, .pprof or .cpuprofile, got "${file}"`,
     );
   }
 }
@@ -27,6 +37,7 @@ function checkJsonPath(file: string): void {
   checkReportPath(file);
   // A caller's mistake, not the user's: .html goes through src/save-report.ts.
   if (isHtml(file)) throw new Error(`${file}: an .html report is written by viewer/html.ts`);
+  if (isProfileFormat(file)) throw new Error(`${file}: a profile is written by saveProfileSync`);
 }
 
 export function saveEventsSync(
@@ -53,6 +64,61 @@ export async function saveEvents(
   return { file: abs, events: counter.events, bytes };
 }
 
+/**
+ * A report in a sample-based format, built from its events: pprof (one profile, threads told
+ * apart by labels) or `.cpuprofile` (one file per thread, `<name>.<pid>-<tid>.cpuprofile` when
+ * there is more than one). Each file is written atomically.
+ */
+export function saveProfileSync(
+  file: string,
+  pieces: Iterable<EventPiece>,
+  meta: () => ReportMetadata,
+): SaveResult {
+  checkReportPath(file);
+  const abs = path.resolve(file);
+  // Loaded when asked for: the preload saves from every traced process.
+  const { threadStacks } = require('./stacks') as typeof import('./stacks');
+  let events = 0;
+  const counted = (function* () {
+    for (const e of eventsOfPieces(pieces)) {
+      events++;
+      yield e;
+    }
+  })();
+  const threads = threadStacks(counted);
+  const m = meta();
+  if (formatOf(abs) === 'pprof') {
+    const { toPprof } = require('./pprof') as typeof import('./pprof');
+    const bytes = toPprof(threads, {
+      intervalMicros: m.intervalMicros,
+      baseTimeNanoseconds: m.baseTimeNanoseconds,
+      comment: `viztracer ${m.version} (${m.backend}), node ${m.nodeVersion}: ${m.command.join(' ')}`,
+    });
+    writeChunksSync(abs, [bytes]);
+    return { file: abs, events, bytes: bytes.length };
+  }
+  const { toCpuProfile } = require('./cpuprofile') as typeof import('./cpuprofile');
+  const ext = extensionOf(abs);
+  const files: string[] = [];
+  let bytes = 0;
+  for (const t of threads) {
+    const target =
+      threads.length === 1
+        ? abs
+        : `${abs.slice(0, abs.length - ext.length)}.${t.pid}-${t.tid}${ext}`;
+    bytes += writeChunksSync(target, [JSON.stringify(toCpuProfile(t))]);
+    files.push(target);
+  }
+  if (files.length === 0) {
+    // No thread had a slice: an empty profile, so the file asked for exists.
+    bytes += writeChunksSync(abs, [
+      JSON.stringify({ nodes: [], startTime: 0, endTime: 0, samples: [], timeDeltas: [] }),
+    ]);
+    files.push(abs);
+  }
+  return { file: files[0], events, bytes, files };
+}
+
 /** A path as the user would write it: relative when under the folder they started in. */
 export function displayPath(file: string): string {
   const rel = path.relative(START_DIR, file);
@@ -66,6 +132,26 @@ function shellWord(s: string): string {
 
 /** What the user is told after a save. */
 export function savedMessage(result: SaveResult): string {
+  const format = formatOf(result.file);
+  if (format === 'pprof') {
+    const shown = shellWord(displayPath(result.file));
+    return (
+      `viztracer: Saved pprof profile to ${displayPath(result.file)}\n` +
+      `viztracer: View it with: vizviewer ${shown}, or go tool pprof -http=127.0.0.1:8080 ${shown}\n`
+    );
+  }
+  if (format === 'cpuprofile') {
+    const files = result.files ?? [result.file];
+    const pattern = displayPath(files[0]).replace(/\.\d+-\d+(\.[^.]+)$/, '.<pid>-<tid>$1');
+    const list =
+      files.length === 1
+        ? displayPath(files[0])
+        : `${files.length} files, one per thread: ${pattern} (the first: ${displayPath(files[0])})`;
+    return (
+      `viztracer: Saved CPU profile to ${list}\n` +
+      `viztracer: Open it in Chrome DevTools (Performance, Load profile), VS Code, or vizviewer\n`
+    );
+  }
   return (
     `viztracer: Saved report to ${displayPath(result.file)} (${result.events} events)\n` +
     (isHtml(result.file)
@@ -88,6 +174,6 @@ export function withPidAndTime(file: string, pid: number, when: Date): string {
 }
 
 function withSuffix(file: string, suffix: string): string {
-  const ext = file.endsWith('.json.gz') ? '.json.gz' : path.extname(file);
+  const ext = extensionOf(file);
   return `${file.slice(0, file.length - ext.length)}_${suffix}${ext}`;
 }

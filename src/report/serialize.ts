@@ -1,5 +1,6 @@
 // Report text, produced piece by piece so no step holds the whole report as one string.
-import type { ReportMetadata } from '../trace/events';
+import { StringDecoder } from 'node:string_decoder';
+import type { ReportMetadata, TraceEvent } from '../trace/events';
 import type { SliceTable } from '../trace/convert';
 import type { UserSlice } from '../user-events';
 import type { ProcessTrack } from './model';
@@ -422,4 +423,35 @@ export function* reportChunks(
   }
   const tail = `\n${REPORT_FOOT}${metadataText(meta())}}\n`;
   yield Buffer.concat([buf.subarray(0, off), Buffer.from(tail)]);
+}
+
+/**
+ * The events of pieces made here, parsed back: for the writers of formats built from the
+ * report's events (pprof, `.cpuprofile`). A block's texts stand one a line, so its lines are short.
+ */
+export function* eventsOfPieces(pieces: Iterable<EventPiece>): Generator<TraceEvent> {
+  const parse = (line: string): TraceEvent | null => {
+    const text = line.endsWith(',') ? line.slice(0, -1) : line;
+    return text.trim() === '' ? null : (JSON.parse(text) as TraceEvent);
+  };
+  for (const p of pieces) {
+    if (typeof p === 'string') {
+      yield JSON.parse(p) as TraceEvent;
+      continue;
+    }
+    const decoder = new StringDecoder('utf8');
+    let rest = '';
+    for (const chunk of p.chunks) {
+      const lines = (
+        rest + decoder.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length))
+      ).split('\n');
+      rest = lines.pop()!;
+      for (const line of lines) {
+        const e = parse(line);
+        if (e) yield e;
+      }
+    }
+    const e = parse(rest + decoder.end());
+    if (e) yield e;
+  }
 }

@@ -5,7 +5,17 @@ import * as path from 'node:path';
 // zlib, streams and fflate load on first use: the preload runs before every traced program
 // and only needs them when it saves.
 
-export type ReportFormat = 'json' | 'json.gz';
+/** What a report can be written as, chosen by its file name's extension. */
+export type ReportFormat = 'json' | 'json.gz' | 'html' | 'pprof' | 'cpuprofile';
+
+/** Each format's extensions, the first its usual one; longer ones before their suffixes. */
+export const EXTENSIONS: readonly (readonly [ReportFormat, readonly string[]])[] = [
+  ['json.gz', ['.json.gz']],
+  ['json', ['.json']],
+  ['html', ['.html']],
+  ['pprof', ['.pb.gz', '.pprof']],
+  ['cpuprofile', ['.cpuprofile']],
+];
 
 /**
  * node:zlib's level for reports: the last of zlib's fast levels, before lazy matching. On
@@ -14,17 +24,29 @@ export type ReportFormat = 'json' | 'json.gz';
  */
 const GZIP_LEVEL = 3;
 
+/** The format a report name asks for, null for none. */
 export function formatOf(file: string): ReportFormat | null {
-  if (file.endsWith('.json.gz')) return 'json.gz';
-  if (file.endsWith('.json')) return 'json';
+  for (const [format, exts] of EXTENSIONS) if (exts.some((e) => file.endsWith(e))) return format;
   return null;
+}
+
+/** The extension that names the format (`.json.gz`, `.pb.gz`), or the last one (`.txt`). */
+export function extensionOf(file: string): string {
+  for (const [, exts] of EXTENSIONS) for (const e of exts) if (file.endsWith(e)) return e;
+  return path.extname(file);
 }
 
 /** A report written as one self-contained HTML page (viewer and data inlined; viewer/html.ts). */
 export const isHtml = (file: string): boolean => file.endsWith('.html');
 
-/** A name a report can be written to: .json, .json.gz or .html. */
-export const isReportName = (file: string): boolean => formatOf(file) !== null || isHtml(file);
+/** A profile in a sample-based format (pprof, `.cpuprofile`), written from the report's stacks. */
+export const isProfileFormat = (file: string): boolean => {
+  const f = formatOf(file);
+  return f === 'pprof' || f === 'cpuprofile';
+};
+
+/** A name a report can be written to. */
+export const isReportName = (file: string): boolean => formatOf(file) !== null;
 
 let tempCounter = 0;
 /** `<target>.<pid>.<n>.tmp`: its presence also tells a reader the report is still being written. */

@@ -408,7 +408,7 @@ describe('bad input: one line, exit 2, the program never runs', () => {
     [
       'an output with an unknown extension',
       () => ['-o', 'r.txt', 'x.js'],
-      /-o: expected a path ending in \.json, \.json\.gz or \.html, got "r\.txt"/,
+      /-o: expected a path ending in \.json, \.json\.gz, \.html, \.pb\.gz, \.pprof or \.cpuprofile, got "r\.txt"/,
     ],
     [
       'a missing --rcfile',

@@ -1,13 +1,13 @@
 // The viewer in headless Chromium, as a user sees it: tracks, a click, search, the flame
 // graph and the function table, an HTML-looking name, and the standalone HTML file.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../../scripts/chromium.mjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, LIB, ROOT, tempDir, viztracer } from '../helpers/run';
+import { cleanEnv, LIB, ROOT, run, tempDir, viztracer } from '../helpers/run';
 
 const VIZVIEWER = join(LIB, 'cli', 'vizviewer.js');
 /** Screenshots land here, for a person to look at. */
@@ -185,5 +185,49 @@ describe('the viewer in Chromium', () => {
     expect(requests.filter((u) => !u.startsWith('file:') && !u.startsWith('data:'))).toEqual([]);
     await page.screenshot({ path: join(SHOTS, 'standalone.png') });
     await context.close();
+  });
+
+  it('draws a node --cpu-prof profile as a timeline, saying what it lacks', async () => {
+    const dir = tempDir();
+    const fibJs = join(ROOT, 'examples', 'fibonacci.js');
+    const n = await run(['--cpu-prof', '--cpu-prof-dir', dir, fibJs, '25'], { cwd: dir });
+    expect(n.status).toBe(0);
+    const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))!;
+    const page = await open(await serve(join(dir, file)));
+    expect(await trackNames(page)).toEqual(['main']);
+    await expect(page.locator('[data-testid="notice"]').textContent()).resolves.toBe(
+      'a V8 CPU profile: one thread, with no OS thread ids or CPU cores',
+    );
+    const at = await page.evaluate(
+      (name) =>
+        (
+          window as unknown as {
+            __viztracer: { hitTest(n: string): { x: number; y: number } | null };
+          }
+        ).__viztracer.hitTest(name),
+      `fibonacci (${fibJs}:5)`,
+    );
+    expect(at, 'a drawn fibonacci slice').not.toBeNull();
+    await page.screenshot({ path: join(SHOTS, 'cpuprofile-timeline.png') });
+    expect((page as unknown as { errors: string[] }).errors).toEqual([]);
+  });
+
+  it('opens pprof on its flame graph, with no timeline to show', async () => {
+    const dir = tempDir();
+    await viztracer(['--quiet', '-o', 'fib.pb.gz', join(ROOT, 'examples', 'fibonacci.js'), '25'], {
+      cwd: dir,
+    });
+    const page = await open(await serve(join(dir, 'fib.pb.gz')));
+    await expect(page.locator('[data-testid="tab-timeline"]').isVisible()).resolves.toBe(false);
+    await expect(page.locator('[data-testid="flamegraph"]').isVisible()).resolves.toBe(true);
+    await expect(page.locator('[data-testid="notice"]').textContent()).resolves.toMatch(
+      /^pprof has no times/,
+    );
+    await page.locator('[data-testid="tab-functions"]').click();
+    await expect(page.locator('[data-testid="functions-table"]').textContent()).resolves.toContain(
+      'fibonacci',
+    );
+    await page.screenshot({ path: join(SHOTS, 'pprof-functions.png') });
+    expect((page as unknown as { errors: string[] }).errors).toEqual([]);
   });
 });

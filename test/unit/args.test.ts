@@ -148,7 +148,9 @@ describe('parseCliArgs', () => {
       ),
     );
     expect(() => parseCliArgs(['-o', 'r.txt', 'a.js'])).toThrow(
-      new OptionError('-o: expected a path ending in .json, .json.gz or .html, got "r.txt"'),
+      new OptionError(
+        '-o: expected a path ending in .json, .json.gz, .html, .pb.gz, .pprof or .cpuprofile, got "r.txt"',
+      ),
     );
   });
 });

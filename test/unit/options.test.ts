@@ -33,6 +33,7 @@ describe('resolveOptions', () => {
   it('fills in the defaults', () => {
     expect(resolveOptions({}, '/work')).toEqual({
       outputFile: '/work/result.json',
+      format: null,
       interval: 1000,
       maxStackDepth: null,
       includeFiles: [],
@@ -128,12 +129,12 @@ describe('resolveOptions', () => {
     [
       { outputFile: 'r.txt' },
       'RangeError',
-      'Expected the "outputFile" option to be a path ending in .json, .json.gz or .html',
+      'Expected the "outputFile" option to be a path ending in .json, .json.gz, .html, .pb.gz, .pprof or .cpuprofile',
     ],
     [
       { outputFile: '' },
       'TypeError',
-      'Expected the "outputFile" option to be a path ending in .json, .json.gz or .html',
+      'Expected the "outputFile" option to be a path ending in .json, .json.gz, .html, .pb.gz, .pprof or .cpuprofile',
     ],
     [
       { includeFiles: 'src' as unknown as string[] },
@@ -247,12 +248,36 @@ describe('resolveOptions', () => {
   });
 });
 
+describe('format', () => {
+  it('names the default report, adds its extension to a path without one, keeps one that agrees', () => {
+    expect(resolveOptions({ format: 'pprof' }, '/w').outputFile).toBe('/w/result.pb.gz');
+    expect(resolveOptions({ format: 'cpuprofile', outputFile: 'p' }, '/w').outputFile).toBe(
+      '/w/p.cpuprofile',
+    );
+    expect(resolveOptions({ format: 'json.gz', outputFile: 'a.json.gz' }, '/w').outputFile).toBe(
+      '/w/a.json.gz',
+    );
+    expect(resolveOptions({ outputFile: 'a.pprof' }, '/w')).toMatchObject({
+      outputFile: '/w/a.pprof',
+      format: null,
+    });
+  });
+
+  it('refuses an unknown format, and a path with another extension', () => {
+    expect(() => resolveOptions({ format: 'xml' as never })).toThrow(RangeError);
+    expect(() => resolveOptions({ format: 'pprof', outputFile: 'a.txt' })).toThrow(RangeError);
+    expect(() => resolveOptions({ format: 'pprof', outputFile: 'a.json' })).toThrow(
+      'Expected the "format" option to agree',
+    );
+  });
+});
+
 describe('parseOptionText', () => {
   it('parses report paths', () => {
     expect(parse('output_file', ' out/r.json.gz ')).toBe('out/r.json.gz');
     expect(() => parse('output_file', 'r.txt')).toThrow(
       new OptionError(
-        '--output_file: expected a path ending in .json, .json.gz or .html, got "r.txt"',
+        '--output_file: expected a path ending in .json, .json.gz, .html, .pb.gz, .pprof or .cpuprofile, got "r.txt"',
       ),
     );
   });
@@ -489,6 +514,14 @@ describe('optionConflicts', () => {
       errors: [],
       warnings: [],
     });
+  });
+
+  it('refuses a --format that disagrees with the extension of --output_file', () => {
+    expect(optionConflicts({ format: 'pprof', outputFile: 'x.json' }).errors).toEqual([
+      '--format pprof and --output_file x.json: the extension says json; give one of them',
+    ]);
+    expect(optionConflicts({ format: 'pprof', outputFile: 'x.pprof' }).errors).toEqual([]);
+    expect(optionConflicts({ format: 'pprof', outputFile: 'x' }).errors).toEqual([]);
   });
 
   it('refuses a folder given twice: --output_dir and an absolute --output_file', () => {

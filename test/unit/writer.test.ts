@@ -392,7 +392,7 @@ describe('saveEventsSync / saveEvents', () => {
   });
 
   it('rejects a report path that is neither .json nor .json.gz', async () => {
-    const msg = `Expected the report path to end in .json, .json.gz or .html, got "${path.join(dir, 'r.txt')}"`;
+    const msg = `Expected the report path to end in .json, .json.gz, .html, .pb.gz, .pprof or .cpuprofile, got "${path.join(dir, 'r.txt')}"`;
     expect(() => saveEventsSync(path.join(dir, 'r.txt'), EVENTS, () => meta())).toThrow(
       new RangeError(msg),
     );

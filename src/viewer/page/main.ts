@@ -87,7 +87,8 @@ function essentials(report: Report): string[] {
     chips.push(`${formatCount(m.droppedSamples)} dropped`);
   }
   if (m.overflow === true) chips.push('buffer overflowed');
-  chips.push(`duration ${formatDuration(report.meta.durationMicros)}`);
+  if (typeof m.format === 'string') chips.push(`from ${m.format}`);
+  if (m.timeline !== false) chips.push(`duration ${formatDuration(report.meta.durationMicros)}`);
   const slices = report.threads.reduce((n, t) => n + t.cols.n, 0);
   chips.push(`${formatCount(slices)} slices`);
   return chips;
@@ -105,6 +106,13 @@ function start(report: Report): void {
     if (meta.skipped > 0) parts.push(`${formatCount(meta.skipped)} events not shown`);
     chips.push(h('span', { class: 'chip warn', text: parts.join(' · ') }));
   }
+  // A profile of another format says what it cannot show.
+  const notice = meta.metadata?.notice;
+  if (typeof notice === 'string') {
+    chips.push(h('span', { class: 'chip warn', text: notice, testid: 'notice' }));
+  }
+  // pprof has no times: its stacks laid out one after another are no timeline.
+  const hasTimeline = meta.metadata?.timeline !== false;
   const command = meta.metadata?.command;
   const header = h(
     'header',
@@ -177,7 +185,7 @@ function start(report: Report): void {
   const flame = new FlameView(source, scopeSelect());
   const functions = new FunctionsView(source, scopeSelect(), (name) => {
     setQuery(name);
-    showTab('timeline');
+    if (hasTimeline) showTab('timeline');
   });
   // One scope for both views: changing it in one changes it in the other.
   const setScope = (scope: number): void => {
@@ -290,7 +298,7 @@ function start(report: Report): void {
   const step = (forward: boolean): void => {
     if (!matches || matches.total === 0) return;
     cursor = forward ? matches.next(cursor) : matches.prev(cursor);
-    if (!cursor) return;
+    if (!cursor || !hasTimeline) return;
     if (current !== 'timeline') showTab('timeline');
     const sel = { thread: report.threads[cursor.thread], index: cursor.index };
     tl.select(sel);
@@ -343,9 +351,16 @@ function start(report: Report): void {
     report.markLoaded();
     return;
   }
-  showTab('timeline');
-  tl.resize();
-  tl.requestDraw();
+  if (!hasTimeline) {
+    tabs.get('timeline')!.hidden = true;
+    showTab('flamegraph');
+    ready = true;
+    report.markLoaded();
+  } else {
+    showTab('timeline');
+    tl.resize();
+    tl.requestDraw();
+  }
 
   // ---- keys ----
   const typing = (e: KeyboardEvent): boolean => {
