@@ -69,10 +69,33 @@ export interface TracerOptions {
    * saves a report named with the pid and the time.
    */
   trigger?: 'start' | 'signal';
+  /**
+   * Seconds: the main thread's profile is written (and pushed, with `push`) once per period,
+   * named with the pid and the period's start, for as long as the program runs; memory holds one
+   * period.
+   */
+  rotate?: number;
+  /** With `rotate`: the base URL of a Pyroscope-compatible ingest each period's pprof is sent to. */
+  push?: string;
+  /** With `push`: the application's name in the ingest. Default: the script's file name. */
+  appName?: string;
+  /** With `push`: static labels, `key=value` each. */
+  tags?: string[];
 }
 
 type Kind =
-  'report-path' | 'folder' | 'positive-int' | 'paths' | 'names' | 'duration' | 'boolean' | 'choice';
+  | 'report-path'
+  | 'folder'
+  | 'positive-int'
+  | 'paths'
+  | 'names'
+  | 'duration'
+  | 'boolean'
+  | 'choice'
+  | 'seconds'
+  | 'url'
+  | 'text'
+  | 'tags';
 
 interface OptionSpec {
   api: keyof TracerOptions;
@@ -215,6 +238,38 @@ const TABLE = [
     help: 'trace from the start (start, default), or armed: SIGUSR2 starts tracing, the next one stops and saves (signal)',
   },
   {
+    api: 'rotate',
+    default: null,
+    cli: 'rotate',
+    env: 'VIZTRACER_ROTATE',
+    kind: 'seconds',
+    help: "one profile per period (60s, 500ms, 2m) of the main thread, written while the program runs, named with the pid and the period's start",
+  },
+  {
+    api: 'push',
+    default: null,
+    cli: 'push',
+    env: 'VIZTRACER_PUSH',
+    kind: 'url',
+    help: "with --rotate: send each period's pprof to a Pyroscope-compatible ingest (POST URL/ingest)",
+  },
+  {
+    api: 'appName',
+    default: null,
+    cli: 'app_name',
+    env: 'VIZTRACER_APP_NAME',
+    kind: 'text',
+    help: "with --push: the application's name (default: the script's file name)",
+  },
+  {
+    api: 'tags',
+    default: [],
+    cli: 'tags',
+    env: 'VIZTRACER_TAGS',
+    kind: 'tags',
+    help: 'with --push: static labels, key=value,...',
+  },
+  {
     api: 'instrument',
     default: false,
     cli: 'instrument',
@@ -316,6 +371,10 @@ const EXPECTED: Record<Kind, string> = {
   paths: 'a list of paths',
   names: 'a list of function names',
   duration: 'a non-negative duration in microseconds',
+  seconds: 'a period of at least 0.1 seconds (60, 60s, 500ms, 2m)',
+  url: 'an http:// or https:// URL',
+  text: 'a non-empty text',
+  tags: 'a list of key=value labels',
   boolean: 'true or false',
   choice: 'one of',
 };
@@ -387,6 +446,24 @@ export function resolveOptions(options: TracerOptions = {}, cwd = process.cwd())
         if (typeof v !== 'string') throw new TypeError(expected(spec));
         if (!spec.choices!.includes(v)) throw new RangeError(expected(spec));
         return v;
+      case 'seconds':
+        if (typeof v !== 'number') throw new TypeError(expected(spec));
+        if (!Number.isFinite(v) || v < 0.1) throw new RangeError(expected(spec));
+        return v;
+      case 'url':
+        if (typeof v !== 'string') throw new TypeError(expected(spec));
+        if (!isHttpUrl(v)) throw new RangeError(expected(spec));
+        return v.replace(/\/+$/, '');
+      case 'text':
+        if (typeof v !== 'string') throw new TypeError(expected(spec));
+        if (v.trim() === '') throw new RangeError(expected(spec));
+        return v;
+      case 'tags':
+        if (!Array.isArray(v) || !v.every((p) => typeof p === 'string')) {
+          throw new TypeError(expected(spec));
+        }
+        if (!v.every(isTag)) throw new RangeError(expected(spec));
+        return [...(v as string[])];
     }
   };
   const out: Record<string, unknown> = {};
@@ -420,6 +497,20 @@ function withFormat(file: string, format: ReportFormat, given: boolean): string 
   }
   return file;
 }
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const u = new URL(text);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** `key=value`, as Pyroscope takes labels: a name of letters, digits, `_` and `.`; a value. */
+const isTag = (t: string): boolean => /^[A-Za-z_][\w.]*=[^,{}=]+$/.test(t);
+
+const SECONDS_UNITS: Record<string, number> = { ms: 1e-3, s: 1, m: 60, h: 3600 };
 
 const DURATION_UNITS: Record<string, number> = { ns: 0.001, us: 1, µs: 1, ms: 1000, s: 1e6 };
 
@@ -462,6 +553,27 @@ export function parseOptionText(spec: OptionSpec, text: string, where: string): 
       if (!m) bad();
       // Rounded to the picosecond: 2.007 * 1000 is 2007.0000000000002 in binary floating point.
       return Math.round(Number(m![1]) * DURATION_UNITS[m![2] ?? 'us'] * 1e6) / 1e6;
+    }
+    case 'seconds': {
+      const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(t);
+      if (!m) bad();
+      const v = Number(m![1]) * SECONDS_UNITS[m![2] ?? 's'];
+      if (v < 0.1) bad();
+      return v;
+    }
+    case 'url':
+      if (!isHttpUrl(t)) bad();
+      return t;
+    case 'text':
+      if (t === '') bad();
+      return t;
+    case 'tags': {
+      const list = t
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x !== '');
+      if (!list.every(isTag)) bad();
+      return list;
     }
     case 'boolean': {
       const v = t.toLowerCase();
@@ -589,6 +701,17 @@ export function optionConflicts(given: TracerOptions): { errors: string[]; warni
     errors.push(
       `${flag('format')} ${given.format} and ${flag('outputFile')} ${given.outputFile}: the extension says ${named}; give one of them`,
     );
+  }
+  if (set('push') && !set('rotate')) {
+    errors.push(`${flag('push')} needs ${flag('rotate')}: profiles are pushed once per period`);
+  }
+  if (set('rotate') && given.trigger === 'signal') {
+    errors.push(`${flag('rotate')} and ${flag('trigger')} signal: choose one way to cut profiles`);
+  }
+  if (!set('push')) {
+    for (const api of ['appName', 'tags'] as const) {
+      if (set(api)) warnings.push(`${flag(api)} has no effect without ${flag('push')}`);
+    }
   }
   if (!given.instrument) {
     for (const api of INSTRUMENT_ONLY) {

@@ -124,6 +124,14 @@ function start(
     if (isMainThread) armForSignal(options);
     return;
   }
+  if (options.rotate !== null) {
+    // Periods of the main thread, each saved (and pushed) while the program runs: no session.
+    if (isMainThread) {
+      const { rotateProfiles } = require('./agent/rotate') as typeof import('./agent/rotate');
+      rotateProfiles(options);
+    }
+    return;
+  }
   // The first traced process of a run owns the session: its descendants inherit it through
   // the environment, write partial reports into it, and the owner merges them at exit.
   const owner = session === null;

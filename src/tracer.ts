@@ -14,12 +14,13 @@ import type { MonitorRecord, PoolThreads } from './trace/os-threads';
 import type { Samples } from './trace/samples';
 import { currentThread, type ThreadIdentity } from './thread';
 import { threadEventLog, type UserEvents } from './user-events';
-import { LIB_DIR } from './version';
+import { LIB_DIR, ownDependencyDirs } from './version';
 
 // What turns samples into a report loads when a report is made, not when tracing starts:
 // the preload runs before every traced program, and start-up time is the user's.
 const save = (): typeof import('./save-report') => require('./save-report');
 const serialize = (): typeof import('./report/serialize') => require('./report/serialize');
+const reportSave = (): typeof import('./report/save') => require('./report/save');
 const build = (): typeof import('./report/build') => require('./report/build');
 const sessionEnd = (): typeof import('./session-end') => require('./session-end');
 // Loaded only when asked for: the native backend, and `--instrument`'s recorder.
@@ -62,6 +63,7 @@ export function convertOptionsOf(o: ResolvedOptions): ConvertOptions {
     internalPathPrefixes: o.instrument ? [LIB_DIR, ...acornDir()] : [LIB_DIR],
     // The tracer's own work (the preload) shows as one `(viztracer)` frame.
     ownPathPrefixes: [LIB_DIR],
+    ownCalleePrefixes: ownDependencyDirs(),
   };
 }
 
@@ -300,6 +302,26 @@ export class Tracer {
         this.metadata(totals),
       );
     });
+  }
+
+  /**
+   * One period of a rotation: the report written to `file` (unless null) and, when asked, the
+   * same report as gzipped pprof in memory; the captures are handed over and forgotten.
+   */
+  savePeriodSync(
+    file: string | null,
+    withPprof: boolean,
+  ): { saved: SaveResult | null; pprof: Uint8Array | null } {
+    const { track, totals } = this.takeProcessTrack();
+    const meta = (): ReportMetadata => this.metadata(totals);
+    const saved =
+      file === null
+        ? null
+        : save().saveReportSync(file, serialize().processEventTexts(track), meta);
+    const pprof = withPprof
+      ? reportSave().pprofOf(serialize().processEventTexts(track), meta)
+      : null;
+    return { saved, pprof };
   }
 
   /** Writes the report without blocking the event loop. */

@@ -98,7 +98,10 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       continue;
     }
     const parsed = parseOptionText(spec!, value, flag);
-    if ((spec!.kind === 'paths' || spec!.kind === 'names') && Array.isArray(opts[spec!.api])) {
+    if (
+      (spec!.kind === 'paths' || spec!.kind === 'names' || spec!.kind === 'tags') &&
+      Array.isArray(opts[spec!.api])
+    ) {
       (opts[spec!.api] as string[]).push(...(parsed as string[]));
     } else {
       opts[spec!.api] = parsed;
@@ -120,6 +123,10 @@ const ARG_NAMES: Record<string, string> = {
   folder: 'DIR',
   'positive-int': 'N',
   duration: 'TIME',
+  seconds: 'PERIOD',
+  url: 'URL',
+  text: 'NAME',
+  tags: 'K=V,...',
 };
 
 export function usage(): string {

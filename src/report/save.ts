@@ -88,12 +88,7 @@ export function saveProfileSync(
   const threads = threadStacks(counted);
   const m = meta();
   if (formatOf(abs) === 'pprof') {
-    const { toPprof } = require('./pprof') as typeof import('./pprof');
-    const bytes = toPprof(threads, {
-      intervalMicros: m.intervalMicros,
-      baseTimeNanoseconds: m.baseTimeNanoseconds,
-      comment: `viztracer ${m.version} (${m.backend}), node ${m.nodeVersion}: ${m.command.join(' ')}`,
-    });
+    const bytes = pprofOfStacks(threads, m);
     writeChunksSync(abs, [bytes]);
     return { file: abs, events, bytes: bytes.length };
   }
@@ -117,6 +112,22 @@ export function saveProfileSync(
     files.push(abs);
   }
   return { file: files[0], events, bytes, files };
+}
+
+function pprofOfStacks(threads: import('./stacks').ThreadStacks[], m: ReportMetadata): Uint8Array {
+  const { toPprof } = require('./pprof') as typeof import('./pprof');
+  return toPprof(threads, {
+    intervalMicros: m.intervalMicros,
+    baseTimeNanoseconds: m.baseTimeNanoseconds,
+    comment: `viztracer ${m.version} (${m.backend}), node ${m.nodeVersion}: ${m.command.join(' ')}`,
+  });
+}
+
+/** A report's events as gzipped pprof, in memory (what a pusher sends). */
+export function pprofOf(pieces: Iterable<EventPiece>, meta: () => ReportMetadata): Uint8Array {
+  const { threadStacks } = require('./stacks') as typeof import('./stacks');
+  const threads = threadStacks(eventsOfPieces(pieces));
+  return pprofOfStacks(threads, meta());
 }
 
 /** A path as the user would write it: relative when under the folder they started in. */

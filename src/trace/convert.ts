@@ -27,6 +27,11 @@ export interface ConvertOptions {
    * Not applied under `keepInternals`.
    */
   ownPathPrefixes?: readonly string[];
+  /**
+   * Packages the tracer's code calls (pprof-format, source-map readers): their frames called from
+   * a `(viztracer)` frame are its work too; called by the program, they are the program's.
+   */
+  ownCalleePrefixes?: readonly string[];
 }
 
 /** Slices of one thread in columnar form, in the order they opened (by start, parents first). */
@@ -175,6 +180,7 @@ function mapNodes(
   const internalPrefixes = options.internalPathPrefixes ?? [];
   const keepInternals = options.keepInternals ?? false;
   const ownPrefixes = keepInternals ? [] : (options.ownPathPrefixes ?? []);
+  const ownCallees = options.ownCalleePrefixes ?? [];
   const eff = new Int32Array(n).fill(-1);
   const kind = new Uint8Array(n);
   const bottom = new Int32Array(n).fill(-1);
@@ -225,7 +231,7 @@ function mapNodes(
     // by interrupt: an all-internal stack) is its overhead, shown as one frame with what it
     // calls of Node's. Called from the program (a patched Worker), it is hidden and what it
     // calls is the program's. User code the tracer calls (a callback) is the user's again.
-    if (p >= 0 && own[p] && internal) {
+    if (p >= 0 && own[p] && (internal || (file !== '' && matchesPrefix(file, ownCallees)))) {
       own[i] = 1;
       eff[i] = eff[p];
       continue;

@@ -415,6 +415,26 @@ describe('convertProfile: Node internals', () => {
     );
   });
 
+  it('folds the packages the tracer calls into its frame, not when the program calls them', () => {
+    // @10 listOnTimeout > endPeriod (tracer's lib) > encode (pprof-format); @20 main.js > encode.
+    const own = {
+      internalPathPrefixes: ['/opt/viztracer/lib/'],
+      ownPathPrefixes: ['/opt/viztracer/lib/'],
+      ownCalleePrefixes: ['/app/node_modules/pprof-format'],
+    };
+    expect(convert('own-callees.json', own)).toMatchInlineSnapshot(`
+      "
+      (viztracer) 10..20
+      (anonymous) (/app/main.js:1) 20..30
+        encode (/app/node_modules/pprof-format/dist/index.js:5) 20..30
+      "
+    `);
+    // Without knowing the package, its frames under ours read as the program's.
+    expect(convert('own-callees.json', { ...own, ownCalleePrefixes: [] })).toContain(
+      'encode (/app/node_modules/pprof-format/dist/index.js:5) 10..20',
+    );
+  });
+
   it('shows every frame with keepInternals', () => {
     expect(convert('internals.json', { ...tracerLib, keepInternals: true })).toMatchInlineSnapshot(`
       "

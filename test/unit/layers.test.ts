@@ -16,14 +16,16 @@ const SRC = path.resolve(__dirname, '..', '..', 'src');
 const LAYERS: string[][] = [
   ['cli', 'register', 'index'],
   // What runs a trace and ends a session; options are resolved here for everything below.
-  ['preload', 'tracer', 'session', 'session-end', 'save-report', 'children', 'thread', 'options'],
+  // Production sessions (agent/) drive a Tracer like the preload does.
+  ['preload', 'agent'],
+  ['tracer', 'session', 'session-end', 'save-report', 'children', 'thread', 'options'],
   // What records a thread, and what reads, builds, writes and shows reports.
   ['backends', 'instrument', 'user-events', 'report', 'viewer'],
   ['trace'],
   ['native'],
   ['version'],
 ];
-const FREE_WITHIN = new Set([0, 1]);
+const FREE_WITHIN = new Set([0, 1, 2]);
 /** The imports allowed between modules of one layer, as importer -> imported. */
 const SIBLINGS = new Set([
   // The viewer reads reports through report/'s reader; report/ never imports the viewer.

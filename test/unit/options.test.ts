@@ -47,6 +47,10 @@ describe('resolveOptions', () => {
       sampler: 'viztracer',
       noSourceMaps: false,
       trigger: 'start',
+      rotate: null,
+      push: null,
+      appName: null,
+      tags: [],
       instrument: false,
       withSampling: false,
       tracerEntries: 1_000_000,
@@ -245,6 +249,55 @@ describe('resolveOptions', () => {
       if (spec.kind === 'report-path') expect(value).toBe(path.resolve('/w', String(spec.default)));
       else expect(value).toEqual(spec.default);
     }
+  });
+});
+
+describe('rotate and push', () => {
+  it('takes a period in seconds, a URL without its trailing slash, and key=value tags', () => {
+    expect(
+      resolveOptions({
+        rotate: 60,
+        push: 'http://127.0.0.1:4040/',
+        appName: 'shop',
+        tags: ['env=prod'],
+      }),
+    ).toMatchObject({
+      rotate: 60,
+      push: 'http://127.0.0.1:4040',
+      appName: 'shop',
+      tags: ['env=prod'],
+    });
+    const rotate = SPEC_BY_CLI.get('rotate')!;
+    expect(parseOptionText(rotate, '2m', '--rotate')).toBe(120);
+    expect(parseOptionText(rotate, '500ms', '--rotate')).toBe(0.5);
+    expect(parseOptionText(rotate, '15', '--rotate')).toBe(15);
+    expect(parseOptionText(SPEC_BY_CLI.get('tags')!, 'env=prod, region=eu', '--tags')).toEqual([
+      'env=prod',
+      'region=eu',
+    ]);
+  });
+
+  it('refuses short periods, other URLs and malformed tags', () => {
+    expect(() => resolveOptions({ rotate: 0.05 })).toThrow(RangeError);
+    expect(() => resolveOptions({ push: 'file:///x' })).toThrow(RangeError);
+    expect(() => resolveOptions({ tags: ['env'] })).toThrow(RangeError);
+    expect(() => resolveOptions({ tags: ['a=b,c=d'] })).toThrow(RangeError);
+    expect(() => parseOptionText(SPEC_BY_CLI.get('rotate')!, '1 day', '--rotate')).toThrow(
+      '--rotate: expected a period of at least 0.1 seconds (60, 60s, 500ms, 2m), got "1 day"',
+    );
+  });
+
+  it('needs --rotate for --push, and warns of push options without --push', () => {
+    expect(optionConflicts({ push: 'http://x' }).errors).toEqual([
+      '--push needs --rotate: profiles are pushed once per period',
+    ]);
+    expect(optionConflicts({ rotate: 1, trigger: 'signal' }).errors).toEqual([
+      '--rotate and --trigger signal: choose one way to cut profiles',
+    ]);
+    expect(optionConflicts({ tags: ['a=b'], appName: 'x' }).warnings).toEqual([
+      '--app_name has no effect without --push',
+      '--tags has no effect without --push',
+    ]);
   });
 });
 
