@@ -41,9 +41,9 @@ function selfTotals(events: Iterable<TraceEvent>): Map<string, number> {
 describe('pprof', () => {
   it('is written by -o x.pb.gz, with the program untouched, and names functions with files', async () => {
     const dir = tempDir();
-    const r = await viztracer(['-o', 'fib.pb.gz', FIB, '25'], { cwd: dir });
+    const r = await viztracer(['-o', 'fib.pb.gz', FIB, '28'], { cwd: dir });
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^fibonacci\(25\) = 75025 /);
+    expect(r.stdout).toMatch(/^fibonacci\(28\) = 317811 /);
     expect(r.stderr).toBe(
       'viztracer: Saved pprof profile to fib.pb.gz\n' +
         'viztracer: View it with: vizviewer fib.pb.gz, or go tool pprof -http=127.0.0.1:8080 fib.pb.gz\n',
@@ -82,13 +82,13 @@ describe('pprof', () => {
 
   it('is written by the preload too, and per process with --pid_suffix', async () => {
     const dir = tempDir();
-    const r = await run(['--require', join(LIB, 'register.js'), FIB, '20'], {
+    const r = await run(['--require', join(LIB, 'register.js'), FIB, '28'], {
       cwd: dir,
       env: cleanEnv({ VIZTRACER_OUTPUT: 'reg.pb.gz', VIZTRACER_QUIET: '1' }),
     });
     expect(r.status).toBe(0);
     expect(fromPprof(readFileSync(join(dir, 'reg.pb.gz'))).samples.length).toBeGreaterThan(0);
-    const s = await viztracer(['--quiet', '--pid_suffix', '-o', 'p.pb.gz', FIB, '20'], {
+    const s = await viztracer(['--quiet', '--pid_suffix', '-o', 'p.pb.gz', FIB, '28'], {
       cwd: dir,
     });
     expect(s.status).toBe(0);
@@ -97,7 +97,7 @@ describe('pprof', () => {
 
   it('opens in --combine with one line on what it cannot show', async () => {
     const dir = tempDir();
-    await viztracer(['--quiet', '-o', 'fib.pb.gz', FIB, '20'], { cwd: dir });
+    await viztracer(['--quiet', '-o', 'fib.pb.gz', FIB, '28'], { cwd: dir });
     const r = await viztracer(['--combine', 'fib.pb.gz', '-o', 'back.json'], { cwd: dir });
     expect(r.status).toBe(0);
     expect(r.stderr.split('\n')[0]).toBe(
@@ -139,7 +139,7 @@ describe('.cpuprofile', () => {
 
   it('from node --cpu-prof opens in --combine as a timeline of its thread', async () => {
     const dir = tempDir();
-    const n = await run(['--cpu-prof', '--cpu-prof-dir', 'prof', FIB, '22'], { cwd: dir });
+    const n = await run(['--cpu-prof', '--cpu-prof-dir', 'prof', FIB, '28'], { cwd: dir });
     expect(n.status).toBe(0);
     const [file] = readdirSync(join(dir, 'prof'));
     const r = await viztracer(['--combine', join('prof', file), '-o', 'cp.json'], { cwd: dir });
