@@ -11,9 +11,12 @@
 //   viztracer.logEvent('load config', () => loadConfig());   // a slice
 //   viztracer.instant('cache cleared');                        // a mark
 //   viztracer.counter('queue', { pending: 3, done: 12 });      // a counter track
+//   viztracer.withLabels({ route: '/users/:id' }, () => handle(req, res));  // labelled samples
 export { Tracer } from './tracer';
 export { counter, instant, logEvent } from './user-events';
 export type { EventScope, InstantScope } from './user-events';
+export { withLabels } from './labels';
+export type { Labels } from './labels';
 export type { TracerOptions } from './options';
 export type { SaveResult } from './report/save';
 export { VERSION } from './version';

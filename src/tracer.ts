@@ -14,6 +14,7 @@ import type { MonitorRecord, PoolThreads } from './trace/os-threads';
 import type { Samples } from './trace/samples';
 import { currentThread, type ThreadIdentity } from './thread';
 import { threadEventLog, type UserEvents } from './user-events';
+import { threadLabelLog, type LabelChanges } from './labels';
 import { LIB_DIR, ownDependencyDirs } from './version';
 
 // What turns samples into a report loads when a report is made, not when tracing starts:
@@ -75,6 +76,8 @@ interface Capture {
   recording: Recording | null;
   /** What the program logged through the API. */
   events: UserEvents;
+  /** When the labels of `withLabels` changed. */
+  labels: LabelChanges;
 }
 
 /** Options already resolved (the preload's, from its session), taken as they are. */
@@ -101,6 +104,8 @@ export class Tracer {
   private captures: Capture[] = [];
   /** Where this Tracer's part of the thread's event log starts. */
   private eventMark = 0;
+  private labelMark = 0;
+  private startedMicros = 0;
   /** Under the native backend, in the main thread: what the OS thread monitor saw. */
   private monitors: MonitorRecord[] = [];
   private monitoring = false;
@@ -141,6 +146,8 @@ export class Tracer {
       this.options.tracerEntries,
       rec ? { now: rec.rawNow, toMicros: () => rec.rawToMicros() } : undefined,
     );
+    this.labelMark = threadLabelLog().begin(this.options.tracerEntries);
+    this.startedMicros = threadEventLog().nowMicros();
     if (this.sampling) {
       if (this.native) {
         // Should this thread end while sampling (a worker terminated), its profile is saved by
@@ -185,7 +192,8 @@ export class Tracer {
       recording = this.recorder.take();
     }
     const events = threadEventLog().finish(this.eventMark);
-    this.captures.push({ samples, recording, events });
+    const labels = threadLabelLog().finish(this.labelMark, this.startedMicros);
+    this.captures.push({ samples, recording, events, labels });
     return this;
   }
 
@@ -235,6 +243,7 @@ export class Tracer {
             files: new Set(c.recording.functions.map((f) => f.file)),
           },
           events: c.events,
+          labels: c.labels,
         })),
         monitors: this.monitors,
         pools: poolThreads ?? { libuv: [], v8: [] },

@@ -17,6 +17,7 @@ const BENCHES = [
   'viewer.mjs',
   'instrument.mjs',
   'instrument-load.mjs',
+  'http.mjs',
 ];
 const extra = process.argv.includes('--quick') ? ['--quick'] : [];
 

@@ -3,7 +3,12 @@
 // no tracing and no I/O, so it is tested on hand-made captures.
 import { mapSamples, type SourceMaps } from './source-maps';
 import type { ThreadLabel } from '../native';
-import { convertProfile, type ConvertOptions, type SliceTable } from '../trace/convert';
+import {
+  convertProfile,
+  type ConvertOptions,
+  type SampleLabels,
+  type SliceTable,
+} from '../trace/convert';
 import { sampleCoreCounter } from '../trace/cpu-core';
 import { processName } from '../trace/metadata';
 import {
@@ -17,6 +22,7 @@ import {
 import { osThreadTracks, type MonitorRecord, type PoolThreads } from '../trace/os-threads';
 import type { Samples } from '../trace/samples';
 import type { UserEvents } from '../user-events';
+import { labelsOfSamples, type LabelChanges } from '../labels';
 import type { ProcessTrack, ThreadTrack } from './model';
 
 /** A capture's instrumented calls, already slices (`instrument/slices.ts`). */
@@ -34,6 +40,8 @@ export interface CaptureData {
   calls: CapturedCalls | null;
   /** What the program logged through the API. */
   events: UserEvents;
+  /** When the labels of `withLabels` changed; absent or without sets: no labels. */
+  labels?: LabelChanges;
 }
 
 /** A JS thread: its OS id and its track's label. */
@@ -89,7 +97,7 @@ export function buildProcessTrack(input: ProcessCaptures, options: BuildOptions)
         const samples = options.sourceMaps
           ? mapSamples(w.samples!, options.sourceMaps)
           : w.samples!;
-        const track = buildThreadTrack(samples, thread, opts);
+        const track = buildThreadTrack(samples, thread, opts, sampleLabelsOf(samples, w.labels));
         const sampled = fitAroundExact(
           track.slices,
           split.nested,
@@ -151,6 +159,15 @@ function samplesAmong(
   );
 }
 
+/** Each sample's labels, when the program labelled anything while it was sampled. */
+function sampleLabelsOf(
+  samples: Samples,
+  labels: LabelChanges | undefined,
+): SampleLabels | undefined {
+  if (!labels || (labels.initial === 0 && labels.ids.every((id) => id === 0))) return undefined;
+  return { ids: labelsOfSamples(samples.timesMicros, labels), sets: labels.sets };
+}
+
 /**
  * One sampled capture of a thread as a track. Under the native backend its slices carry the
  * core they started on, and the samples' cores give the thread's `CPU core` counter.
@@ -159,8 +176,9 @@ export function buildThreadTrack(
   p: Samples,
   thread: TracedThread,
   opts: ConvertOptions,
+  labels?: SampleLabels,
 ): ThreadTrack {
-  const slices = convertProfile(p, opts, p.cpus);
+  const slices = convertProfile(p, opts, p.cpus, labels);
   const counter = sampleCoreCounter(p, thread.name);
   return { ...thread, slices, ...(counter ? { counters: [counter] } : {}) };
 }

@@ -30,7 +30,8 @@ export interface PprofMeta {
 /**
  * A report's threads as one pprof profile, gzipped. Sample types `samples/count` and
  * `wall/nanoseconds`; each sample is a stack of one thread with the labels `pid`, `thread_id`,
- * `thread` (its track's name), `process` where named and `cpu` where the core is known. Time a
+ * `thread` (its track's name), `process` where named, `cpu` where the core is known, and the
+ * program's own (`withLabels`, from the slices' `args.labels`). Time a
  * thread spent with no slice open is the `(idle)` frame. Counts are the wall time over the
  * interval (the report keeps slices, not samples); without sampling, a count is one segment of
  * a stack's time. No `cpu/nanoseconds` type: neither sampler tells CPU time from wall time per
@@ -72,9 +73,12 @@ export function toPprof(threads: readonly ThreadStacks[], meta: PprofMeta): Uint
     const n = seg.node.length - 1;
     last = Math.max(last, seg.startMicros[n] + seg.durationMicros[n]);
     // One sample per stack and core: wall µs and segments summed.
-    const sums = new Map<string, { node: number; cpu: number; micros: number; segments: number }>();
+    const sums = new Map<
+      string,
+      { node: number; cpu: number; labels: string; micros: number; segments: number }
+    >();
     for (let i = 0; i < seg.node.length; i++) {
-      const k = `${seg.node[i]}:${seg.cpu[i]}`;
+      const k = `${seg.node[i]}:${seg.cpu[i]}:${seg.labels[i]}`;
       const sum = sums.get(k);
       if (sum) {
         sum.micros += seg.durationMicros[i];
@@ -83,6 +87,7 @@ export function toPprof(threads: readonly ThreadStacks[], meta: PprofMeta): Uint
         sums.set(k, {
           node: seg.node[i],
           cpu: seg.cpu[i],
+          labels: seg.labels[i],
           micros: seg.durationMicros[i],
           segments: 1,
         });
@@ -105,7 +110,14 @@ export function toPprof(threads: readonly ThreadStacks[], meta: PprofMeta): Uint
         new Sample({
           locationId: stack.length > 0 ? stack : [idle],
           value: [count, Math.round(sum.micros * 1000)],
-          label: sum.cpu >= 0 ? [...common, new Label({ key: s('cpu'), num: sum.cpu })] : common,
+          label: [
+            ...common,
+            ...(sum.cpu >= 0 ? [new Label({ key: s('cpu'), num: sum.cpu })] : []),
+            // The program's own labels (`withLabels`), as strings.
+            ...Object.entries(
+              sum.labels === '' ? {} : (JSON.parse(sum.labels) as Record<string, unknown>),
+            ).map(([k, v]) => new Label({ key: s(k), str: s(String(v)) })),
+          ],
         }),
       );
     }

@@ -35,6 +35,8 @@ export interface ThreadStacks {
     node: number[];
     /** The core the top slice started on (`args.cpu`), -1 when not known. */
     cpu: number[];
+    /** The top slice's `args.labels` (`withLabels`) as JSON text, '' for none. */
+    labels: string[];
   };
 }
 
@@ -43,6 +45,7 @@ interface Slice {
   end: number;
   name: string;
   cpu: number;
+  labels: string;
 }
 
 /**
@@ -71,11 +74,13 @@ export function threadStacks(events: Iterable<TraceEvent>): ThreadStacks[] {
     let list = slices.get(k);
     if (!list) slices.set(k, (list = []));
     const cpu = e.args?.cpu;
+    const labels = e.args?.labels;
     list.push({
       ts,
       end: ts + dur,
       name: String(e.name),
       cpu: typeof cpu === 'number' && Number.isInteger(cpu) ? cpu : -1,
+      labels: labels && typeof labels === 'object' ? JSON.stringify(labels) : '',
     });
   }
   const out: ThreadStacks[] = [];
@@ -117,30 +122,41 @@ function stacksOf(list: Slice[]): Pick<ThreadStacks, 'nodes' | 'segments'> {
     durationMicros: [],
     node: [],
     cpu: [],
+    labels: [],
   };
-  const emit = (from: number, to: number, node: number, cpu: number): void => {
+  const emit = (from: number, to: number, top: Open | undefined): void => {
     if (to <= from) return;
     segments.startMicros.push(from);
     segments.durationMicros.push(to - from);
-    segments.node.push(node);
-    segments.cpu.push(cpu);
+    segments.node.push(top?.node ?? 0);
+    segments.cpu.push(top?.cpu ?? -1);
+    segments.labels.push(top?.labels ?? '');
   };
-  const open: { node: number; end: number; cpu: number }[] = [];
+  interface Open {
+    node: number;
+    end: number;
+    cpu: number;
+    labels: string;
+  }
+  const open: Open[] = [];
   let cursor = list.length > 0 ? list[0].ts : 0;
   const close = (until: number): void => {
     while (open.length > 0 && open[open.length - 1].end <= until) {
       const top = open.pop()!;
-      emit(cursor, top.end, top.node, top.cpu);
+      emit(cursor, top.end, top);
       cursor = Math.max(cursor, top.end);
     }
   };
   for (const s of list) {
     close(s.ts);
     const top = open[open.length - 1];
-    emit(cursor, s.ts, top?.node ?? 0, top?.cpu ?? -1);
+    emit(cursor, s.ts, top);
     cursor = Math.max(cursor, s.ts);
     const end = top ? Math.min(s.end, top.end) : s.end;
-    open.push({ node: child(top?.node ?? 0, s.name), end, cpu: s.cpu });
+    // A slice without labels inside a labelled one (the program's own frames are split where
+    // labels change, so all of a stack's frames agree) keeps its parent's.
+    const labels = s.labels !== '' ? s.labels : (top?.labels ?? '');
+    open.push({ node: child(top?.node ?? 0, s.name), end, cpu: s.cpu, labels });
   }
   close(Infinity);
   return { nodes, segments };

@@ -34,6 +34,13 @@ export interface ConvertOptions {
   ownCalleePrefixes?: readonly string[];
 }
 
+/** Each sample's label set (`withLabels`): an index into `sets`, 0 for none. */
+export interface SampleLabels {
+  ids: ArrayLike<number>;
+  /** `sets[0]` is empty. */
+  sets: readonly Readonly<Record<string, string>>[];
+}
+
 /** Slices of one thread in columnar form, in the order they opened (by start, parents first). */
 export interface SliceTable {
   count: number;
@@ -48,7 +55,10 @@ export interface SliceTable {
   sampleCount: number;
   /** Instrumented calls only: 1 where the call exited by throwing. */
   threw?: Uint8Array;
-  /** Instrumented calls only: each slice's `args` (previews, `exception`, `resume`), if any. */
+  /**
+   * Each slice's `args`, if any: instrumented calls' previews, `exception`, `resume`; sampled
+   * slices' `labels` (`withLabels`).
+   */
   args?: (Record<string, unknown> | undefined)[];
   /** Instrumented calls only: the whole life of each async call (ph `b`/`e`). */
   spans?: AsyncSpan[];
@@ -84,8 +94,9 @@ class SliceBuilder {
   dur = new Float64Array(1024);
   depth = new Int32Array(1024);
   cpu = new Int16Array(1024);
+  label = new Int32Array(1024);
 
-  open(name: number, startMicros: number, depth: number, cpu: number): number {
+  open(name: number, startMicros: number, depth: number, cpu: number, label: number): number {
     if (this.count === this.start.length) this.grow();
     const slot = this.count++;
     this.nameIndex[slot] = name;
@@ -93,6 +104,7 @@ class SliceBuilder {
     this.depth[slot] = depth;
     this.dur[slot] = -1;
     this.cpu[slot] = cpu;
+    this.label[slot] = label;
     return slot;
   }
 
@@ -103,6 +115,7 @@ class SliceBuilder {
     this.dur = grown(this.dur, new Float64Array(n));
     this.depth = grown(this.depth, new Int32Array(n));
     this.cpu = grown(this.cpu, new Int16Array(n));
+    this.label = grown(this.label, new Int32Array(n));
   }
 }
 
@@ -267,6 +280,7 @@ function walkSamples(
   tree: VisibleTree,
   maxDepth: number,
   sampleCpu: ArrayLike<number> | undefined,
+  sampleLabel: ArrayLike<number> | undefined,
 ): SliceBuilder {
   const { visible: eff, kind, bottom } = map;
   const { parent: vParent, name: vName, depth: vDepth } = tree;
@@ -285,7 +299,15 @@ function walkSamples(
   };
   let prevRaw = -1;
   let raw = nSamples > 0 ? ids[0] : -1;
+  let label = 0;
   for (let k = 0; k < nSamples; k++) {
+    // New labels (another request's work): every open slice ends, and the stack opens again.
+    const l = sampleLabel ? sampleLabel[k] : 0;
+    if (l !== label) {
+      while (curDepth > 0) closeAt(times[k]);
+      cur = -1;
+      label = l;
+    }
     const nextRaw = k + 1 < nSamples ? ids[k + 1] : -1;
     let target: number;
     if (
@@ -337,7 +359,7 @@ function walkSamples(
     }
     for (let j = path.length - 1; j >= 0; j--) {
       const v = path[j];
-      openSlot[curDepth++] = out.open(vName[v], t, vDepth[v], core);
+      openSlot[curDepth++] = out.open(vName[v], t, vDepth[v], core, label);
     }
     cur = target;
   }
@@ -357,6 +379,7 @@ function dropShorterThan(out: SliceBuilder, minDurationMicros: number): void {
     out.dur[w] = out.dur[r];
     out.depth[w] = out.depth[r];
     out.cpu[w] = out.cpu[r];
+    out.label[w] = out.label[r];
     w++;
   }
   out.count = w;
@@ -370,13 +393,22 @@ export function convertProfile(
   samples: Samples,
   options: ConvertOptions = {},
   sampleCpu?: ArrayLike<number>,
+  sampleLabels?: SampleLabels,
 ): SliceTable {
   const tree = new VisibleTree();
   const map = mapNodes(samples.nodes, tree, options);
   const maxDepth = options.maxStackDepth ?? Infinity;
-  const out = walkSamples(samples, map, tree, maxDepth, sampleCpu);
+  const out = walkSamples(samples, map, tree, maxDepth, sampleCpu, sampleLabels?.ids);
   dropShorterThan(out, options.minDurationMicros ?? 0);
   const count = out.count;
+  let args: (Record<string, unknown> | undefined)[] | undefined;
+  if (sampleLabels) {
+    args = new Array<Record<string, unknown> | undefined>(count);
+    for (let i = 0; i < count; i++) {
+      const l = out.label[i];
+      if (l > 0) args[i] = { labels: sampleLabels.sets[l] };
+    }
+  }
   return {
     count,
     names: tree.names,
@@ -386,5 +418,6 @@ export function convertProfile(
     depth: out.depth.subarray(0, count),
     sampleCount: samples.timesMicros.length,
     ...(sampleCpu ? { cpu: out.cpu.subarray(0, count) } : {}),
+    ...(args ? { args } : {}),
   };
 }

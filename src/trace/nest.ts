@@ -140,11 +140,14 @@ function fromPieces(
   const depth = new Int32Array(n);
   // A piece starts on the core its slice started on (the best the samples say).
   const cpu = approx.cpu ? new Int16Array(n) : undefined;
+  // A piece keeps its slice's args (its labels).
+  const args = approx.args ? new Array<Record<string, unknown> | undefined>(n) : undefined;
   const stack: number[] = [];
   order.forEach((i, k) => {
     while (stack.length > 0 && stack[stack.length - 1] <= pieceStart[i]) stack.pop();
     nameIndex[k] = approx.nameIndex[pieceSrc[i]];
     if (cpu) cpu[k] = approx.cpu![pieceSrc[i]];
+    if (args) args[k] = approx.args![pieceSrc[i]];
     startMicros[k] = pieceStart[i];
     durationMicros[k] = pieceEnd[i] - pieceStart[i];
     depth[k] = stack.length + 1;
@@ -159,6 +162,7 @@ function fromPieces(
     depth,
     sampleCount: approx.sampleCount,
     ...(cpu ? { cpu } : {}),
+    ...(args ? { args } : {}),
   };
 }
 

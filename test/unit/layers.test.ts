@@ -20,7 +20,7 @@ const LAYERS: string[][] = [
   ['preload', 'agent'],
   ['tracer', 'session', 'session-end', 'save-report', 'children', 'thread', 'options'],
   // What records a thread, and what reads, builds, writes and shows reports.
-  ['backends', 'instrument', 'user-events', 'report', 'viewer'],
+  ['backends', 'instrument', 'user-events', 'labels', 'report', 'viewer'],
   ['trace'],
   ['native'],
   ['version'],
@@ -33,6 +33,9 @@ const SIBLINGS = new Set([
   // The program's own events go into the process's report; their clock is the recorder's.
   'report -> user-events',
   'user-events -> instrument',
+  // Labels are timed by the event log's clock, and each sample takes its labels at build time.
+  'labels -> user-events',
+  'report -> labels',
 ]);
 
 interface Edge {
