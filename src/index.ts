@@ -12,10 +12,12 @@
 //   viztracer.instant('cache cleared');                        // a mark
 //   viztracer.counter('queue', { pending: 3, done: 12 });      // a counter track
 //   viztracer.withLabels({ route: '/users/:id' }, () => handle(req, res));  // labelled samples
+//   viztracer.dump('incident.json');   // under --flight_recorder: its last seconds, now
 export { Tracer } from './tracer';
 export { counter, instant, logEvent } from './user-events';
 export type { EventScope, InstantScope } from './user-events';
 export { withLabels } from './labels';
+export { dump } from './agent/flight-recorder';
 export type { Labels } from './labels';
 export type { TracerOptions } from './options';
 export type { SaveResult } from './report/save';

@@ -81,6 +81,13 @@ export interface TracerOptions {
   appName?: string;
   /** With `push`: static labels, `key=value` each. */
   tags?: string[];
+  /**
+   * Seconds: sample continuously but keep only the last this many seconds of the main thread,
+   * written when asked (SIGUSR2, `viztracer.dump()`), at an uncaught error, or at a stall.
+   */
+  flightRecorderSeconds?: number;
+  /** With `flightRecorderSeconds`: dump when the event loop was blocked this many seconds. */
+  dumpOnStallSeconds?: number;
 }
 
 type Kind =
@@ -268,6 +275,22 @@ const TABLE = [
     env: 'VIZTRACER_TAGS',
     kind: 'tags',
     help: 'with --push: static labels, key=value,...',
+  },
+  {
+    api: 'flightRecorderSeconds',
+    default: null,
+    cli: 'flight_recorder',
+    env: 'VIZTRACER_FLIGHT_RECORDER',
+    kind: 'seconds',
+    help: 'keep only the last PERIOD (30s) of samples; write them on SIGUSR2, viztracer.dump(), an uncaught error, or a stall',
+  },
+  {
+    api: 'dumpOnStallSeconds',
+    default: null,
+    cli: 'dump_on_stall',
+    env: 'VIZTRACER_DUMP_ON_STALL',
+    kind: 'seconds',
+    help: 'with --flight_recorder: dump when the event loop was blocked this long (200ms); at most once a minute',
   },
   {
     api: 'instrument',
@@ -701,6 +724,20 @@ export function optionConflicts(given: TracerOptions): { errors: string[]; warni
     errors.push(
       `${flag('format')} ${given.format} and ${flag('outputFile')} ${given.outputFile}: the extension says ${named}; give one of them`,
     );
+  }
+  if (set('dumpOnStallSeconds') && !set('flightRecorderSeconds')) {
+    errors.push(`${flag('dumpOnStallSeconds')} needs ${flag('flightRecorderSeconds')}`);
+  }
+  if (set('flightRecorderSeconds')) {
+    for (const api of ['rotate', 'instrument'] as const) {
+      if (set(api))
+        errors.push(`${flag('flightRecorderSeconds')} and ${flag(api)} do not go together`);
+    }
+    if (given.trigger === 'signal') {
+      errors.push(
+        `${flag('flightRecorderSeconds')} and ${flag('trigger')} signal: SIGUSR2 dumps the flight recorder`,
+      );
+    }
   }
   if (set('push') && !set('rotate')) {
     errors.push(`${flag('push')} needs ${flag('rotate')}: profiles are pushed once per period`);

@@ -124,6 +124,15 @@ function start(
     if (isMainThread) armForSignal(options);
     return;
   }
+  if (options.flightRecorderSeconds !== null) {
+    // The last seconds of the main thread, kept in memory and written when asked: no session.
+    if (isMainThread) {
+      const { recordFlight } =
+        require('./agent/flight-recorder') as typeof import('./agent/flight-recorder');
+      recordFlight(options);
+    }
+    return;
+  }
   if (options.rotate !== null) {
     // Periods of the main thread, each saved (and pushed) while the program runs: no session.
     if (isMainThread) {

@@ -53,6 +53,19 @@ function acornDir(): string[] {
   }
 }
 
+/** The samples from `sinceMicros` on (they are in time order). */
+function samplesSince(p: Samples, sinceMicros: number): Samples {
+  let k = 0;
+  while (k < p.timesMicros.length && p.timesMicros[k] < sinceMicros) k++;
+  return {
+    ...p,
+    timesMicros: p.timesMicros.subarray(k),
+    nodeIds: p.nodeIds.subarray(k),
+    ...(p.cpus ? { cpus: p.cpus.subarray(k) } : {}),
+    startMicros: sinceMicros,
+  };
+}
+
 export function convertOptionsOf(o: ResolvedOptions): ConvertOptions {
   return {
     maxStackDepth: o.maxStackDepth ?? undefined,
@@ -195,6 +208,25 @@ export class Tracer {
     const labels = threadLabelLog().finish(this.labelMark, this.startedMicros);
     this.captures.push({ samples, recording, events, labels });
     return this;
+  }
+
+  /**
+   * A flight recorder's window: forgets what was sampled before `sinceMicros` (whole captures,
+   * and the older samples of the one it falls in) and the monitor's records of forgotten
+   * captures. Only while stopped; sampled captures only.
+   */
+  keepSince(sinceMicros: number): void {
+    if (this.active) throw new Error('Stop the tracer before trimming it');
+    const before = this.captures.length;
+    this.captures = this.captures.filter(
+      (c) => c.samples === null || c.samples.endMicros > sinceMicros,
+    );
+    // The monitor's records pair with the main thread's captures, one per stop.
+    if (this.monitors.length === before) this.monitors.splice(0, before - this.captures.length);
+    const first = this.captures[0];
+    if (first?.samples && first.samples.startMicros < sinceMicros) {
+      first.samples = samplesSince(first.samples, sinceMicros);
+    }
   }
 
   /** Whether a recording or the event log since the last save lost its oldest entries. */

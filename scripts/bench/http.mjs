@@ -94,6 +94,16 @@ const configs = [
   { name: 'node, withLabels', args: [SERVER], env: { LABELS: '1' } },
   { name: 'viztracer', args: [CLI, '--quiet', '-o', 'r.json', SERVER], env: {} },
   {
+    name: 'viztracer --trigger signal (armed, idle)',
+    args: [CLI, '--quiet', '--trigger', 'signal', SERVER],
+    env: {},
+  },
+  {
+    name: 'viztracer --flight_recorder 30s --interval 10000',
+    args: [CLI, '--quiet', '--flight_recorder', '30s', '--interval', '10000', SERVER],
+    env: {},
+  },
+  {
     name: 'viztracer, withLabels',
     args: [CLI, '--quiet', '-o', 'r.json', SERVER],
     env: { LABELS: '1' },

@@ -18,6 +18,7 @@ const BENCHES = [
   'instrument.mjs',
   'instrument-load.mjs',
   'http.mjs',
+  'flight-recorder.mjs',
 ];
 const extra = process.argv.includes('--quick') ? ['--quick'] : [];
 

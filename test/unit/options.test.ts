@@ -51,6 +51,8 @@ describe('resolveOptions', () => {
       push: null,
       appName: null,
       tags: [],
+      flightRecorderSeconds: null,
+      dumpOnStallSeconds: null,
       instrument: false,
       withSampling: false,
       tracerEntries: 1_000_000,
@@ -297,6 +299,27 @@ describe('rotate and push', () => {
     expect(optionConflicts({ tags: ['a=b'], appName: 'x' }).warnings).toEqual([
       '--app_name has no effect without --push',
       '--tags has no effect without --push',
+    ]);
+  });
+});
+
+describe('flight recorder', () => {
+  it('takes a window and a stall threshold in seconds, and refuses what does not go with them', () => {
+    expect(resolveOptions({ flightRecorderSeconds: 30, dumpOnStallSeconds: 0.2 })).toMatchObject({
+      flightRecorderSeconds: 30,
+      dumpOnStallSeconds: 0.2,
+    });
+    expect(parseOptionText(SPEC_BY_CLI.get('dump_on_stall')!, '200ms', '--dump_on_stall')).toBe(
+      0.2,
+    );
+    expect(optionConflicts({ dumpOnStallSeconds: 0.2 }).errors).toEqual([
+      '--dump_on_stall needs --flight_recorder',
+    ]);
+    expect(
+      optionConflicts({ flightRecorderSeconds: 2, rotate: 1, instrument: true }).errors,
+    ).toEqual([
+      '--flight_recorder and --rotate do not go together',
+      '--flight_recorder and --instrument do not go together',
     ]);
   });
 });
