@@ -20,7 +20,7 @@ import {
   type Span,
 } from '../trace/nest';
 import { osThreadTracks, type MonitorRecord, type PoolThreads } from '../trace/os-threads';
-import type { Samples } from '../trace/samples';
+import { frameName, type Samples } from '../trace/samples';
 import type { UserEvents } from '../user-events';
 import { labelsOfSamples, type LabelChanges } from '../labels';
 import type { ProcessTrack, ThreadTrack } from './model';
@@ -98,6 +98,7 @@ export function buildProcessTrack(input: ProcessCaptures, options: BuildOptions)
           ? mapSamples(w.samples!, options.sourceMaps)
           : w.samples!;
         const track = buildThreadTrack(samples, thread, opts, sampleLabelsOf(samples, w.labels));
+        if (options.sourceMaps) track.slices = withGenerated(track.slices, samples);
         const sampled = fitAroundExact(
           track.slices,
           split.nested,
@@ -157,6 +158,29 @@ function samplesAmong(
     opts.minDurationMicros,
     sampled.names.indexOf(INSTRUMENTED_PLACEHOLDER),
   );
+}
+
+/**
+ * `args.generated` on the slices of mapped frames: where the function is in the JavaScript that
+ * ran (`file:line`), so the original name never hides what executed.
+ */
+function withGenerated(table: SliceTable, samples: Samples): SliceTable {
+  const byName = new Map<string, string>();
+  for (const nd of samples.nodes) {
+    if (nd.generated) byName.set(frameName(nd), `${nd.generated.file}:${nd.generated.line}`);
+  }
+  if (byName.size === 0) return table;
+  const args = table.args
+    ? [...table.args]
+    : new Array<Record<string, unknown> | undefined>(table.count);
+  let any = false;
+  for (let i = 0; i < table.count; i++) {
+    const g = byName.get(table.names[table.nameIndex[i]]);
+    if (g === undefined) continue;
+    args[i] = { ...args[i], generated: g };
+    any = true;
+  }
+  return any ? { ...table, args } : table;
 }
 
 /** Each sample's labels, when the program labelled anything while it was sampled. */

@@ -62,6 +62,24 @@ describe('source maps', () => {
         expect(r.stderr).not.toMatch(/warning/);
       });
 
+  it('keeps where a mapped function is in the JavaScript that ran, in args.generated', async () => {
+    const dir = tempDir();
+    const r = await viztracer(['--quiet', '-o', 'r.json', join(out, 'tsc', 'main.js')], {
+      cwd: dir,
+    });
+    expect(r.status).toBe(0);
+    const area = slices(loadReport(join(dir, 'r.json'))).filter((e) => e.name === EXPECTED[1]);
+    expect(area.length).toBeGreaterThan(0);
+    for (const e of area) {
+      expect(e.args?.generated).toMatch(new RegExp(`^${join(out, 'tsc', 'shapes.js')}:\\d+$`));
+    }
+    // Frames of plain JavaScript have none.
+    const all = slices(loadReport(join(dir, 'r.json')));
+    expect(
+      all.filter((e) => !e.name.includes('.ts:')).every((e) => e.args?.generated === undefined),
+    ).toBe(true);
+  });
+
   it('--instrument names calls from the .ts sources of per-file output', async () => {
     const r = await names(join(out, 'tsc', 'main.js'), ['--instrument']);
     for (const name of EXPECTED) expect(r.names, name).toContain(name);
