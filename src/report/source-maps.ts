@@ -4,7 +4,7 @@
 // inline `data:` URL, parsed by @jridgewell/trace-mapping.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { TraceMap } from '@jridgewell/trace-mapping';
 import type { SampleNode, Samples } from '../trace/samples';
 
@@ -35,6 +35,8 @@ export class SourceMaps {
 
   private load(file: string): TraceMap | null {
     if (!path.isAbsolute(file) || this.skip(file)) return null;
+    const held = heldMap(file);
+    if (held) return held;
     let text: string;
     try {
       text = fs.readFileSync(file, 'utf8');
@@ -66,6 +68,30 @@ export class SourceMaps {
       );
       return null;
     }
+  }
+}
+
+/**
+ * The map Node holds for a module it loaded, when source maps are enabled (`--enable-source-maps`,
+ * or a loader such as tsx turning them on): a loader's transformed code never touched the disk,
+ * so only Node has its map. Looked up by path, then by file URL (ES modules are keyed by URL).
+ */
+function heldMap(file: string): TraceMap | null {
+  const { findSourceMap } = require('node:module') as typeof import('node:module');
+  if (typeof findSourceMap !== 'function') return null;
+  let held: import('node:module').SourceMap | undefined;
+  try {
+    held = findSourceMap(file) ?? findSourceMap(pathToFileURL(file).href);
+  } catch {
+    return null;
+  }
+  if (!held?.payload) return null;
+  const { TraceMap } =
+    require('@jridgewell/trace-mapping') as typeof import('@jridgewell/trace-mapping');
+  try {
+    return new TraceMap(held.payload as never, file);
+  } catch {
+    return null;
   }
 }
 

@@ -3,9 +3,10 @@
 // one bundle with an inline map.
 import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadReport, slices } from '../helpers/report';
-import { ROOT, tempDir, viztracer } from '../helpers/run';
+import { cleanEnv, ROOT, tempDir, viztracer } from '../helpers/run';
 
 const SRC = join(ROOT, 'test', 'fixtures', 'ts-app', 'src');
 // The fixture's functions and the lines they start on.
@@ -79,6 +80,22 @@ describe('source maps', () => {
       all.filter((e) => !e.name.includes('.ts:')).every((e) => e.args?.generated === undefined),
     ).toBe(true);
   });
+
+  for (const mode of [[], ['--native']])
+    it(`names frames from the .ts sources run through tsx, from the maps Node holds${mode.length ? ' (--native)' : ''}`, async () => {
+      const dir = tempDir();
+      const r = await viztracer(['-o', 'r.json', ...mode, join(SRC, 'main.ts')], {
+        cwd: dir,
+        env: cleanEnv({ NODE_OPTIONS: `--import ${pathToFileURL(require.resolve('tsx')).href}` }),
+      });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toBe('done true\n');
+      const found = new Set(slices(loadReport(join(dir, 'r.json'))).map((e) => e.name));
+      // tsx's map names no functions: the arrow stays anonymous, at its line.
+      for (const name of [EXPECTED[0], EXPECTED[1], `(anonymous) (${join(SRC, 'shapes.ts')}:13)`]) {
+        expect(found, name).toContain(name);
+      }
+    });
 
   it('--instrument names calls from the .ts sources of per-file output', async () => {
     const r = await names(join(out, 'tsc', 'main.js'), ['--instrument']);
