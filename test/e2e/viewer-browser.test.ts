@@ -187,6 +187,40 @@ describe('the viewer in Chromium', () => {
     await context.close();
   });
 
+  it('summarizes a range selected with Shift+drag: threads and functions in it', async () => {
+    const dir = tempDir();
+    await viztracer(['--quiet', '-o', 'fib.json', join(ROOT, 'examples', 'fibonacci.js'), '30'], {
+      cwd: dir,
+    });
+    const page = await open(await serve(join(dir, 'fib.json')));
+    const box = (await page.locator('[data-testid="timeline"]').boundingBox())!;
+    const y = box.y + 20;
+    await page.keyboard.down('Shift');
+    await page.mouse.move(box.x + box.width * 0.3, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.5, y, { steps: 5 });
+    await page.mouse.move(box.x + box.width * 0.7, y, { steps: 5 });
+    await page.mouse.up();
+    await page.keyboard.up('Shift');
+    const summary = page.locator('[data-testid="range-summary"]');
+    await expect(summary.isVisible()).resolves.toBe(true);
+    await expect(page.locator('[data-testid="range-threads"]').textContent()).resolves.toContain(
+      'main',
+    );
+    const fns = (
+      await page.locator('[data-testid="range-functions"] tbody tr').allTextContents()
+    ).map((t) => t.trim());
+    // The range is 40% of the run, all of it in fibonacci's recursion.
+    expect(fns[0]).toMatch(/^fibonacci/);
+    await page.screenshot({ path: join(SHOTS, 'range-summary.png') });
+    // Escape clears the range: the details say to click a slice again.
+    await page.keyboard.press('Escape');
+    await expect(page.locator('[data-testid="details"]').textContent()).resolves.toContain(
+      'Click a slice',
+    );
+    expect((page as unknown as { errors: string[] }).errors).toEqual([]);
+  });
+
   it('draws a node --cpu-prof profile as a timeline, saying what it lacks', async () => {
     const dir = tempDir();
     const fibJs = join(ROOT, 'examples', 'fibonacci.js');

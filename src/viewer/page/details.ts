@@ -5,7 +5,11 @@ import type { Report } from './data';
 import { childrenTime } from './depth-index';
 import { h } from './dom';
 import { formatCount, formatDuration, parseFrameName } from './format';
+import type { RangeSummary } from './range-summary';
 import type { Selection } from './timeline';
+
+/** Rows of a range's function table: the most self time first. */
+const RANGE_ROWS = 50;
 
 export interface DetailsActions {
   /** Zooms the timeline onto the slice. */
@@ -28,6 +32,12 @@ export class Details {
       attrs: { 'aria-live': 'polite' },
     });
     this.show(null);
+  }
+
+  /** What ran in a range of time, instead of a slice's details. */
+  showRange(r: RangeSummary): void {
+    this.request++;
+    this.root.replaceChildren(rangeView(this.report, r));
   }
 
   show(sel: Selection | null): void {
@@ -107,6 +117,59 @@ export class Details {
       },
     );
   }
+}
+
+/** A range of time's summary: what ran in it, per thread and per function. */
+export function rangeView(report: Report, r: RangeSummary): HTMLElement {
+  const { meta } = report;
+  const width = r.endMicros - r.startMicros;
+  const pct = (v: number): string => `${((100 * v) / Math.max(width, 1e-9)).toFixed(1)}%`;
+  const table = (head: string[], rows: string[][], testid: string): HTMLElement =>
+    h(
+      'table',
+      { class: 'fn-table range-table', testid },
+      h('thead', {}, h('tr', {}, ...head.map((t) => h('th', { text: t })))),
+      h('tbody', {}, ...rows.map((row) => h('tr', {}, ...row.map((t) => h('td', { text: t }))))),
+    );
+  const threads = r.threads.map((t) => {
+    const th = report.threads[t.thread];
+    return [
+      `${th.info.name} (tid ${th.info.tid}) · ${th.processName}`,
+      formatDuration(t.busy),
+      pct(t.busy),
+      formatCount(t.count),
+    ];
+  });
+  const functions = r.functions.slice(0, RANGE_ROWS).map((f) => {
+    const fn = parseFrameName(meta.strings[f.name] ?? '');
+    return [
+      fn.func,
+      fn.file === null ? '' : `${fn.file}:${fn.line}`,
+      formatDuration(f.self),
+      formatDuration(f.total),
+      formatCount(f.count),
+    ];
+  });
+  const more = r.functions.length - RANGE_ROWS;
+  return h(
+    'div',
+    { class: 'details-body range', testid: 'range-summary' },
+    h('div', {
+      class: 'details-title',
+      text: `Range ${formatDuration(r.startMicros)} – ${formatDuration(r.endMicros)} (${formatDuration(width)})`,
+    }),
+    r.threads.length === 0
+      ? h('div', { class: 'details-empty', text: 'Nothing ran in this range.' })
+      : h(
+          'div',
+          {},
+          table(['Thread', 'Busy', 'of range', 'Slices'], threads, 'range-threads'),
+          table(['Function', 'Location', 'Self', 'Total', 'Slices'], functions, 'range-functions'),
+          more > 0
+            ? h('div', { class: 'hint', text: `and ${formatCount(more)} more functions` })
+            : null,
+        ),
+  );
 }
 
 function round(v: number): string {

@@ -9,6 +9,7 @@ import { buildStackTree, type StackTree } from './flame';
 import { FlameView, type FlameSource } from './flame-view';
 import { formatCount, formatDuration } from './format';
 import { FunctionsView } from './functions-view';
+import { summarizeRange } from './range-summary';
 import { matchNames, matchSlices, Matches, type Cursor } from './search';
 import { Timeline, type Selection } from './timeline';
 
@@ -146,6 +147,15 @@ function start(report: Report): void {
       ready = true;
       report.markLoaded();
     },
+    onSpan: (span) => {
+      if (span === null) {
+        details.show(tl.selected);
+        return;
+      }
+      // Async span tracks are not stacks: left out, as in the flame graph.
+      const cols = report.threads.map((t) => (t.info.async ? { ...t.cols, n: 0 } : t.cols));
+      details.showRange(summarizeRange(cols, span.start, span.end));
+    },
   });
   timeline = tl;
   window.__viztracerDrawFrame = () => tl.draw();
@@ -208,7 +218,7 @@ function start(report: Report): void {
   // ---- tabs ----
   const help = h('span', {
     class: 'hint keys',
-    text: 'W/S or wheel: zoom · A/D or drag: pan · Shift+wheel: scroll · F: focus · Esc: clear',
+    text: 'W/S or wheel: zoom · A/D or drag: pan · Shift+drag: select a range · Shift+wheel: scroll · F: focus · Esc: clear',
   });
   const tabNames: [Tab, string][] = [
     ['timeline', 'Timeline'],

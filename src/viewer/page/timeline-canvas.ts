@@ -39,6 +39,8 @@ const C = {
   instant: '#d93025',
   selection: '#0b57d0',
   hover: 'rgba(0,0,0,0.55)',
+  spanShade: 'rgba(30,40,60,0.18)',
+  spanEdge: 'rgba(30,60,160,0.9)',
   axisText: '#5f6368',
   overviewBg: '#f6f7f9',
   activity: '#8fa9c9',
@@ -156,6 +158,17 @@ export class TimelinePainter {
       this.outline(ctx, s.hover, C.hover, 1, scrollTop);
     }
     if (s.selection) this.outline(ctx, s.selection, C.selection, 2, scrollTop);
+    if (s.span) {
+      // The selected range: what is outside it dimmed, its edges drawn.
+      const x0 = (s.span.start - vt.t0) * vt.k;
+      const x1 = (s.span.end - vt.t0) * vt.k;
+      ctx.fillStyle = C.spanShade;
+      ctx.fillRect(0, 0, Math.max(0, x0), s.height);
+      ctx.fillRect(x1, 0, Math.max(0, s.width - x1), s.height);
+      ctx.fillStyle = C.spanEdge;
+      ctx.fillRect(x0, 0, 1, s.height);
+      ctx.fillRect(x1, 0, 1, s.height);
+    }
   }
 
   /** A collapsed process: its threads' outermost slices as thin lanes. */

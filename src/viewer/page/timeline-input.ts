@@ -24,6 +24,8 @@ export interface InputElements {
 export interface InputActions {
   setRange(r: TimeRange): void;
   select(sel: Selection | null): void;
+  /** A range of time was selected (Shift+drag), or the selection cleared (null). */
+  selectSpan(span: TimeRange | null): void;
   reveal(sel: Selection, zoom: boolean): void;
   requestDraw(): void;
 }
@@ -73,12 +75,24 @@ export function listen(s: TimelineState, el: InputElements, act: InputActions): 
     else tooltip.hide();
   };
 
-  // Drag pans (and scrolls vertically); a press without movement is a click.
+  // Drag pans (and scrolls vertically); a press without movement is a click. Shift+drag
+  // selects a range of time instead.
   let drag: { x: number; y: number; range: TimeRange; scroll: number; moved: boolean } | null =
     null;
+  let spanFrom: number | null = null;
+  const timeAt = (e: MouseEvent): number => {
+    const vt = transform(s);
+    return vt.t0 + canvasPoint(e).x / vt.k;
+  };
   canvas.addEventListener('pointerdown', (e) => {
     if (e.button !== 0) return;
     canvas.setPointerCapture(e.pointerId);
+    if (e.shiftKey) {
+      spanFrom = timeAt(e);
+      s.span = null;
+      tooltip.hide();
+      return;
+    }
     drag = {
       x: e.clientX,
       y: e.clientY,
@@ -89,6 +103,12 @@ export function listen(s: TimelineState, el: InputElements, act: InputActions): 
   });
   canvas.addEventListener('pointermove', (e) => {
     s.mouseX = canvasPoint(e).x;
+    if (spanFrom !== null) {
+      const t = timeAt(e);
+      s.span = { start: Math.min(spanFrom, t), end: Math.max(spanFrom, t) };
+      act.requestDraw();
+      return;
+    }
     if (drag) {
       const dx = e.clientX - drag.x;
       const dy = e.clientY - drag.y;
@@ -107,6 +127,13 @@ export function listen(s: TimelineState, el: InputElements, act: InputActions): 
     updateHover(e);
   });
   canvas.addEventListener('pointerup', (e) => {
+    if (spanFrom !== null) {
+      spanFrom = null;
+      // A Shift+click (no width on screen) clears the range.
+      const span = s.span && (s.span.end - s.span.start) * transform(s).k >= 3 ? s.span : null;
+      act.selectSpan(span);
+      return;
+    }
     if (!drag) return;
     const wasDrag = drag.moved;
     drag = null;
@@ -156,6 +183,7 @@ export function handleKey(
   const key = e.key.toLowerCase();
   if (down && key === 'escape') {
     act.select(null);
+    act.selectSpan(null);
     return true;
   }
   if (down && key === 'f' && s.selection) {

@@ -77,6 +77,8 @@ export interface TimelineState {
   width: number;
   height: number;
   selection: Selection | null;
+  /** A range of time selected with Shift+drag, null for none. */
+  span: TimeRange | null;
   hover: Selection | null;
   search: SearchHighlight | null;
   /** The pointer's x on the tracks canvas, null when it is elsewhere. */
@@ -134,6 +136,7 @@ export function createState(report: Report): TimelineState {
     width: 1,
     height: 1,
     selection: null,
+    span: null,
     hover: null,
     search: null,
     mouseX: null,

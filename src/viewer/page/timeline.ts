@@ -39,6 +39,8 @@ export interface TimelineCallbacks {
   onSelect(sel: Selection | null): void;
   /** After the first frame with all tracks drawn. */
   onFirstDraw(): void;
+  /** A range of time was selected with Shift+drag (null: cleared). */
+  onSpan?(span: TimeRange | null): void;
 }
 
 export class Timeline {
@@ -84,6 +86,7 @@ export class Timeline {
     this.actions = {
       setRange: (r) => this.setRange(r),
       select: (sel) => this.select(sel),
+      selectSpan: (span) => this.selectSpan(span),
       reveal: (sel, zoom) => this.reveal(sel, zoom),
       requestDraw: () => this.requestDraw(),
     };
@@ -157,6 +160,13 @@ export class Timeline {
     this.s.selection = sel;
     this.requestDraw();
     this.cb.onSelect(sel);
+  }
+
+  selectSpan(span: TimeRange | null): void {
+    if (span === null && this.s.span === null) return;
+    this.s.span = span;
+    this.requestDraw();
+    this.cb.onSpan?.(span);
   }
 
   get selected(): Selection | null {

@@ -1,0 +1,81 @@
+// What ran in a range of time (a drag with Shift on the timeline): per function its self and
+// total time inside the range and its slices' count, and per thread its busy time. Pure, over
+// the page's slice columns; a slice counts for the part of it inside the range.
+import type { SliceColumns } from './contract';
+
+export interface RangeFunction {
+  /** Index into the report's strings. */
+  name: number;
+  /** µs inside the range with this function on top of its stack. */
+  self: number;
+  /** µs inside the range with it on the stack (a recursive call counted once). */
+  total: number;
+  /** Its slices that overlap the range. */
+  count: number;
+}
+
+export interface RangeThread {
+  /** The thread's position in the report. */
+  thread: number;
+  /** µs inside the range with a slice open. */
+  busy: number;
+  count: number;
+}
+
+export interface RangeSummary {
+  startMicros: number;
+  endMicros: number;
+  /** By self time, largest first. */
+  functions: RangeFunction[];
+  /** Threads with a slice in the range, busiest first. */
+  threads: RangeThread[];
+}
+
+export function summarizeRange(
+  threads: readonly SliceColumns[],
+  startMicros: number,
+  endMicros: number,
+): RangeSummary {
+  const a = Math.min(startMicros, endMicros);
+  const b = Math.max(startMicros, endMicros);
+  const byName = new Map<number, RangeFunction>();
+  const perThread: RangeThread[] = [];
+  threads.forEach((c, t) => {
+    // A slice's overlap with the range, and what its children's take from its self time.
+    const overlap = new Float64Array(c.n);
+    const childTime = new Float64Array(c.n);
+    let busy = 0;
+    let count = 0;
+    for (let i = 0; i < c.n; i++) {
+      const s = c.start[i];
+      if (s >= b) break; // starts are sorted
+      const o = Math.min(s + c.dur[i], b) - Math.max(s, a);
+      if (o <= 0) continue;
+      overlap[i] = o;
+      count++;
+      const p = c.parent[i];
+      if (p >= 0) childTime[p] += o;
+      else busy += o;
+    }
+    if (count === 0) return;
+    perThread.push({ thread: t, busy, count });
+    for (let i = 0; i < c.n && c.start[i] < b; i++) {
+      if (overlap[i] <= 0) continue;
+      const name = c.name[i];
+      let f = byName.get(name);
+      if (!f) byName.set(name, (f = { name, self: 0, total: 0, count: 0 }));
+      f.self += Math.max(0, overlap[i] - childTime[i]);
+      f.count++;
+      // Counted once per stack: not when an enclosing slice has the same name.
+      let outer = c.parent[i];
+      while (outer >= 0 && c.name[outer] !== name) outer = c.parent[outer];
+      if (outer < 0) f.total += overlap[i];
+    }
+  });
+  return {
+    startMicros: a,
+    endMicros: b,
+    functions: [...byName.values()].sort((x, y) => y.self - x.self || y.total - x.total),
+    threads: perThread.sort((x, y) => y.busy - x.busy),
+  };
+}
