@@ -6,6 +6,7 @@
 // the labels in force at its time. One log per thread, reached through a global symbol like the
 // event log, so the program's copy of this package and the preload's share it.
 import { AsyncLocalStorage, createHook } from 'node:async_hooks';
+import { lowerBound } from './trace/sorted';
 import { threadEventLog } from './user-events';
 
 const LOG_KEY = Symbol.for('viztracer.labels');
@@ -110,18 +111,6 @@ class LabelLog {
     }
     return out;
   }
-}
-
-/** The first index whose value is at least `t`. */
-function lowerBound(a: ArrayLike<number>, t: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid] < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** This thread's label log. */

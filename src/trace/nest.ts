@@ -3,6 +3,7 @@
 // it, up to an interval late) on one thread's track so that they nest, as Chrome's and
 // Perfetto's viewers need: a slice that starts inside another ends inside it. Exact slices
 // keep their times; sampled ones are clipped. Pure, no I/O.
+import { lowerBound } from './sorted';
 import type { SliceTable } from './convert';
 import { PSEUDO, sliceName, type SampleNode, type Samples } from './samples';
 
@@ -248,13 +249,7 @@ export function fitAroundExact(
   };
   /** The time of the first sample at or after x (Infinity if none). */
   const sampleFrom = (x: number): number => {
-    let lo = 0;
-    let hi = sampleTimes.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (sampleTimes[mid] < x) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = lowerBound(sampleTimes, x);
     return lo < sampleTimes.length ? sampleTimes[lo] : Infinity;
   };
   /** The innermost exact span with start < x < end, or -1. */

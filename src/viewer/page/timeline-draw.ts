@@ -5,6 +5,7 @@
 // than a pixel are drawn one rectangle per pixel column (longer for neighbours of the same
 // name), the other slices inside that pixel being skipped by one more binary search.
 
+import { lowerBound } from '../../trace/sorted';
 import type { CounterData, ThreadData } from './data';
 import { nextStartingAtOrAfter, visibleRange, type DepthIndex } from './depth-index';
 import type { TextFitter } from './dom';
@@ -139,15 +140,7 @@ export class LabelList {
   }
 }
 
-/** Index of the first element of a sorted array >= v. */
-export function lowerBound(a: Float64Array, v: number, lo = 0, hi = a.length): number {
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+export { lowerBound };
 
 // Reused point buffers for counter paths (x, y per emitted point).
 let xs = new Float64Array(4096);
