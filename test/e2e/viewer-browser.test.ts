@@ -221,6 +221,30 @@ describe('the viewer in Chromium', () => {
     expect((page as unknown as { errors: string[] }).errors).toEqual([]);
   });
 
+  it('under --native, a range lists the OS threads with their CPU time, CPU % and cores', async () => {
+    const dir = tempDir();
+    const r = await viztracer(
+      ['--quiet', '--native', '-o', 'tp.json', join(ROOT, 'examples', 'thread-pool.js'), '8'],
+      { cwd: dir },
+    );
+    expect(r.status).toBe(0);
+    const page = await open(await serve(join(dir, 'tp.json')));
+    const box = (await page.locator('[data-testid="timeline"]').boundingBox())!;
+    await page.keyboard.down('Shift');
+    await page.mouse.move(box.x + 2, box.y + 20);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width - 2, box.y + 20, { steps: 5 });
+    await page.mouse.up();
+    await page.keyboard.up('Shift');
+    const rows = await page.locator('[data-testid="range-os-threads"] tbody tr').allTextContents();
+    // The hashing runs on libuv's pool: its threads used CPU, on known cores.
+    const pool = rows.filter((t) => t.startsWith('libuv-worker'));
+    expect(pool.length).toBeGreaterThan(0);
+    for (const row of pool) expect(row).toMatch(/\d+(\.\d+)?%.*\d+: \d+%/);
+    await page.screenshot({ path: join(SHOTS, 'range-os-threads.png') });
+    expect((page as unknown as { errors: string[] }).errors).toEqual([]);
+  });
+
   it('draws a node --cpu-prof profile as a timeline, saying what it lacks', async () => {
     const dir = tempDir();
     const fibJs = join(ROOT, 'examples', 'fibonacci.js');

@@ -1,7 +1,7 @@
 // What ran in a range of time: self, total and count per function, busy time per thread.
 import { describe, expect, it } from 'vitest';
 import type { SliceColumns } from '../../src/viewer/page/contract';
-import { summarizeRange } from '../../src/viewer/page/range-summary';
+import { summarizeOsThreads, summarizeRange } from '../../src/viewer/page/range-summary';
 
 /** Slices as [name, start, dur, parent]. */
 function cols(rows: [number, number, number, number][]): SliceColumns {
@@ -45,5 +45,49 @@ describe('summarizeRange', () => {
     const none = summarizeRange([a], 200, 300);
     expect(none.functions).toEqual([]);
     expect(none.threads).toEqual([]);
+  });
+});
+
+describe('summarizeOsThreads', () => {
+  const series = (pid: number, name: string, pts: [number, number][]) => ({
+    pid,
+    name,
+    ts: Float64Array.from(pts.map((p) => p[0])),
+    values: Float64Array.from(pts.map((p) => p[1])),
+  });
+
+  it('gives each thread its CPU time, average CPU % and cores in the range, like ps -T', () => {
+    const r = summarizeOsThreads(
+      [
+        // main: 100% from 0 to 50, then 0; on core 1 until 30, then core 0.
+        series(7, 'CPU % (main)', [
+          [0, 100],
+          [50, 0],
+        ]),
+        series(7, 'CPU core (main)', [
+          [0, 1],
+          [30, 0],
+        ]),
+        // a pool thread: 50% all along, no core track.
+        series(7, 'CPU % (libuv-worker 1)', [[0, 50]]),
+        // an idle thread: left out.
+        series(7, 'CPU % (V8 worker 1)', [[0, 0]]),
+      ],
+      20,
+      100,
+    );
+    expect(r).toEqual([
+      { pid: 7, name: 'libuv-worker 1', cpuPercent: 50, cpuMicros: 40, cores: [] },
+      {
+        pid: 7,
+        name: 'main',
+        cpuPercent: 37.5,
+        cpuMicros: 30,
+        cores: [
+          [0, 0.875],
+          [1, 0.125],
+        ],
+      },
+    ]);
   });
 });

@@ -5,7 +5,7 @@ import type { Report } from './data';
 import { childrenTime } from './depth-index';
 import { h } from './dom';
 import { formatCount, formatDuration, parseFrameName } from './format';
-import type { RangeSummary } from './range-summary';
+import type { RangeOsThread, RangeSummary } from './range-summary';
 import type { Selection } from './timeline';
 
 /** Rows of a range's function table: the most self time first. */
@@ -35,9 +35,9 @@ export class Details {
   }
 
   /** What ran in a range of time, instead of a slice's details. */
-  showRange(r: RangeSummary): void {
+  showRange(r: RangeSummary, osThreads: readonly RangeOsThread[] = []): void {
     this.request++;
-    this.root.replaceChildren(rangeView(this.report, r));
+    this.root.replaceChildren(rangeView(this.report, r, osThreads));
   }
 
   show(sel: Selection | null): void {
@@ -120,7 +120,11 @@ export class Details {
 }
 
 /** A range of time's summary: what ran in it, per thread and per function. */
-export function rangeView(report: Report, r: RangeSummary): HTMLElement {
+export function rangeView(
+  report: Report,
+  r: RangeSummary,
+  osThreads: readonly RangeOsThread[] = [],
+): HTMLElement {
   const { meta } = report;
   const width = r.endMicros - r.startMicros;
   const pct = (v: number): string => `${((100 * v) / Math.max(width, 1e-9)).toFixed(1)}%`;
@@ -151,6 +155,13 @@ export function rangeView(report: Report, r: RangeSummary): HTMLElement {
     ];
   });
   const more = r.functions.length - RANGE_ROWS;
+  const os = osThreads.map((t) => [
+    t.name,
+    String(t.pid),
+    formatDuration(t.cpuMicros),
+    `${t.cpuPercent.toFixed(1)}%`,
+    t.cores.map(([core, share]) => `${core}: ${Math.round(share * 100)}%`).join(', ') || '–',
+  ]);
   return h(
     'div',
     { class: 'details-body range', testid: 'range-summary' },
@@ -158,8 +169,11 @@ export function rangeView(report: Report, r: RangeSummary): HTMLElement {
       class: 'details-title',
       text: `Range ${formatDuration(r.startMicros)} – ${formatDuration(r.endMicros)} (${formatDuration(width)})`,
     }),
+    os.length > 0
+      ? table(['OS thread', 'pid', 'CPU time', 'CPU %', 'cores'], os, 'range-os-threads')
+      : null,
     r.threads.length === 0
-      ? h('div', { class: 'details-empty', text: 'Nothing ran in this range.' })
+      ? h('div', { class: 'details-empty', text: 'No JavaScript ran in this range.' })
       : h(
           'div',
           {},

@@ -9,7 +9,7 @@ import { buildStackTree, type StackTree } from './flame';
 import { FlameView, type FlameSource } from './flame-view';
 import { formatCount, formatDuration } from './format';
 import { FunctionsView } from './functions-view';
-import { summarizeRange } from './range-summary';
+import { summarizeOsThreads, summarizeRange } from './range-summary';
 import { matchNames, matchSlices, Matches, type Cursor } from './search';
 import { Timeline, type Selection } from './timeline';
 
@@ -154,7 +154,14 @@ function start(report: Report): void {
       }
       // Async span tracks are not stacks: left out, as in the flame graph.
       const cols = report.threads.map((t) => (t.info.async ? { ...t.cols, n: 0 } : t.cols));
-      details.showRange(summarizeRange(cols, span.start, span.end));
+      // The OS threads' CPU counters (--native): one value per point.
+      const counters = report.counters
+        .filter((c) => c.info.keys.length === 1)
+        .map((c) => ({ pid: c.pid, name: c.info.name, ts: c.cols.ts, values: c.cols.values }));
+      details.showRange(
+        summarizeRange(cols, span.start, span.end),
+        summarizeOsThreads(counters, span.start, span.end),
+      );
     },
   });
   timeline = tl;

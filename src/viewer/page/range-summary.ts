@@ -79,3 +79,78 @@ export function summarizeRange(
     threads: perThread.sort((x, y) => y.busy - x.busy),
   };
 }
+
+/** A counter track as the range summary reads it: a step function of time. */
+export interface CounterSeries {
+  pid: number;
+  name: string;
+  /** Ascending; each value holds from its time to the next. */
+  ts: Float64Array;
+  values: Float64Array;
+}
+
+export interface RangeOsThread {
+  pid: number;
+  /** The thread's name, from its counters' `CPU % (name)`. */
+  name: string;
+  /** Average CPU % over the range (of one core). */
+  cpuPercent: number;
+  /** CPU time in the range, µs. */
+  cpuMicros: number;
+  /** [core, share of the range's measured time], most first. */
+  cores: [number, number][];
+}
+
+const CPU_PERCENT = /^CPU % \((.*)\)$/;
+const CPU_CORE = /^CPU core \((.*)\)$/;
+
+/** Time per value of a step function inside [a, b]. */
+function timePerValue(c: CounterSeries, a: number, b: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (let k = 0; k < c.ts.length; k++) {
+    const from = Math.max(c.ts[k], a);
+    const to = Math.min(k + 1 < c.ts.length ? c.ts[k + 1] : b, b);
+    if (to > from) out.set(c.values[k], (out.get(c.values[k]) ?? 0) + (to - from));
+  }
+  return out;
+}
+
+/**
+ * `ps -T` for a range: every OS thread with CPU counters (`--native`), its average CPU % and CPU
+ * time in the range, and the cores it was on, from its `CPU %` and `CPU core` tracks. Threads
+ * that used no CPU in the range are left out.
+ */
+export function summarizeOsThreads(
+  counters: readonly CounterSeries[],
+  startMicros: number,
+  endMicros: number,
+): RangeOsThread[] {
+  const a = Math.min(startMicros, endMicros);
+  const b = Math.max(startMicros, endMicros);
+  const cores = new Map<string, Map<number, number>>();
+  for (const c of counters) {
+    const m = CPU_CORE.exec(c.name);
+    if (m) cores.set(`${c.pid}\n${m[1]}`, timePerValue(c, a, b));
+  }
+  const out: RangeOsThread[] = [];
+  for (const c of counters) {
+    const m = CPU_PERCENT.exec(c.name);
+    if (!m) continue;
+    let weighted = 0;
+    for (const [v, t] of timePerValue(c, a, b)) weighted += v * t;
+    if (weighted <= 0) continue;
+    const perCore = cores.get(`${c.pid}\n${m[1]}`) ?? new Map<number, number>();
+    const coreTime = [...perCore.values()].reduce((x, y) => x + y, 0);
+    out.push({
+      pid: c.pid,
+      name: m[1],
+      cpuPercent: weighted / (b - a),
+      cpuMicros: weighted / 100,
+      cores: [...perCore]
+        .filter(([core]) => core >= 0)
+        .map(([core, t]): [number, number] => [core, t / coreTime])
+        .sort((x, y) => y[1] - x[1]),
+    });
+  }
+  return out.sort((x, y) => y.cpuMicros - x.cpuMicros);
+}
