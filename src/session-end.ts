@@ -49,10 +49,26 @@ function processesWithSession(s: Session): number[] {
   const needle = Buffer.from(`${SESSION_ENV}=`);
   const dir = Buffer.from(JSON.stringify(s.dir));
   const found: number[] = [];
+  let ownExe = process.execPath;
+  try {
+    ownExe = fs.realpathSync(process.execPath);
+  } catch {
+    // as it is
+  }
   for (const name of entries) {
     if (name.charCodeAt(0) > 57 || name.charCodeAt(0) < 48) continue;
     const pid = Number(name);
     if (pid === process.pid) continue;
+    // A program that is not Node (esbuild's service, which tsx starts, a shell) inherits the
+    // session but never writes a report: waiting for it would wait until it exits. A child
+    // not yet exec'd is still our node binary, and counts.
+    let exe = '';
+    try {
+      exe = fs.readlinkSync(`/proc/${name}/exe`);
+    } catch {
+      // not ours to read, or gone: decided by its environment below
+    }
+    if (exe !== '' && exe !== ownExe && !/(^|\/)node[^/]*$/.test(exe)) continue;
     let env: Buffer;
     try {
       env = fs.readFileSync(`/proc/${name}/environ`);

@@ -119,6 +119,17 @@ describe('worker threads', () => {
 });
 
 describe('child processes', () => {
+  it('does not wait for a program that is not Node and outlives the traced one', async () => {
+    const dir = tempDir();
+    const r = await viztracer(['-o', 'r.json', program('spawns-non-node.js')], { cwd: dir });
+    const pid = Number(/^sleep (\d+)$/m.exec(r.stdout)![1]);
+    process.kill(pid, 'SIGKILL');
+    expect(r.status).toBe(0);
+    // It inherits the session, but only Node processes write reports.
+    expect(r.stderr).not.toMatch(/Waiting for/);
+    expect(existsSync(join(dir, 'r.json'))).toBe(true);
+  });
+
   it('process-pool: 1 + N processes, each named, and the exact sum', async () => {
     const dir = tempDir();
     const r = await viztracer(['-o', 'r.json', example('process-pool.js'), '1000000', '3'], {
