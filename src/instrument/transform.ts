@@ -22,6 +22,11 @@
 // iteration (the body is wrapped in try/finally), resumes at the start of the body and after
 // the loop (the loop is wrapped in try/finally). None of this changes what the program does:
 // the awaited and yielded values are passed through untouched, so no extra tick is taken.
+//
+// Hygiene: `__vz` above stands for a prefix chosen per module that no identifier of the
+// module (nor its text) starts with, so our names never meet the program's; an insertion
+// never joins a word next to it (`yield/re/`); a body whose meaning a block would change (a
+// function declared beside a `var` of its name) is left as it is.
 import { parse, type Node } from 'acorn';
 
 import { FN_ASYNC, FN_GENERATOR, RECORDER_KEY, type FunctionInfo } from './protocol';
@@ -37,6 +42,9 @@ export interface InstrumentResult {
 
 // acorn's ESTree nodes, loosely typed: the walk reads fields by name.
 type AnyNode = Node & Record<string, any>;
+
+/** The globals the module header reads. */
+const HEADER_GLOBALS = new Set(['globalThis', 'global', 'Symbol']);
 
 const FUNCTION_TYPES = new Set([
   'FunctionDeclaration',
@@ -188,6 +196,104 @@ function boundNames(params: AnyNode[]): string[] {
   return out;
 }
 
+/**
+ * A prefix for the names we inject that neither the module's text (a string it evals
+ * included) nor `escaped` (identifiers spelled with escapes, as `\u005f_vz`) start with:
+ * `__vz`, else `__vz1`, `__vz2`, ...
+ */
+function hygienicPrefix(source: string, escaped: readonly string[]): string {
+  for (let n = 0; ; n++) {
+    const p = n === 0 ? '__vz' : `__vz${n}`;
+    if (!source.includes(p) && !escaped.some((name) => name.startsWith(p))) return p;
+  }
+}
+
+/** Every node below `root` (iterative: deeply nested code must not overflow our stack). */
+function forEachNode(root: AnyNode, visit: (n: AnyNode) => boolean | void): void {
+  const work: AnyNode[] = [root];
+  while (work.length > 0) {
+    const node = work.pop()!;
+    if (visit(node) === false) continue;
+    for (const key of Object.keys(node)) {
+      const v = (node as Record<string, unknown>)[key];
+      if (Array.isArray(v)) {
+        for (const c of v)
+          if (c && typeof (c as AnyNode).type === 'string') work.push(c as AnyNode);
+      } else if (v && typeof v === 'object' && typeof (v as AnyNode).type === 'string') {
+        work.push(v as AnyNode);
+      }
+    }
+  }
+}
+
+/** Whether an Identifier declares a name where `parent` puts it (conservative: any scope). */
+function isBinding(id: AnyNode, parent: AnyNode | null, grand: AnyNode | null): boolean {
+  if (!parent) return false;
+  switch (parent.type) {
+    case 'VariableDeclarator':
+      return parent.id === id;
+    case 'FunctionDeclaration':
+    case 'FunctionExpression':
+    case 'ArrowFunctionExpression':
+    case 'ClassDeclaration':
+    case 'ClassExpression':
+      return parent.id === id || (parent.params as AnyNode[] | undefined)?.includes(id) === true;
+    case 'CatchClause':
+      return parent.param === id;
+    case 'ImportSpecifier':
+    case 'ImportDefaultSpecifier':
+    case 'ImportNamespaceSpecifier':
+      return parent.local === id;
+    case 'ArrayPattern':
+    case 'RestElement':
+      return true;
+    case 'AssignmentPattern':
+      return parent.left === id;
+    case 'Property':
+      return parent.value === id && grand !== null && grand.type === 'ObjectPattern';
+  }
+  return false;
+}
+
+/**
+ * Whether wrapping these statements (a function body) in a block changes what they mean. A
+ * function declared at the top of a body is var-scoped there but lexical in a block, where a
+ * `var` of the same name, a second declaration (strict code, generators, async functions)
+ * or a direct `eval` that declares it is a SyntaxError. Checked conservatively, only when
+ * the body declares a function (rare together with the rest).
+ */
+function blockChangesMeaning(statements: AnyNode[]): boolean {
+  const fns = new Set<string>();
+  for (const st of statements) {
+    if (st.type !== 'FunctionDeclaration') continue;
+    if (fns.has(st.id.name)) return true;
+    fns.add(st.id.name);
+  }
+  if (fns.size === 0) return false;
+  let found = false;
+  for (const st of statements) {
+    forEachNode(st, (n) => {
+      if (found) return false;
+      if (FUNCTION_TYPES.has(n.type) || n.type === 'StaticBlock' || n.type === 'ClassBody') {
+        // Their own var scopes; only a function's parameter defaults are not (they cannot declare).
+        return false;
+      }
+      if (n.type === 'VariableDeclaration' && n.kind === 'var') {
+        for (const d of n.declarations as AnyNode[])
+          if (boundNames([d.id]).some((name) => fns.has(name))) found = true;
+      } else if (
+        n.type === 'CallExpression' &&
+        n.callee.type === 'Identifier' &&
+        n.callee.name === 'eval'
+      ) {
+        found = true;
+      }
+    });
+    if (found) return true;
+  }
+  return false;
+}
+
 interface Comment {
   text: string;
   start: number;
@@ -229,6 +335,7 @@ export function instrument(
   file: string,
   fnTable?: FunctionInfo[],
   options: InstrumentOptions = {},
+  escaped: readonly string[] = [],
 ): InstrumentResult {
   const sourceType = options.sourceType ?? 'commonjs';
   const comments: Comment[] = [];
@@ -241,7 +348,14 @@ export function instrument(
   // and so its header, has run: there the entry binds the recorder itself when it must, through
   // a hoisted function. CommonJS bodies always run their header first.
   const guarded = sourceType === 'module';
-  const rec = guarded ? '(__vz||__vzI())' : '__vz';
+  const P = hygienicPrefix(source, escaped);
+  const R = P; // the recorder
+  const B = `${P}b`; // the module's first function id
+  const S = `${P}s`; // an async call's state
+  const E = `${P}E`; // a caught error
+  const V = `${P}r`; // a return value
+  const I = `${P}I`; // the ES module header's binder
+  const rec = guarded ? `(${R}||${I}())` : R;
   const functions: FunctionInfo[] = [];
   const edits: Edit[] = [];
   const lineOf = lineTable(source);
@@ -267,9 +381,9 @@ export function instrument(
   }
   const fnStack: (Frame | null)[] = [];
 
-  const idText = (k: number): string => (k === 0 ? '__vzb' : `__vzb+${k}`);
-  const suspend = (id: string): string => `__vzs=__vz.s(${id},__vzs)`;
-  const resume = (id: string): string => `__vzs=__vz.r(${id},__vzs)`;
+  const idText = (k: number): string => (k === 0 ? B : `${B}+${k}`);
+  const suspend = (id: string): string => `${S}=${R}.s(${id},${S})`;
+  const resume = (id: string): string => `${S}=${R}.r(${id},${S})`;
 
   const instrumentFunction = (
     fn: AnyNode,
@@ -291,15 +405,17 @@ export function instrument(
         } else break;
       }
     }
+    // Left as it is, unrecorded: its body cannot go into our `try` block unchanged.
+    if (!exprBody && blockChangesMeaning(body.body)) return { id: null, suspends: false };
     if (ignore) {
       // Not recorded, nor what it calls while it runs (as VizTracer's ignore_function). An
       // async function or generator is only left alone: its callees run across suspensions.
       if (suspends) return { id: null, suspends: false };
       if (exprBody) {
         add(body.start, `{${rec}.ig();try{return `, 1);
-        add(body.end, `}finally{__vz.ug()}}`, -1);
+        add(body.end, `}finally{${R}.ug()}}`, -1);
       } else {
-        around(at, `${sep}${rec}.ig();try{`, body.end - 1, `}finally{__vz.ug()}`);
+        around(at, `${sep}${rec}.ig();try{`, body.end - 1, `}finally{${R}.ug()}`);
       }
       return { id: null, suspends: false };
     }
@@ -310,17 +426,17 @@ export function instrument(
     if (logArgs) info.params = params;
     functions.push(info);
     const id = idText(k);
-    const enter = suspends ? `var __vzs=${rec}.a(${id});` : `${rec}.e(${id});`;
+    const enter = suspends ? `var ${S}=${rec}.a(${id});` : `${rec}.e(${id});`;
     const extra =
-      (params.length > 0 ? `__vz.fa(${params.join(',')});` : '') + (logRet ? 'var __vzr;' : '');
-    const ret = logRet ? ',__vzr' : '';
+      (params.length > 0 ? `${R}.fa(${params.join(',')});` : '') + (logRet ? `var ${V};` : '');
+    const ret = logRet ? `,${V}` : '';
     const tail = suspends
-      ? `}catch(__vzE){__vzs=__vz.ta(${id},__vzs,__vzE);throw __vzE}finally{__vzs=__vz.xa(${id},__vzs${ret})}`
-      : `}catch(__vzE){__vz.t(${id},__vzE);throw __vzE}finally{__vz.${logRet ? 'xr' : 'x'}(${id}${ret})}`;
+      ? `}catch(${E}){${S}=${R}.ta(${id},${S},${E});throw ${E}}finally{${S}=${R}.xa(${id},${S}${ret})}`
+      : `}catch(${E}){${R}.t(${id},${E});throw ${E}}finally{${R}.${logRet ? 'xr' : 'x'}(${id}${ret})}`;
     if (exprBody) {
       // `x => expr` becomes `x => {...try{return expr}...}`; `return` and the expression
       // start at the same place, so no line break can come between them.
-      add(body.start, `{${enter}${extra}try{return ${logRet ? '__vzr=(' : ''}`, 1);
+      add(body.start, `{${enter}${extra}try{return ${logRet ? `${V}=(` : ''}`, 1);
       add(body.end, `${logRet ? ')' : ''}${tail}}`, -1);
     } else {
       around(at, `${sep}${enter}${extra}try{`, body.end - 1, tail);
@@ -347,6 +463,10 @@ export function instrument(
   };
   const work: Item[] = [{ node: program, parent: null, grand: null }];
   const classNames: (string | null)[] = [];
+  /** Globals the header reads that the module declares (anywhere: conservative). */
+  const shadowed = new Set<string>();
+  /** Identifiers spelled with escapes: the text does not show them. */
+  const spelled: string[] = [];
   while (work.length > 0) {
     const item = work.pop()!;
     const { node, parent, grand } = item;
@@ -356,6 +476,14 @@ export function instrument(
       continue;
     }
     const isMarked = item.mark === true || marked.has(node.start);
+    if (node.type === 'Identifier' && node.end - node.start !== node.name.length)
+      spelled.push(node.name);
+    if (
+      node.type === 'Identifier' &&
+      HEADER_GLOBALS.has(node.name) &&
+      isBinding(node, parent, grand)
+    )
+      shadowed.add(node.name);
     let pushed = false;
     if (FUNCTION_TYPES.has(node.type)) {
       let name = inferName(node, parent, grand);
@@ -371,8 +499,10 @@ export function instrument(
       const head = /static(?:\s|\/\*[\s\S]*?\*\/|\/\/[^\n\r\u2028\u2029]*)*\{/y;
       head.lastIndex = node.start;
       const open = head.exec(source) ? head.lastIndex - 1 : source.indexOf('{', node.start);
-      if (isMarked || ignoredNames.has('<static_initializer>')) {
-        around(open + 1, `${rec}.ig();try{`, node.end - 1, `}finally{__vz.ug()}`);
+      if (blockChangesMeaning(node.body)) {
+        fnStack.push({ id: null, suspends: false });
+      } else if (isMarked || ignoredNames.has('<static_initializer>')) {
+        around(open + 1, `${rec}.ig();try{`, node.end - 1, `}finally{${R}.ug()}`);
         fnStack.push({ id: null, suspends: false });
       } else {
         const k = functions.length;
@@ -382,7 +512,7 @@ export function instrument(
           open + 1,
           `${rec}.e(${id});try{`,
           node.end - 1,
-          `}catch(__vzE){__vz.t(${id},__vzE);throw __vzE}finally{__vz.x(${id})}`,
+          `}catch(${E}){${R}.t(${id},${E});throw ${E}}finally{${R}.x(${id})}`,
         );
         fnStack.push({ id, suspends: false });
       }
@@ -402,16 +532,16 @@ export function instrument(
         const id = f.id!;
         // The resumption, after the await/yield gives its value (outer call, added first so
         // that its closing comes after the operand's at the same position).
-        add(node.start, '__vz.p(', 1);
+        add(node.start, `${R}.p(`, 1);
         let after = `,${resume(id)})`;
         if (!node.argument && bareYieldNeedsSemicolon(source, node.end)) after += ';';
         add(node.end, after, -1);
         if (node.argument) {
-          add(node.argument.start, '__vz.p(', 1);
+          add(node.argument.start, `${R}.p(`, 1);
           add(node.argument.end, `,${suspend(id)})`, -1);
         } else {
           // `yield` alone: the same as `yield undefined`.
-          add(node.end, ` __vz.p(void 0,${suspend(id)})`, -2);
+          add(node.end, ` ${R}.p(void 0,${suspend(id)})`, -2);
         }
       }
     } else if (node.type === 'ReturnStatement' && node.argument) {
@@ -420,11 +550,11 @@ export function instrument(
         // In an async generator `return x` awaits x: a suspension, resumed in a finally.
         const awaits = f.asyncGen === true;
         if (logRet) {
-          add(node.argument.start, '__vzr=(', 1);
+          add(node.argument.start, `${V}=(`, 1);
           add(node.argument.end, ')', -1);
         }
         if (awaits) {
-          add(node.argument.start, '__vz.p(', 1);
+          add(node.argument.start, `${R}.p(`, 1);
           add(node.argument.end, `,${suspend(f.id)})`, -1);
         }
       }
@@ -444,7 +574,7 @@ export function instrument(
         const start = labelStart.get(node) ?? node.start;
         add(start, 'try{', 1);
         add(node.end, `}finally{${resume(id)}}`, -1);
-        add(node.right.start, '__vz.p(', 1);
+        add(node.right.start, `${R}.p(`, 1);
         add(node.right.end, `,${suspend(id)})`, -1);
         add(node.body.start, `{${resume(id)};try{`, 1);
         add(node.body.end, `}finally{${suspend(id)}}}`, -1);
@@ -472,6 +602,9 @@ export function instrument(
   if (edits.length === 0) {
     return { code: source, functions };
   }
+  // Rare: an escaped identifier starts with our prefix; again, with a prefix that avoids it.
+  if (spelled.some((name) => name.startsWith(P)))
+    return instrument(source, file, fnTable, options, [...escaped, ...spelled]);
   // The module header, after the program's directive prologue, on the first statement's line.
   let headAt = program.body.length > 0 ? (program.body[0] as AnyNode).start : source.length;
   let sep = '';
@@ -489,11 +622,17 @@ export function instrument(
   if (logArgs) {
     lines += `,[${functions.map((f) => `[${(f.params ?? []).map(literal).join(',')}]`).join(',')}]`;
   }
+  // The global object and `Symbol` through names the module does not declare (lodash has
+  // `var Symbol = root.Symbol`: hoisted, it is undefined when the header runs).
+  const global =
+    ['globalThis', 'global'].find((g) => !shadowed.has(g)) ??
+    '(()=>{}).constructor("return this")()';
+  const find = `${global}[${shadowed.has('Symbol') ? `${global}.Symbol` : 'Symbol'}.for(${literal(RECORDER_KEY)})]`;
   add(
     headAt,
     guarded
-      ? `${sep}var __vz,__vzb;function __vzI(){__vz=globalThis[Symbol.for(${literal(RECORDER_KEY)})];__vzb=__vz.m(${literal(file)},${names},${lines});return __vz}__vz||__vzI();`
-      : `${sep}var __vz=globalThis[Symbol.for(${literal(RECORDER_KEY)})],__vzb=__vz.m(${literal(file)},${names},${lines});`,
+      ? `${sep}var ${R},${B};function ${I}(){${R}=${find};${B}=${R}.m(${literal(file)},${names},${lines});return ${R}}${R}||${I}();`
+      : `${sep}var ${R}=${find},${B}=${R}.m(${literal(file)},${names},${lines});`,
     -2,
   );
   if (fnTable) fnTable.push(...functions);
@@ -554,14 +693,36 @@ function lineTable(source: string): (pos: number) => number {
   };
 }
 
+/** Whether a character can be part of an identifier, keyword or number (non-ASCII: maybe). */
+function joins(c: number): boolean {
+  return (
+    (c >= 48 && c <= 57) ||
+    (c >= 65 && c <= 90) ||
+    (c >= 97 && c <= 122) ||
+    c === 36 ||
+    c === 95 ||
+    c === 92 ||
+    c > 127
+  );
+}
+
 function applyEdits(source: string, edits: Edit[]): string {
   edits.sort(
     (a, b) => a.pos - b.pos || a.order - b.order || (a.order < 0 ? b.seq - a.seq : a.seq - b.seq),
   );
   let out = '';
   let last = 0;
+  // The last character written (reading it back from `out` would flatten it: quadratic).
+  let prev = -1;
   for (const e of edits) {
-    out += source.slice(last, e.pos) + e.text;
+    if (e.pos > last) prev = source.charCodeAt(e.pos - 1);
+    out += source.slice(last, e.pos);
+    // `yield/re/`, `return(x)`: what we insert must not join the word before or after it.
+    const before = joins(prev) && joins(e.text.charCodeAt(0)) ? ' ' : '';
+    const after =
+      joins(e.text.charCodeAt(e.text.length - 1)) && joins(source.charCodeAt(e.pos)) ? ' ' : '';
+    out += before + e.text + after;
+    prev = (after || e.text).charCodeAt((after || e.text).length - 1);
     last = e.pos;
   }
   return out + source.slice(last);
