@@ -29,7 +29,14 @@
 // function declared beside a `var` of its name) is left as it is.
 import { parse, type Node } from 'acorn';
 
-import { FN_ASYNC, FN_GENERATOR, RECORDER_KEY, type FunctionInfo } from './protocol';
+import {
+  FN_ASYNC,
+  FN_GENERATOR,
+  RECORDER_KEY,
+  gapMarkerOf,
+  markerOf,
+  type FunctionInfo,
+} from './protocol';
 
 /** The marker comment that keeps the function after it from being recorded. */
 export const IGNORE_MARKER = /^\s*@?viztracer-ignore\s*$/;
@@ -198,14 +205,17 @@ function boundNames(params: AnyNode[]): string[] {
 
 /**
  * A prefix for the names we inject that neither the module's text (a string it evals
- * included) nor `escaped` (identifiers spelled with escapes, as `\u005f_vz`) start with:
- * `__vz`, else `__vz1`, `__vz2`, ...
+ * included) nor `escaped` (identifiers spelled with escapes, as `\u005f_vz`) contain: `__vz`,
+ * else `__vz<n>` with n above every number that follows `__vz` there. So in any text of the
+ * module, ours is the highest-numbered marker (to-string.ts reads it back).
  */
 function hygienicPrefix(source: string, escaped: readonly string[]): string {
-  for (let n = 0; ; n++) {
-    const p = n === 0 ? '__vz' : `__vz${n}`;
-    if (!source.includes(p) && !escaped.some((name) => name.startsWith(p))) return p;
+  let max = -1;
+  for (const text of [source, ...escaped]) {
+    // Nine digits at most: a longer run counts by its first nine, still above what it starts.
+    for (const m of text.matchAll(/__vz(\d{0,9})/g)) max = Math.max(max, Number(m[1] || 0));
   }
+  return max < 0 ? '__vz' : `__vz${max + 1}`;
 }
 
 /** Every node below `root` (iterative: deeply nested code must not overflow our stack). */
@@ -636,7 +646,7 @@ export function instrument(
     -2,
   );
   if (fnTable) fnTable.push(...functions);
-  return { code: applyEdits(source, edits), functions };
+  return { code: applyEdits(source, edits, P), functions };
 }
 
 /**
@@ -693,37 +703,26 @@ function lineTable(source: string): (pos: number) => number {
   };
 }
 
-/** Whether a character can be part of an identifier, keyword or number (non-ASCII: maybe). */
-function joins(c: number): boolean {
-  return (
-    (c >= 48 && c <= 57) ||
-    (c >= 65 && c <= 90) ||
-    (c >= 97 && c <= 122) ||
-    c === 36 ||
-    c === 95 ||
-    c === 92 ||
-    c > 127
-  );
-}
-
-function applyEdits(source: string, edits: Edit[]): string {
+/**
+ * The edits applied, each run of edits at one place between two markers (`/*__vz*\/`) that
+ * to-string.ts strips to give a function's original text. A marker also keeps an insertion
+ * from joining a word next to it (`yield/re/`, `return(x)`).
+ */
+function applyEdits(source: string, edits: Edit[], prefix: string): string {
+  const mark = markerOf(prefix);
   edits.sort(
     (a, b) => a.pos - b.pos || a.order - b.order || (a.order < 0 ? b.seq - a.seq : a.seq - b.seq),
   );
   let out = '';
   let last = 0;
-  // The last character written (reading it back from `out` would flatten it: quadratic).
-  let prev = -1;
-  for (const e of edits) {
-    if (e.pos > last) prev = source.charCodeAt(e.pos - 1);
-    out += source.slice(last, e.pos);
-    // `yield/re/`, `return(x)`: what we insert must not join the word before or after it.
-    const before = joins(prev) && joins(e.text.charCodeAt(0)) ? ' ' : '';
-    const after =
-      joins(e.text.charCodeAt(e.text.length - 1)) && joins(source.charCodeAt(e.pos)) ? ' ' : '';
-    out += before + e.text + after;
-    prev = (after || e.text).charCodeAt((after || e.text).length - 1);
-    last = e.pos;
+  for (let i = 0; i < edits.length;) {
+    const pos = edits[i].pos;
+    let text = '';
+    for (; i < edits.length && edits[i].pos === pos; i++) text += edits[i].text;
+    // After a `/`, a marker would start a `//` comment: a space between, said by the marker.
+    const open = pos > 0 && source.charCodeAt(pos - 1) === 47 ? gapMarkerOf(prefix) : mark;
+    out += source.slice(last, pos) + open + text + mark;
+    last = pos;
   }
   return out + source.slice(last);
 }

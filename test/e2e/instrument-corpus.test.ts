@@ -163,4 +163,16 @@ describe('viztracer --instrument on the corpus', () => {
     expect(named(rep, 'gen')).toHaveLength(2);
     expect(asyncSpans(rep).filter((s) => s.name === 'waits')).toHaveLength(1);
   });
+
+  it('class members whose computed key is a function: the key is the original text', async () => {
+    const rep = await compare('computed-keys.js');
+    expect(named(rep, 'key')).toHaveLength(2);
+    expect(named(rep, '(anonymous)')).toHaveLength(5); // the five members called
+  });
+
+  it('fn.toString() is the original text; Function.prototype.toString looks native', async () => {
+    const rep = await compare('to-string.js');
+    expect(named(rep, 'paramsOf')).toHaveLength(2);
+    expect(named(rep, 'Service')).toHaveLength(0);
+  });
 });

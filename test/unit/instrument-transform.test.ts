@@ -219,7 +219,7 @@ describe('instrument: behaviour is the original one', () => {
     same(src);
     const code = instrument(src, '/t.js').code;
     expect(code.startsWith("'use strict';")).toBe(true);
-    expect(code).toContain("function g() { 'use strict';;__vz.e(");
+    expect(code).toContain("function g() { 'use strict';/*__vz*/;__vz.e(");
   });
 
   it('sloppy mode stays sloppy', () => {
@@ -448,6 +448,8 @@ describe('instrument: hygiene', () => {
     expect(instrument('var \\u005f_vzs = 1; function f() {}', '/t.js').code).toContain('__vz1');
     // A module that does not use the prefix keeps the short one.
     expect(instrument('function f() {}', '/t.js').code).toContain('var __vz=');
+    // Above every number that follows `__vz` in the text, so ours is the highest marker.
+    expect(instrument('var __vz7x = 1; function f() {}', '/t.js').code).toContain('var __vz8=');
   });
 
   it('the header does not read a global the module declares (var Symbol, as lodash)', () => {
