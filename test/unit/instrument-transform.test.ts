@@ -37,7 +37,12 @@ class FakeRecorder {
     this.push(`<${this.names[id]}`);
   }
   t(id: number, _err?: unknown): void {
-    this.push(`!${this.names[id]}`);
+    // As the recorder: the exit just recorded by the function's finally becomes a throw-exit.
+    const last = this.log[this.log.length - 1];
+    const name = this.names[id];
+    if (this.ignored === 0 && (last === `<${name}` || last?.startsWith(`<${name}=`)))
+      this.log[this.log.length - 1] = `!${name}`;
+    else this.push(`!${name}`);
   }
   xr(id: number, v: unknown): void {
     this.push(`<${this.names[id]}=${String(v)}`);
@@ -158,8 +163,8 @@ describe('instrument: behaviour is the original one', () => {
       function b() { c(); }
       function a() { b(); }
       try { a(); } catch (e) { return e === err && e.message; }`);
-    expect(log).toEqual(['>a', '>b', '>c', '!c', '<c', '!b', '<b', '!a', '<a']);
-    // The `<x` after `!x` is the finally; slices drop it.
+    // Each function's finally records its exit, which its catch then turns into a throw-exit.
+    expect(log).toEqual(['>a', '>b', '>c', '!c', '!b', '!a']);
   });
 
   it('uncaught errors propagate unchanged', () => {
