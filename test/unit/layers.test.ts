@@ -16,7 +16,17 @@ const SRC = path.resolve(__dirname, '..', '..', 'src');
 const LAYERS: string[][] = [
   ['cli', 'register', 'index'],
   // What runs a trace and ends a session; options are resolved here for everything below.
-  ['preload', 'tracer', 'session', 'session-end', 'save-report', 'children', 'thread', 'options'],
+  [
+    'preload',
+    'tracer',
+    'session',
+    'session-end',
+    'save-report',
+    'children',
+    'thread',
+    'options',
+    'pristine',
+  ],
   // What records a thread, and what reads, builds, writes and shows reports.
   ['backends', 'instrument', 'user-events', 'report', 'viewer'],
   ['trace'],
