@@ -28,7 +28,8 @@
 // Hygiene: `__vz` above stands for a prefix chosen per module that no identifier of the
 // module (nor its text) starts with, so our names never meet the program's; an insertion
 // never joins a word next to it (`yield/re/`); a body whose meaning a block would change (a
-// function declared beside a `var` of its name) is left as it is.
+// function declared beside a `var` of its name) is left as it is. Each run of inserted code is
+// bracketed by `/*__vz*/` markers, which to-string.ts strips so `fn.toString()` is the original.
 import { parse, type Node } from 'acorn';
 
 import {
