@@ -21,6 +21,7 @@ import {
 } from './session';
 import { exposeWorkerFlush, WorkerFlusher } from './backends/inspector-workers';
 import { nodeOptionsWithPreload, patchChildProcesses } from './children';
+import { captureBuiltins, sturdy, withPristineBuiltins } from './pristine';
 import { currentThread, patchWorkers } from './thread';
 import { Tracer } from './tracer';
 import { LIB_DIR } from './version';
@@ -119,6 +120,8 @@ function start(
   end: SessionEnd,
   inCli: boolean,
 ): void {
+  // Before the program's first line: what saving uses, whatever the program changes.
+  captureBuiltins();
   if (options.trigger === 'signal') {
     // Armed: no session (each armed process stands alone), nothing running until asked.
     if (isMainThread) armForSignal(options);
@@ -214,7 +217,7 @@ function start(
   tracer.start();
 
   let finished = false;
-  const finish = (): void => {
+  const saveAll = (): void => {
     if (finished) return;
     finished = true;
     try {
@@ -257,9 +260,13 @@ function start(
     }
   };
 
-  process.on('exit', finish);
+  const finish = (): void => withPristineBuiltins(saveAll);
+  process.on('exit', sturdy(finish));
   // After the report is written.
-  process.on('exit', releaseOutput);
+  process.on(
+    'exit',
+    sturdy(() => withPristineBuiltins(releaseOutput)),
+  );
   // Signals reach only the main thread; workers end with their process.
   if (!me.isMain) {
     exposeWorkerFlush(finish);
@@ -282,9 +289,12 @@ function watchSignals(finish: () => void, skipWait: () => void): void {
   let exiting = false;
   // At exit, before the 'exit' handler that saves: a signal now (the owner waiting for its
   // children) skips that wait. Only the addon sees it: the event loop has stopped.
-  process.prependListener('exit', () => {
-    exiting = true;
-  });
+  process.prependListener(
+    'exit',
+    sturdy(() => {
+      exiting = true;
+    }),
+  );
   const { loadNative } = require('./native') as typeof import('./native');
   const loaded = loadNative();
   const addon = 'addon' in loaded ? loaded.addon : null;
@@ -308,7 +318,7 @@ function watchSignals(finish: () => void, skipWait: () => void): void {
   for (const sig of SIGNALS) {
     const onSignal = (): void => stopBy(sig);
     listeners.set(sig, onSignal);
-    process.on(sig, onSignal);
+    process.on(sig, sturdy(onSignal));
   }
   addon?.watchStopSignals(stopBy);
 }
@@ -323,7 +333,8 @@ function armForSignal(options: ResolvedOptions): void {
   const { savedMessage, withPidAndTime } =
     require('./report/save') as typeof import('./report/save');
   let tracer: Tracer | null = null;
-  const stopAndSave = (): void => {
+  const stopAndSave = (): void => withPristineBuiltins(stopAndSaveNow);
+  const stopAndSaveNow = (): void => {
     const t = tracer!;
     tracer = null;
     try {
@@ -357,11 +368,17 @@ function armForSignal(options: ResolvedOptions): void {
   const { loadNative } = require('./native') as typeof import('./native');
   const loaded = loadNative();
   const addon = 'addon' in loaded ? loaded.addon : null;
-  process.on('SIGUSR2', () => {
-    if (!addon) toggle();
-  });
+  process.on(
+    'SIGUSR2',
+    sturdy(() => {
+      if (!addon) toggle();
+    }),
+  );
   addon?.watchStopSignals(toggle, ['SIGUSR2']);
-  process.on('exit', () => {
-    if (tracer) stopAndSave();
-  });
+  process.on(
+    'exit',
+    sturdy(() => {
+      if (tracer) stopAndSave();
+    }),
+  );
 }

@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { shouldInstrument, type InstrumentFilter } from './filter';
+import { installToString } from './to-string';
 import { instrument, type TransformOptions } from './transform';
 
 const INSTALLED = Symbol.for('viztracer.instrument.hooks');
@@ -28,6 +29,7 @@ export function installHooks(
   const g = globalThis as Record<symbol, unknown>;
   if (g[INSTALLED]) return;
   g[INSTALLED] = true;
+  installToString();
   const Module = require('node:module') as typeof import('node:module') & {
     prototype: { _compile(content: string, filename: string, ...rest: unknown[]): unknown };
   };

@@ -19,3 +19,11 @@ export interface FunctionInfo {
 
 export const FN_ASYNC = 1;
 export const FN_GENERATOR = 2;
+
+/**
+ * What brackets each run of inserted code (`prefix` is the module's, see transform.ts), so the
+ * original text of a function is its text without them (to-string.ts). The gap marker opens
+ * a run after a `/` (a space first, or `/` and the marker would make a `//` comment).
+ */
+export const markerOf = (prefix: string): string => `/*${prefix}*/`;
+export const gapMarkerOf = (prefix: string): string => ` /*${prefix}-*/`;

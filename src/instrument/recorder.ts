@@ -177,11 +177,26 @@ export class Recorder {
     if (this.on) this.put(id * 4 + EXIT);
   }
 
-  /** Exit by a throw; `error` (what was thrown) is described in `args.exception`. */
+  /**
+   * Exit by a throw; `error` (what was thrown) is described in `args.exception`. Instrumented
+   * code records the exit first (its finally runs before its catch): that exit, the last
+   * entry, becomes the throw-exit.
+   */
   t(id: number, error?: unknown): void {
     if (!this.on) return;
-    this.put(id * 4 + THROW);
-    if (arguments.length > 1) this.note(this.lastIndex(), 'exception', this.describe(error));
+    let i = this.lastIndex();
+    const k = RING_HEADER + 2 * i;
+    if (this.ring[RING_TOTAL] > 0 && this.ring[k] === id * 4 + EXIT) {
+      this.ring[k] = id * 4 + THROW;
+      // No return value on a throw (--log_func_retval noted undefined).
+      const cur = this.extras?.[i];
+      if (cur !== undefined && this.extraSeq![i] === this.ring[RING_TOTAL] - 1)
+        delete cur.return_value;
+    } else {
+      this.put(id * 4 + THROW);
+      i = this.lastIndex();
+    }
+    if (arguments.length > 1) this.note(i, 'exception', this.describe(error));
   }
 
   /** Exit, with the return value (under --log_func_retval). */

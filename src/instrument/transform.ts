@@ -5,7 +5,9 @@
 // and line numbers are right without a source map (columns after an insertion shift).
 //
 // A function body becomes
-//   { <directives>;__vz.e(ID);try{ <body> }catch(__vzE){__vz.t(ID);throw __vzE}finally{__vz.x(ID)} }
+//   { <directives>;__vz.e(ID);try{try{ <body> }finally{__vz.x(ID)}}catch(__vzE){__vz.t(ID,__vzE);throw __vzE} }
+// (a throw records the exit, then `t` turns that exit into a throw-exit: the finally inside
+// the catch takes less stack per frame than a try/catch/finally, docs/benchmarks.md).
 // `__vz` and `__vzb` (the module's first function id) are bound once at the top of the module
 // from `globalThis[Symbol.for('viztracer.instrument')]`, so a call costs two property loads
 // and two calls into the recorder.
@@ -22,9 +24,22 @@
 // iteration (the body is wrapped in try/finally), resumes at the start of the body and after
 // the loop (the loop is wrapped in try/finally). None of this changes what the program does:
 // the awaited and yielded values are passed through untouched, so no extra tick is taken.
+//
+// Hygiene: `__vz` above stands for a prefix chosen per module that no identifier of the
+// module (nor its text) starts with, so our names never meet the program's; an insertion
+// never joins a word next to it (`yield/re/`); a body whose meaning a block would change (a
+// function declared beside a `var` of its name) is left as it is. Each run of inserted code is
+// bracketed by `/*__vz*/` markers, which to-string.ts strips so `fn.toString()` is the original.
 import { parse, type Node } from 'acorn';
 
-import { FN_ASYNC, FN_GENERATOR, RECORDER_KEY, type FunctionInfo } from './protocol';
+import {
+  FN_ASYNC,
+  FN_GENERATOR,
+  RECORDER_KEY,
+  gapMarkerOf,
+  markerOf,
+  type FunctionInfo,
+} from './protocol';
 
 /** The marker comment that keeps the function after it from being recorded. */
 export const IGNORE_MARKER = /^\s*@?viztracer-ignore\s*$/;
@@ -37,6 +52,9 @@ export interface InstrumentResult {
 
 // acorn's ESTree nodes, loosely typed: the walk reads fields by name.
 type AnyNode = Node & Record<string, any>;
+
+/** The globals the module header reads. */
+const HEADER_GLOBALS = new Set(['globalThis', 'global', 'Symbol']);
 
 const FUNCTION_TYPES = new Set([
   'FunctionDeclaration',
@@ -188,6 +206,107 @@ function boundNames(params: AnyNode[]): string[] {
   return out;
 }
 
+/**
+ * A prefix for the names we inject that neither the module's text (a string it evals
+ * included) nor `escaped` (identifiers spelled with escapes, as `\u005f_vz`) contain: `__vz`,
+ * else `__vz<n>` with n above every number that follows `__vz` there. So in any text of the
+ * module, ours is the highest-numbered marker (to-string.ts reads it back).
+ */
+function hygienicPrefix(source: string, escaped: readonly string[]): string {
+  let max = -1;
+  for (const text of [source, ...escaped]) {
+    // Nine digits at most: a longer run counts by its first nine, still above what it starts.
+    for (const m of text.matchAll(/__vz(\d{0,9})/g)) max = Math.max(max, Number(m[1] || 0));
+  }
+  return max < 0 ? '__vz' : `__vz${max + 1}`;
+}
+
+/** Every node below `root` (iterative: deeply nested code must not overflow our stack). */
+function forEachNode(root: AnyNode, visit: (n: AnyNode) => boolean | void): void {
+  const work: AnyNode[] = [root];
+  while (work.length > 0) {
+    const node = work.pop()!;
+    if (visit(node) === false) continue;
+    for (const key of Object.keys(node)) {
+      const v = (node as Record<string, unknown>)[key];
+      if (Array.isArray(v)) {
+        for (const c of v)
+          if (c && typeof (c as AnyNode).type === 'string') work.push(c as AnyNode);
+      } else if (v && typeof v === 'object' && typeof (v as AnyNode).type === 'string') {
+        work.push(v as AnyNode);
+      }
+    }
+  }
+}
+
+/** Whether an Identifier declares a name where `parent` puts it (conservative: any scope). */
+function isBinding(id: AnyNode, parent: AnyNode | null, grand: AnyNode | null): boolean {
+  if (!parent) return false;
+  switch (parent.type) {
+    case 'VariableDeclarator':
+      return parent.id === id;
+    case 'FunctionDeclaration':
+    case 'FunctionExpression':
+    case 'ArrowFunctionExpression':
+    case 'ClassDeclaration':
+    case 'ClassExpression':
+      return parent.id === id || (parent.params as AnyNode[] | undefined)?.includes(id) === true;
+    case 'CatchClause':
+      return parent.param === id;
+    case 'ImportSpecifier':
+    case 'ImportDefaultSpecifier':
+    case 'ImportNamespaceSpecifier':
+      return parent.local === id;
+    case 'ArrayPattern':
+    case 'RestElement':
+      return true;
+    case 'AssignmentPattern':
+      return parent.left === id;
+    case 'Property':
+      return parent.value === id && grand !== null && grand.type === 'ObjectPattern';
+  }
+  return false;
+}
+
+/**
+ * Whether wrapping these statements (a function body) in a block changes what they mean. A
+ * function declared at the top of a body is var-scoped there but lexical in a block, where a
+ * `var` of the same name, a second declaration (strict code, generators, async functions)
+ * or a direct `eval` that declares it is a SyntaxError. Checked conservatively, only when
+ * the body declares a function (rare together with the rest).
+ */
+function blockChangesMeaning(statements: AnyNode[]): boolean {
+  const fns = new Set<string>();
+  for (const st of statements) {
+    if (st.type !== 'FunctionDeclaration') continue;
+    if (fns.has(st.id.name)) return true;
+    fns.add(st.id.name);
+  }
+  if (fns.size === 0) return false;
+  let found = false;
+  for (const st of statements) {
+    forEachNode(st, (n) => {
+      if (found) return false;
+      if (FUNCTION_TYPES.has(n.type) || n.type === 'StaticBlock' || n.type === 'ClassBody') {
+        // Their own var scopes; only a function's parameter defaults are not (they cannot declare).
+        return false;
+      }
+      if (n.type === 'VariableDeclaration' && n.kind === 'var') {
+        for (const d of n.declarations as AnyNode[])
+          if (boundNames([d.id]).some((name) => fns.has(name))) found = true;
+      } else if (
+        n.type === 'CallExpression' &&
+        n.callee.type === 'Identifier' &&
+        n.callee.name === 'eval'
+      ) {
+        found = true;
+      }
+    });
+    if (found) return true;
+  }
+  return false;
+}
+
 interface Comment {
   text: string;
   start: number;
@@ -229,6 +348,7 @@ export function instrument(
   file: string,
   fnTable?: FunctionInfo[],
   options: InstrumentOptions = {},
+  escaped: readonly string[] = [],
 ): InstrumentResult {
   const sourceType = options.sourceType ?? 'commonjs';
   const comments: Comment[] = [];
@@ -241,7 +361,14 @@ export function instrument(
   // and so its header, has run: there the entry binds the recorder itself when it must, through
   // a hoisted function. CommonJS bodies always run their header first.
   const guarded = sourceType === 'module';
-  const rec = guarded ? '(__vz||__vzI())' : '__vz';
+  const P = hygienicPrefix(source, escaped);
+  const R = P; // the recorder
+  const B = `${P}b`; // the module's first function id
+  const S = `${P}s`; // an async call's state
+  const E = `${P}E`; // a caught error
+  const V = `${P}r`; // a return value
+  const I = `${P}I`; // the ES module header's binder
+  const rec = guarded ? `(${R}||${I}())` : R;
   const functions: FunctionInfo[] = [];
   const edits: Edit[] = [];
   const lineOf = lineTable(source);
@@ -267,9 +394,12 @@ export function instrument(
   }
   const fnStack: (Frame | null)[] = [];
 
-  const idText = (k: number): string => (k === 0 ? '__vzb' : `__vzb+${k}`);
-  const suspend = (id: string): string => `__vzs=__vz.s(${id},__vzs)`;
-  const resume = (id: string): string => `__vzs=__vz.r(${id},__vzs)`;
+  /** The end of a plain function's body: its exit, then (a throw) the exit turned into a throw. */
+  const plainTail = (id: string, exit: string, ret: string): string =>
+    `}finally{${R}.${exit}(${id}${ret})}}catch(${E}){${R}.t(${id},${E});throw ${E}}`;
+  const idText = (k: number): string => (k === 0 ? B : `${B}+${k}`);
+  const suspend = (id: string): string => `${S}=${R}.s(${id},${S})`;
+  const resume = (id: string): string => `${S}=${R}.r(${id},${S})`;
 
   const instrumentFunction = (
     fn: AnyNode,
@@ -291,15 +421,17 @@ export function instrument(
         } else break;
       }
     }
+    // Left as it is, unrecorded: its body cannot go into our `try` block unchanged.
+    if (!exprBody && blockChangesMeaning(body.body)) return { id: null, suspends: false };
     if (ignore) {
       // Not recorded, nor what it calls while it runs (as VizTracer's ignore_function). An
       // async function or generator is only left alone: its callees run across suspensions.
       if (suspends) return { id: null, suspends: false };
       if (exprBody) {
         add(body.start, `{${rec}.ig();try{return `, 1);
-        add(body.end, `}finally{__vz.ug()}}`, -1);
+        add(body.end, `}finally{${R}.ug()}}`, -1);
       } else {
-        around(at, `${sep}${rec}.ig();try{`, body.end - 1, `}finally{__vz.ug()}`);
+        around(at, `${sep}${rec}.ig();try{`, body.end - 1, `}finally{${R}.ug()}`);
       }
       return { id: null, suspends: false };
     }
@@ -310,20 +442,22 @@ export function instrument(
     if (logArgs) info.params = params;
     functions.push(info);
     const id = idText(k);
-    const enter = suspends ? `var __vzs=${rec}.a(${id});` : `${rec}.e(${id});`;
+    const enter = suspends ? `var ${S}=${rec}.a(${id});` : `${rec}.e(${id});`;
     const extra =
-      (params.length > 0 ? `__vz.fa(${params.join(',')});` : '') + (logRet ? 'var __vzr;' : '');
-    const ret = logRet ? ',__vzr' : '';
+      (params.length > 0 ? `${R}.fa(${params.join(',')});` : '') + (logRet ? `var ${V};` : '');
+    const ret = logRet ? `,${V}` : '';
+    // A plain function's finally is inside its catch (see the top): a smaller frame.
+    const open = suspends ? 'try{' : 'try{try{';
     const tail = suspends
-      ? `}catch(__vzE){__vzs=__vz.ta(${id},__vzs,__vzE);throw __vzE}finally{__vzs=__vz.xa(${id},__vzs${ret})}`
-      : `}catch(__vzE){__vz.t(${id},__vzE);throw __vzE}finally{__vz.${logRet ? 'xr' : 'x'}(${id}${ret})}`;
+      ? `}catch(${E}){${S}=${R}.ta(${id},${S},${E});throw ${E}}finally{${S}=${R}.xa(${id},${S}${ret})}`
+      : plainTail(id, logRet ? 'xr' : 'x', ret);
     if (exprBody) {
       // `x => expr` becomes `x => {...try{return expr}...}`; `return` and the expression
       // start at the same place, so no line break can come between them.
-      add(body.start, `{${enter}${extra}try{return ${logRet ? '__vzr=(' : ''}`, 1);
+      add(body.start, `{${enter}${extra}${open}return ${logRet ? `${V}=(` : ''}`, 1);
       add(body.end, `${logRet ? ')' : ''}${tail}}`, -1);
     } else {
-      around(at, `${sep}${enter}${extra}try{`, body.end - 1, tail);
+      around(at, `${sep}${enter}${extra}${open}`, body.end - 1, tail);
     }
     return { id, suspends, asyncGen: Boolean(fn.async && fn.generator) };
   };
@@ -347,6 +481,10 @@ export function instrument(
   };
   const work: Item[] = [{ node: program, parent: null, grand: null }];
   const classNames: (string | null)[] = [];
+  /** Globals the header reads that the module declares (anywhere: conservative). */
+  const shadowed = new Set<string>();
+  /** Identifiers spelled with escapes: the text does not show them. */
+  const spelled: string[] = [];
   while (work.length > 0) {
     const item = work.pop()!;
     const { node, parent, grand } = item;
@@ -356,6 +494,14 @@ export function instrument(
       continue;
     }
     const isMarked = item.mark === true || marked.has(node.start);
+    if (node.type === 'Identifier' && node.end - node.start !== node.name.length)
+      spelled.push(node.name);
+    if (
+      node.type === 'Identifier' &&
+      HEADER_GLOBALS.has(node.name) &&
+      isBinding(node, parent, grand)
+    )
+      shadowed.add(node.name);
     let pushed = false;
     if (FUNCTION_TYPES.has(node.type)) {
       let name = inferName(node, parent, grand);
@@ -371,19 +517,16 @@ export function instrument(
       const head = /static(?:\s|\/\*[\s\S]*?\*\/|\/\/[^\n\r\u2028\u2029]*)*\{/y;
       head.lastIndex = node.start;
       const open = head.exec(source) ? head.lastIndex - 1 : source.indexOf('{', node.start);
-      if (isMarked || ignoredNames.has('<static_initializer>')) {
-        around(open + 1, `${rec}.ig();try{`, node.end - 1, `}finally{__vz.ug()}`);
+      if (blockChangesMeaning(node.body)) {
+        fnStack.push({ id: null, suspends: false });
+      } else if (isMarked || ignoredNames.has('<static_initializer>')) {
+        around(open + 1, `${rec}.ig();try{`, node.end - 1, `}finally{${R}.ug()}`);
         fnStack.push({ id: null, suspends: false });
       } else {
         const k = functions.length;
         functions.push({ name: '<static_initializer>', file, line: lineOf(node.start) });
         const id = idText(k);
-        around(
-          open + 1,
-          `${rec}.e(${id});try{`,
-          node.end - 1,
-          `}catch(__vzE){__vz.t(${id},__vzE);throw __vzE}finally{__vz.x(${id})}`,
-        );
+        around(open + 1, `${rec}.e(${id});try{try{`, node.end - 1, plainTail(id, 'x', ''));
         fnStack.push({ id, suspends: false });
       }
       pushed = true;
@@ -402,16 +545,16 @@ export function instrument(
         const id = f.id!;
         // The resumption, after the await/yield gives its value (outer call, added first so
         // that its closing comes after the operand's at the same position).
-        add(node.start, '__vz.p(', 1);
+        add(node.start, `${R}.p(`, 1);
         let after = `,${resume(id)})`;
         if (!node.argument && bareYieldNeedsSemicolon(source, node.end)) after += ';';
         add(node.end, after, -1);
         if (node.argument) {
-          add(node.argument.start, '__vz.p(', 1);
+          add(node.argument.start, `${R}.p(`, 1);
           add(node.argument.end, `,${suspend(id)})`, -1);
         } else {
           // `yield` alone: the same as `yield undefined`.
-          add(node.end, ` __vz.p(void 0,${suspend(id)})`, -2);
+          add(node.end, ` ${R}.p(void 0,${suspend(id)})`, -2);
         }
       }
     } else if (node.type === 'ReturnStatement' && node.argument) {
@@ -420,11 +563,11 @@ export function instrument(
         // In an async generator `return x` awaits x: a suspension, resumed in a finally.
         const awaits = f.asyncGen === true;
         if (logRet) {
-          add(node.argument.start, '__vzr=(', 1);
+          add(node.argument.start, `${V}=(`, 1);
           add(node.argument.end, ')', -1);
         }
         if (awaits) {
-          add(node.argument.start, '__vz.p(', 1);
+          add(node.argument.start, `${R}.p(`, 1);
           add(node.argument.end, `,${suspend(f.id)})`, -1);
         }
       }
@@ -444,7 +587,7 @@ export function instrument(
         const start = labelStart.get(node) ?? node.start;
         add(start, 'try{', 1);
         add(node.end, `}finally{${resume(id)}}`, -1);
-        add(node.right.start, '__vz.p(', 1);
+        add(node.right.start, `${R}.p(`, 1);
         add(node.right.end, `,${suspend(id)})`, -1);
         add(node.body.start, `{${resume(id)};try{`, 1);
         add(node.body.end, `}finally{${suspend(id)}}}`, -1);
@@ -472,6 +615,9 @@ export function instrument(
   if (edits.length === 0) {
     return { code: source, functions };
   }
+  // Rare: an escaped identifier starts with our prefix; again, with a prefix that avoids it.
+  if (spelled.some((name) => name.startsWith(P)))
+    return instrument(source, file, fnTable, options, [...escaped, ...spelled]);
   // The module header, after the program's directive prologue, on the first statement's line.
   let headAt = program.body.length > 0 ? (program.body[0] as AnyNode).start : source.length;
   let sep = '';
@@ -489,15 +635,21 @@ export function instrument(
   if (logArgs) {
     lines += `,[${functions.map((f) => `[${(f.params ?? []).map(literal).join(',')}]`).join(',')}]`;
   }
+  // The global object and `Symbol` through names the module does not declare (lodash has
+  // `var Symbol = root.Symbol`: hoisted, it is undefined when the header runs).
+  const global =
+    ['globalThis', 'global'].find((g) => !shadowed.has(g)) ??
+    '(()=>{}).constructor("return this")()';
+  const find = `${global}[${shadowed.has('Symbol') ? `${global}.Symbol` : 'Symbol'}.for(${literal(RECORDER_KEY)})]`;
   add(
     headAt,
     guarded
-      ? `${sep}var __vz,__vzb;function __vzI(){__vz=globalThis[Symbol.for(${literal(RECORDER_KEY)})];__vzb=__vz.m(${literal(file)},${names},${lines});return __vz}__vz||__vzI();`
-      : `${sep}var __vz=globalThis[Symbol.for(${literal(RECORDER_KEY)})],__vzb=__vz.m(${literal(file)},${names},${lines});`,
+      ? `${sep}var ${R},${B};function ${I}(){${R}=${find};${B}=${R}.m(${literal(file)},${names},${lines});return ${R}}${R}||${I}();`
+      : `${sep}var ${R}=${find},${B}=${R}.m(${literal(file)},${names},${lines});`,
     -2,
   );
   if (fnTable) fnTable.push(...functions);
-  return { code: applyEdits(source, edits), functions };
+  return { code: applyEdits(source, edits, P), functions };
 }
 
 /**
@@ -554,15 +706,26 @@ function lineTable(source: string): (pos: number) => number {
   };
 }
 
-function applyEdits(source: string, edits: Edit[]): string {
+/**
+ * The edits applied, each run of edits at one place between two markers (`/*__vz*\/`) that
+ * to-string.ts strips to give a function's original text. A marker also keeps an insertion
+ * from joining a word next to it (`yield/re/`, `return(x)`).
+ */
+function applyEdits(source: string, edits: Edit[], prefix: string): string {
+  const mark = markerOf(prefix);
   edits.sort(
     (a, b) => a.pos - b.pos || a.order - b.order || (a.order < 0 ? b.seq - a.seq : a.seq - b.seq),
   );
   let out = '';
   let last = 0;
-  for (const e of edits) {
-    out += source.slice(last, e.pos) + e.text;
-    last = e.pos;
+  for (let i = 0; i < edits.length;) {
+    const pos = edits[i].pos;
+    let text = '';
+    for (; i < edits.length && edits[i].pos === pos; i++) text += edits[i].text;
+    // After a `/`, a marker would start a `//` comment: a space between, said by the marker.
+    const open = pos > 0 && source.charCodeAt(pos - 1) === 47 ? gapMarkerOf(prefix) : mark;
+    out += source.slice(last, pos) + open + text + mark;
+    last = pos;
   }
   return out + source.slice(last);
 }

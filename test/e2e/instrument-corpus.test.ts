@@ -143,4 +143,36 @@ describe('viztracer --instrument on the corpus', () => {
     expect(named(rep, 'pop').map((e) => e.args?.resume ?? 0)).toEqual([0, 1, 0, 1, 0, 1]);
     expect(asyncSpans(rep).filter((s) => s.name === 'drain')).toHaveLength(1);
   });
+
+  // One program per transform bug once found: each ran plainly and broke instrumented.
+  it('a keyword right before an inserted call: `yield/re/`, `return(x)`, `await(x)`', async () => {
+    const rep = await compare('yield-regexp.js');
+    expect(named(rep, 'letters').map((e) => e.args?.resume ?? 0)).toEqual([0, 1, 2]);
+    expect(asyncSpans(rep).filter((s) => s.name === 'doubled')).toHaveLength(1);
+  });
+
+  it('a function declared beside a `var` of its name: that body unrecorded, its callee recorded', async () => {
+    const rep = await compare('var-and-function.js');
+    expect(named(rep, 'shown')).toHaveLength(1);
+    expect(named(rep, 'outer')).toHaveLength(0);
+  });
+
+  it('the names we inject and the globals the header reads, declared by the program', async () => {
+    const rep = await compare('injected-names.js');
+    expect(named(rep, '__vzI')).toHaveLength(1);
+    expect(named(rep, 'gen')).toHaveLength(2);
+    expect(asyncSpans(rep).filter((s) => s.name === 'waits')).toHaveLength(1);
+  });
+
+  it('class members whose computed key is a function: the key is the original text', async () => {
+    const rep = await compare('computed-keys.js');
+    expect(named(rep, 'key')).toHaveLength(2);
+    expect(named(rep, '(anonymous)')).toHaveLength(5); // the five members called
+  });
+
+  it('fn.toString() is the original text; Function.prototype.toString looks native', async () => {
+    const rep = await compare('to-string.js');
+    expect(named(rep, 'paramsOf')).toHaveLength(2);
+    expect(named(rep, 'Service')).toHaveLength(0);
+  });
 });

@@ -307,8 +307,9 @@ describe('Recorder', () => {
     st = rec.s(0, st);
     expect(st).toBeLessThan(0);
     rec.e(1);
+    // As instrumented code does: the finally's exit (here with a return value), then the catch.
+    rec.xr(1, 'never returned');
     rec.t(1, new RangeError('deep'));
-    rec.x(1);
     rec.ig();
     rec.e(1); // not recorded: inside an ignored function
     rec.x(1);

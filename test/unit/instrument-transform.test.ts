@@ -37,7 +37,12 @@ class FakeRecorder {
     this.push(`<${this.names[id]}`);
   }
   t(id: number, _err?: unknown): void {
-    this.push(`!${this.names[id]}`);
+    // As the recorder: the exit just recorded by the function's finally becomes a throw-exit.
+    const last = this.log[this.log.length - 1];
+    const name = this.names[id];
+    if (this.ignored === 0 && (last === `<${name}` || last?.startsWith(`<${name}=`)))
+      this.log[this.log.length - 1] = `!${name}`;
+    else this.push(`!${name}`);
   }
   xr(id: number, v: unknown): void {
     this.push(`<${this.names[id]}=${String(v)}`);
@@ -158,8 +163,8 @@ describe('instrument: behaviour is the original one', () => {
       function b() { c(); }
       function a() { b(); }
       try { a(); } catch (e) { return e === err && e.message; }`);
-    expect(log).toEqual(['>a', '>b', '>c', '!c', '<c', '!b', '<b', '!a', '<a']);
-    // The `<x` after `!x` is the finally; slices drop it.
+    // Each function's finally records its exit, which its catch then turns into a throw-exit.
+    expect(log).toEqual(['>a', '>b', '>c', '!c', '!b', '!a']);
   });
 
   it('uncaught errors propagate unchanged', () => {
@@ -219,7 +224,7 @@ describe('instrument: behaviour is the original one', () => {
     same(src);
     const code = instrument(src, '/t.js').code;
     expect(code.startsWith("'use strict';")).toBe(true);
-    expect(code).toContain("function g() { 'use strict';;__vz.e(");
+    expect(code).toContain("function g() { 'use strict';/*__vz*/;__vz.e(");
   });
 
   it('sloppy mode stays sloppy', () => {
@@ -419,6 +424,58 @@ describe('instrument: behaviour is the original one', () => {
     const code = instrument(src, '/t.js').code;
     expect(code.split('\n').length).toBe(7);
     expect(line(evaluate(code))).toBe(line(evaluate(src)));
+  });
+});
+
+describe('instrument: hygiene', () => {
+  it('an insertion after a keyword does not join it: yield/re/, return(x), await(x), typeof', async () => {
+    const log = same(`
+      function* g() { const r = yield/ab+c/i; yield(r); return[r, typeof(r)]; }
+      const it = g();
+      return [String(it.next().value), it.next(7).value, it.next().value];`);
+    expect(log).toEqual(['>g', 'g~', '~g', 'g~', '~g', '<g']);
+    const alog = await sameAsync(`async function f(x) { return(await(x)) * 2; } return f(4);`);
+    expect(alog).toEqual(['>f', 'f~', '~f', '<f']);
+  });
+
+  it('injected names never meet the program names: a prefix no identifier or text uses', () => {
+    const src = `
+      var __vz = 1, __vzb = 2;
+      function __vzI(__vzE) { let __vzs = __vzE + __vz + __vzb; return __vzs; }
+      function* __vzr() { const __vzs = yield 1; return __vzs; }
+      const it = __vzr(); it.next();
+      return [__vzI(3), it.next(9).value];`;
+    expect(same(src)).toEqual(['>__vzr', '__vzr~', '>__vzI', '<__vzI', '~__vzr', '<__vzr']);
+    const code = instrument(src, '/t.js').code;
+    expect(code).toContain('var __vz1=');
+    expect(code).not.toMatch(/__vz\./);
+    // An identifier spelled with an escape is seen by its name.
+    expect(instrument('var \\u005f_vzs = 1; function f() {}', '/t.js').code).toContain('__vz1');
+    // A module that does not use the prefix keeps the short one.
+    expect(instrument('function f() {}', '/t.js').code).toContain('var __vz=');
+    // Above every number that follows `__vz` in the text, so ours is the highest marker.
+    expect(instrument('var __vz7x = 1; function f() {}', '/t.js').code).toContain('var __vz8=');
+  });
+
+  it('the header does not read a global the module declares (var Symbol, as lodash)', () => {
+    const log = same(`
+      var Symbol = 'local', globalThis = 'mine';
+      function f() { return Symbol + globalThis; }
+      return f();`);
+    expect(log).toEqual(['>f', '<f']);
+  });
+
+  it('a body whose function declarations a block would change is left as it is', () => {
+    // var + function of one name (sloppy), a direct eval, duplicate declarations.
+    const log = same(`
+      function shown() { return 's'; }
+      function a() { var d = typeof d; function d() {} return d + shown(); }
+      function b() { if (true) { var d = 1; } function d() {} return d; }
+      function c() { eval('0'); function d() {} return typeof d; }
+      function e() { function d() { return 1; } function d() { return 2; } return d(); }
+      function ok() { function d() {} var x = 1; return typeof d + x; }
+      return [a(), b(), c(), e(), ok()];`);
+    expect(log).toEqual(['>shown', '<shown', '>d', '<d', '>ok', '<ok']);
   });
 });
 
