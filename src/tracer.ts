@@ -16,6 +16,7 @@ import { currentThread, type ThreadIdentity } from './thread';
 import { threadEventLog, type UserEvents } from './user-events';
 import { threadLabelLog, type LabelChanges } from './labels';
 import { LIB_DIR, ownDependencyDirs } from './version';
+import { lowerBound } from './trace/sorted';
 
 // What turns samples into a report loads when a report is made, not when tracing starts:
 // the preload runs before every traced program, and start-up time is the user's.
@@ -55,14 +56,30 @@ function acornDir(): string[] {
 
 /** The samples from `sinceMicros` on (they are in time order). */
 function samplesSince(p: Samples, sinceMicros: number): Samples {
-  let k = 0;
-  while (k < p.timesMicros.length && p.timesMicros[k] < sinceMicros) k++;
+  const k = lowerBound(p.timesMicros, sinceMicros);
   return {
     ...p,
     timesMicros: p.timesMicros.subarray(k),
     nodeIds: p.nodeIds.subarray(k),
     ...(p.cpus ? { cpus: p.cpus.subarray(k) } : {}),
     startMicros: sinceMicros,
+  };
+}
+
+/** The monitor's readings from `sinceMicros` on. */
+function monitorSince(m: MonitorRecord, sinceMicros: number): MonitorRecord {
+  return {
+    ...m,
+    startTime: sinceMicros,
+    threads: m.threads.map((t) => {
+      const k = lowerBound(t.ts, sinceMicros);
+      return {
+        ...t,
+        ts: t.ts.subarray(k),
+        cpuPercent: t.cpuPercent.subarray(k),
+        core: t.core.subarray(k),
+      };
+    }),
   };
 }
 
@@ -227,6 +244,8 @@ export class Tracer {
     if (first?.samples && first.samples.startMicros < sinceMicros) {
       first.samples = samplesSince(first.samples, sinceMicros);
     }
+    const m = this.monitors[0];
+    if (m && m.startTime < sinceMicros) this.monitors[0] = monitorSince(m, sinceMicros);
   }
 
   /** Whether a recording or the event log since the last save lost its oldest entries. */

@@ -54,6 +54,33 @@ describe('--flight_recorder', () => {
     expect(slices(r).some((e) => fn(e.name) === 'spin' || fn(e.name) === 'work')).toBe(true);
   });
 
+  it('under --native, its CPU counters cover the same last 2 s as its slices', async () => {
+    const dir = tempDir();
+    const child = spawn(
+      process.execPath,
+      ['--require', REGISTER, program('flight-busy.js'), '3000'],
+      {
+        cwd: dir,
+        env: env({ VIZTRACER_FLIGHT_RECORDER: '2s', VIZTRACER_NATIVE: '1' }),
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
+    await new Promise<void>((resolve) =>
+      child.stdout.setEncoding('utf8').on('data', (d: string) => d.includes('ready') && resolve()),
+    );
+    child.kill('SIGUSR2');
+    const [file] = await waitFor('the dump', () =>
+      dumps(dir).length > 0 ? dumps(dir) : undefined,
+    );
+    child.kill('SIGTERM');
+    const r = loadReport(join(dir, file));
+    const counters = r.traceEvents.filter((e) => e.ph === 'C').map((e) => e.ts!);
+    const first = Math.min(...slices(r).map((e) => e.ts!));
+    expect(counters.length).toBeGreaterThan(0);
+    expect(Math.min(...counters)).toBeGreaterThanOrEqual(first - 20_000);
+    expect(Math.abs(coverSeconds(r) - 2)).toBeLessThanOrEqual(0.3);
+  });
+
   it('writes the crash of an uncaught exception, and the process still exits 1 with its message', async () => {
     const dir = tempDir();
     const plain = await run([program('flight-crash.js')], { cwd: dir });
