@@ -7,6 +7,7 @@
 import { displayPath, withPidAndTime } from '../report/save';
 import type { SaveResult } from '../report/save';
 import type { ResolvedOptions } from '../options';
+import { withPristineBuiltins } from '../pristine';
 import { Tracer } from '../tracer';
 import { threadEventLog } from '../user-events';
 
@@ -68,7 +69,8 @@ export function recordFlight(options: ResolvedOptions): void {
         tracer.stop();
         tracer.keepSince(now() - windowMicros);
         const target = file ?? withPidAndTime(options.outputFile, process.pid, new Date());
-        const result = tracer.saveSync(target);
+        // With the builtins as they were before the program ran (it may have patched them).
+        const result = withPristineBuiltins(() => tracer.saveSync(target));
         if (!options.quiet) {
           process.stderr.write(
             `viztracer: flight recorder: saved the last ${options.flightRecorderSeconds} s (${reason}) to ${displayPath(result.file)}\n`,

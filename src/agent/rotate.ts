@@ -5,6 +5,7 @@
 import { displayPath, withPidAndTime } from '../report/save';
 import { extensionOf } from '../report/writer';
 import type { ResolvedOptions } from '../options';
+import { withPristineBuiltins } from '../pristine';
 import { Tracer } from '../tracer';
 import { PushQueue, type PushItem } from './push';
 
@@ -47,7 +48,10 @@ export function rotateProfiles(options: ResolvedOptions): void {
       const file = writeFiles
         ? withPidAndTime(options.outputFile, process.pid, new Date(start * 1000))
         : null;
-      const { saved, pprof } = old.savePeriodSync(file, pusher !== null);
+      // With the builtins as they were before the program ran (it may have patched them).
+      const { saved, pprof } = withPristineBuiltins(() =>
+        old.savePeriodSync(file, pusher !== null),
+      );
       if (saved) files.push(saved.file);
       return pprof ? { pprof, fromSeconds: start, untilSeconds: until } : null;
     } catch (err) {
