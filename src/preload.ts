@@ -362,19 +362,9 @@ function armForSignal(options: ResolvedOptions): void {
       process.stderr.write('viztracer: tracing started; SIGUSR2 again stops it and saves\n');
     }
   };
-  // With the addon, each SIGUSR2 toggles through an interrupt, also while the program is busy
-  // in synchronous code (a service stuck in a loop is when you want to look); the event loop's
-  // listener then only wakes the loop. Without it, the listener toggles.
-  const { loadNative } = require('./native') as typeof import('./native');
-  const loaded = loadNative();
-  const addon = 'addon' in loaded ? loaded.addon : null;
-  process.on(
-    'SIGUSR2',
-    sturdy(() => {
-      if (!addon) toggle();
-    }),
-  );
-  addon?.watchStopSignals(toggle, ['SIGUSR2']);
+  // Each SIGUSR2 toggles, also while the program is busy in synchronous code (with the addon).
+  const { onSigusr2 } = require('./agent/sigusr2') as typeof import('./agent/sigusr2');
+  onSigusr2(toggle);
   process.on(
     'exit',
     sturdy(() => {

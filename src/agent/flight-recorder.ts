@@ -9,6 +9,7 @@ import type { SaveResult } from '../report/save';
 import type { ResolvedOptions } from '../options';
 import { withPristineBuiltins } from '../pristine';
 import { Tracer } from '../tracer';
+import { onSigusr2 } from './sigusr2';
 import { threadEventLog } from '../user-events';
 
 const RECORDER_KEY = Symbol.for('viztracer.flightRecorder');
@@ -91,15 +92,8 @@ export function recordFlight(options: ResolvedOptions): void {
   };
   (globalThis as Record<symbol, Recorder>)[RECORDER_KEY] = recorder;
 
-  // SIGUSR2: with the addon through an interrupt, also while the program is busy in synchronous
-  // code; the event loop's listener then only wakes the loop.
-  const { loadNative } = require('../native') as typeof import('../native');
-  const loaded = loadNative();
-  const addon = 'addon' in loaded ? loaded.addon : null;
-  process.on('SIGUSR2', () => {
-    if (!addon) recorder.dump('SIGUSR2');
-  });
-  addon?.watchStopSignals(() => recorder.dump('SIGUSR2'), ['SIGUSR2']);
+  // SIGUSR2 dumps, also while the program is busy in synchronous code (with the addon).
+  onSigusr2(() => recorder.dump('SIGUSR2'));
 
   // An error about to end the process: its last seconds, before Node prints it and exits 1.
   process.on('uncaughtExceptionMonitor', (_err, origin) => {
