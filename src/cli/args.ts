@@ -20,6 +20,10 @@ export interface CliArgs {
   /** Open the report in the viewer once it is saved. */
   open: boolean;
   inputs: string[];
+  /** `--attach PID`: profile a running process instead of running a program. */
+  attach: string | null;
+  /** With --attach: how long, as given (`10s`, `500ms`, seconds). */
+  duration: string | null;
   script: string | null;
   scriptArgs: string[];
 }
@@ -32,6 +36,8 @@ const CLI_FLAGS: Record<string, 'boolean' | 'string'> = {
   align: 'boolean',
   open: 'boolean',
   rcfile: 'string',
+  attach: 'string',
+  duration: 'string',
 };
 const SHORT: Record<string, string> = { h: 'help', V: 'version' };
 for (const s of OPTION_SPECS) if (s.short) SHORT[s.short] = s.cli;
@@ -46,6 +52,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     align: false,
     open: false,
     inputs: [],
+    attach: null,
+    duration: null,
     script: null,
     scriptArgs: [],
   };
@@ -94,6 +102,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     }
     if (cliKind) {
       if (name === 'rcfile') out.rcfile = value;
+      else if (name === 'attach') out.attach = value;
+      else if (name === 'duration') out.duration = value;
       else (out as unknown as Record<string, boolean>)[name] = value !== 'false';
       continue;
     }
@@ -144,12 +154,21 @@ export function usage(): string {
     '    --rcfile FILE',
     'read options from FILE (default ./.viztracerrc, section [default])',
   ]);
+  rows.push([
+    '    --attach PID',
+    'profile a running Node 20+ process (same user) until --duration or Ctrl+C',
+  ]);
+  rows.push([
+    '    --duration TIME',
+    'with --attach: how long, e.g. 10s, 500ms, 2m (default: until Ctrl+C)',
+  ]);
   rows.push(['-V, --version', 'print the version']);
   rows.push(['-h, --help', 'print this help']);
   const w = Math.max(...rows.map((r) => r[0].length)) + 2;
   return [
     'usage: viztracer [options] [--] script.js [args...]',
     '       viztracer --combine [-o out.json] [--align] report.json...',
+    '       viztracer --attach PID [--duration 10s] [-o out.json] [--native] [--interval N]',
     '',
     'Runs a Node.js program and writes a timeline of what it did (Chrome Trace Event format).',
     '',

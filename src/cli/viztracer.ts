@@ -194,6 +194,14 @@ function plan(argv: string[]): Plan {
     throw err;
   }
   const command = ['viztracer', ...argv];
+  if (cli.duration !== null && cli.attach === null) throw new CliError('--duration needs --attach');
+  if (cli.attach !== null) {
+    if (cli.combine || cli.script) throw new CliError('--attach takes no script and no --combine');
+    const conflicts = optionConflicts(given);
+    if (conflicts.errors.length > 0) throw new CliError(conflicts.errors[0]);
+    const { attachFromCli } = require('../agent/attach') as typeof import('../agent/attach');
+    return { status: attachFromCli(cli.attach, cli.duration, options, command) };
+  }
   if (cli.combine) {
     // Only where the merged report goes, its format, and --quiet mean something to --combine.
     for (const key of Object.keys(cli.options)) {

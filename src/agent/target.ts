@@ -1,0 +1,259 @@
+// What `viztracer --attach PID` learns about a process before it touches it, from /proc:
+// whether it exists and is ours to signal, whether it is Node (20+) and listens for SIGUSR1
+// (sent to any other program, SIGUSR1 would kill it), which port its inspector would open,
+// and whether it is armed (started with viztracer/register and VIZTRACER_TRIGGER=signal).
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  optionsFromEnv,
+  optionsFromRcFile,
+  resolveOptions,
+  type ResolvedOptions,
+} from '../options';
+
+/** A reason not to attach, in one line for the user; status 2 for bad input. */
+export class AttachError extends Error {
+  constructor(
+    message: string,
+    readonly status = 1,
+  ) {
+    super(message);
+  }
+}
+
+export const DEFAULT_INSPECTOR_PORT = 9229;
+/** The oldest Node the agent supports (the package's engines). */
+const MIN_NODE_MAJOR = 20;
+
+export interface TargetInfo {
+  pid: number;
+  argv: string[];
+  /** The port Node opens its inspector on at SIGUSR1. */
+  inspectorPort: number;
+  /** Where the port came from, for messages. */
+  portSource: string;
+  /** `v22.1.0`, or null when the binary could not say. */
+  nodeVersion: string | null;
+  /** The target's environment, when readable. */
+  env: NodeJS.ProcessEnv | null;
+  /** Set when the target was started armed: its options, as its preload read them. */
+  armed: ResolvedOptions | null;
+}
+
+function readProc(pid: number, name: string): string | null {
+  try {
+    return fs.readFileSync(`/proc/${pid}/${name}`, 'latin1');
+  } catch {
+    return null;
+  }
+}
+
+/** The signals a process catches, from the SigCgt mask of /proc/PID/status. */
+function caughtSignals(status: string): bigint {
+  const m = /^SigCgt:\s*([0-9a-f]+)$/m.exec(status);
+  return m ? BigInt(`0x${m[1]}`) : 0n;
+}
+
+const SIGNAL_NUMBER = { SIGUSR1: 10, SIGUSR2: 12 } as const;
+
+export function catchesSignal(pid: number, sig: keyof typeof SIGNAL_NUMBER): boolean {
+  const status = readProc(pid, 'status');
+  return status !== null && (caughtSignals(status) & (1n << BigInt(SIGNAL_NUMBER[sig] - 1))) !== 0n;
+}
+
+/** Node's options that take their value as the next argument (the script comes after them). */
+const TAKES_VALUE = new Set([
+  '-r',
+  '--require',
+  '--import',
+  '--loader',
+  '--experimental-loader',
+  '--inspect-port',
+  '--debug-port',
+  '--title',
+  '--env-file',
+  '--conditions',
+  '-C',
+  '--input-type',
+  '--stack-size',
+]);
+
+/** Node's own options in an argv (before the script), and those in NODE_OPTIONS. */
+export function nodeOptionsOf(argv: readonly string[], nodeOptionsEnv = ''): string[] {
+  const own: string[] = [];
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--' || !a.startsWith('-')) break;
+    own.push(a);
+    // -e/-p: the code is the next argument, and no script follows.
+    if (['-e', '--eval', '-p', '--print'].includes(a)) break;
+    if (TAKES_VALUE.has(a) && i + 1 < argv.length) own.push(argv[++i]);
+  }
+  // NODE_OPTIONS comes first: the command line wins over it.
+  const env = nodeOptionsEnv.split(/\s+/).filter((s) => s !== '');
+  return [...env, ...own];
+}
+
+/**
+ * The host and port of the inspector from Node's options, as Node reads them (the last one
+ * given wins): `--inspect-port=N`, `--inspect[=[host:]port]`, `--inspect-brk=...`, `--debug-port`.
+ */
+export function inspectorAddress(options: readonly string[]): {
+  host: string | null;
+  port: number | null;
+} {
+  let host: string | null = null;
+  let port: number | null = null;
+  const take = (value: string): void => {
+    const m = /^(?:(\[[^\]]*\]|[^:]*):)?(\d+)$/.exec(value);
+    if (m) {
+      if (m[1] !== undefined) host = m[1];
+      port = Number(m[2]);
+    } else if (!/^\d+$/.test(value)) {
+      host = value;
+    }
+  };
+  for (let i = 0; i < options.length; i++) {
+    const o = options[i];
+    const eq = o.indexOf('=');
+    const name = eq < 0 ? o : o.slice(0, eq);
+    let value = eq < 0 ? null : o.slice(eq + 1);
+    if (name === '--inspect-port' || name === '--debug-port') {
+      value ??= options[++i] ?? null;
+      if (value !== null) take(value);
+    } else if (/^--inspect(-brk|-wait)?$/.test(name) && value !== null) {
+      take(value);
+    }
+  }
+  return { host, port };
+}
+
+function parseEnviron(text: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const entry of text.split('\0')) {
+    const eq = entry.indexOf('=');
+    if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  return env;
+}
+
+/** Whether the preload (`viztracer/register`, or lib/register.js by path) is in these options. */
+function hasPreload(options: readonly string[]): boolean {
+  return options.some((o) =>
+    /viztracer[\\/](?:lib[\\/])?register(?:\.js)?$|^viztracer\/register$/.test(o),
+  );
+}
+
+/**
+ * The options an armed target runs with, as its preload read them at start (its environment
+ * and its folder's .viztracerrc), or null when it is not armed. Throws when it was started with
+ * the preload but traces from its start: it is traced already.
+ */
+function armedOptions(
+  pid: number,
+  nodeOptions: readonly string[],
+  env: NodeJS.ProcessEnv,
+): ResolvedOptions | null {
+  if (!hasPreload(nodeOptions)) return null;
+  let options: ResolvedOptions;
+  try {
+    const cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
+    const rc = optionsFromRcFile(path.join(cwd, '.viztracerrc'), false);
+    options = resolveOptions({ ...rc, ...optionsFromEnv(env) }, cwd);
+  } catch {
+    // Options it could not have started with: not a process traced by us.
+    return null;
+  }
+  if (options.trigger === 'signal') return options;
+  throw new AttachError(
+    `process ${pid} is traced by viztracer already (started with viztracer/register); its report is written when it exits`,
+  );
+}
+
+/** The Node version of the binary a process runs (its /proc/PID/exe, even if since replaced). */
+function nodeVersionOf(pid: number): string | null {
+  const r = spawnSync(`/proc/${pid}/exe`, ['--version'], {
+    encoding: 'utf8',
+    timeout: 10_000,
+    env: { PATH: process.env.PATH ?? '' },
+  });
+  const v = (r.stdout ?? '').trim();
+  return /^v\d+\.\d+\.\d+/.test(v) ? v : null;
+}
+
+export function nodeMajor(version: string): number {
+  return Number(/^v(\d+)/.exec(version)?.[1] ?? 0);
+}
+
+export function checkNodeVersion(pid: number, version: string): void {
+  if (nodeMajor(version) < MIN_NODE_MAJOR) {
+    throw new AttachError(
+      `process ${pid} runs Node ${version}; --attach needs Node ${MIN_NODE_MAJOR} or newer`,
+    );
+  }
+}
+
+/** Everything to know before sending a signal; throws an AttachError saying why not. */
+export function inspectTarget(pid: number): TargetInfo {
+  if (pid === process.pid) throw new AttachError('viztracer cannot attach to itself');
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EPERM') {
+      throw new AttachError(
+        `process ${pid} belongs to another user: attach as that user (or as root); signals and the inspector are same-user mechanisms`,
+      );
+    }
+    throw new AttachError(`no such process: ${pid}`);
+  }
+  const stat = readProc(pid, 'stat');
+  if (stat !== null && stat[stat.lastIndexOf(')') + 2] === 'Z') {
+    throw new AttachError(`process ${pid} has exited`);
+  }
+  const cmdline = readProc(pid, 'cmdline');
+  if (cmdline === null) throw new AttachError(`no such process: ${pid}`);
+  const argv = cmdline.split('\0');
+  if (argv[argv.length - 1] === '') argv.pop();
+  let exe = '';
+  try {
+    exe = fs.readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, '');
+  } catch {
+    // a kernel thread has none
+  }
+  const program = exe || argv[0] || `process ${pid}`;
+  // Only the name says Node without running the binary; SIGUSR1 sent to any other program
+  // would end it, so nothing else is ever signalled.
+  if (!/^(node|nodejs)[\w.-]*$/.test(path.basename(exe)) || argv.length === 0) {
+    throw new AttachError(`process ${pid} is not a Node process (it runs ${program})`);
+  }
+  const nodeVersion = nodeVersionOf(pid);
+  if (nodeVersion) checkNodeVersion(pid, nodeVersion);
+
+  const environ = readProc(pid, 'environ');
+  const env = environ === null ? null : parseEnviron(environ);
+  const nodeOptions = nodeOptionsOf(argv, env?.NODE_OPTIONS ?? '');
+  const armed = env ? armedOptions(pid, nodeOptions, env) : null;
+
+  const { host, port } = inspectorAddress(nodeOptions);
+  if (!armed && host !== null && !['127.0.0.1', 'localhost'].includes(host)) {
+    throw new AttachError(
+      `process ${pid} would open its inspector on ${host}, not on 127.0.0.1: attaching would open a port to the network; not done`,
+    );
+  }
+  if (!armed && port === 0) {
+    throw new AttachError(
+      `process ${pid} was started with inspector port 0 (a random port, which cannot be found): start it with --inspect-port=N (a free port above 1024)`,
+    );
+  }
+  return {
+    pid,
+    argv,
+    inspectorPort: port ?? DEFAULT_INSPECTOR_PORT,
+    portSource: port === null ? 'the default' : 'its command line',
+    nodeVersion,
+    env,
+    armed,
+  };
+}
