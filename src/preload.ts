@@ -19,6 +19,7 @@ import {
   sessionFromEnv,
   type Session,
 } from './session';
+import { startingAtLaunch } from './backends/fresh-code';
 import { exposeWorkerFlush, WorkerFlusher } from './backends/inspector-workers';
 import { nodeOptionsWithPreload, patchChildProcesses } from './children';
 import { captureBuiltins, sturdy, withPristineBuiltins } from './pristine';
@@ -127,6 +128,8 @@ function start(
     if (isMainThread) armForSignal(options);
     return;
   }
+  // Whatever starts below starts before the program's first line.
+  startingAtLaunch();
   if (options.flightRecorderSeconds !== null) {
     // The last seconds of the main thread, kept in memory and written when asked: no session.
     if (isMainThread) {

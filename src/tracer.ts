@@ -1,6 +1,7 @@
 // The tracer: owns the options and the lifecycle (start, stop, save) for the current thread.
 import * as path from 'node:path';
 import type { Backend } from './backends/backend';
+import { profilerStopped, refreshCodeIfLate } from './backends/fresh-code';
 import { InspectorBackend } from './backends/inspector';
 import type { NativeBackend } from './backends/native';
 import type { Recorder, Recording } from './instrument/recorder';
@@ -198,6 +199,8 @@ export class Tracer {
           }
         }
       }
+      // Started in a running program, V8 could not name what it optimized before.
+      refreshCodeIfLate();
       this.backend.start(this.options.interval);
     }
     this.active = true;
@@ -212,6 +215,7 @@ export class Tracer {
     let recording: Recording | null = null;
     if (this.sampling) {
       samples = this.backend.stop();
+      profilerStopped();
       if (this.monitoring && this.native) {
         this.monitoring = false;
         this.monitors.push(this.native.stopMonitor());

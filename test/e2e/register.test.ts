@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkNames, checkNesting, loadReport, slices } from '../helpers/report';
 import { cleanEnv, LIB, program, ROOT, run, tempDir } from '../helpers/run';
+import { threadStacks } from '../../src/report/stacks';
+import type { TraceEvent } from '../../src/trace/events';
 
 const REGISTER = join(LIB, 'register.js');
 const FIB = join(ROOT, 'examples', 'fibonacci.js');
@@ -122,6 +124,43 @@ describe('the API', () => {
     expect(JSON.parse(saved).events).toBe(rep.traceEvents.length);
     expect(rep.viztracer_metadata.intervalMicros).toBe(200);
   });
+});
+
+describe('tracing that starts in a running program', () => {
+  /** Each function's share of the main thread's sampled time, by its top-of-stack segments. */
+  function selfShares(file: string): Map<string, number> {
+    const rep = loadReport(file);
+    const main = threadStacks(rep.traceEvents as TraceEvent[]).find((t) => t.tid === t.pid)!;
+    const self = new Map<string, number>();
+    let total = 0;
+    main.segments.node.forEach((n, i) => {
+      if (n === 0) return;
+      const d = main.segments.durationMicros[i];
+      total += d;
+      const f = main.nodes[n].func;
+      self.set(f, (self.get(f) ?? 0) + d);
+    });
+    return new Map([...self].map(([f, d]) => [f, d / total]));
+  }
+
+  // V8 names optimized code only if it was compiled under a profiler: without throwing away what
+  // the warm-up optimized, every sample went to the script's (anonymous) (Node 20, both backends).
+  for (const native of [false, true]) {
+    it(`names code optimized before the start${native ? ' (--native)' : ''}`, async () => {
+      const dir = tempDir();
+      const out = join(dir, 'late.json');
+      const r = await run([program('late-start.js'), out, ...(native ? ['native'] : [])], {
+        cwd: dir,
+        env: cleanEnv({ VIZTRACER_LIB: join(LIB, 'index.js') }),
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const shares = selfShares(out);
+      const named =
+        (shares.get('work') ?? 0) + (shares.get('outer') ?? 0) + (shares.get('inner') ?? 0);
+      expect(named, JSON.stringify([...shares])).toBeGreaterThan(0.8);
+      expect(shares.get('(anonymous)') ?? 0).toBeLessThan(0.1);
+    });
+  }
 });
 
 describe('armed: VIZTRACER_TRIGGER=signal', () => {
