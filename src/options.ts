@@ -772,9 +772,10 @@ export function givenOptions(
   over: TracerOptions = {},
   rcfile: string | null = null,
   env: NodeJS.ProcessEnv = process.env,
+  cwd: string = process.cwd(),
 ): TracerOptions {
   const rc = rcfile
-    ? optionsFromRcFile(path.resolve(rcfile), true)
-    : optionsFromRcFile(path.resolve('.viztracerrc'), false);
+    ? optionsFromRcFile(path.resolve(cwd, rcfile), true)
+    : optionsFromRcFile(path.resolve(cwd, '.viztracerrc'), false);
   return { ...rc, ...optionsFromEnv(env), ...over };
 }

@@ -10,7 +10,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ResolvedOptions } from '../options';
-import { savedMessage } from '../report/save';
+import { pidAndTimeNames, savedMessage } from '../report/save';
+import { processRunning } from '../session';
 import { LIB_DIR } from '../version';
 import type { AttachConfig, AttachResult } from './attached';
 import {
@@ -111,16 +112,14 @@ export async function attachFromCli(
   command: string[],
 ): Promise<number> {
   try {
-    if (!/^\d+$/.test(pidText.trim()) || Number(pidText) <= 0) {
-      throw new AttachError(`--attach: expected a process id, got "${pidText}"`, 2);
-    }
+    const pid = parsePid(pidText, '--attach');
     const durationMillis = durationText === null ? null : parseDuration(durationText);
     if (options.native) {
       const { loadNative } = require('../native') as typeof import('../native');
       const loaded = loadNative();
       if ('error' in loaded) throw new AttachError(loaded.error);
     }
-    return await attach({ pid: Number(pidText), durationMillis, options, command });
+    return await attach({ pid, durationMillis, options, command });
   } catch (err) {
     if (!(err instanceof AttachError)) throw err;
     process.stderr.write(`viztracer: ${err.message}\n`);
@@ -130,30 +129,102 @@ export async function attachFromCli(
 
 export async function attach(req: AttachRequest): Promise<number> {
   const target = inspectTarget(req.pid);
-  if (target.armed) return attachArmed(req, target);
+  const traced = target.traced;
+  if (traced?.kind === 'armed') return attachArmed(req, target, traced.options);
+  if (traced?.kind === 'flight') {
+    throw new AttachError(
+      `process ${req.pid} runs a flight recorder (the last ${traced.options.flightRecorderSeconds} s in memory): viztracer --dump ${req.pid} writes them`,
+    );
+  }
+  if (traced) {
+    throw new AttachError(
+      traced.options.rotate !== null
+        ? `process ${req.pid} is traced by viztracer already: it writes a profile every ${traced.options.rotate} s`
+        : `process ${req.pid} is traced by viztracer already; its report is written when it exits`,
+    );
+  }
   return attachThroughInspector(req, target);
 }
 
-// ---------------------------------------------------------------------------------------------
-// Armed route
-
-/** A file in `dir` that was not there before, named `<base>_<pid>_<time><ext>`. */
-function findNewReport(dir: string, before: Set<string>, prefix: string): string | null {
-  let names: string[];
+/**
+ * `viztracer --dump PID`: a flight-recording process writes its last seconds (SIGUSR2), and
+ * this says where. Reasons not to are said in one line.
+ */
+export async function dumpFromCli(pidText: string): Promise<number> {
   try {
-    names = fs.readdirSync(dir);
-  } catch {
-    return null;
+    const pid = parsePid(pidText, '--dump');
+    const target = inspectTarget(pid);
+    const traced = target.traced;
+    if (traced?.kind !== 'flight') {
+      throw new AttachError(
+        traced?.kind === 'armed'
+          ? `process ${pid} is armed, not flight-recording: viztracer --attach ${pid} traces it for a while`
+          : traced
+            ? `process ${pid} is traced from its start, not flight-recording: its report is written when it exits`
+            : `process ${pid} runs no flight recorder (start it with --flight_recorder 30s, or VIZTRACER_FLIGHT_RECORDER=30s with viztracer/register); viztracer --attach ${pid} profiles it from now`,
+      );
+    }
+    const seconds = traced.options.flightRecorderSeconds;
+    const file = await signalForReport(pid, traced.options, ARMED_SAVE_MILLIS);
+    log(`process ${pid} saved its last ${seconds} s to ${file} (${fs.statSync(file).size} bytes)`);
+    return 0;
+  } catch (err) {
+    if (!(err instanceof AttachError)) throw err;
+    process.stderr.write(`viztracer: ${err.message}\n`);
+    return err.status;
   }
-  const found = names.find(
-    (n) => n.startsWith(prefix) && !before.has(n) && !n.endsWith('.tmp') && !n.includes('.tmp'),
-  );
-  return found ? path.join(dir, found) : null;
 }
 
-async function attachArmed(req: AttachRequest, target: TargetInfo): Promise<number> {
+function parsePid(text: string, flag: string): number {
+  if (!/^\d+$/.test(text.trim()) || Number(text) <= 0) {
+    throw new AttachError(`${flag}: expected a process id, got "${text}"`, 2);
+  }
+  return Number(text);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Armed route, and the flight recorder's dump: a signal, then the report the process writes
+
+/**
+ * Sends SIGUSR2 to a process traced by us and waits up to `millis` for the report it writes,
+ * named by `withPidAndTime` from its own output file; resolves with that file.
+ */
+async function signalForReport(
+  pid: number,
+  options: ResolvedOptions,
+  millis: number,
+): Promise<string> {
+  if (!catchesSignal(pid, 'SIGUSR2')) {
+    throw new AttachError(`process ${pid} does not listen for SIGUSR2 yet (still starting?)`);
+  }
+  const names = pidAndTimeNames(options.outputFile, pid);
+  const before = new Set(listDir(names.dir));
+  process.kill(pid, 'SIGUSR2');
+  const file = await waitForFile(names.dir, (n) => names.matches(n) && !before.has(n), millis);
+  if (!file) {
+    throw new AttachError(
+      processRunning(pid)
+        ? `process ${pid} did not write its report within ${millis / 1000} s; it goes to ${names.pattern}`
+        : `process ${pid} exited before it wrote its report`,
+    );
+  }
+  return file;
+}
+
+function listDir(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+async function attachArmed(
+  req: AttachRequest,
+  target: TargetInfo,
+  armed: ResolvedOptions,
+): Promise<number> {
   const { pid } = target;
-  const armed = target.armed!;
   if (!catchesSignal(pid, 'SIGUSR2')) {
     throw new AttachError(
       `process ${pid} is armed but does not listen for SIGUSR2 yet (still starting?)`,
@@ -163,46 +234,30 @@ async function attachArmed(req: AttachRequest, target: TargetInfo): Promise<numb
   log(
     `process ${pid} is armed (viztracer/register, VIZTRACER_TRIGGER=signal): toggling it with SIGUSR2, no inspector port opened; it traces with its own options`,
   );
-  const dir = path.dirname(armed.outputFile);
-  const ext = armed.outputFile.endsWith('.json.gz') ? '.json.gz' : path.extname(armed.outputFile);
-  const prefix = `${path.basename(armed.outputFile).slice(0, -ext.length || undefined)}_${pid}_`;
-  let before = new Set<string>();
-  try {
-    before = new Set(fs.readdirSync(dir));
-  } catch {
-    // created by the target when it saves
-  }
+  const names = pidAndTimeNames(armed.outputFile, pid);
+  const before = new Set(listDir(names.dir));
   process.kill(pid, 'SIGUSR2');
   log(
     `tracing process ${pid}${req.durationMillis !== null ? ` for ${describeMillis(req.durationMillis)}` : ''} (Ctrl+C stops)`,
   );
   const exited = watchExit(pid);
   await waitForEnd(req.durationMillis, exited.promise);
+  exited.cancel();
   if (exited.done) {
-    exited.cancel();
-    const file = findNewReport(dir, before, prefix);
+    const file = listDir(names.dir).find((n) => names.matches(n) && !before.has(n));
     throw new AttachError(
       file
-        ? `process ${pid} exited during the session; it saved what was sampled to ${file}`
-        : `process ${pid} exited during the session; an armed process saves its trace as it exits, into ${dir}/${prefix}<time>${ext}`,
+        ? `process ${pid} exited during the session; it saved what was sampled to ${path.join(names.dir, file)}`
+        : `process ${pid} exited during the session; an armed process saves its trace as it exits, into ${names.pattern}`,
     );
   }
-  exited.cancel();
-  process.kill(pid, 'SIGUSR2');
-  const file = await waitForFile(dir, before, prefix, ARMED_SAVE_MILLIS);
-  if (!file) {
-    throw new AttachError(
-      `process ${pid} did not write its report within ${ARMED_SAVE_MILLIS / 1000} s; it goes to ${dir}/${prefix}<time>${ext}`,
-    );
-  }
-  const st = fs.statSync(file);
-  log(`process ${pid} saved its report to ${file} (${st.size} bytes)`);
+  const file = await signalForReport(pid, armed, ARMED_SAVE_MILLIS);
+  log(`process ${pid} saved its report to ${file} (${fs.statSync(file).size} bytes)`);
   return 0;
 }
 
 /** Polls for a process's end (nothing in Node 20 tells us about a process we did not start). */
 function watchExit(pid: number): { promise: Promise<void>; done: boolean; cancel(): void } {
-  const { processRunning } = require('../session') as typeof import('../session');
   const w = { promise: Promise.resolve(), done: false, cancel: () => {} };
   w.promise = new Promise<void>((resolve) => {
     const timer = setInterval(() => {
@@ -217,34 +272,26 @@ function watchExit(pid: number): { promise: Promise<void>; done: boolean; cancel
   return w;
 }
 
-/** Waits for the armed target's report to appear (it is written to a temp name, then renamed). */
+/**
+ * Waits for a file whose name passes `wanted` to appear in `dir` (reports are written to a
+ * temporary name, then renamed), polling: the folder may not exist yet, and fs.watch misses
+ * renames on some file systems.
+ */
 function waitForFile(
   dir: string,
-  before: Set<string>,
-  prefix: string,
+  wanted: (name: string) => boolean,
   millis: number,
 ): Promise<string | null> {
   return new Promise((resolve) => {
-    let watcher: fs.FSWatcher | null = null;
-    const finish = (file: string | null): void => {
-      clearTimeout(timer);
-      watcher?.close();
-      resolve(file);
-    };
+    const deadline = Date.now() + millis;
     const check = (): void => {
-      const f = findNewReport(dir, before, prefix);
-      if (f) finish(f);
+      const found = listDir(dir).find(wanted);
+      if (found || Date.now() > deadline) {
+        clearInterval(poll);
+        resolve(found ? path.join(dir, found) : null);
+      }
     };
-    const timer = setTimeout(() => finish(findNewReport(dir, before, prefix)), millis);
-    try {
-      watcher = fs.watch(dir, check);
-    } catch {
-      // no folder yet: the target makes it; poll
-      const poll = setInterval(check, 100);
-      const stopPoll = (): void => clearInterval(poll);
-      timer.unref();
-      void new Promise<void>((r) => setTimeout(r, millis)).then(stopPoll);
-    }
+    const poll = setInterval(check, 50);
     check();
   });
 }

@@ -5,12 +5,10 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import {
-  optionsFromEnv,
-  optionsFromRcFile,
-  resolveOptions,
-  type ResolvedOptions,
-} from '../options';
+import { fileURLToPath } from 'node:url';
+import { parseCliArgs } from '../args';
+import { givenOptions, resolveOptions, type ResolvedOptions } from '../options';
+import { sessionFromEnv } from '../session';
 
 /** A reason not to attach, in one line for the user; status 2 for bad input. */
 export class AttachError extends Error {
@@ -37,8 +35,8 @@ export interface TargetInfo {
   nodeVersion: string | null;
   /** The target's environment, when readable. */
   env: NodeJS.ProcessEnv | null;
-  /** Set when the target was started armed: its options, as its preload read them. */
-  armed: ResolvedOptions | null;
+  /** Set when viztracer traces the target already: how, and with which options. */
+  traced: TracedAs | null;
 }
 
 function readProc(pid: number, name: string): string | null {
@@ -138,37 +136,105 @@ function parseEnviron(text: string): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Whether the preload (`viztracer/register`, or lib/register.js by path) is in these options. */
-function hasPreload(options: readonly string[]): boolean {
-  return options.some((o) =>
-    /viztracer[\\/](?:lib[\\/])?register(?:\.js)?$|^viztracer\/register$/.test(o),
-  );
+/** How viztracer traces a process, as the process read its options when it started. */
+export interface TracedAs {
+  /**
+   * `armed`: toggled by SIGUSR2 (VIZTRACER_TRIGGER=signal); `flight`: a flight recorder, dumped
+   * by SIGUSR2; `traced`: from its start to its exit (rotating periods included).
+   */
+  kind: 'armed' | 'flight' | 'traced';
+  options: ResolvedOptions;
+}
+
+/** The viztracer package that holds `file` (by its package.json), and the file's path in it. */
+function inOurPackage(file: string): string | null {
+  let real: string;
+  try {
+    real = fs.realpathSync(file);
+  } catch {
+    return null;
+  }
+  for (let dir = path.dirname(real); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    let name: unknown;
+    try {
+      name = (
+        JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown }
+      ).name;
+    } catch {
+      continue;
+    }
+    return name === 'viztracer' ? path.relative(dir, real).split(path.sep).join('/') : null;
+  }
+  return null;
+}
+
+/** Whether a module a process preloads (`-r`, `--import`) is our preload. */
+function isOurPreload(specifier: string, cwd: string): boolean {
+  if (/^viztracer\/register(\.js)?$/.test(specifier)) return true;
+  const file = specifier.startsWith('file:')
+    ? fileURLToPath(specifier)
+    : path.resolve(cwd, specifier);
+  return inOurPackage(file) === 'lib/register.js';
+}
+
+/** The values of the preload options (`-r X`, `--require=X`, `--import X`) among Node's options. */
+function preloadsOf(options: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < options.length; i++) {
+    const m = /^(-r|--require|--import)(?:=(.*))?$/.exec(options[i]);
+    if (!m) continue;
+    const value = m[2] ?? options[++i];
+    if (value !== undefined) out.push(value);
+  }
+  return out;
 }
 
 /**
- * The options an armed target runs with, as its preload read them at start (its environment
- * and its folder's .viztracerrc), or null when it is not armed. Throws when it was started with
- * the preload but traces from its start: it is traced already.
+ * How viztracer traces process `pid`, or null when it does not: through a session it inherited
+ * (a traced program's child), as the program of the `viztracer` CLI (which runs it in its own
+ * process), or through our preload with its environment's and folder's options.
  */
-function armedOptions(
+function tracedAs(
   pid: number,
+  argv: readonly string[],
   nodeOptions: readonly string[],
   env: NodeJS.ProcessEnv,
-): ResolvedOptions | null {
-  if (!hasPreload(nodeOptions)) return null;
-  let options: ResolvedOptions;
+): TracedAs | null {
+  let cwd: string;
   try {
-    const cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
-    const rc = optionsFromRcFile(path.join(cwd, '.viztracerrc'), false);
-    options = resolveOptions({ ...rc, ...optionsFromEnv(env) }, cwd);
+    cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return null;
+  }
+  let options: ResolvedOptions | null = null;
+  try {
+    const session = sessionFromEnv(env);
+    const ownNodeOptions = nodeOptionsOf(argv);
+    const script = argv[1 + ownNodeOptions.length];
+    if (session) {
+      options = session.options;
+    } else if (
+      script !== undefined &&
+      inOurPackage(path.resolve(cwd, script)) === 'lib/cli/viztracer.js'
+    ) {
+      const cli = parseCliArgs(argv.slice(2 + ownNodeOptions.length));
+      if (cli.attach !== null || cli.combine || cli.script === null) return null;
+      options = resolveOptions(givenOptions(cli.options, cli.rcfile, env, cwd), cwd);
+    } else if (preloadsOf(nodeOptions).some((p) => isOurPreload(p, cwd))) {
+      options = resolveOptions(givenOptions({}, null, env, cwd), cwd);
+    }
   } catch {
     // Options it could not have started with: not a process traced by us.
     return null;
   }
-  if (options.trigger === 'signal') return options;
-  throw new AttachError(
-    `process ${pid} is traced by viztracer already (started with viztracer/register); its report is written when it exits`,
-  );
+  if (!options) return null;
+  const kind =
+    options.trigger === 'signal'
+      ? 'armed'
+      : options.flightRecorderSeconds !== null
+        ? 'flight'
+        : 'traced';
+  return { kind, options };
 }
 
 /** The Node version of the binary a process runs (its /proc/PID/exe, even if since replaced). */
@@ -234,7 +300,8 @@ export function inspectTarget(pid: number): TargetInfo {
   const environ = readProc(pid, 'environ');
   const env = environ === null ? null : parseEnviron(environ);
   const nodeOptions = nodeOptionsOf(argv, env?.NODE_OPTIONS ?? '');
-  const armed = env ? armedOptions(pid, nodeOptions, env) : null;
+  const traced = env ? tracedAs(pid, argv, nodeOptions, env) : null;
+  const armed = traced !== null;
 
   const { host, port } = inspectorAddress(nodeOptions);
   if (!armed && host !== null && !['127.0.0.1', 'localhost'].includes(host)) {
@@ -254,6 +321,6 @@ export function inspectTarget(pid: number): TargetInfo {
     portSource: port === null ? 'the default' : 'its command line',
     nodeVersion,
     env,
-    armed,
+    traced,
   };
 }

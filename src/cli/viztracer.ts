@@ -32,7 +32,7 @@ import {
   type Session,
 } from '../session';
 import { LIB_DIR, VERSION } from '../version';
-import { parseCliArgs, usage, type CliArgs } from './args';
+import { parseCliArgs, usage, type CliArgs } from '../args';
 
 function warn(message: string): void {
   process.stderr.write(`viztracer: warning: ${message}\n`);
@@ -195,10 +195,17 @@ function plan(argv: string[]): Plan {
   }
   const command = ['viztracer', ...argv];
   if (cli.duration !== null && cli.attach === null) throw new CliError('--duration needs --attach');
+  if (cli.dump !== null) {
+    if (cli.attach !== null || cli.combine || cli.script) {
+      throw new CliError('--dump takes no script, no --attach and no --combine');
+    }
+    // The process dumps with its own options: ours would mean nothing.
+    for (const key of Object.keys(cli.options)) warn(`${flagOf(key)} has no effect with --dump`);
+    const { dumpFromCli } = require('../agent/attach') as typeof import('../agent/attach');
+    return { status: dumpFromCli(cli.dump) };
+  }
   if (cli.attach !== null) {
     if (cli.combine || cli.script) throw new CliError('--attach takes no script and no --combine');
-    const conflicts = optionConflicts(given);
-    if (conflicts.errors.length > 0) throw new CliError(conflicts.errors[0]);
     const { attachFromCli } = require('../agent/attach') as typeof import('../agent/attach');
     return { status: attachFromCli(cli.attach, cli.duration, options, command) };
   }

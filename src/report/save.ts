@@ -184,6 +184,28 @@ export function withPidAndTime(file: string, pid: number, when: Date): string {
   return withSuffix(file, `${pid}_${when.toISOString().replace(/:/g, '-')}`);
 }
 
+/**
+ * The reports `withPidAndTime(file, pid, ...)` names, found by another process: their folder, a
+ * test of a name in it, and the pattern as text for messages.
+ */
+export function pidAndTimeNames(
+  file: string,
+  pid: number,
+): { dir: string; matches(name: string): boolean; pattern: string } {
+  const ext = extensionOf(file);
+  const base = path.basename(file.slice(0, file.length - ext.length));
+  const prefix = `${base}_${pid}_`;
+  const time = /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z$/;
+  return {
+    dir: path.dirname(file),
+    matches: (name) =>
+      name.startsWith(prefix) &&
+      name.endsWith(ext) &&
+      time.test(name.slice(prefix.length, name.length - ext.length)),
+    pattern: path.join(path.dirname(file), `${prefix}<time>${ext}`),
+  };
+}
+
 function withSuffix(file: string, suffix: string): string {
   const ext = extensionOf(file);
   return `${file.slice(0, file.length - ext.length)}_${suffix}${ext}`;

@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as http from 'node:http';
 import * as net from 'node:net';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadReport, slices } from '../helpers/report';
@@ -296,6 +297,98 @@ describe('viztracer --attach to an armed process', () => {
     expect(await listening(port)).toBe(false);
     expect(t.stderr()).not.toMatch(/Debugger/);
     expect(await get(t.httpPort)).toBe('ok');
+  });
+});
+
+describe('viztracer --dump PID: a flight recorder writes its last seconds', () => {
+  const fr = (dir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv =>
+    cleanEnv({ VIZTRACER_OUTPUT: join(dir, 'fr.json'), ...extra });
+
+  it('started with viztracer/register and VIZTRACER_FLIGHT_RECORDER', async () => {
+    const dir = tempDir();
+    const t = await startTarget(
+      ['--require', REGISTER],
+      'attach-service.js',
+      [],
+      fr(dir, { VIZTRACER_FLIGHT_RECORDER: '2s' }),
+    );
+    const r = await viztracer(['--dump', String(t.pid)], { cwd: tempDir() });
+    expect(r.status, r.stderr).toBe(0);
+    const m = new RegExp(
+      `^viztracer: process ${t.pid} saved its last 2 s to (.*fr_${t.pid}_[\\dT.Z-]+\\.json) \\(\\d+ bytes\\)\\n$`,
+    ).exec(r.stderr);
+    expect(m, r.stderr).not.toBeNull();
+    expect(has(namesByThread(m![1]).get(t.pid), /^crunch \(/)).toBe(true);
+    // It keeps running, and recording: a second dump is a second file.
+    expect(await get(t.httpPort)).toBe('ok');
+    const again = await viztracer(['--dump', String(t.pid)]);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stderr).not.toContain(m![1]);
+  });
+
+  it('run by the viztracer CLI (the program in its process): options read from its command line', async () => {
+    const dir = tempDir();
+    const child = spawn(
+      process.execPath,
+      [
+        join(LIB, 'cli', 'viztracer.js'),
+        '--flight_recorder',
+        '3s',
+        '-o',
+        'cli.json',
+        program('attach-service.js'),
+      ],
+      { cwd: dir, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const t = await new Promise<number>((resolve, reject) => {
+      child.stdout
+        .setEncoding('utf8')
+        .on('data', (d: string) => d.includes('ready') && resolve(child.pid!));
+      child.on('exit', (code) => reject(new Error(`exited ${code}`)));
+    });
+    try {
+      const r = await viztracer(['--dump', String(t)], { cwd: tempDir() });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(new RegExp(`saved its last 3 s to ${dir}/cli_${t}_.*\\.json`));
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('a process without a flight recorder: one line, untouched', async () => {
+    const t = await startTarget([], 'attach-service.js');
+    const r = await viztracer(['--dump', String(t.pid)]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(
+      `viztracer: process ${t.pid} runs no flight recorder (start it with --flight_recorder 30s, or VIZTRACER_FLIGHT_RECORDER=30s with viztracer/register); viztracer --attach ${t.pid} profiles it from now\n`,
+    );
+    expect(await get(t.httpPort)).toBe('ok');
+    expect(t.stderr()).toBe('');
+  });
+
+  it('--attach to a flight recorder or to a traced process says what to do instead', async () => {
+    const dir = tempDir();
+    const flight = await startTarget(
+      ['--require', REGISTER],
+      'attach-service.js',
+      [],
+      fr(dir, { VIZTRACER_FLIGHT_RECORDER: '2s' }),
+    );
+    let r = await viztracer(['--attach', String(flight.pid)]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(
+      `viztracer: process ${flight.pid} runs a flight recorder (the last 2 s in memory): viztracer --dump ${flight.pid} writes them\n`,
+    );
+    const traced = await startTarget(['--require', REGISTER], 'attach-service.js', [], fr(dir));
+    r = await viztracer(['--attach', String(traced.pid)]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(
+      /is traced by viztracer already; its report is written when it exits\n$/,
+    );
+    // Neither was signalled.
+    expect(await get(flight.httpPort)).toBe('ok');
+    expect(await get(traced.httpPort)).toBe('ok');
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
 

@@ -1,6 +1,6 @@
 // Command-line parsing: `viztracer [options] [--] script.js [args...]`.
 import { describe, expect, it } from 'vitest';
-import { parseCliArgs, usage } from '../../src/cli/args';
+import { parseCliArgs, usage } from '../../src/args';
 import { OptionError } from '../../src/options';
 
 describe('parseCliArgs', () => {
@@ -14,10 +14,21 @@ describe('parseCliArgs', () => {
       align: false,
       open: false,
       inputs: [],
+      attach: null,
+      duration: null,
+      dump: null,
       script: 'app.js',
       scriptArgs: [],
     });
     expect(parseCliArgs([]).script).toBeNull();
+  });
+
+  it("reads --attach, --duration and --dump as the CLI's own", () => {
+    const a = parseCliArgs(['--attach', '12', '--duration=2s', '-o', 'x.json']);
+    expect(a).toMatchObject({ attach: '12', duration: '2s', script: null });
+    expect(a.options).toEqual({ outputFile: 'x.json' });
+    expect(parseCliArgs(['--dump', '34']).dump).toBe('34');
+    expect(() => parseCliArgs(['--dump'])).toThrow('--dump needs a value');
   });
 
   it('stops reading options at the script', () => {

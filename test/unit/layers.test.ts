@@ -18,7 +18,17 @@ const LAYERS: string[][] = [
   // What runs a trace and ends a session; options are resolved here for everything below.
   // Production sessions (agent/) drive a Tracer like the preload does.
   ['preload', 'agent'],
-  ['tracer', 'session', 'session-end', 'save-report', 'children', 'thread', 'options', 'pristine'],
+  [
+    'tracer',
+    'session',
+    'session-end',
+    'save-report',
+    'children',
+    'thread',
+    'options',
+    'args',
+    'pristine',
+  ],
   // What records a thread, and what reads, builds, writes and shows reports.
   ['backends', 'instrument', 'user-events', 'labels', 'report', 'viewer'],
   ['trace'],

@@ -1,4 +1,5 @@
-// Command-line parsing for `viztracer [options] script [args...]`. Our options stop at the
+// Command-line parsing for `viztracer [options] script [args...]`: the CLI's, and `--attach`'s
+// reading of the command line a traced process was started with. Our options stop at the
 // script (or at `--`); everything after it belongs to the program.
 import {
   OptionError,
@@ -6,7 +7,7 @@ import {
   parseOptionText,
   SPEC_BY_CLI,
   type TracerOptions,
-} from '../options';
+} from './options';
 
 export interface CliArgs {
   options: TracerOptions;
@@ -24,6 +25,8 @@ export interface CliArgs {
   attach: string | null;
   /** With --attach: how long, as given (`10s`, `500ms`, seconds). */
   duration: string | null;
+  /** `--dump PID`: a flight-recording process writes its last seconds. */
+  dump: string | null;
   script: string | null;
   scriptArgs: string[];
 }
@@ -38,6 +41,7 @@ const CLI_FLAGS: Record<string, 'boolean' | 'string'> = {
   rcfile: 'string',
   attach: 'string',
   duration: 'string',
+  dump: 'string',
 };
 const SHORT: Record<string, string> = { h: 'help', V: 'version' };
 for (const s of OPTION_SPECS) if (s.short) SHORT[s.short] = s.cli;
@@ -54,6 +58,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     inputs: [],
     attach: null,
     duration: null,
+    dump: null,
     script: null,
     scriptArgs: [],
   };
@@ -104,6 +109,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       if (name === 'rcfile') out.rcfile = value;
       else if (name === 'attach') out.attach = value;
       else if (name === 'duration') out.duration = value;
+      else if (name === 'dump') out.dump = value;
       else (out as unknown as Record<string, boolean>)[name] = value !== 'false';
       continue;
     }
@@ -162,6 +168,10 @@ export function usage(): string {
     '    --duration TIME',
     'with --attach: how long, e.g. 10s, 500ms, 2m (default: until Ctrl+C)',
   ]);
+  rows.push([
+    '    --dump PID',
+    'have a process running with --flight_recorder write its last seconds',
+  ]);
   rows.push(['-V, --version', 'print the version']);
   rows.push(['-h, --help', 'print this help']);
   const w = Math.max(...rows.map((r) => r[0].length)) + 2;
@@ -169,6 +179,7 @@ export function usage(): string {
     'usage: viztracer [options] [--] script.js [args...]',
     '       viztracer --combine [-o out.json] [--align] report.json...',
     '       viztracer --attach PID [--duration 10s] [-o out.json] [--native] [--interval N]',
+    '       viztracer --dump PID',
     '',
     'Runs a Node.js program and writes a timeline of what it did (Chrome Trace Event format).',
     '',
