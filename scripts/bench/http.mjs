@@ -1,7 +1,10 @@
 // Throughput of an HTTP server on 127.0.0.1 under a load generator (keep-alive connections, a
-// fixed time each), untraced and traced: what withLabels costs per request, and what --rotate
-// with --push costs (to a local ingest that takes each profile), against the same server
-// untraced in the same round. Configurations alternate, rounds repeat; medians of requests/s.
+// fixed time each), untraced and traced: what withLabels costs per request, what --rotate with
+// --push costs (to a local ingest that takes each profile), and what `viztracer --attach` costs
+// a server started without viztracer (attached once the load has run a second: the pause of
+// the attach shows in the slowest request), against the same server untraced in the same
+// round. Configurations alternate, rounds repeat; medians of requests/s and of the slowest
+// request.
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import * as path from 'node:path';
@@ -62,14 +65,16 @@ function start(args, env) {
   });
 }
 
-/** Requests/s over `seconds` with `CONNECTIONS` keep-alive connections. */
+/** Requests/s and the slowest request (ms) over `seconds` with `CONNECTIONS` connections. */
 async function load(port, seconds = SECONDS) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
   const paths = ['/a', '/ab', '/abc', '/abcd'];
   let done = 0;
+  let slowest = 0;
   const until = Date.now() + seconds * 1000;
   const worker = async (w) => {
     for (let i = w; Date.now() < until; i++) {
+      const t = performance.now();
       await new Promise((resolve, reject) => {
         http
           .get({ host: '127.0.0.1', port, path: paths[i % 4], agent }, (res) => {
@@ -78,13 +83,39 @@ async function load(port, seconds = SECONDS) {
           })
           .on('error', reject);
       });
+      slowest = Math.max(slowest, performance.now() - t);
       done++;
     }
   };
   const t0 = Date.now();
   await Promise.all(Array.from({ length: CONNECTIONS }, (_, w) => worker(w)));
   agent.destroy();
-  return (done * 1000) / (Date.now() - t0);
+  return { rps: (done * 1000) / (Date.now() - t0), slowest };
+}
+
+/**
+ * `viztracer --attach` to the server `pid` for `seconds`; resolves once it says it is tracing,
+ * with a promise of its end.
+ */
+function attach(pid, seconds, extra) {
+  const child = spawn(
+    NODE,
+    [CLI, '--attach', String(pid), '--duration', `${seconds}s`, '-o', 'attached.json', ...extra],
+    { cwd: DIR, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let err = '';
+  const ended = new Promise((resolve, reject) =>
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`--attach exited ${code}: ${err}`)),
+    ),
+  );
+  return new Promise((resolve, reject) => {
+    child.stderr.on('data', (d) => {
+      err += d;
+      if (/tracing/.test(err)) resolve({ ended });
+    });
+    ended.catch(reject);
+  });
 }
 
 const sink = await ingest();
@@ -108,6 +139,13 @@ const configs = [
     args: [CLI, '--quiet', '-o', 'r.json', SERVER],
     env: { LABELS: '1' },
   },
+  { name: 'node, viztracer --attach after 1 s', args: [SERVER], env: {}, attach: [] },
+  {
+    name: 'node, viztracer --attach --native after 1 s',
+    args: [SERVER],
+    env: {},
+    attach: ['--native'],
+  },
   {
     name: 'viztracer --rotate 2s --push',
     args: [CLI, '--quiet', '--rotate', '2s', '--push', sink.url, SERVER],
@@ -120,12 +158,25 @@ const configs = [
   },
 ];
 const results = new Map(configs.map((c) => [c.name, []]));
+const slowest = new Map(configs.map((c) => [c.name, []]));
 for (let round = 0; round < ROUNDS; round++) {
   for (const c of configs) {
     const { child, port } = await start(c.args, c.env);
     // Warm-up (the JIT, the connections), not counted.
     await load(port, QUICK ? 0.2 : 1);
-    results.get(c.name).push(await load(port));
+    let measured;
+    if (c.attach) {
+      // Attached 1 s into the load, until the load's end.
+      const loading = load(port);
+      await new Promise((r) => setTimeout(r, 1000));
+      const session = await attach(child.pid, Math.max(1, SECONDS - 1), c.attach);
+      measured = await loading;
+      await session.ended;
+    } else {
+      measured = await load(port);
+    }
+    results.get(c.name).push(measured.rps);
+    slowest.get(c.name).push(measured.slowest);
     const exited = new Promise((r) => child.on('exit', r));
     child.kill('SIGTERM');
     await exited;
@@ -141,11 +192,12 @@ const rows = configs.map((c) => {
     fmt(Math.min(...xs), 0),
     fmt(Math.max(...xs), 0),
     fmt(median(xs) / base, 3),
+    fmt(median(slowest.get(c.name)), 1),
   ];
 });
 printTable(
   `HTTP server on 127.0.0.1, ${CONNECTIONS} keep-alive connections, ${SECONDS} s x ${ROUNDS} rounds (profiles pushed: ${sink.count()})`,
-  ['configuration', 'req/s median', 'min', 'max', 'vs node'],
+  ['configuration', 'req/s median', 'min', 'max', 'vs node', 'slowest request ms (median)'],
   rows,
 );
 writeResults('http', {
@@ -153,4 +205,5 @@ writeResults('http', {
   rounds: ROUNDS,
   connections: CONNECTIONS,
   results: Object.fromEntries(results),
+  slowestMillis: Object.fromEntries(slowest),
 });

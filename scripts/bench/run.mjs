@@ -19,6 +19,7 @@ const BENCHES = [
   'instrument-load.mjs',
   'http.mjs',
   'flight-recorder.mjs',
+  'attach.mjs',
 ];
 const extra = process.argv.includes('--quick') ? ['--quick'] : [];
 
