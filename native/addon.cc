@@ -165,6 +165,18 @@ Napi::Value Stop(const Napi::CallbackInfo& info) {
   return ToObject(env, state->profiler->Stop());
 }
 
+// compact(): moves what V8 has sampled on the calling thread so far into compact memory. The
+// addon does it by itself every few seconds; this is for tests.
+Napi::Value Compact(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  EnvState* state = State(env);
+  if (!state->profiler || !state->profiler->running()) {
+    return Throw(Napi::Error::New(env, "The profiler is not running on this thread"));
+  }
+  state->profiler->Compact();
+  return env.Undefined();
+}
+
 // setThreadLabel(label): what this thread's orphaned profile, if any, will carry.
 Napi::Value SetThreadLabel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -332,6 +344,7 @@ Napi::Value ThreadId(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("start", Napi::Function::New(env, Start, "start"));
   exports.Set("stop", Napi::Function::New(env, Stop, "stop"));
+  exports.Set("compact", Napi::Function::New(env, Compact, "compact"));
   exports.Set("setThreadLabel", Napi::Function::New(env, SetThreadLabel, "setThreadLabel"));
   exports.Set("takeOrphans", Napi::Function::New(env, TakeOrphansJs, "takeOrphans"));
   exports.Set("threadId", Napi::Function::New(env, ThreadId, "threadId"));

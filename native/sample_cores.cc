@@ -66,7 +66,7 @@ std::atomic<int> slotsUsed{0};  // slots at or past this index were never claime
 
 // V8's handler (what was installed when ours went in front of it). Written under installMutex
 // before ours is installed, read by the handler.
-struct sigaction v8Handler{};
+struct sigaction v8Handler {};
 std::mutex installMutex;
 
 void Note(Slot& s) {
@@ -113,11 +113,11 @@ void OnSigprof(int signal, siginfo_t* info, void* context) {
 // ours too; the next start installs it again.
 void Install() {
   std::lock_guard<std::mutex> lock(installMutex);
-  struct sigaction current{};
+  struct sigaction current {};
   sigaction(SIGPROF, nullptr, &current);
   if ((current.sa_flags & SA_SIGINFO) && current.sa_sigaction == OnSigprof) return;
   v8Handler = current;
-  struct sigaction ours{};
+  struct sigaction ours {};
   ours.sa_sigaction = OnSigprof;
   ours.sa_mask = current.sa_mask;
   // V8's own flags: SA_RESTART so that a system call it interrupts is restarted, SA_ONSTACK.
@@ -149,13 +149,12 @@ int StartSignalNotes() {
   return -1;
 }
 
-std::vector<SignalNote> TakeSignalNotes(int handle) {
+namespace {
+
+// Reads the slot's notes, in time order, and frees its chunks but the first when `keepOne`
+// (left empty, to note into again). The caller has stopped the handler from noting.
+std::vector<SignalNote> ReadNotes(Slot& s, bool keepOne) {
   std::vector<SignalNote> out;
-  if (handle < 0 || handle >= kSlots) return out;
-  Slot& s = slots[handle];
-  // From here no signal on this thread writes to the chunks.
-  s.state.store(kClaimed, std::memory_order_release);
-  std::atomic_signal_fence(std::memory_order_seq_cst);
   int64_t micros = s.firstMicros;
   for (Chunk* c = s.head; c != nullptr;) {
     for (size_t i = 0; i < c->count; i++) {
@@ -163,12 +162,42 @@ std::vector<SignalNote> TakeSignalNotes(int handle) {
       out.push_back(SignalNote{micros * 1000, c->notes[i].cpu});
     }
     Chunk* next = c->next;
-    munmap(c, kChunkBytes);
+    if (keepOne && c == s.head) {
+      c->count = 0;
+      c->next = nullptr;
+    } else {
+      munmap(c, kChunkBytes);
+    }
     c = next;
   }
-  s.head = s.tail = nullptr;
+  s.tail = keepOne ? s.head : nullptr;
+  if (!keepOne) s.head = nullptr;
   s.firstMicros = s.lastMicros = -1;
+  return out;
+}
+
+}  // namespace
+
+std::vector<SignalNote> TakeSignalNotes(int handle) {
+  if (handle < 0 || handle >= kSlots) return {};
+  Slot& s = slots[handle];
+  // From here no signal on this thread writes to the chunks.
+  s.state.store(kClaimed, std::memory_order_release);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  std::vector<SignalNote> out = ReadNotes(s, false);
   s.state.store(kFree, std::memory_order_release);
+  return out;
+}
+
+std::vector<SignalNote> DrainSignalNotes(int handle) {
+  if (handle < 0 || handle >= kSlots) return {};
+  Slot& s = slots[handle];
+  // A SIGPROF that comes while the notes are read is not noted: its sample gets no core.
+  s.state.store(kClaimed, std::memory_order_release);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  std::vector<SignalNote> out = ReadNotes(s, true);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  s.state.store(kNoting, std::memory_order_release);
   return out;
 }
 

@@ -27,6 +27,10 @@ int StartSignalNotes();
 // after V8's profiler has stopped sampling it.
 std::vector<SignalNote> TakeSignalNotes(int handle);
 
+// Returns the notes so far and goes on noting for `handle`, from an empty store. Call on the
+// same thread.
+std::vector<SignalNote> DrainSignalNotes(int handle);
+
 // For each sample time (µs of CLOCK_MONOTONIC, as V8 gives them, in any order), the core of the
 // last note at or before it, if that note is less than `windowMicros` older; else -1.
 std::vector<int16_t> CoresOfSamples(const std::vector<SignalNote>& notes,

@@ -104,6 +104,11 @@ export interface NativeAddon {
   start(intervalMicros: number, sampler?: SamplerName): void;
   /** Stops sampling the calling thread; Error when it was not sampling. */
   stop(): NativeProfile;
+  /**
+   * Moves what V8 sampled on the calling thread so far into the addon's compact store (it does
+   * so by itself every 5 s); Error when it is not sampling. For tests.
+   */
+  compact(): void;
   /** Opaque text kept with this thread's profile if the thread ends while sampling. */
   setThreadLabel(label: string): void;
   /** The orphaned profiles of every thread of the process; the store is emptied. */

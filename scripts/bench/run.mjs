@@ -20,6 +20,7 @@ const BENCHES = [
   'http.mjs',
   'flight-recorder.mjs',
   'attach.mjs',
+  'native-memory.mjs',
 ];
 const extra = process.argv.includes('--quick') ? ['--quick'] : [];
 
