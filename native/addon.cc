@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "cpu_profiler.h"
+#include "os.h"
 #include "recorder.h"
 #include "stop_signals.h"
-#include "os.h"
 #include "thread_monitor.h"
 #include "thread_probe.h"
 
@@ -89,11 +89,10 @@ std::optional<int> IntArg(const Napi::CallbackInfo& info, size_t i, const char* 
     double x = info[i].As<Napi::Number>().DoubleValue();
     if (x >= min && x <= max && x == static_cast<int>(x)) return static_cast<int>(x);
   }
-  std::string range = what != nullptr ? what
-                                      : "an integer from " + std::to_string(min) + " to " +
-                                            std::to_string(max);
-  Throw(Napi::TypeError::New(info.Env(),
-                             "Expected \"" + std::string(name) + "\" to be " + range));
+  std::string range = what != nullptr
+                          ? what
+                          : "an integer from " + std::to_string(min) + " to " + std::to_string(max);
+  Throw(Napi::TypeError::New(info.Env(), "Expected \"" + std::string(name) + "\" to be " + range));
   return std::nullopt;
 }
 
@@ -104,13 +103,25 @@ A ToTypedArray(Napi::Env env, const std::vector<T>& v) {
   return array;
 }
 
+// The same without a copy: the array's memory is the vector's, freed with the array. For the
+// per-sample columns, the biggest thing a save holds.
+template <typename T, typename A>
+A MoveToTypedArray(Napi::Env env, std::vector<T>&& v) {
+  if (v.empty()) return A::New(env, 0);
+  auto* owned = new std::vector<T>(std::move(v));
+  Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(
+      env, owned->data(), owned->size() * sizeof(T),
+      [](Napi::Env, void*, std::vector<T>* data) { delete data; }, owned);
+  return A::New(env, owned->size(), buffer, 0);
+}
+
 Napi::Array ToStrings(Napi::Env env, const std::vector<std::string>& v) {
   Napi::Array array = Napi::Array::New(env, v.size());
   for (size_t i = 0; i < v.size(); i++) array.Set(i, Napi::String::New(env, v[i]));
   return array;
 }
 
-Napi::Object ToObject(Napi::Env env, const ProfileData& p) {
+Napi::Object ToObject(Napi::Env env, ProfileData&& p) {
   Napi::Object nodes = Napi::Object::New(env);
   nodes.Set("id", ToTypedArray<int32_t, Napi::Int32Array>(env, p.ids));
   nodes.Set("parent", ToTypedArray<int32_t, Napi::Int32Array>(env, p.parents));
@@ -121,12 +132,12 @@ Napi::Object ToObject(Napi::Env env, const ProfileData& p) {
   nodes.Set("url", ToStrings(env, p.urls));
   Napi::Object out = Napi::Object::New(env);
   out.Set("nodes", nodes);
-  out.Set("samples", ToTypedArray<int32_t, Napi::Int32Array>(env, p.samples));
-  out.Set("timestamps", ToTypedArray<double, Napi::Float64Array>(env, p.timestamps));
+  out.Set("samples", MoveToTypedArray<int32_t, Napi::Int32Array>(env, std::move(p.samples)));
+  out.Set("timestamps", MoveToTypedArray<double, Napi::Float64Array>(env, std::move(p.timestamps)));
   out.Set("startTime", p.startTime);
   out.Set("endTime", p.endTime);
   out.Set("sampler", p.sampler == SamplerKind::kViztracer ? "viztracer" : "v8");
-  out.Set("cpus", ToTypedArray<int16_t, Napi::Int16Array>(env, p.cpus));
+  out.Set("cpus", MoveToTypedArray<int16_t, Napi::Int16Array>(env, std::move(p.cpus)));
   return out;
 }
 
@@ -198,7 +209,7 @@ Napi::Value TakeOrphansJs(const Napi::CallbackInfo& info) {
     Napi::Object o = Napi::Object::New(env);
     o.Set("tid", orphans[i].tid);
     o.Set("label", orphans[i].label);
-    o.Set("profile", ToObject(env, orphans[i].profile));
+    o.Set("profile", ToObject(env, std::move(orphans[i].profile)));
     out.Set(i, o);
   }
   return out;
@@ -273,7 +284,8 @@ Napi::Value FindPlatformThreadsJs(const Napi::CallbackInfo& info) {
 constexpr struct {
   const char* name;
   int number;
-} kWatchable[] = {{"SIGINT", SIGINT}, {"SIGTERM", SIGTERM}, {"SIGHUP", SIGHUP}, {"SIGUSR2", SIGUSR2}};
+} kWatchable[] = {
+    {"SIGINT", SIGINT}, {"SIGTERM", SIGTERM}, {"SIGHUP", SIGHUP}, {"SIGUSR2", SIGUSR2}};
 
 // In an interrupt on the main thread (stop_signals.h): calls the JavaScript callback with the
 // signal's name. What it throws is dropped: the program's own code is what was interrupted.
@@ -317,8 +329,9 @@ Napi::Value WatchStopSignalsJs(const Napi::CallbackInfo& info) {
       signals.push_back(signal);
     }
     if (!isArray || signals.size() != n || n == 0) {
-      return Throw(Napi::TypeError::New(
-          env, "Expected \"signals\" to be an array of \"SIGINT\", \"SIGTERM\", \"SIGHUP\", \"SIGUSR2\""));
+      return Throw(Napi::TypeError::New(env,
+                                        "Expected \"signals\" to be an array of \"SIGINT\", "
+                                        "\"SIGTERM\", \"SIGHUP\", \"SIGUSR2\""));
     }
   }
   State(env);  // its cleanup hook forgets the callback before the isolate goes
@@ -348,8 +361,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreadLabel", Napi::Function::New(env, SetThreadLabel, "setThreadLabel"));
   exports.Set("takeOrphans", Napi::Function::New(env, TakeOrphansJs, "takeOrphans"));
   exports.Set("threadId", Napi::Function::New(env, ThreadId, "threadId"));
-  exports.Set("watchStopSignals",
-              Napi::Function::New(env, WatchStopSignalsJs, "watchStopSignals"));
+  exports.Set("watchStopSignals", Napi::Function::New(env, WatchStopSignalsJs, "watchStopSignals"));
   exports.Set("markStopping", Napi::Function::New(env, MarkStoppingJs, "markStopping"));
   exports.Set("startMonitor", Napi::Function::New(env, StartMonitorJs, "startMonitor"));
   exports.Set("stopMonitor", Napi::Function::New(env, StopMonitorJs, "stopMonitor"));

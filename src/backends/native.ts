@@ -31,9 +31,11 @@ export function fromNativeProfile(p: NativeProfile): Samples {
       column: column[i],
     });
   }
-  const nodeIds = indicesOf(id, p.samples);
-  const timesMicros = Float64Array.from(p.timestamps);
-  const cpus = Int16Array.from(p.cpus);
+  // The addon's columns are this profile's own: taken as they are, no copy (a long run's are
+  // the biggest thing a save holds).
+  const nodeIds = indicesOf(id, p.samples, p.samples);
+  const timesMicros = p.timestamps;
+  const cpus = p.cpus;
   sortByTime(timesMicros, nodeIds, cpus);
   return {
     nodes,

@@ -94,9 +94,13 @@ export function urlToFile(url: string): string {
 /**
  * For each of `wanted`, its index in `ids` (node ids: unique, non-negative), -1 for none. Run
  * once per sample: an array lookup, as sources number their nodes from 1, unless ids are sparse.
+ * Into `out`, which may be `wanted` itself (each is read before it is written).
  */
-export function indicesOf(ids: ArrayLike<number>, wanted: ArrayLike<number>): Int32Array {
-  const out = new Int32Array(wanted.length);
+export function indicesOf(
+  ids: ArrayLike<number>,
+  wanted: ArrayLike<number>,
+  out: Int32Array = new Int32Array(wanted.length),
+): Int32Array {
   let max = -1;
   let dense = true;
   for (let i = 0; i < ids.length; i++) {
