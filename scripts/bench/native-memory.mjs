@@ -4,7 +4,8 @@
 // RSS over the run's middle (from 10% to 95% of it), divided by the rate of samples the report
 // holds. Saving: the process's peak RSS (/usr/bin/time) minus its RSS at the program's end,
 // against what the samples hold (RSS at the end minus at 10%, extrapolated to the whole run).
-// MINUTES=10 for the 10-minute runs (default 2; --quick: 0.25).
+// MINUTES=10 for the 10-minute runs (default 2; --quick: 0.25); ONLY=native runs only
+// the configurations whose name contains it.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -67,7 +68,7 @@ const configs = [
 ];
 const rows = [];
 const results = {};
-for (const c of configs) {
+for (const c of configs.filter((x) => x.name.includes(process.env.ONLY ?? ''))) {
   const m = measure(c.name, c.flags);
   const samples = samplesOf(m.report);
   const total = m.seconds.at(-1);
