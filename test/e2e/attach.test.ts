@@ -7,6 +7,7 @@ import * as net from 'node:net';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { portListening } from '../../src/agent/inspector-client';
 import { loadReport, slices } from '../helpers/report';
 import { cleanEnv, LIB, program, tempDir, viztracer, type RunResult } from '../helpers/run';
 
@@ -90,16 +91,8 @@ function get(port: number, path = '/'): Promise<string> {
   });
 }
 
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
-    s.on('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on('error', () => resolve(false));
-  });
-}
+/** Whether anything accepts a connection on 127.0.0.1:`port` (the attacher's own check). */
+const listening = portListening;
 
 /** Function names of the report's slices on each thread (tid -> names). */
 function namesByThread(file: string): Map<number, Set<string>> {
