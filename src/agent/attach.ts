@@ -44,6 +44,8 @@ export interface AttachRequest {
 const OPEN_MILLIS = 5000;
 /** How long each thread may take to answer a start or a stop (it answers by interrupt). */
 const ANSWER_MILLIS = 30_000;
+/** How often a worker still starting is asked whether it is set up (50 ms apart). */
+const WORKER_TRIES = 40;
 /** How long an armed target may take to write its report after the second SIGUSR2. */
 const ARMED_SAVE_MILLIS = 60_000;
 
@@ -522,15 +524,41 @@ async function traceWorkers(
     const info = params.workerInfo as { url?: string } | undefined;
     // Node's own threads (the loader thread of ES module hooks) are not the program's.
     if (stopping || info?.url?.startsWith('node:internal/')) return;
-    started.set(
-      sessionId,
-      callAgent(
-        client,
-        `a.startWorker(${JSON.stringify(config)}, ${JSON.stringify(dir)})`,
-        sessionId,
-      ),
-    );
+    const start = startWorker(sessionId);
+    // Its failure is said at the stop; until then it must not count as unhandled.
+    start.catch(() => {});
+    started.set(sessionId, start);
   });
+  // A worker created during the session is announced before Node has set it up: loading a
+  // module into it then breaks its start (Node's ERR_INTERNAL_ASSERTION in setupUserModules,
+  // and the worker's 'error' ends the program). So the agent is loaded once the worker has its
+  // parentPort, which Node sets after the setup (a builtin is read to see it, no user module).
+  const startWorker = async (sessionId: string): Promise<unknown> => {
+    // getBuiltinModule (Node 20.16+) returns the module Node loaded for itself; require() that
+    // early can fail inside Node (debuglog not set up yet), which only means "not yet".
+    const ready = `(() => {
+      const p = globalThis.process;
+      const load = typeof p?.getBuiltinModule === 'function' ? p.getBuiltinModule
+        : typeof require === 'function' ? require : null;
+      try {
+        return load !== null && load('node:worker_threads').parentPort !== null;
+      } catch {
+        return false;
+      }
+    })()`;
+    for (let attempt = 1; !(await evaluate(client, ready, sessionId)); attempt++) {
+      if (attempt >= WORKER_TRIES || stopping || !started.has(sessionId)) {
+        throw new InspectorError(`the worker was not set up within ${WORKER_TRIES * 50} ms`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return callAgent(
+      client,
+      `a.startWorker(${JSON.stringify(config)}, ${JSON.stringify(dir)})`,
+      sessionId,
+    );
+  };
+
   client.on('NodeWorker.detachedFromWorker', (params) => {
     // Ended: it saved in its 'exit' handler, or (terminated) the addon kept its profile.
     started.delete(String(params.sessionId));
