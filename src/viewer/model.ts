@@ -20,6 +20,8 @@ export interface ThreadSlices {
 
 export interface CounterSeries {
   pid: number;
+  /** The tid of its first event (an OS thread's, for the `CPU %` and `CPU core` of `--native`). */
+  tid: number;
   /** The counter's event name, e.g. "CPU %". */
   name: string;
   /** The value names (the keys of the events' args). */
@@ -58,6 +60,8 @@ export interface ThreadModel {
 
 export interface ProcessModel {
   pid: number;
+  /** The parent's pid, from the `process_name` metadata's args, when the report says. */
+  ppid?: number;
   name: string;
   sortIndex: number;
   threads: ThreadModel[];
@@ -114,11 +118,12 @@ export class ModelBuilder {
   private readonly threads = new Map<string, ThreadAcc>();
   private readonly processNames = new Map<number, string>();
   private readonly processSort = new Map<number, number>();
+  private readonly processParent = new Map<number, number>();
   private readonly threadNames = new Map<string, string>();
   private readonly threadSort = new Map<string, number>();
   private readonly counters = new Map<
     string,
-    { pid: number; name: string; keys: string[]; ts: number[]; rows: number[][] }
+    { pid: number; tid: number; name: string; keys: string[]; ts: number[]; rows: number[][] }
   >();
   private readonly instants: Instant[] = [];
   /** Async spans begun and not yet ended, by (pid, cat, id): nestable, so a stack each. */
@@ -168,6 +173,8 @@ export class ModelBuilder {
       case 'M': {
         const v = args?.name;
         const sort = num(args?.sort_index);
+        const ppid = num(args?.ppid);
+        if (name === 'process_name' && ppid !== null) this.processParent.set(pid, ppid);
         if (name === 'process_name' && typeof v === 'string') this.processNames.set(pid, v);
         else if (name === 'thread_name' && typeof v === 'string')
           this.threadNames.set(`${pid}:${tid}`, v);
@@ -244,7 +251,7 @@ export class ModelBuilder {
         const key = `${pid}:${name}`;
         let c = this.counters.get(key);
         if (!c) {
-          c = { pid, name, keys: [], ts: [], rows: [] };
+          c = { pid, tid, name, keys: [], ts: [], rows: [] };
           this.counters.set(key, c);
         }
         const row: number[] = new Array(c.keys.length).fill(NaN);
@@ -305,8 +312,10 @@ export class ModelBuilder {
     const proc = (pid: number): ProcessModel => {
       let p = procs.get(pid);
       if (!p) {
+        const ppid = this.processParent.get(pid);
         p = {
           pid,
+          ...(ppid !== undefined ? { ppid } : {}),
           name: this.processNames.get(pid) ?? `Process ${pid}`,
           sortIndex: this.processSort.get(pid) ?? pid,
           threads: [],
@@ -370,6 +379,7 @@ export class ModelBuilder {
       });
       proc(c.pid).counters.push({
         pid: c.pid,
+        tid: c.tid,
         name: c.name,
         keys: c.keys,
         ts: Float64Array.from(order, (i) => c.ts[i] - origin),
@@ -377,8 +387,8 @@ export class ModelBuilder {
       });
     }
     for (const pid of this.processNames.keys()) proc(pid);
-    const processes = [...procs.values()].sort(
-      (a, b) => a.sortIndex - b.sortIndex || a.pid - b.pid,
+    const processes = underParents(
+      [...procs.values()].sort((a, b) => a.sortIndex - b.sortIndex || a.pid - b.pid),
     );
     for (const p of processes) p.threads.sort((a, b) => a.sortIndex - b.sortIndex || a.tid - b.tid);
     return {
@@ -392,6 +402,36 @@ export class ModelBuilder {
       unmatched: this.unmatched,
     };
   }
+}
+
+/**
+ * Processes in their order, except that each child comes right after its parent (and the
+ * parent's earlier children): a tree walked depth first, roots in their order.
+ */
+function underParents(sorted: ProcessModel[]): ProcessModel[] {
+  const pids = new Set(sorted.map((p) => p.pid));
+  const children = new Map<number, ProcessModel[]>();
+  const roots: ProcessModel[] = [];
+  for (const p of sorted) {
+    if (p.ppid === undefined || p.ppid === p.pid || !pids.has(p.ppid)) roots.push(p);
+    else {
+      let list = children.get(p.ppid);
+      if (!list) children.set(p.ppid, (list = []));
+      list.push(p);
+    }
+  }
+  const out: ProcessModel[] = [];
+  const seen = new Set<number>();
+  const walk = (p: ProcessModel): void => {
+    if (seen.has(p.pid)) return;
+    seen.add(p.pid);
+    out.push(p);
+    for (const c of children.get(p.pid) ?? []) walk(c);
+  };
+  for (const p of roots) walk(p);
+  // A cycle of ppids has no root: its processes keep their order.
+  for (const p of sorted) walk(p);
+  return out;
 }
 
 /** An async event's id: `id`, or `id2.local` / `id2.global` (the Trace Event Format's). */

@@ -106,6 +106,41 @@ describe('ModelBuilder', () => {
     expect(m.processes[0].threads[0].tid).toBe(3);
   });
 
+  it('puts child processes right after their parent (ppid in process_name), deepest last', () => {
+    const proc = (pid: number, ppid: number) => ({
+      ph: 'M',
+      name: 'process_name',
+      pid,
+      tid: pid,
+      args: { name: `p${pid}`, ppid },
+    });
+    const m = build([
+      proc(30, 10),
+      proc(20, 1),
+      proc(10, 1),
+      proc(40, 30),
+      proc(15, 20),
+      { ph: 'X', name: 'f', pid: 10, tid: 10, ts: 1, dur: 1 },
+    ]);
+    expect(m.processes.map((p) => `${p.pid}<${p.ppid}`)).toEqual([
+      '10<1',
+      '30<10',
+      '40<30',
+      '20<1',
+      '15<20',
+    ]);
+    expect(wireMeta(m, 't').processes[1].ppid).toBe(10);
+  });
+
+  it('gives a counter the tid of its events (an OS thread of --native)', () => {
+    const m = build([
+      { ph: 'C', name: 'CPU % (libuv-worker 1)', pid: 1, tid: 7, ts: 1, args: { cpu: 90 } },
+      { ph: 'C', name: 'CPU % (libuv-worker 1)', pid: 1, tid: 7, ts: 2, args: { cpu: 80 } },
+    ]);
+    expect(m.processes[0].counters[0].tid).toBe(7);
+    expect(wireMeta(m, 't').processes[0].counters[0]).toMatchObject({ tid: 7, count: 2 });
+  });
+
   it('keeps counters per process and series, and instants, relative to the origin', () => {
     const m = build([
       { ph: 'X', name: 'f', pid: 1, tid: 1, ts: 100, dur: 10 },
