@@ -91,13 +91,19 @@ export class Timeline {
       requestDraw: () => this.requestDraw(),
     };
     this.layout();
+    // The details pane below grows and shrinks with what it shows: draw at the new size.
+    new ResizeObserver(() => this.requestDraw()).observe(this.scroller);
     const { canvas, axisCanvas, scroller, tooltip } = this;
     listen(this.s, { canvas, axisCanvas, scroller, tooltip }, this.actions);
   }
 
   /** Rebuilds the rows and their labels (on start and when a process is collapsed). */
   private layout(): void {
-    const { rows, labels, height } = layoutRows(this.s, (pid) => this.toggleProcess(pid));
+    const { rows, labels, height } = layoutRows(
+      this.s,
+      (pid) => this.toggleProcess(pid),
+      (pid) => this.toggleCounters(pid),
+    );
     this.s.rows = rows;
     this.labels.replaceChildren(...labels);
     this.inner.style.height = `${height}px`;
@@ -108,6 +114,13 @@ export class Timeline {
   toggleProcess(pid: number, collapse = !this.s.collapsed.has(pid)): void {
     if (collapse) this.s.collapsed.add(pid);
     else this.s.collapsed.delete(pid);
+    this.layout();
+  }
+
+  /** Shows or hides a process's OS threads' CPU % and CPU core tracks. */
+  toggleCounters(pid: number, open = !this.s.countersOpen.has(pid)): void {
+    if (open) this.s.countersOpen.add(pid);
+    else this.s.countersOpen.delete(pid);
     this.layout();
   }
 
@@ -213,6 +226,45 @@ export class Timeline {
 
   get ready(): boolean {
     return this.drawnOnce;
+  }
+
+  /**
+   * The rows of the processes and of their threads overviews, in client coordinates, each OS
+   * thread with the mean CPU % its strip shows across the visible range (null when it has no
+   * sample there).
+   */
+  overview(): {
+    pid: number;
+    name: string;
+    top: number;
+    bottom: number;
+    collapsed: boolean;
+    threads: { name: string; tid: number; top: number; bottom: number; cpu: number | null }[];
+  }[] {
+    const box = this.canvas.getBoundingClientRect();
+    const y0 = box.top - this.scroller.scrollTop;
+    const out: ReturnType<Timeline['overview']> = [];
+    for (const row of this.s.rows) {
+      if (row.kind === 'process') {
+        out.push({
+          pid: row.group.pid,
+          name: row.group.name,
+          top: y0 + row.top,
+          bottom: y0 + row.top + row.height,
+          collapsed: row.collapsed,
+          threads: [],
+        });
+      } else if (row.kind === 'osthread') {
+        out[out.length - 1].threads.push({
+          name: row.os.name,
+          tid: row.os.tid,
+          top: y0 + row.top,
+          bottom: y0 + row.top + row.height,
+          cpu: this.painter.meanCpu(row.os),
+        });
+      }
+    }
+    return out;
   }
 
   /**
