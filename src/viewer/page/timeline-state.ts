@@ -146,14 +146,22 @@ export function createState(report: Report): TimelineState {
     report,
     groups: meta.processes.map((p) => {
       const counters = p.counters.map(() => report.counters[cpos++]);
+      const osThreads = osThreadsOf(p.pid, counters);
+      // Each thread's CPU % then its CPU core, in the overview's order; then any core track
+      // whose thread has no CPU %.
+      const cpuCounters = osThreads.flatMap((t) => (t.core ? [t.cpu, t.core] : [t.cpu]));
+      const paired = new Set(cpuCounters);
+      for (const c of counters) {
+        if (osThreadCounter(c.info.name) && !paired.has(c)) cpuCounters.push(c);
+      }
       return {
         pid: p.pid,
         name: p.name,
         nesting: nesting(p.pid),
         threads: p.threads.map(() => report.threads[pos++]),
-        osThreads: osThreadsOf(p.pid, counters),
+        osThreads,
         counters: counters.filter((c) => !osThreadCounter(c.info.name)),
-        cpuCounters: counters.filter((c) => osThreadCounter(c.info.name)),
+        cpuCounters,
         instants: instantList(byProcess.get(p.pid) ?? []),
       };
     }),
