@@ -116,6 +116,7 @@ const idOf = (v: unknown): number | null => {
 export class ModelBuilder {
   private readonly strings = new StringTable();
   private readonly threads = new Map<string, ThreadAcc>();
+  private lastThread: ThreadAcc | null = null;
   private readonly processNames = new Map<number, string>();
   private readonly processSort = new Map<number, number>();
   private readonly processParent = new Map<number, number>();
@@ -144,12 +145,16 @@ export class ModelBuilder {
   }
 
   private thread(pid: number, tid: number): ThreadAcc {
+    // Events come in runs of one thread: the last one found, without a key to build.
+    const last = this.lastThread;
+    if (last !== null && last.pid === pid && last.tid === tid) return last;
     const k = `${pid}:${tid}`;
     let t = this.threads.get(k);
     if (!t) {
       t = { pid, tid, ts: [], dur: [], name: [], args: new Map(), open: [] };
       this.threads.set(k, t);
     }
+    this.lastThread = t;
     return t;
   }
 
@@ -453,18 +458,26 @@ function sortedColumns(t: ThreadAcc, origin: number): ThreadSlices {
   const n = t.ts.length;
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => t.ts[a] - t.ts[b] || t.dur[b] - t.dur[a] || a - b);
+  const before = (a: number, b: number): number =>
+    t.ts[a] - t.ts[b] || t.dur[b] - t.dur[a] || a - b;
+  // Slices usually come in this order already (ours do): then there is nothing to sort.
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) sorted = before(i - 1, i) < 0;
+  if (!sorted) order.sort(before);
   const start = new Float64Array(n);
   const dur = new Float64Array(n);
   const name = new Int32Array(n);
-  const args = new Map<number, Record<string, unknown>>();
+  // In order, a slice's index is the same before and after.
+  const args = sorted ? t.args : new Map<number, Record<string, unknown>>();
   for (let k = 0; k < n; k++) {
     const i = order[k];
     start[k] = t.ts[i] - origin;
     dur[k] = t.dur[i];
     name[k] = t.name[i];
-    const a = t.args.get(i);
-    if (a) args.set(k, a);
+    if (!sorted) {
+      const a = t.args.get(i);
+      if (a) args.set(k, a);
+    }
   }
   return { start, dur, depth: new Int32Array(n), name, parent: new Int32Array(n).fill(-1), args };
 }

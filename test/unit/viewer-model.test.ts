@@ -36,6 +36,28 @@ describe('ModelBuilder', () => {
     expect(m.processes[0].threads[0].maxDepth).toBe(3);
   });
 
+  it('keeps each slice’s args with it, whether the slices came sorted or not', () => {
+    const ev = (name: string, ts: number, args?: object) => ({
+      ph: 'X',
+      name,
+      pid: 1,
+      tid: 1,
+      ts,
+      dur: 1,
+      ...(args ? { args } : {}),
+    });
+    for (const events of [
+      [ev('a', 0), ev('b', 2, { n: 'b' }), ev('c', 4, { n: 'c' })],
+      [ev('c', 4, { n: 'c' }), ev('a', 0), ev('b', 2, { n: 'b' })],
+    ]) {
+      const s = build(events).processes[0].threads[0].slices;
+      expect([...s.args].map(([i, a]) => [i, a.n])).toEqual([
+        [1, 'b'],
+        [2, 'c'],
+      ]);
+    }
+  });
+
   it('pairs B and E events, closes unended B at the end, and counts unmatched E', () => {
     const m = build([
       { ph: 'B', name: 'outer', pid: 1, tid: 2, ts: 0, args: { a: 1 } },
