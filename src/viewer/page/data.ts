@@ -145,6 +145,8 @@ export async function loadReport(progress: (done: number, total: number) => void
   const inline = inlineData();
   const src = inline ? standaloneSource(inline) : serverSource();
   const meta = await src.meta();
+  // Marks of the load's steps, for the viewer's benchmark (scripts/bench/viewer.mjs).
+  performance.mark('vz:meta');
   if (!meta || !Array.isArray(meta.processes) || !Array.isArray(meta.strings)) {
     throw new LoadError('The server sent no report description (data/meta)');
   }
@@ -165,8 +167,11 @@ export async function loadReport(progress: (done: number, total: number) => void
       };
       threads.push(t);
       jobs.push(async () => {
-        t.cols = decodeThread(await src.thread(info.key), info.count);
+        const bytes = await src.thread(info.key);
+        const t0 = performance.now();
+        t.cols = decodeThread(bytes, info.count);
         t.index = buildDepthIndex(t.cols, info.maxDepth);
+        performance.measure('vz:index', { start: t0 });
         progress(++done, total);
       });
     }
@@ -192,6 +197,7 @@ export async function loadReport(progress: (done: number, total: number) => void
   }
   progress(0, total);
   await pool(jobs, 4);
+  performance.mark('vz:tracks');
   const cpus = meta.metadata?.cpus;
   setScales(counters, typeof cpus === 'number' && cpus > 0 ? cpus : 0);
   const countByName = new Int32Array(meta.strings.length);

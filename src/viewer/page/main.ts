@@ -99,6 +99,7 @@ function essentials(report: Report): string[] {
 }
 
 function start(report: Report): void {
+  performance.mark('vz:report');
   const { meta } = report;
   document.title = meta.title ? `${meta.title} – vizviewer` : 'vizviewer';
 
@@ -147,6 +148,7 @@ function start(report: Report): void {
       }
     },
     onFirstDraw: () => {
+      performance.mark('vz:first-draw');
       ready = true;
       report.markLoaded();
     },
