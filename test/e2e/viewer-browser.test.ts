@@ -320,7 +320,7 @@ describe('the viewer in Chromium', () => {
       for (const t of p.threads) expect(t.bottom, p.name).toBeLessThanOrEqual(box.y + box.height);
     }
     // Each child's main thread summed squares: its strip reads busy.
-    for (const p of procs.slice(1)) expect(p.threads[0].cpu).toBeGreaterThan(20);
+    for (const p of procs.slice(1)) expect(p.threads[0].cpu).toBeGreaterThan(15);
     await page.screenshot({ path: join(SHOTS, 'process-pool-overview.png') });
 
     // The CPU button shows the OS threads' CPU % and CPU core tracks, on fixed scales.
