@@ -91,8 +91,12 @@ export class Timeline {
       requestDraw: () => this.requestDraw(),
     };
     this.layout();
-    // The details pane below grows and shrinks with what it shows: draw at the new size.
-    new ResizeObserver(() => this.requestDraw()).observe(this.scroller);
+    // The details pane below grows and shrinks with what it shows: draw at the new size, with
+    // the selected slice still on screen (a click near the bottom opens the pane over it).
+    new ResizeObserver(() => {
+      if (this.s.selection) this.scrollTo(this.s.selection);
+      this.requestDraw();
+    }).observe(this.scroller);
     const { canvas, axisCanvas, scroller, tooltip } = this;
     listen(this.s, { canvas, axisCanvas, scroller, tooltip }, this.actions);
   }
@@ -193,7 +197,7 @@ export class Timeline {
   reveal(sel: Selection, zoom: boolean): void {
     const s = this.s;
     if (s.collapsed.has(sel.thread.pid)) this.toggleProcess(sel.thread.pid, false);
-    const { start, dur, depth } = sel.thread.cols;
+    const { start, dur } = sel.thread.cols;
     const t0 = start[sel.index];
     const d = dur[sel.index];
     if (zoom) this.setRange(focusOn(t0, d, s.limits, 0.5));
@@ -201,15 +205,20 @@ export class Timeline {
       const span = s.range.end - s.range.start;
       this.setRange({ start: t0 + d / 2 - span / 2, end: t0 + d / 2 + span / 2 });
     }
-    const row = rowOf(s, sel);
-    if (row) {
-      const y = levelTop(row, depth[sel.index]);
-      const top = this.scroller.scrollTop;
-      if (y < top || y + ROW_H > top + s.height) {
-        this.scroller.scrollTop = Math.max(0, y - s.height / 3);
-      }
-    }
+    this.scrollTo(sel);
     this.requestDraw();
+  }
+
+  /** Scrolls the tracks so that a slice's level is on screen, if it is not. */
+  private scrollTo(sel: Selection): void {
+    const row = rowOf(this.s, sel);
+    if (!row) return;
+    const y = levelTop(row, sel.thread.cols.depth[sel.index]);
+    const top = this.scroller.scrollTop;
+    const height = this.scroller.clientHeight;
+    if (y < top || y + ROW_H > top + height) {
+      this.scroller.scrollTop = Math.max(0, y - height / 3);
+    }
   }
 
   /** Highlights the matches of a search (null clears it). */
