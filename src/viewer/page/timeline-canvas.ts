@@ -196,8 +196,11 @@ export class TimelinePainter {
     return this.means;
   }
 
-  /** The mean CPU % an OS thread's strip shows over the visible range; null for no data. */
-  meanCpu(os: OsThread): number | null {
+  /**
+   * What an OS thread's strip shows over the visible range: its mean CPU % (null for no data)
+   * and the CPU time that adds up to, µs.
+   */
+  stripCpu(os: OsThread): { mean: number | null; micros: number } {
     const m = this.columnMeans(os);
     let sum = 0;
     let n = 0;
@@ -206,7 +209,8 @@ export class TimelinePainter {
       sum += v;
       n++;
     }
-    return n > 0 ? sum / n : null;
+    const vt = transform(this.s);
+    return { mean: n > 0 ? sum / n : null, micros: sum / 100 / vt.k };
   }
 
   /** A collapsed process: its threads' outermost slices as thin lanes. */

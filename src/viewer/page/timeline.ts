@@ -240,7 +240,7 @@ export class Timeline {
   /**
    * The rows of the processes and of their threads overviews, in client coordinates, each OS
    * thread with the mean CPU % its strip shows across the visible range (null when it has no
-   * sample there).
+   * sample there) and the CPU time, µs, that the strip adds up to.
    */
   overview(): {
     pid: number;
@@ -248,7 +248,14 @@ export class Timeline {
     top: number;
     bottom: number;
     collapsed: boolean;
-    threads: { name: string; tid: number; top: number; bottom: number; cpu: number | null }[];
+    threads: {
+      name: string;
+      tid: number;
+      top: number;
+      bottom: number;
+      cpu: number | null;
+      cpuMicros: number;
+    }[];
   }[] {
     const box = this.canvas.getBoundingClientRect();
     const y0 = box.top - this.scroller.scrollTop;
@@ -264,12 +271,14 @@ export class Timeline {
           threads: [],
         });
       } else if (row.kind === 'osthread') {
+        const strip = this.painter.stripCpu(row.os);
         out[out.length - 1].threads.push({
           name: row.os.name,
           tid: row.os.tid,
           top: y0 + row.top,
           bottom: y0 + row.top + row.height,
-          cpu: this.painter.meanCpu(row.os),
+          cpu: strip.mean,
+          cpuMicros: strip.micros,
         });
       }
     }
