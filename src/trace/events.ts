@@ -74,6 +74,8 @@ export interface ReportMetadata {
   sampling?: 'inspector' | 'native';
   /** Samples V8 reported, all threads and processes. */
   sampleCount: number;
+  /** The host's CPUs (the `CPU core` tracks number them from 0). */
+  cpus?: number;
   /** Samples lost (V8's inspector does not report any, so 0 there). */
   droppedSamples: number;
   /** Whether a buffer overflowed and the oldest data was dropped. */

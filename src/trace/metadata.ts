@@ -1,4 +1,5 @@
 // Facts about the process and the run that go into a report's metadata.
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { VERSION } from '../version';
@@ -31,6 +32,7 @@ export function reportMetadata(
     tool: 'viztracer',
     version: VERSION,
     nodeVersion: process.version,
+    cpus: os.cpus().length,
     droppedSamples: 0,
     overflow: false,
     baseTimeNanoseconds: baseTimeNanoseconds(),

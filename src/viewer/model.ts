@@ -20,6 +20,8 @@ export interface ThreadSlices {
 
 export interface CounterSeries {
   pid: number;
+  /** The tid of its first event (an OS thread's, for the `CPU %` and `CPU core` of `--native`). */
+  tid: number;
   /** The counter's event name, e.g. "CPU %". */
   name: string;
   /** The value names (the keys of the events' args). */
@@ -58,6 +60,8 @@ export interface ThreadModel {
 
 export interface ProcessModel {
   pid: number;
+  /** The parent's pid, from the `process_name` metadata's args, when the report says. */
+  ppid?: number;
   name: string;
   sortIndex: number;
   threads: ThreadModel[];
@@ -112,13 +116,15 @@ const idOf = (v: unknown): number | null => {
 export class ModelBuilder {
   private readonly strings = new StringTable();
   private readonly threads = new Map<string, ThreadAcc>();
+  private lastThread: ThreadAcc | null = null;
   private readonly processNames = new Map<number, string>();
   private readonly processSort = new Map<number, number>();
+  private readonly processParent = new Map<number, number>();
   private readonly threadNames = new Map<string, string>();
   private readonly threadSort = new Map<string, number>();
   private readonly counters = new Map<
     string,
-    { pid: number; name: string; keys: string[]; ts: number[]; rows: number[][] }
+    { pid: number; tid: number; name: string; keys: string[]; ts: number[]; rows: number[][] }
   >();
   private readonly instants: Instant[] = [];
   /** Async spans begun and not yet ended, by (pid, cat, id): nestable, so a stack each. */
@@ -139,12 +145,16 @@ export class ModelBuilder {
   }
 
   private thread(pid: number, tid: number): ThreadAcc {
+    // Events come in runs of one thread: the last one found, without a key to build.
+    const last = this.lastThread;
+    if (last !== null && last.pid === pid && last.tid === tid) return last;
     const k = `${pid}:${tid}`;
     let t = this.threads.get(k);
     if (!t) {
       t = { pid, tid, ts: [], dur: [], name: [], args: new Map(), open: [] };
       this.threads.set(k, t);
     }
+    this.lastThread = t;
     return t;
   }
 
@@ -168,6 +178,8 @@ export class ModelBuilder {
       case 'M': {
         const v = args?.name;
         const sort = num(args?.sort_index);
+        const ppid = num(args?.ppid);
+        if (name === 'process_name' && ppid !== null) this.processParent.set(pid, ppid);
         if (name === 'process_name' && typeof v === 'string') this.processNames.set(pid, v);
         else if (name === 'thread_name' && typeof v === 'string')
           this.threadNames.set(`${pid}:${tid}`, v);
@@ -244,7 +256,7 @@ export class ModelBuilder {
         const key = `${pid}:${name}`;
         let c = this.counters.get(key);
         if (!c) {
-          c = { pid, name, keys: [], ts: [], rows: [] };
+          c = { pid, tid, name, keys: [], ts: [], rows: [] };
           this.counters.set(key, c);
         }
         const row: number[] = new Array(c.keys.length).fill(NaN);
@@ -305,8 +317,10 @@ export class ModelBuilder {
     const proc = (pid: number): ProcessModel => {
       let p = procs.get(pid);
       if (!p) {
+        const ppid = this.processParent.get(pid);
         p = {
           pid,
+          ...(ppid !== undefined ? { ppid } : {}),
           name: this.processNames.get(pid) ?? `Process ${pid}`,
           sortIndex: this.processSort.get(pid) ?? pid,
           threads: [],
@@ -370,6 +384,7 @@ export class ModelBuilder {
       });
       proc(c.pid).counters.push({
         pid: c.pid,
+        tid: c.tid,
         name: c.name,
         keys: c.keys,
         ts: Float64Array.from(order, (i) => c.ts[i] - origin),
@@ -377,8 +392,8 @@ export class ModelBuilder {
       });
     }
     for (const pid of this.processNames.keys()) proc(pid);
-    const processes = [...procs.values()].sort(
-      (a, b) => a.sortIndex - b.sortIndex || a.pid - b.pid,
+    const processes = underParents(
+      [...procs.values()].sort((a, b) => a.sortIndex - b.sortIndex || a.pid - b.pid),
     );
     for (const p of processes) p.threads.sort((a, b) => a.sortIndex - b.sortIndex || a.tid - b.tid);
     return {
@@ -392,6 +407,36 @@ export class ModelBuilder {
       unmatched: this.unmatched,
     };
   }
+}
+
+/**
+ * Processes in their order, except that each child comes right after its parent (and the
+ * parent's earlier children): a tree walked depth first, roots in their order.
+ */
+function underParents(sorted: ProcessModel[]): ProcessModel[] {
+  const pids = new Set(sorted.map((p) => p.pid));
+  const children = new Map<number, ProcessModel[]>();
+  const roots: ProcessModel[] = [];
+  for (const p of sorted) {
+    if (p.ppid === undefined || p.ppid === p.pid || !pids.has(p.ppid)) roots.push(p);
+    else {
+      let list = children.get(p.ppid);
+      if (!list) children.set(p.ppid, (list = []));
+      list.push(p);
+    }
+  }
+  const out: ProcessModel[] = [];
+  const seen = new Set<number>();
+  const walk = (p: ProcessModel): void => {
+    if (seen.has(p.pid)) return;
+    seen.add(p.pid);
+    out.push(p);
+    for (const c of children.get(p.pid) ?? []) walk(c);
+  };
+  for (const p of roots) walk(p);
+  // A cycle of ppids has no root: its processes keep their order.
+  for (const p of sorted) walk(p);
+  return out;
 }
 
 /** An async event's id: `id`, or `id2.local` / `id2.global` (the Trace Event Format's). */
@@ -413,18 +458,26 @@ function sortedColumns(t: ThreadAcc, origin: number): ThreadSlices {
   const n = t.ts.length;
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => t.ts[a] - t.ts[b] || t.dur[b] - t.dur[a] || a - b);
+  const before = (a: number, b: number): number =>
+    t.ts[a] - t.ts[b] || t.dur[b] - t.dur[a] || a - b;
+  // Slices usually come in this order already (ours do): then there is nothing to sort.
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) sorted = before(i - 1, i) < 0;
+  if (!sorted) order.sort(before);
   const start = new Float64Array(n);
   const dur = new Float64Array(n);
   const name = new Int32Array(n);
-  const args = new Map<number, Record<string, unknown>>();
+  // In order, a slice's index is the same before and after.
+  const args = sorted ? t.args : new Map<number, Record<string, unknown>>();
   for (let k = 0; k < n; k++) {
     const i = order[k];
     start[k] = t.ts[i] - origin;
     dur[k] = t.dur[i];
     name[k] = t.name[i];
-    const a = t.args.get(i);
-    if (a) args.set(k, a);
+    if (!sorted) {
+      const a = t.args.get(i);
+      if (a) args.set(k, a);
+    }
   }
   return { start, dur, depth: new Int32Array(n), name, parent: new Int32Array(n).fill(-1), args };
 }

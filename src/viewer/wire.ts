@@ -17,6 +17,7 @@ export function wireMeta(model: Model, title: string): WireMeta {
     strings: model.strings,
     processes: model.processes.map((p) => ({
       pid: p.pid,
+      ...(p.ppid !== undefined ? { ppid: p.ppid } : {}),
       name: p.name,
       threads: p.threads.map((t) => ({
         key: t.key,
@@ -28,6 +29,7 @@ export function wireMeta(model: Model, title: string): WireMeta {
       })),
       counters: p.counters.map((c) => ({
         key: counterKey++,
+        tid: c.tid,
         name: c.name,
         keys: c.keys,
         count: c.ts.length,

@@ -1,5 +1,6 @@
 // The viewer in headless Chromium, as a user sees it: tracks, a click, search, the flame
-// graph and the function table, an HTML-looking name, and the standalone HTML file.
+// graph and the function table, an HTML-looking name, the standalone HTML file, ranges, and
+// the threads overview of --native reports.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -60,6 +61,28 @@ async function open(url: string): Promise<Page> {
 
 const trackNames = (page: Page): Promise<string[]> =>
   page.locator('[data-testid="track-name"]').allTextContents();
+
+interface OverviewRow {
+  pid: number;
+  name: string;
+  top: number;
+  bottom: number;
+  collapsed: boolean;
+  threads: {
+    name: string;
+    tid: number;
+    top: number;
+    bottom: number;
+    cpu: number | null;
+    cpuMicros: number;
+  }[];
+}
+
+/** The processes and their threads overviews as the page lays them out (client px). */
+const overview = (page: Page): Promise<OverviewRow[]> =>
+  page.evaluate(() =>
+    (window as unknown as { __viztracer: { overview(): OverviewRow[] } }).__viztracer.overview(),
+  );
 
 async function clickSlice(page: Page, name: string): Promise<void> {
   const at = await page.evaluate(
@@ -221,27 +244,137 @@ describe('the viewer in Chromium', () => {
     expect((page as unknown as { errors: string[] }).errors).toEqual([]);
   });
 
-  it('under --native, a range lists the OS threads with their CPU time, CPU % and cores', async () => {
+  it('under --native, the threads overview shows the pool busy, main idle; a range lists the pool with its CPU time and cores', async () => {
     const dir = tempDir();
+    // Four hashes: each of the pool's four threads takes one, so that each one works as long
+    // as the others however busy the machine is.
     const r = await viztracer(
-      ['--quiet', '--native', '-o', 'tp.json', join(ROOT, 'examples', 'thread-pool.js'), '8'],
+      [
+        '--quiet',
+        '--native',
+        '-o',
+        'tp.json',
+        join(ROOT, 'examples', 'thread-pool.js'),
+        '4',
+        '300000',
+      ],
       { cwd: dir },
     );
     expect(r.status).toBe(0);
     const page = await open(await serve(join(dir, 'tp.json')));
     const box = (await page.locator('[data-testid="timeline"]').boundingBox())!;
+    const [proc] = await overview(page);
+    // The first screen: the process's header, then a strip per OS thread, main first.
+    expect(proc.top).toBeGreaterThanOrEqual(box.y);
+    expect(proc.threads[0].name).toBe('main');
+    for (const t of proc.threads) expect(t.bottom).toBeLessThanOrEqual(box.y + box.height);
+    // The hashing runs on libuv's pool while the JavaScript thread waits: the four busiest
+    // strips add up to one hash each (about 140 ms of CPU here), main's to a few ms.
+    const busiest = [...proc.threads].sort((a, b) => b.cpuMicros - a.cpuMicros).slice(0, 4);
+    const pool = proc.threads.filter((t) => t.name.startsWith('libuv-worker'));
+    // The tracer names the pool's threads it finds (all four, but one was seen unnamed, as
+    // "thread <tid>", on a loaded machine).
+    expect(pool.length).toBeGreaterThanOrEqual(3);
+    for (const t of pool) expect(busiest).toContain(t);
+    const main = proc.threads[0];
+    for (const t of busiest) {
+      expect(t.cpuMicros, t.name).toBeGreaterThan(60_000);
+      expect(t.cpuMicros, t.name).toBeGreaterThan(3 * main.cpuMicros);
+    }
+    // The detailed CPU tracks wait for the header's CPU button.
+    expect((await trackNames(page)).filter((n) => n.startsWith('CPU'))).toEqual([]);
+    // A strip's tooltip: the thread, its tid, its CPU % and core at that time.
+    const w = pool[0];
+    await page.mouse.move(box.x + box.width / 2, (w.top + w.bottom) / 2);
+    const tip = page.locator('.timeline > .tooltip');
+    await expect(tip.textContent()).resolves.toMatch(
+      new RegExp(`^${w.name}tid ${w.tid} · pid ${proc.pid}CPU [\\d.]+ %core \\d+at `),
+    );
+    await page.screenshot({ path: join(SHOTS, 'thread-pool-overview.png') });
+
+    // Shift+drag over the pool's busy middle of the run.
     await page.keyboard.down('Shift');
-    await page.mouse.move(box.x + 2, box.y + 20);
+    await page.mouse.move(box.x + box.width * 0.2, box.y + 20);
     await page.mouse.down();
-    await page.mouse.move(box.x + box.width - 2, box.y + 20, { steps: 5 });
+    await page.mouse.move(box.x + box.width * 0.8, box.y + 20, { steps: 5 });
     await page.mouse.up();
     await page.keyboard.up('Shift');
-    const rows = await page.locator('[data-testid="range-os-threads"] tbody tr').allTextContents();
-    // The hashing runs on libuv's pool: its threads used CPU, on known cores.
-    const pool = rows.filter((t) => t.startsWith('libuv-worker'));
-    expect(pool.length).toBeGreaterThan(0);
-    for (const row of pool) expect(row).toMatch(/\d+(\.\d+)?%.*\d+: \d+%/);
-    await page.screenshot({ path: join(SHOTS, 'range-os-threads.png') });
+    const rows = await page.$$eval('[data-testid="range-os-threads"] tbody tr', (trs) =>
+      trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '')),
+    );
+    const listed = rows.filter((cells) => cells[0].startsWith('libuv-worker'));
+    expect(listed.map((cells) => cells[0]).sort()).toEqual(pool.map((t) => t.name).sort());
+    // Each with its pid, CPU time (not zero), CPU %, and the cores with their shares.
+    for (const [, pid, time, percent, cores] of listed) {
+      expect(pid).toBe(String(proc.pid));
+      expect(time).toMatch(/^[1-9][\d.]* (µs|ms|s)$/);
+      expect(percent).toMatch(/^\d+(\.\d)?%$/);
+      expect(cores).toMatch(/^\d+: \d+%(, \d+: \d+%)*$/);
+    }
+    await page.screenshot({ path: join(SHOTS, 'thread-pool-range.png') });
+    expect((page as unknown as { errors: string[] }).errors).toEqual([]);
+  });
+
+  it('under --native, every process and its threads overview on the first screen; processes collapse and stay so', async () => {
+    const dir = tempDir();
+    const r = await viztracer(
+      [
+        '--quiet',
+        '--native',
+        '-o',
+        'pp.json',
+        join(ROOT, 'examples', 'process-pool.js'),
+        '3000000',
+        '2',
+      ],
+      { cwd: dir },
+    );
+    expect(r.status).toBe(0);
+    const page = await open(await serve(join(dir, 'pp.json')));
+    const box = (await page.locator('[data-testid="timeline"]').boundingBox())!;
+    const procs = await overview(page);
+    // The parent, then its two children under it.
+    expect(procs.map((p) => /child/.test(p.name))).toEqual([false, true, true]);
+    for (const p of procs) {
+      expect(p.top, p.name).toBeGreaterThanOrEqual(box.y);
+      expect(p.threads.map((t) => t.name)).toContain('main');
+      for (const t of p.threads) expect(t.bottom, p.name).toBeLessThanOrEqual(box.y + box.height);
+    }
+    // Each process's main thread ran: its strip is not empty.
+    for (const p of procs) expect(p.threads[0].cpuMicros, p.name).toBeGreaterThan(0);
+    await page.screenshot({ path: join(SHOTS, 'process-pool-overview.png') });
+
+    // The CPU button shows the OS threads' CPU % and CPU core tracks, on fixed scales.
+    await page.locator('[data-testid="counters-toggle"]').first().click();
+    expect(await trackNames(page)).toContain('CPU % (main)');
+    const cpuLabel = page.locator('.tl-counter', { hasText: 'CPU % (main)' }).first();
+    await expect(cpuLabel.textContent()).resolves.toContain('0–100 %');
+    await page.screenshot({ path: join(SHOTS, 'process-pool-cpu-tracks.png') });
+    await page.locator('[data-testid="counters-toggle"]').first().click();
+    expect((await trackNames(page)).filter((n) => n.startsWith('CPU'))).toEqual([]);
+
+    // Collapsing the first child hides its tracks and overview; the next process moves up.
+    const before = (await trackNames(page)).length;
+    await page.locator('[data-testid="process-name"]').nth(1).click();
+    let now = await overview(page);
+    expect(now[1].collapsed).toBe(true);
+    expect(now[1].threads).toEqual([]);
+    expect(now[2].top).toBeLessThan(procs[2].top);
+    expect((await trackNames(page)).length).toBe(before - 1);
+    await page.screenshot({ path: join(SHOTS, 'process-pool-collapsed.png') });
+    // It stays collapsed through a zoom and a visit to another tab.
+    await page.keyboard.down('w');
+    await page.waitForTimeout(150);
+    await page.keyboard.up('w');
+    await page.locator('[data-testid="tab-flamegraph"]').click();
+    await page.locator('[data-testid="tab-timeline"]').click();
+    now = await overview(page);
+    expect(now[1].collapsed).toBe(true);
+    // And expands again.
+    await page.locator('[data-testid="process-name"]').nth(1).click();
+    now = await overview(page);
+    expect(now[1].collapsed).toBe(false);
+    expect(now[1].threads.length).toBe(procs[1].threads.length);
     expect((page as unknown as { errors: string[] }).errors).toEqual([]);
   });
 

@@ -36,6 +36,28 @@ describe('ModelBuilder', () => {
     expect(m.processes[0].threads[0].maxDepth).toBe(3);
   });
 
+  it('keeps each slice’s args with it, whether the slices came sorted or not', () => {
+    const ev = (name: string, ts: number, args?: object) => ({
+      ph: 'X',
+      name,
+      pid: 1,
+      tid: 1,
+      ts,
+      dur: 1,
+      ...(args ? { args } : {}),
+    });
+    for (const events of [
+      [ev('a', 0), ev('b', 2, { n: 'b' }), ev('c', 4, { n: 'c' })],
+      [ev('c', 4, { n: 'c' }), ev('a', 0), ev('b', 2, { n: 'b' })],
+    ]) {
+      const s = build(events).processes[0].threads[0].slices;
+      expect([...s.args].map(([i, a]) => [i, a.n])).toEqual([
+        [1, 'b'],
+        [2, 'c'],
+      ]);
+    }
+  });
+
   it('pairs B and E events, closes unended B at the end, and counts unmatched E', () => {
     const m = build([
       { ph: 'B', name: 'outer', pid: 1, tid: 2, ts: 0, args: { a: 1 } },
@@ -104,6 +126,41 @@ describe('ModelBuilder', () => {
     expect(m.processes.map((p) => p.name)).toEqual(['Process 3', 'node app.js (pid 7)']);
     expect(m.processes[1].threads.map((t) => t.name)).toEqual(['main', 'Worker 1 (w)']);
     expect(m.processes[0].threads[0].tid).toBe(3);
+  });
+
+  it('puts child processes right after their parent (ppid in process_name), deepest last', () => {
+    const proc = (pid: number, ppid: number) => ({
+      ph: 'M',
+      name: 'process_name',
+      pid,
+      tid: pid,
+      args: { name: `p${pid}`, ppid },
+    });
+    const m = build([
+      proc(30, 10),
+      proc(20, 1),
+      proc(10, 1),
+      proc(40, 30),
+      proc(15, 20),
+      { ph: 'X', name: 'f', pid: 10, tid: 10, ts: 1, dur: 1 },
+    ]);
+    expect(m.processes.map((p) => `${p.pid}<${p.ppid}`)).toEqual([
+      '10<1',
+      '30<10',
+      '40<30',
+      '20<1',
+      '15<20',
+    ]);
+    expect(wireMeta(m, 't').processes[1].ppid).toBe(10);
+  });
+
+  it('gives a counter the tid of its events (an OS thread of --native)', () => {
+    const m = build([
+      { ph: 'C', name: 'CPU % (libuv-worker 1)', pid: 1, tid: 7, ts: 1, args: { cpu: 90 } },
+      { ph: 'C', name: 'CPU % (libuv-worker 1)', pid: 1, tid: 7, ts: 2, args: { cpu: 80 } },
+    ]);
+    expect(m.processes[0].counters[0].tid).toBe(7);
+    expect(wireMeta(m, 't').processes[0].counters[0]).toMatchObject({ tid: 7, count: 2 });
   });
 
   it('keeps counters per process and series, and instants, relative to the origin', () => {

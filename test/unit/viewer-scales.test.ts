@@ -23,4 +23,16 @@ describe('setScales', () => {
       { lo: -2, hi: 50 },
     ]);
   });
+
+  it('numbers the cores up to the host’s CPUs when the report says, its highest core if more', () => {
+    const cs = [counter('CPU core (main)', 0, 1), counter('CPU % (main)', 0, 100.4)];
+    setScales(cs, 8);
+    expect(cs.map((c) => c.scale)).toEqual([
+      { lo: -0.5, hi: 7.5 },
+      { lo: 0, hi: 100 },
+    ]);
+    const more = [counter('CPU core (main)', 0, 9)];
+    setScales(more, 8);
+    expect(more[0].scale).toEqual({ lo: -0.5, hi: 9.5 });
+  });
 });

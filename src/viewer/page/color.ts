@@ -66,6 +66,24 @@ export function packHex(hex: string): number {
   return packRgb((v >> 16) & 255, (v >> 8) & 255, v & 255);
 }
 
+/** Steps of the CPU heat scale, 0 % to 100 %. */
+export const HEAT_STEPS = 32;
+
+/**
+ * The threads overview's colours, packed, for 0..HEAT_STEPS steps of CPU % on one fixed
+ * 0-100 scale: a pale grey for an idle thread to a deep orange for a busy one.
+ */
+export function heatColors(): Uint32Array {
+  const lo = [0xe9, 0xec, 0xf0];
+  const hi = [0xc4, 0x3e, 0x00];
+  return Uint32Array.from({ length: HEAT_STEPS + 1 }, (_, i) => {
+    // A square root, so that a few % already reads as more than idle.
+    const f = Math.sqrt(i / HEAT_STEPS);
+    const [r, g, b] = lo.map((v, k) => Math.round(v + (hi[k] - v) * f));
+    return packRgb(r, g, b);
+  });
+}
+
 const packHsl = (c: [number, number, number]): number => packRgb(...hslToRgb(...c));
 
 /**

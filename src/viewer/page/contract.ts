@@ -15,6 +15,8 @@ export interface WireThread {
 
 export interface WireCounter {
   key: number;
+  /** The tid of its events (the OS thread of a `CPU %` or `CPU core` track). */
+  tid: number;
   name: string;
   keys: string[];
   count: number;
@@ -22,6 +24,8 @@ export interface WireCounter {
 
 export interface WireProcess {
   pid: number;
+  /** The parent process, when the report says (children come right after their parent). */
+  ppid?: number;
   name: string;
   threads: WireThread[];
   counters: WireCounter[];

@@ -13,6 +13,7 @@ import {
   type WireThread,
 } from './contract';
 import { buildDepthIndex, type DepthIndex } from './depth-index';
+import { osThreadCounter } from './range-summary';
 
 export interface ThreadData {
   /** Position in `Report.threads` (the display order). */
@@ -33,9 +34,10 @@ export interface CounterData {
   max: number;
   /**
    * The chart's scale: the values' range, except for the OS thread counters of `--native`,
-   * which share one scale so that tracks compare at a glance: `CPU %` 0 to 100, `CPU core`
-   * from core 0 to the highest core of the report (half a step beyond each end, so that a
-   * thread that stays on core 0 still draws a line).
+   * which share one fixed scale so that tracks compare at a glance: `CPU %` 0 to 100,
+   * `CPU core` 0 to N - 1, N the host's CPUs from the report's metadata, else the highest core
+   * of the report + 1 (half a step beyond each end, so that a thread that stays on core 0
+   * still draws a line).
    */
   scale: { lo: number; hi: number };
 }
@@ -143,6 +145,8 @@ export async function loadReport(progress: (done: number, total: number) => void
   const inline = inlineData();
   const src = inline ? standaloneSource(inline) : serverSource();
   const meta = await src.meta();
+  // Marks of the load's steps, for the viewer's benchmark (scripts/bench/viewer.mjs).
+  performance.mark('vz:meta');
   if (!meta || !Array.isArray(meta.processes) || !Array.isArray(meta.strings)) {
     throw new LoadError('The server sent no report description (data/meta)');
   }
@@ -163,8 +167,11 @@ export async function loadReport(progress: (done: number, total: number) => void
       };
       threads.push(t);
       jobs.push(async () => {
-        t.cols = decodeThread(await src.thread(info.key), info.count);
+        const bytes = await src.thread(info.key);
+        const t0 = performance.now();
+        t.cols = decodeThread(bytes, info.count);
         t.index = buildDepthIndex(t.cols, info.maxDepth);
+        performance.measure('vz:index', { start: t0 });
         progress(++done, total);
       });
     }
@@ -190,7 +197,9 @@ export async function loadReport(progress: (done: number, total: number) => void
   }
   progress(0, total);
   await pool(jobs, 4);
-  setScales(counters);
+  performance.mark('vz:tracks');
+  const cpus = meta.metadata?.cpus;
+  setScales(counters, typeof cpus === 'number' && cpus > 0 ? cpus : 0);
   const countByName = new Int32Array(meta.strings.length);
   for (const t of threads) for (const nm of t.cols.name) countByName[nm]++;
   return {
@@ -215,15 +224,15 @@ function emptyColumns(): SliceColumns {
   };
 }
 
-/** Each counter's chart scale (`CounterData.scale`). */
-export function setScales(counters: CounterData[]): void {
-  const isCpu = (c: CounterData): boolean => c.info.name.startsWith('CPU % (');
-  const isCore = (c: CounterData): boolean => c.info.name.startsWith('CPU core (');
-  let topCore = 0;
-  for (const c of counters) if (isCore(c)) topCore = Math.max(topCore, c.max);
+/** Each counter's chart scale (`CounterData.scale`); `cpus` 0 when the report does not say. */
+export function setScales(counters: CounterData[], cpus = 0): void {
+  const kind = (c: CounterData): string | undefined => osThreadCounter(c.info.name)?.kind;
+  let cores = cpus;
+  for (const c of counters) if (kind(c) === 'core') cores = Math.max(cores, c.max + 1);
   for (const c of counters) {
-    if (isCpu(c)) c.scale = { lo: 0, hi: Math.max(100, c.max) };
-    else if (isCore(c)) c.scale = { lo: -0.5, hi: topCore + 0.5 };
+    const k = kind(c);
+    if (k === 'cpu') c.scale = { lo: 0, hi: 100 };
+    else if (k === 'core') c.scale = { lo: -0.5, hi: Math.max(1, cores) - 0.5 };
     else c.scale = { lo: Math.min(c.min, 0), hi: c.max };
   }
 }

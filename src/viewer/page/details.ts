@@ -37,11 +37,14 @@ export class Details {
   /** What ran in a range of time, instead of a slice's details. */
   showRange(r: RangeSummary, osThreads: readonly RangeOsThread[] = []): void {
     this.request++;
+    this.root.classList.remove('empty');
     this.root.replaceChildren(rangeView(this.report, r, osThreads));
   }
 
   show(sel: Selection | null): void {
     this.request++;
+    // Empty, the pane is one line high: the tracks get the room.
+    this.root.classList.toggle('empty', !sel);
     if (!sel) {
       this.root.replaceChildren(
         h('div', { class: 'details-empty', text: 'Click a slice to see its details.' }),

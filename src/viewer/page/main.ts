@@ -19,6 +19,8 @@ interface TestHook {
   readonly ready: boolean;
   hitTest(name: string): { x: number; y: number } | null;
   visibleRange(): [number, number];
+  /** The processes' and their threads overviews' rows (see Timeline.overview). */
+  overview(): ReturnType<Timeline['overview']>;
 }
 
 declare global {
@@ -41,6 +43,7 @@ window.__viztracer = Object.freeze({
   },
   hitTest: (name: string) => timeline?.hitTest(name) ?? null,
   visibleRange: (): [number, number] => timeline?.visibleRange() ?? [0, 0],
+  overview: () => timeline?.overview() ?? [],
 });
 
 const status = h('div', { class: 'status', text: 'Loading report…' });
@@ -96,6 +99,7 @@ function essentials(report: Report): string[] {
 }
 
 function start(report: Report): void {
+  performance.mark('vz:report');
   const { meta } = report;
   document.title = meta.title ? `${meta.title} – vizviewer` : 'vizviewer';
 
@@ -144,6 +148,7 @@ function start(report: Report): void {
       }
     },
     onFirstDraw: () => {
+      performance.mark('vz:first-draw');
       ready = true;
       report.markLoaded();
     },

@@ -104,6 +104,17 @@ export interface RangeOsThread {
 const CPU_PERCENT = /^CPU % \((.*)\)$/;
 const CPU_CORE = /^CPU core \((.*)\)$/;
 
+/**
+ * The OS thread a counter track is about: `CPU % (<thread>)` (kind `cpu`) and
+ * `CPU core (<thread>)` (kind `core`) of `--native`; null for any other counter.
+ */
+export function osThreadCounter(name: string): { kind: 'cpu' | 'core'; thread: string } | null {
+  const cpu = CPU_PERCENT.exec(name);
+  if (cpu) return { kind: 'cpu', thread: cpu[1] };
+  const core = CPU_CORE.exec(name);
+  return core ? { kind: 'core', thread: core[1] } : null;
+}
+
 /** Time per value of a step function inside [a, b]. */
 function timePerValue(c: CounterSeries, a: number, b: number): Map<number, number> {
   const out = new Map<number, number>();
@@ -129,21 +140,21 @@ export function summarizeOsThreads(
   const b = Math.max(startMicros, endMicros);
   const cores = new Map<string, Map<number, number>>();
   for (const c of counters) {
-    const m = CPU_CORE.exec(c.name);
-    if (m) cores.set(`${c.pid}\n${m[1]}`, timePerValue(c, a, b));
+    const m = osThreadCounter(c.name);
+    if (m?.kind === 'core') cores.set(`${c.pid}\n${m.thread}`, timePerValue(c, a, b));
   }
   const out: RangeOsThread[] = [];
   for (const c of counters) {
-    const m = CPU_PERCENT.exec(c.name);
-    if (!m) continue;
+    const m = osThreadCounter(c.name);
+    if (m?.kind !== 'cpu') continue;
     let weighted = 0;
     for (const [v, t] of timePerValue(c, a, b)) weighted += v * t;
     if (weighted <= 0) continue;
-    const perCore = cores.get(`${c.pid}\n${m[1]}`) ?? new Map<number, number>();
+    const perCore = cores.get(`${c.pid}\n${m.thread}`) ?? new Map<number, number>();
     const coreTime = [...perCore.values()].reduce((x, y) => x + y, 0);
     out.push({
       pid: c.pid,
-      name: m[1],
+      name: m.thread,
       cpuPercent: weighted / (b - a),
       cpuMicros: weighted / 100,
       cores: [...perCore]

@@ -1,11 +1,13 @@
 // Drawing the timeline's canvases from its state: the tracks, the overview and the ruler.
 
-import { packHex, seriesColor } from './color';
+import { heatColors, packHex, seriesColor } from './color';
 import { fitCanvas, TextFitter } from './dom';
 import { axisTicks, formatTick } from './format';
 import { Raster } from './raster';
 import {
+  columnMeans,
   drawCounterSeries,
+  drawHeatStrip,
   drawInstants,
   drawLevel,
   LabelList,
@@ -21,6 +23,7 @@ import {
   sameSel,
   shortName,
   transform,
+  type OsThread,
   type ProcessGroup,
   type Selection,
   type TimelineState,
@@ -57,11 +60,17 @@ const P = {
   separator: packHex(C.separator),
 };
 
+/** The threads overview's CPU % colours, 0 to 100. */
+const HEAT = heatColors();
+
 /** Draws the canvases; holds only what drawing reuses from one draw to the next. */
 export class TimelinePainter {
   private readonly raster = new Raster();
   private readonly labelList = new LabelList();
   private readonly fitter: TextFitter;
+  /** Per pixel column: an overview strip's means, and the time they cover. */
+  private means = new Float32Array(0);
+  private cover = new Float32Array(0);
 
   constructor(
     private readonly s: TimelineState,
@@ -105,6 +114,10 @@ export class TimelinePainter {
       if (row.kind === 'process') {
         raster.rect(0, y, s.width, row.height, P.procBg);
         if (row.collapsed) this.drawSummary(row.group, y, vt);
+      } else if (row.kind === 'osthread') {
+        // One fixed scale, 0-100 %, for every thread.
+        const means = this.columnMeans(row.os);
+        drawHeatStrip(raster, means, 100, y + 1, row.height - 2, HEAT);
       } else if (row.kind === 'thread') {
         const tt = row.t;
         const first = Math.max(0, Math.floor((scrollTop - row.top - TRACK_PAD) / ROW_H));
@@ -169,6 +182,35 @@ export class TimelinePainter {
       ctx.fillRect(x0, 0, 1, s.height);
       ctx.fillRect(x1, 0, 1, s.height);
     }
+  }
+
+  /** An OS thread's CPU % per pixel column of the tracks (a buffer reused by the next call). */
+  private columnMeans(os: OsThread): Float32Array {
+    const w = Math.max(1, Math.ceil(this.s.width));
+    if (this.means.length !== w) {
+      this.means = new Float32Array(w);
+      this.cover = new Float32Array(w);
+    }
+    const end = this.s.report.meta.durationMicros;
+    columnMeans(os.cpu, 0, transform(this.s), end, this.means, this.cover);
+    return this.means;
+  }
+
+  /**
+   * What an OS thread's strip shows over the visible range: its mean CPU % (null for no data)
+   * and the CPU time that adds up to, µs.
+   */
+  stripCpu(os: OsThread): { mean: number | null; micros: number } {
+    const m = this.columnMeans(os);
+    let sum = 0;
+    let n = 0;
+    for (const v of m) {
+      if (!Number.isFinite(v)) continue;
+      sum += v;
+      n++;
+    }
+    const vt = transform(this.s);
+    return { mean: n > 0 ? sum / n : null, micros: sum / 100 / vt.k };
   }
 
   /** A collapsed process: its threads' outermost slices as thin lanes. */

@@ -166,7 +166,8 @@ export function drawCounterSeries(
   if (c.cols.n === 0) return;
   const { lo, hi } = c.scale;
   const span = hi - lo || 1;
-  const yOf = (v: number): number => y + h - ((v - lo) / span) * h;
+  // Clamped: a fixed scale (CPU % 0-100) may have a value a little beyond it.
+  const yOf = (v: number): number => y + h - ((Math.min(hi, Math.max(lo, v)) - lo) / span) * h;
   const base = yOf(Math.max(lo, 0));
   const i0 = Math.max(0, lowerBound(ts, vt.t0) - 1);
   const i1 = Math.min(c.cols.n, lowerBound(ts, vt.t1) + 1);
@@ -219,6 +220,70 @@ export function drawCounterSeries(
   ctx.strokeStyle = color;
   ctx.lineWidth = 1.25;
   ctx.stroke();
+}
+
+/**
+ * Key j of a step-function counter averaged per pixel column of the view: the time-weighted
+ * mean of the values in force across each column, NaN where there is no sample yet. Costs the
+ * samples on screen plus the columns, however many samples fall in one column.
+ */
+export function columnMeans(
+  c: CounterData,
+  j: number,
+  vt: ViewTransform,
+  endTime: number,
+  out: Float32Array,
+  cover: Float32Array,
+): void {
+  const W = out.length;
+  out.fill(0);
+  cover.fill(0);
+  const K = c.info.keys.length;
+  const { ts, values } = c.cols;
+  const n = c.cols.n;
+  const i0 = Math.max(0, lowerBound(ts, vt.t0) - 1);
+  const i1 = Math.min(n, lowerBound(ts, vt.t1) + 1);
+  for (let i = i0; i < i1; i++) {
+    const v = values[i * K + j];
+    if (!Number.isFinite(v)) continue;
+    const x0 = Math.max(0, (ts[i] - vt.t0) * vt.k);
+    const x1 = Math.min(W, ((i + 1 < n ? ts[i + 1] : endTime) - vt.t0) * vt.k);
+    if (x1 <= x0) continue;
+    const p1 = Math.min(W - 1, Math.ceil(x1) - 1);
+    for (let p = Math.floor(x0); p <= p1; p++) {
+      const o = Math.min(x1, p + 1) - Math.max(x0, p);
+      if (o <= 0) continue;
+      out[p] += v * o;
+      cover[p] += o;
+    }
+  }
+  for (let p = 0; p < W; p++) out[p] = cover[p] > 0 ? out[p] / cover[p] : NaN;
+}
+
+/**
+ * A strip coloured by value: `means` per pixel column (NaN: nothing drawn) on the fixed scale
+ * 0..`top` of `colors` (its last colour for `top` and above). Runs of one colour are one
+ * rectangle.
+ */
+export function drawHeatStrip(
+  raster: Raster,
+  means: Float32Array,
+  top: number,
+  y: number,
+  h: number,
+  colors: Uint32Array,
+): void {
+  const steps = colors.length - 1;
+  let from = 0;
+  let level = -1;
+  for (let p = 0; p <= means.length; p++) {
+    const v = p < means.length ? means[p] : NaN;
+    const l = Number.isFinite(v) ? Math.max(0, Math.min(steps, Math.round((v / top) * steps))) : -1;
+    if (l === level) continue;
+    if (level >= 0) raster.rect(from, y, p - from, h, colors[level]);
+    from = p;
+    level = l;
+  }
 }
 
 export interface InstantList {

@@ -1,9 +1,12 @@
 // The timeline's layout: its rows with their DOM labels, and where rows and slices are.
 
+import type { CounterData } from './data';
 import { h } from './dom';
 import { formatValue } from './format';
+import { osThreadCounter } from './range-summary';
 import {
   COUNTER_H,
+  OS_ROW_H,
   PROC_H,
   ROW_H,
   TRACK_PAD,
@@ -14,12 +17,15 @@ import {
 } from './timeline-state';
 
 /**
- * The rows for the processes, their threads and counters (a collapsed process keeps only its
- * header), their labels, and their total height.
+ * The rows for the processes (a collapsed process keeps only its header): under its header,
+ * the threads overview (a thin strip per OS thread, `--native`), its threads' tracks, its
+ * counters, then its OS threads' CPU % and CPU core tracks when the header's button shows
+ * them. Returns the rows, their labels, and their total height.
  */
 export function layoutRows(
   s: TimelineState,
   toggleProcess: (pid: number) => void,
+  toggleCounters: (pid: number) => void,
 ): { rows: Row[]; labels: HTMLElement[]; height: number } {
   const rows: Row[] = [];
   const labels: HTMLElement[] = [];
@@ -36,17 +42,31 @@ export function layoutRows(
       h('span', { class: 'caret', text: collapsed ? '▸' : '▾' }),
       h('span', { class: 'name', testid: 'process-name', text: g.name }),
     );
-    label.addEventListener('click', () => toggleProcess(g.pid));
-    label.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter' || e.key === ' ') {
-        e.preventDefault();
-        toggleProcess(g.pid);
-      }
-    });
+    if (g.cpuCounters.length > 0 && !collapsed) {
+      const open = s.countersOpen.has(g.pid);
+      label.append(countersButton(g.cpuCounters.length, open, () => toggleCounters(g.pid)));
+    }
+    // A child process is indented under its parent.
+    label.style.paddingLeft = `${6 + 14 * Math.min(g.nesting, 6)}px`;
+    button(label, () => toggleProcess(g.pid));
     labels.push(place(label, y, PROC_H));
     rows.push({ kind: 'process', group: g, collapsed, top: y, height: PROC_H });
     y += PROC_H;
     if (collapsed) continue;
+    for (const os of g.osThreads) {
+      const label = h(
+        'div',
+        {
+          class: 'tl-label tl-osthread',
+          title: `${os.name}\ntid ${os.tid} · CPU % on one 0-100 scale for every thread`,
+        },
+        h('span', { class: 'name', testid: 'osthread-name', text: os.name }),
+        h('span', { class: 'sub', text: `${os.tid}` }),
+      );
+      labels.push(place(label, y, OS_ROW_H));
+      rows.push({ kind: 'osthread', group: g, os, top: y, height: OS_ROW_H });
+      y += OS_ROW_H;
+    }
     for (const t of g.threads) {
       const height = Math.max(1, t.info.maxDepth) * ROW_H + 2 * TRACK_PAD;
       const label = h(
@@ -66,12 +86,13 @@ export function layoutRows(
       rows.push({ kind: 'thread', t, instants, top: y, height });
       y += height;
     }
-    for (const c of g.counters) {
+    const counters = s.countersOpen.has(g.pid) ? [...g.counters, ...g.cpuCounters] : g.counters;
+    for (const c of counters) {
       const label = h(
         'div',
         { class: 'tl-label tl-counter', title: `${c.info.name}\n${c.info.keys.join(', ')}` },
         h('span', { class: 'name', testid: 'track-name', text: c.info.name }),
-        h('span', { class: 'sub', text: `max ${formatValue(c.max)}` }),
+        h('span', { class: 'sub', text: scaleText(c) }),
       );
       labels.push(place(label, y, COUNTER_H));
       rows.push({ kind: 'counter', c, top: y, height: COUNTER_H });
@@ -79,6 +100,45 @@ export function layoutRows(
     }
   }
   return { rows, labels, height: y };
+}
+
+/**
+ * The button of a process header that shows (`open`) or hides the process's CPU % and CPU
+ * core tracks, drawn after its other tracks.
+ */
+function countersButton(n: number, open: boolean, toggle: () => void): HTMLElement {
+  const el = h('span', {
+    class: `tl-counters${open ? ' open' : ''}`,
+    testid: 'counters-toggle',
+    text: `${open ? '▾' : '▸'} CPU`,
+    title: `${open ? 'Hide' : 'Show'} each OS thread's CPU % and CPU core tracks (${n}), below the process's other tracks`,
+    attrs: { role: 'button', tabindex: '0', 'aria-expanded': String(open) },
+  });
+  button(el, (e) => {
+    // Not the header's own click, which collapses the process.
+    e.stopPropagation();
+    toggle();
+  });
+  return el;
+}
+
+/** A label that acts on click, Enter and Space. */
+function button(el: HTMLElement, act: (e: Event) => void): void {
+  el.addEventListener('click', act);
+  el.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      act(e);
+    }
+  });
+}
+
+/** A counter's scale as its label says it: the fixed ones of the OS threads, else the max. */
+function scaleText(c: CounterData): string {
+  const kind = osThreadCounter(c.info.name)?.kind;
+  if (kind === 'cpu') return '0–100 %';
+  if (kind === 'core') return `cores 0–${Math.round(c.scale.hi - 0.5)}`;
+  return `max ${formatValue(c.max)}`;
 }
 
 function place(el: HTMLElement, top: number, height: number): HTMLElement {

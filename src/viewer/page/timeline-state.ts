@@ -4,6 +4,7 @@ import { Palette } from './color';
 import type { CounterData, Report, ThreadData } from './data';
 import { buildDepthIndex, type DepthIndex } from './depth-index';
 import { parseFrameName } from './format';
+import { osThreadCounter } from './range-summary';
 import type { Matches } from './search';
 import type { InstantList } from './timeline-draw';
 import {
@@ -20,6 +21,8 @@ export const ROW_H = 18;
 export const TRACK_PAD = 5;
 export const PROC_H = 30;
 export const COUNTER_H = 48;
+/** A thread's row in a process's threads overview. */
+export const OS_ROW_H = 8;
 export const AXIS_H = 48;
 export const OVERVIEW_H = 20;
 export const OVERVIEW_BUCKETS = 1200;
@@ -29,11 +32,26 @@ export interface Selection {
   index: number;
 }
 
+/** An OS thread of a process (`--native`), from its `CPU %` and `CPU core` tracks. */
+export interface OsThread {
+  name: string;
+  tid: number;
+  cpu: CounterData;
+  core: CounterData | null;
+}
+
 export interface ProcessGroup {
   pid: number;
   name: string;
+  /** How many ancestors of the process are in the report (children sort under parents). */
+  nesting: number;
   threads: ThreadData[];
+  /** Its OS threads, the main thread first: the threads overview. */
+  osThreads: OsThread[];
+  /** Its counters but the OS threads' `CPU %` and `CPU core`. */
   counters: CounterData[];
+  /** The OS threads' `CPU %` and `CPU core` tracks, shown on demand. */
+  cpuCounters: CounterData[];
   instants: InstantList;
 }
 
@@ -41,6 +59,7 @@ export type Row = { top: number; height: number } & (
   | { kind: 'process'; group: ProcessGroup; collapsed: boolean }
   | { kind: 'thread'; t: ThreadData; instants: InstantList | null }
   | { kind: 'counter'; c: CounterData }
+  | { kind: 'osthread'; group: ProcessGroup; os: OsThread }
 );
 
 /** A search's matches as the timeline highlights them. */
@@ -71,6 +90,8 @@ export interface TimelineState {
   rows: Row[];
   /** Pids of the collapsed processes. */
   readonly collapsed: Set<number>;
+  /** Pids of the processes whose CPU % and CPU core tracks are shown. */
+  readonly countersOpen: Set<number>;
   /** The time shown across the tracks. */
   range: TimeRange;
   /** The tracks canvas, CSS px. */
@@ -115,15 +136,35 @@ export function createState(report: Report): TimelineState {
   }
   let pos = 0;
   let cpos = 0;
+  const ppids = new Map(meta.processes.map((p) => [p.pid, p.ppid]));
+  const nesting = (pid: number): number => {
+    let n = 0;
+    for (let p = ppids.get(pid); p !== undefined && ppids.has(p) && n < 32; p = ppids.get(p)) n++;
+    return n;
+  };
   return {
     report,
-    groups: meta.processes.map((p) => ({
-      pid: p.pid,
-      name: p.name,
-      threads: p.threads.map(() => report.threads[pos++]),
-      counters: p.counters.map(() => report.counters[cpos++]),
-      instants: instantList(byProcess.get(p.pid) ?? []),
-    })),
+    groups: meta.processes.map((p) => {
+      const counters = p.counters.map(() => report.counters[cpos++]);
+      const osThreads = osThreadsOf(p.pid, counters);
+      // Each thread's CPU % then its CPU core, in the overview's order; then any core track
+      // whose thread has no CPU %.
+      const cpuCounters = osThreads.flatMap((t) => (t.core ? [t.cpu, t.core] : [t.cpu]));
+      const paired = new Set(cpuCounters);
+      for (const c of counters) {
+        if (osThreadCounter(c.info.name) && !paired.has(c)) cpuCounters.push(c);
+      }
+      return {
+        pid: p.pid,
+        name: p.name,
+        nesting: nesting(p.pid),
+        threads: p.threads.map(() => report.threads[pos++]),
+        osThreads,
+        counters: counters.filter((c) => !osThreadCounter(c.info.name)),
+        cpuCounters,
+        instants: instantList(byProcess.get(p.pid) ?? []),
+      };
+    }),
     globalInstants: instantList(global),
     threadInstants: new Map([...byThread].map(([k, v]) => [k, instantList(v)])),
     palette: new Palette(meta.strings),
@@ -132,6 +173,7 @@ export function createState(report: Report): TimelineState {
     activity: overviewActivity(report.threads, meta.durationMicros),
     rows: [],
     collapsed: new Set(),
+    countersOpen: new Set(),
     range: clampRange({ start: 0, end: meta.durationMicros || 1 }, limits),
     width: 1,
     height: 1,
@@ -176,6 +218,24 @@ export function searchHighlight(
     return m.length > 0 ? buildDepthIndex(t.cols, t.index.depths, m) : null;
   });
   return { perThread, names, buckets };
+}
+
+/** A process's OS threads from its counters, the main thread first, then as the report has them. */
+function osThreadsOf(pid: number, counters: readonly CounterData[]): OsThread[] {
+  const cores = new Map<string, CounterData>();
+  for (const c of counters) {
+    const m = osThreadCounter(c.info.name);
+    if (m?.kind === 'core') cores.set(m.thread, c);
+  }
+  const out: OsThread[] = [];
+  for (const c of counters) {
+    const m = osThreadCounter(c.info.name);
+    if (m?.kind !== 'cpu') continue;
+    out.push({ name: m.thread, tid: c.info.tid, cpu: c, core: cores.get(m.thread) ?? null });
+  }
+  const main = out.findIndex((t) => t.tid === pid);
+  if (main > 0) out.unshift(...out.splice(main, 1));
+  return out;
 }
 
 function instantList(items: { ts: number; name: string }[]): InstantList {

@@ -26,6 +26,22 @@ export function tooltipLines(
   const row = rowAt(s, y + scrollTop);
   const vt = transform(s);
   const t = vt.t0 + x / vt.k;
+  if (row?.kind === 'osthread') {
+    const { os } = row;
+    const k = counterSampleAt(os.cpu, t);
+    if (k >= 0) {
+      const K = os.cpu.info.keys.length;
+      const cpu = os.cpu.cols.values[k * K];
+      const lines = [os.name, `tid ${os.tid} · pid ${row.group.pid}`, `CPU ${formatValue(cpu)} %`];
+      const q = os.core ? counterSampleAt(os.core, t) : -1;
+      if (os.core && q >= 0) {
+        const core = os.core.cols.values[q * os.core.info.keys.length];
+        if (core >= 0) lines.push(`core ${core}`);
+      }
+      lines.push(`at ${formatDuration(t)}`);
+      return lines;
+    }
+  }
   if (row?.kind === 'counter') {
     const c = row.c;
     const k = counterSampleAt(c, t);

@@ -91,13 +91,23 @@ export class Timeline {
       requestDraw: () => this.requestDraw(),
     };
     this.layout();
+    // The details pane below grows and shrinks with what it shows: draw at the new size, with
+    // the selected slice still on screen (a click near the bottom opens the pane over it).
+    new ResizeObserver(() => {
+      if (this.s.selection) this.scrollTo(this.s.selection);
+      this.requestDraw();
+    }).observe(this.scroller);
     const { canvas, axisCanvas, scroller, tooltip } = this;
     listen(this.s, { canvas, axisCanvas, scroller, tooltip }, this.actions);
   }
 
   /** Rebuilds the rows and their labels (on start and when a process is collapsed). */
   private layout(): void {
-    const { rows, labels, height } = layoutRows(this.s, (pid) => this.toggleProcess(pid));
+    const { rows, labels, height } = layoutRows(
+      this.s,
+      (pid) => this.toggleProcess(pid),
+      (pid) => this.toggleCounters(pid),
+    );
     this.s.rows = rows;
     this.labels.replaceChildren(...labels);
     this.inner.style.height = `${height}px`;
@@ -108,6 +118,13 @@ export class Timeline {
   toggleProcess(pid: number, collapse = !this.s.collapsed.has(pid)): void {
     if (collapse) this.s.collapsed.add(pid);
     else this.s.collapsed.delete(pid);
+    this.layout();
+  }
+
+  /** Shows or hides a process's OS threads' CPU % and CPU core tracks. */
+  toggleCounters(pid: number, open = !this.s.countersOpen.has(pid)): void {
+    if (open) this.s.countersOpen.add(pid);
+    else this.s.countersOpen.delete(pid);
     this.layout();
   }
 
@@ -180,7 +197,7 @@ export class Timeline {
   reveal(sel: Selection, zoom: boolean): void {
     const s = this.s;
     if (s.collapsed.has(sel.thread.pid)) this.toggleProcess(sel.thread.pid, false);
-    const { start, dur, depth } = sel.thread.cols;
+    const { start, dur } = sel.thread.cols;
     const t0 = start[sel.index];
     const d = dur[sel.index];
     if (zoom) this.setRange(focusOn(t0, d, s.limits, 0.5));
@@ -188,15 +205,20 @@ export class Timeline {
       const span = s.range.end - s.range.start;
       this.setRange({ start: t0 + d / 2 - span / 2, end: t0 + d / 2 + span / 2 });
     }
-    const row = rowOf(s, sel);
-    if (row) {
-      const y = levelTop(row, depth[sel.index]);
-      const top = this.scroller.scrollTop;
-      if (y < top || y + ROW_H > top + s.height) {
-        this.scroller.scrollTop = Math.max(0, y - s.height / 3);
-      }
-    }
+    this.scrollTo(sel);
     this.requestDraw();
+  }
+
+  /** Scrolls the tracks so that a slice's level is on screen, if it is not. */
+  private scrollTo(sel: Selection): void {
+    const row = rowOf(this.s, sel);
+    if (!row) return;
+    const y = levelTop(row, sel.thread.cols.depth[sel.index]);
+    const top = this.scroller.scrollTop;
+    const height = this.scroller.clientHeight;
+    if (y < top || y + ROW_H > top + height) {
+      this.scroller.scrollTop = Math.max(0, y - height / 3);
+    }
   }
 
   /** Highlights the matches of a search (null clears it). */
@@ -213,6 +235,54 @@ export class Timeline {
 
   get ready(): boolean {
     return this.drawnOnce;
+  }
+
+  /**
+   * The rows of the processes and of their threads overviews, in client coordinates, each OS
+   * thread with the mean CPU % its strip shows across the visible range (null when it has no
+   * sample there) and the CPU time, µs, that the strip adds up to.
+   */
+  overview(): {
+    pid: number;
+    name: string;
+    top: number;
+    bottom: number;
+    collapsed: boolean;
+    threads: {
+      name: string;
+      tid: number;
+      top: number;
+      bottom: number;
+      cpu: number | null;
+      cpuMicros: number;
+    }[];
+  }[] {
+    const box = this.canvas.getBoundingClientRect();
+    const y0 = box.top - this.scroller.scrollTop;
+    const out: ReturnType<Timeline['overview']> = [];
+    for (const row of this.s.rows) {
+      if (row.kind === 'process') {
+        out.push({
+          pid: row.group.pid,
+          name: row.group.name,
+          top: y0 + row.top,
+          bottom: y0 + row.top + row.height,
+          collapsed: row.collapsed,
+          threads: [],
+        });
+      } else if (row.kind === 'osthread') {
+        const strip = this.painter.stripCpu(row.os);
+        out[out.length - 1].threads.push({
+          name: row.os.name,
+          tid: row.os.tid,
+          top: y0 + row.top,
+          bottom: y0 + row.top + row.height,
+          cpu: strip.mean,
+          cpuMicros: strip.micros,
+        });
+      }
+    }
+    return out;
   }
 
   /**
