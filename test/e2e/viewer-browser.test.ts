@@ -1,16 +1,16 @@
 // The viewer in headless Chromium, as a user sees it: tracks, a click, search, the flame
 // graph and the function table, an HTML-looking name, the standalone HTML file, ranges, and
 // the threads overview of --native reports.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../../scripts/chromium.mjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, LIB, ROOT, run, tempDir, viztracer } from '../helpers/run';
+import { ROOT, run, tempDir, viztracer } from '../helpers/run';
+import { serve as serveReport } from '../helpers/viewer';
 
-const VIZVIEWER = join(LIB, 'cli', 'vizviewer.js');
 /** Screenshots land here, for a person to look at. */
 const SHOTS = join(ROOT, 'test-results');
 
@@ -27,21 +27,7 @@ afterAll(async () => {
   await browser?.close();
 });
 
-function serve(target: string): Promise<string> {
-  const child = spawn(process.execPath, [VIZVIEWER, '--server_only', '--port', '0', target], {
-    env: cleanEnv(),
-  });
-  servers.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      const m = /at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`vizviewer exited ${code}`)));
-  });
-}
+const serve = (target: string): Promise<string> => serveReport(target, servers);
 
 async function open(url: string): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
