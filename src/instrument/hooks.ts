@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { shouldInstrument, type InstrumentFilter } from './filter';
+import { withMovedMap } from './source-map';
 import { installToString } from './to-string';
 import { instrument, type TransformOptions } from './transform';
 
@@ -38,7 +39,8 @@ export function installHooks(
     let code = content;
     if (typeof content === 'string' && shouldInstrument(filename, filter)) {
       try {
-        code = instrument(content, filename, undefined, transform).code;
+        const done = instrument(content, filename, undefined, transform);
+        code = withMovedMap(done.code, content, filename, done.moved);
       } catch (err) {
         warn.skipped(filename, (err as Error).message);
       }

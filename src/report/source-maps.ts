@@ -7,12 +7,13 @@ import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { TraceMap } from '@jridgewell/trace-mapping';
 import type { SampleNode, Samples } from '../trace/samples';
-
-const URL_COMMENT = /\/[/*][#@]\s*sourceMappingURL=([^\s'"*]+)\s*(?:\*\/\s*)?$/;
+import { dataUrlText, sourceMappingUrlOf } from '../trace/source-map-comment';
 
 /** The maps of the files one report's samples come from, each read at most once. */
 export class SourceMaps {
   private readonly maps = new Map<string, TraceMap | null>();
+  /** Files whose map is the one Node holds: of the code that ran (`--instrument`'s, if so). */
+  private readonly heldFiles = new Set<string>();
 
   /**
    * `skip`: files never mapped (our own code, whose frames must keep their generated paths).
@@ -33,32 +34,30 @@ export class SourceMaps {
     return map;
   }
 
+  /** Whether the map of a file (read with mapOf) is the one Node holds. */
+  isHeld(file: string): boolean {
+    return this.heldFiles.has(file);
+  }
+
   private load(file: string): TraceMap | null {
     if (!path.isAbsolute(file) || this.skip(file)) return null;
     const held = heldMap(file);
-    if (held) return held;
+    if (held) {
+      this.heldFiles.add(file);
+      return held;
+    }
     let text: string;
     try {
       text = fs.readFileSync(file, 'utf8');
     } catch {
       return null; // gone since it ran, or not a file (eval code): nothing to say
     }
-    // The comment is the file's last line (some tools leave blank lines after it).
-    const url = URL_COMMENT.exec(
-      text.slice(text.lastIndexOf('\n', text.trimEnd().length - 1) + 1).trim(),
-    )?.[1];
+    const url = sourceMappingUrlOf(text)?.url;
     if (!url) return null;
     const { TraceMap } =
       require('@jridgewell/trace-mapping') as typeof import('@jridgewell/trace-mapping');
     try {
-      if (url.startsWith('data:')) {
-        const comma = url.indexOf(',');
-        const body = url.slice(comma + 1);
-        const json = /;base64$/.test(url.slice(0, comma))
-          ? Buffer.from(body, 'base64').toString('utf8')
-          : decodeURIComponent(body);
-        return new TraceMap(json, file);
-      }
+      if (url.startsWith('data:')) return new TraceMap(dataUrlText(url), file);
       const mapFile = path.resolve(path.dirname(file), decodeURIComponent(url));
       return new TraceMap(fs.readFileSync(mapFile, 'utf8'), mapFile);
     } catch (err) {
@@ -125,25 +124,38 @@ export function mapSamples(samples: Samples, maps: SourceMaps): Samples {
 }
 
 /**
- * `--instrument`'s functions named from their original sources: the file and line its map gives
- * for the start of the function's line. The transform records lines, not columns, so only a map
- * of one source file to one generated file (tsc's per-file output) is trusted to place a line;
- * in a bundle, where one generated line can hold code of several, functions keep their
- * generated names. Functions no map covers are kept.
+ * `--instrument`'s functions named from their original sources. The transform records each
+ * function's line and, in a module that names a map, its column (in the code it was given,
+ * and how far its own insertions moved it in the code that ran, whose map Node holds when it
+ * holds one: the hooks hand Node a map of the instrumented code). With a column, a function
+ * is placed as a sampled frame is, bundles too. Without one, only a map of one source file to
+ * one generated file (tsc's per-file output) is trusted to place a line: the first mapping on
+ * it. Functions no map covers are kept.
  */
-export function mapFunctions<F extends { file: string; line: number }>(
-  functions: readonly F[],
-  maps: SourceMaps,
-): F[] {
+export function mapFunctions<
+  F extends { name: string; file: string; line: number; column?: number; shift?: number },
+>(functions: readonly F[], maps: SourceMaps): F[] {
   const { originalPositionFor, LEAST_UPPER_BOUND } =
     require('@jridgewell/trace-mapping') as typeof import('@jridgewell/trace-mapping');
   return functions.map((f) => {
     const map = f.line > 0 ? maps.mapOf(f.file) : null;
-    if (!map || map.sources.length !== 1) return f;
-    // The first mapping on the line, after its indentation.
-    const pos = originalPositionFor(map, { line: f.line, column: 0, bias: LEAST_UPPER_BOUND });
+    if (!map) return f;
+    let pos: ReturnType<typeof originalPositionFor>;
+    if (f.column !== undefined) {
+      const column = f.column - 1 + (maps.isHeld(f.file) ? (f.shift ?? 0) : 0);
+      pos = originalPositionFor(map, { line: f.line, column });
+      // Code before the first mapping of its line: the mapping after it.
+      if (pos.source === null) {
+        pos = originalPositionFor(map, { line: f.line, column, bias: LEAST_UPPER_BOUND });
+      }
+    } else {
+      if (map.sources.length !== 1) return f;
+      // The first mapping on the line, after its indentation.
+      pos = originalPositionFor(map, { line: f.line, column: 0, bias: LEAST_UPPER_BOUND });
+    }
     if (pos.source === null || pos.line === null) return f;
     const file = pos.source.startsWith('file://') ? fileURLToPath(pos.source) : pos.source;
-    return { ...f, file, line: pos.line };
+    const name = f.name === '(anonymous)' && pos.name ? pos.name : f.name;
+    return { ...f, name, file, line: pos.line };
   });
 }
