@@ -53,7 +53,18 @@ export class SourceMaps {
       return null; // gone since it ran, or not a file (eval code): nothing to say
     }
     const url = sourceMappingUrlOf(text)?.url;
-    if (!url) return null;
+    if (!url) {
+      // TypeScript that ran: a loader compiled it in memory, and its map is where only that
+      // loader sees it (ts-node's own cache, on the loader thread for ts-node/esm). Not where
+      // Node strips types itself: that keeps every position, and needs no map.
+      const strips = (process.features as { typescript?: unknown }).typescript;
+      if (/\.[cm]?tsx?$/.test(file) && !strips) {
+        this.warn(
+          `no source map of ${file} (compiled in memory by a loader whose map Node does not hold, as ts-node's); its frames keep the compiled lines: run with NODE_OPTIONS=--enable-source-maps`,
+        );
+      }
+      return null;
+    }
     const { TraceMap } =
       require('@jridgewell/trace-mapping') as typeof import('@jridgewell/trace-mapping');
     try {
@@ -62,6 +73,8 @@ export class SourceMaps {
       return new TraceMap(fs.readFileSync(mapFile, 'utf8'), mapFile);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
+      // Packages often name a map they do not ship (typescript's own lib does): not worth a word.
+      if (e.code === 'ENOENT' && file.includes(`${path.sep}node_modules${path.sep}`)) return null;
       this.warn(
         `cannot use the source map of ${file} (${e.code ?? e.message}); its frames keep their generated names`,
       );

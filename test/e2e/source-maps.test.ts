@@ -167,6 +167,67 @@ describe('source maps', () => {
     });
   });
 
+  describe('ts-node, which keeps its maps to itself: Node holds them with --enable-source-maps', () => {
+    const TS_NODE = join(ROOT, 'node_modules', 'ts-node');
+    const ESM_APP = join(ROOT, 'test', 'fixtures', 'ts-esm-app');
+    // ts-node/register on the CommonJS fixture, ts-node/esm on an ES module one.
+    const setups = {
+      register: {
+        script: join(SRC, 'main.ts'),
+        preload: `--require ${join(TS_NODE, 'register')}`,
+        env: {
+          TS_NODE_TRANSPILE_ONLY: '1',
+          TS_NODE_COMPILER_OPTIONS: '{"module":"commonjs","moduleResolution":"node"}',
+        },
+        expected: EXPECTED,
+      },
+      esm: {
+        script: join(ESM_APP, 'main.mts'),
+        preload: `--no-warnings --loader ${pathToFileURL(join(TS_NODE, 'esm.mjs')).href}`,
+        env: { TS_NODE_PROJECT: join(ESM_APP, 'tsconfig.json') },
+        expected: [
+          `main (${join(ESM_APP, 'main.mts')}:8)`,
+          `work (${join(ESM_APP, 'work.mts')}:4)`,
+        ],
+      },
+    };
+    for (const [kind, setup] of Object.entries(setups))
+      for (const mode of [[], ['--instrument']])
+        it(`ts-node/${kind}${mode.length ? ', --instrument' : ''}`, async () => {
+          const dir = tempDir();
+          const r = await viztracer(['-o', 'r.json', ...mode, setup.script], {
+            cwd: dir,
+            env: cleanEnv({
+              ...setup.env,
+              NODE_OPTIONS: `--enable-source-maps ${setup.preload}`,
+            }),
+          });
+          expect(r.status, r.stderr).toBe(0);
+          expect(r.stdout).toBe('done true\n');
+          expect(r.stderr).not.toMatch(/warning/);
+          const found = new Set(slices(loadReport(join(dir, 'r.json'))).map((e) => e.name));
+          for (const name of setup.expected) expect(found, name).toContain(name);
+        });
+
+    it('without --enable-source-maps: a warning per file that says so, and the compiled lines', async () => {
+      const dir = tempDir();
+      const r = await viztracer(['-o', 'r.json', setups.esm.script], {
+        cwd: dir,
+        env: cleanEnv({ ...setups.esm.env, NODE_OPTIONS: setups.esm.preload }),
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const warnings = r.stderr.split('\n').filter((l) => l.includes('warning'));
+      expect(warnings.sort()).toEqual(
+        ['main.mts', 'work.mts'].map(
+          (f) =>
+            `viztracer: warning: no source map of ${join(ESM_APP, f)} (compiled in memory by a loader whose map Node does not hold, as ts-node's); its frames keep the compiled lines: run with NODE_OPTIONS=--enable-source-maps`,
+        ),
+      );
+      const found = new Set(slices(loadReport(join(dir, 'r.json'))).map((e) => e.name));
+      expect(found).toContain(`work (${join(ESM_APP, 'work.mts')}:1)`);
+    });
+  });
+
   it('--no_source_maps keeps the names of the JavaScript that ran', async () => {
     const r = await names(join(out, 'tsc', 'main.js'), ['--no_source_maps']);
     expect([...r.names].some((n) => n.startsWith(`compute (${join(out, 'tsc', 'main.js')}:`))).toBe(
