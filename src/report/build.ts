@@ -174,10 +174,18 @@ function withGenerated(table: SliceTable, samples: Samples): SliceTable {
     ? [...table.args]
     : new Array<Record<string, unknown> | undefined>(table.count);
   let any = false;
+  // One frozen object per name, shared by its slices: the writer formats it once (serialize.ts).
+  const shared = new Map<string, Record<string, unknown>>();
   for (let i = 0; i < table.count; i++) {
-    const g = byName.get(table.names[table.nameIndex[i]]);
+    const name = table.names[table.nameIndex[i]];
+    const g = byName.get(name);
     if (g === undefined) continue;
-    args[i] = { ...args[i], generated: g };
+    if (args[i] !== undefined) args[i] = { ...args[i], generated: g };
+    else {
+      let a = shared.get(name);
+      if (a === undefined) shared.set(name, (a = Object.freeze({ generated: g })));
+      args[i] = a;
+    }
     any = true;
   }
   return any ? { ...table, args } : table;
