@@ -175,17 +175,14 @@ function withGenerated(table: SliceTable, samples: Samples): SliceTable {
     : new Array<Record<string, unknown> | undefined>(table.count);
   let any = false;
   // One frozen object per name, shared by its slices: the writer formats it once (serialize.ts).
-  const shared = new Map<string, Record<string, unknown>>();
-  for (let i = 0; i < table.count; i++) {
-    const name = table.names[table.nameIndex[i]];
+  const shared = table.names.map((name) => {
     const g = byName.get(name);
-    if (g === undefined) continue;
-    if (args[i] !== undefined) args[i] = { ...args[i], generated: g };
-    else {
-      let a = shared.get(name);
-      if (a === undefined) shared.set(name, (a = Object.freeze({ generated: g })));
-      args[i] = a;
-    }
+    return g === undefined ? undefined : Object.freeze({ generated: g });
+  });
+  for (let i = 0; i < table.count; i++) {
+    const a = shared[table.nameIndex[i]];
+    if (a === undefined) continue;
+    args[i] = args[i] !== undefined ? { ...args[i], ...a } : a;
     any = true;
   }
   return any ? { ...table, args } : table;
