@@ -41,6 +41,7 @@ export async function load(
         ).toString('utf8');
   try {
     const done = instrument(src, file, undefined, { ...transform, sourceType: 'module' });
+    // The moved map always: this thread cannot tell whether the main thread has source maps on.
     return { ...result, source: withMovedMap(done.code, src, file, done.moved) };
   } catch (err) {
     process.stderr.write(
