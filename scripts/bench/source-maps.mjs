@@ -3,7 +3,8 @@
 // TypeScript modules, an external .map beside it), built into a process's track by
 // buildProcessTrack (report/build.ts) with source maps and without (--no_source_maps), then
 // written as .json (saveEventsSync). Each run is a fresh child process doing one of the two;
-// runs alternate. Target: mapping adds at most 20% to the report build.
+// runs alternate. Target: mapping adds at most 20% to the report build. Also timed apart, after
+// the rest: loading the map again, and loading it with trace-mapping decoding every mapping.
 //   node scripts/bench/source-maps.mjs                       the benchmark
 //   node scripts/bench/source-maps.mjs child maps|none BUNDLE SAMPLES OUT   one run
 import { spawnSync } from 'node:child_process';
@@ -140,7 +141,10 @@ function child(mode, bundle, samples, out) {
   const t2 = now();
   const named = slices.names.filter((n) => n.includes('.ts:')).length;
   // Apart, after the rest: what loading the bundle's map takes (read, parse, index) again.
+  // And, for comparison, what @jridgewell/trace-mapping took to read it and decode every
+  // mapping at the first lookup (how report/source-maps.ts read maps before 98e7ca9).
   let mapLoadMs = 0;
+  let traceMappingMs = 0;
   if (mode === 'maps') {
     const t3 = now();
     new SourceMaps(
@@ -148,6 +152,11 @@ function child(mode, bundle, samples, out) {
       () => {},
     ).mapOf(bundle);
     mapLoadMs = now() - t3;
+    const tm = require('@jridgewell/trace-mapping');
+    const t4 = now();
+    const all = new tm.TraceMap(fs.readFileSync(`${bundle}.map`, 'utf8'), `${bundle}.map`);
+    tm.originalPositionFor(all, { line: fns[0].line + 1, column: fns[0].column });
+    traceMappingMs = now() - t4;
   }
   console.log(
     JSON.stringify({
@@ -158,6 +167,7 @@ function child(mode, bundle, samples, out) {
       warnings,
       buildMs: t1 - t0,
       mapLoadMs,
+      traceMappingMs,
       saveMs: t2 - t1,
       totalMs: t2 - t0,
       bytes: saved.bytes,
@@ -205,6 +215,7 @@ if (!process.argv[1] || import.meta.url !== pathToFileURL(process.argv[1]).href)
     mode,
     buildMs: med(mode, 'buildMs'),
     mapLoadMs: med(mode, 'mapLoadMs'),
+    traceMappingMs: med(mode, 'traceMappingMs'),
     saveMs: med(mode, 'saveMs'),
     totalMs: med(mode, 'totalMs'),
     maxRssMB: med(mode, 'maxRssMB'),
@@ -219,6 +230,7 @@ if (!process.argv[1] || import.meta.url !== pathToFileURL(process.argv[1]).href)
       'source maps',
       'build ms',
       'of which loading the map',
+      'apart: trace-mapping decoding all',
       'write ms',
       'build + write ms',
       'MB written',
@@ -229,6 +241,7 @@ if (!process.argv[1] || import.meta.url !== pathToFileURL(process.argv[1]).href)
       r.mode === 'maps' ? 'on' : 'off (--no_source_maps)',
       fmt(r.buildMs, 0),
       r.mode === 'maps' ? fmt(r.mapLoadMs, 0) : '-',
+      r.mode === 'maps' ? fmt(r.traceMappingMs, 0) : '-',
       fmt(r.saveMs, 0),
       fmt(r.totalMs, 0),
       fmt(r.bytes / 1e6, 0),
