@@ -11,6 +11,7 @@ const BENCHES = [
   'sample-rate.mjs',
   'attribution.mjs',
   'report-build.mjs',
+  'source-maps.mjs',
   'startup.mjs',
   'merge.mjs',
   'threads-processes.mjs',

@@ -4,6 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import { shouldInstrument, type InstrumentFilter } from './filter';
 import type { HookData } from './hooks';
+import { withMovedMap } from './source-map';
 import { instrument, type TransformOptions } from './transform';
 
 let filter: InstrumentFilter | null = null;
@@ -39,10 +40,9 @@ export async function load(
           ArrayBuffer.isView(result.source) ? result.source.byteLength : undefined,
         ).toString('utf8');
   try {
-    return {
-      ...result,
-      source: instrument(src, file, undefined, { ...transform, sourceType: 'module' }).code,
-    };
+    const done = instrument(src, file, undefined, { ...transform, sourceType: 'module' });
+    // The moved map always: this thread cannot tell whether the main thread has source maps on.
+    return { ...result, source: withMovedMap(done.code, src, file, done.moved) };
   } catch (err) {
     process.stderr.write(
       `viztracer: warning: ${file} not instrumented: ${(err as Error).message}\n`,

@@ -11,6 +11,13 @@ export interface FunctionInfo {
   file: string;
   /** 1-based line of the function's start. */
   line: number;
+  /**
+   * In a module that names a source map: the 1-based column of the function's start in the
+   * code the transform was given (which that map describes)...
+   */
+  column?: number;
+  /** ...and how many columns the transform's insertions moved it by in the code that ran. */
+  shift?: number;
   /** FN_ASYNC | FN_GENERATOR; 0 (or absent) for a plain function. */
   flags?: number;
   /** With `logFuncArgs`: the names its parameters bind, in order. */

@@ -155,12 +155,22 @@ export class Recorder {
   }
 
   /** A module registers its functions when it starts; returns the id of its first one. */
-  m(file: string, names: string[], lines: number[], flags?: number[], params?: string[][]): number {
+  m(
+    file: string,
+    names: string[],
+    lines: number[],
+    flags?: number[] | 0,
+    params?: string[][] | 0,
+    columns?: number[],
+    shifts?: number[],
+  ): number {
     const base = this.functions.length;
     for (let i = 0; i < names.length; i++) {
       const f: FunctionInfo = { name: names[i], file, line: lines[i] };
       if (flags && flags[i]) f.flags = flags[i];
       if (params) f.params = params[i];
+      if (columns) f.column = columns[i];
+      if (shifts && shifts[i]) f.shift = shifts[i];
       this.functions.push(f);
     }
     return base;

@@ -32,6 +32,8 @@
 // bracketed by `/*__vz*/` markers, which to-string.ts strips so `fn.toString()` is the original.
 import { parse, type Node } from 'acorn';
 
+import { sourceMappingUrlOf } from '../trace/source-map-comment';
+
 import {
   FN_ASYNC,
   FN_GENERATOR,
@@ -48,6 +50,11 @@ export interface InstrumentResult {
   code: string;
   /** The functions of this module, in id order (id = module base + index). */
   functions: FunctionInfo[];
+  /**
+   * Where a place of the source is in `code`: the 0-based column, on the same 0-based line, of
+   * what was at `column` (insertions at a place go before what was there).
+   */
+  moved(line: number, column: number): number;
 }
 
 // acorn's ESTree nodes, loosely typed: the walk reads fields by name.
@@ -371,7 +378,11 @@ export function instrument(
   const rec = guarded ? `(${R}||${I}())` : R;
   const functions: FunctionInfo[] = [];
   const edits: Edit[] = [];
-  const lineOf = lineTable(source);
+  const { lineOf, lineStart, lineStartOfLine } = lineTable(source);
+  // A module that names a source map gets columns: its map places a function by them.
+  const withColumns = sourceMappingUrlOf(source) !== null;
+  /** Where each function starts in the source, in id order. */
+  const startOf: number[] = [];
   const add = (pos: number, text: string, order = 0): void => {
     edits.push({ pos, text, order, seq: edits.length });
   };
@@ -510,7 +521,9 @@ export function instrument(
       }
       const startNode = parent && parent.type === 'MethodDefinition' ? parent : node;
       const ignore = isMarked || ignoredNames.has(name ?? '(anonymous)');
+      const before = functions.length;
       fnStack.push(instrumentFunction(node, name, lineOf(startNode.start), ignore));
+      if (functions.length > before) startOf.push(startNode.start);
       pushed = true;
     } else if (node.type === 'StaticBlock') {
       // `static {` ... `}`: the block's own brace, after any comments between the two.
@@ -525,6 +538,7 @@ export function instrument(
       } else {
         const k = functions.length;
         functions.push({ name: '<static_initializer>', file, line: lineOf(node.start) });
+        startOf.push(node.start);
         const id = idText(k);
         around(open + 1, `${rec}.e(${id});try{try{`, node.end - 1, plainTail(id, 'x', ''));
         fnStack.push({ id, suspends: false });
@@ -613,7 +627,7 @@ export function instrument(
   }
 
   if (edits.length === 0) {
-    return { code: source, functions };
+    return { code: source, functions, moved: (_line, column) => column };
   }
   // Rare: an escaped identifier starts with our prefix; again, with a prefix that avoids it.
   if (spelled.some((name) => name.startsWith(P)))
@@ -628,28 +642,74 @@ export function instrument(
     } else break;
   }
   const names = `[${functions.map((f) => literal(f.name)).join(',')}]`;
-  let lines = `[${functions.map((f) => f.line).join(',')}]`;
-  // Optional columns of the table, only when they say something.
+  // Optional columns of the table, only when they say something (0: absent).
   const anyFlags = functions.some((f) => f.flags);
-  if (anyFlags || logArgs) lines += `,[${functions.map((f) => f.flags ?? 0).join(',')}]`;
-  if (logArgs) {
-    lines += `,[${functions.map((f) => `[${(f.params ?? []).map(literal).join(',')}]`).join(',')}]`;
-  }
+  const table = (shifts: number[]): string => {
+    const cols = [`[${functions.map((f) => f.line).join(',')}]`];
+    if (anyFlags || logArgs || withColumns) {
+      cols.push(anyFlags || logArgs ? `[${functions.map((f) => f.flags ?? 0).join(',')}]` : '0');
+    }
+    if (logArgs || withColumns) {
+      cols.push(
+        logArgs
+          ? `[${functions.map((f) => `[${(f.params ?? []).map(literal).join(',')}]`).join(',')}]`
+          : '0',
+      );
+    }
+    if (withColumns) {
+      cols.push(`[${startOf.map((p) => p - lineStart(p) + 1).join(',')}]`);
+      if (shifts.some((n) => n !== 0)) cols.push(`[${shifts.join(',')}]`);
+    }
+    return cols.join(',');
+  };
   // The global object and `Symbol` through names the module does not declare (lodash has
   // `var Symbol = root.Symbol`: hoisted, it is undefined when the header runs).
   const global =
     ['globalThis', 'global'].find((g) => !shadowed.has(g)) ??
     '(()=>{}).constructor("return this")()';
   const find = `${global}[${shadowed.has('Symbol') ? `${global}.Symbol` : 'Symbol'}.for(${literal(RECORDER_KEY)})]`;
-  add(
-    headAt,
+  const header = (shifts: number[]): string =>
     guarded
-      ? `${sep}var ${R},${B};function ${I}(){${R}=${find};${B}=${R}.m(${literal(file)},${names},${lines});return ${R}}${R}||${I}();`
-      : `${sep}var ${R}=${find},${B}=${R}.m(${literal(file)},${names},${lines});`,
-    -2,
-  );
+      ? `${sep}var ${R},${B};function ${I}(){${R}=${find};${B}=${R}.m(${literal(file)},${names},${table(shifts)});return ${R}}${R}||${I}();`
+      : `${sep}var ${R}=${find},${B}=${R}.m(${literal(file)},${names},${table(shifts)});`;
+  let head: string;
+  if (withColumns) {
+    // How far the insertions move each function: the header's own length counts for those
+    // after it on its line, and the header holds the shifts: the two agree after a few rounds.
+    const runs = runsOf(source, edits, P);
+    const { shiftAt } = shiftTable(runs, lineStart);
+    const base = startOf.map((p) => shiftAt(p));
+    const joins = runs.some((r) => r.pos === headAt);
+    const headLine = lineStart(headAt);
+    const after = startOf.map((p) => p >= headAt && lineStart(p) === headLine);
+    let shifts = base;
+    for (;;) {
+      head = header(shifts);
+      const extra =
+        head.length + (joins ? 0 : openMarker(source, headAt, P).length + markerOf(P).length);
+      const next = base.map((n, i) => (after[i] ? n + extra : n));
+      if (next.every((n, i) => n === shifts[i])) break;
+      shifts = next;
+    }
+    functions.forEach((f, i) => {
+      f.column = startOf[i] - lineStart(startOf[i]) + 1;
+      if (shifts[i] !== 0) f.shift = shifts[i];
+    });
+  } else {
+    head = header([]);
+  }
+  add(headAt, head, -2);
   if (fnTable) fnTable.push(...functions);
-  return { code: applyEdits(source, edits, P), functions };
+  const runs = runsOf(source, edits, P);
+  const { shiftAt } = shiftTable(runs, lineStart);
+  return {
+    code: applyEdits(source, runs),
+    functions,
+    moved: (line, column) => {
+      const p = lineStartOfLine(line) + column;
+      return column + shiftAt(p);
+    },
+  };
 }
 
 /**
@@ -683,8 +743,15 @@ function bareYieldNeedsSemicolon(source: string, end: number): boolean {
   return rest.test(source.slice(end, end + 4096));
 }
 
-/** 1-based line of a position, counting line terminators as ECMAScript (and V8) do. */
-function lineTable(source: string): (pos: number) => number {
+/** Lines of a source, counting line terminators as ECMAScript (and V8) do. */
+function lineTable(source: string): {
+  /** The 1-based line of a position. */
+  lineOf(pos: number): number;
+  /** Where the line of a position starts. */
+  lineStart(pos: number): number;
+  /** Where a 0-based line starts. */
+  lineStartOfLine(line: number): number;
+} {
   const starts = [0];
   for (let i = 0; i < source.length; i++) {
     const c = source.charCodeAt(i);
@@ -694,7 +761,7 @@ function lineTable(source: string): (pos: number) => number {
       starts.push(i + 1);
     }
   }
-  return (pos) => {
+  const lineOf = (pos: number): number => {
     let lo = 0;
     let hi = starts.length - 1;
     while (lo < hi) {
@@ -704,28 +771,66 @@ function lineTable(source: string): (pos: number) => number {
     }
     return lo + 1;
   };
+  return {
+    lineOf,
+    lineStart: (pos) => starts[lineOf(pos) - 1],
+    lineStartOfLine: (line) => starts[Math.min(Math.max(line, 0), starts.length - 1)],
+  };
+}
+
+/** The text that opens a run of inserted code at `pos`: after a `/`, a gap (or `//` results). */
+function openMarker(source: string, pos: number, prefix: string): string {
+  return pos > 0 && source.charCodeAt(pos - 1) === 47 ? gapMarkerOf(prefix) : markerOf(prefix);
 }
 
 /**
- * The edits applied, each run of edits at one place between two markers (`/*__vz*\/`) that
- * to-string.ts strips to give a function's original text. A marker also keeps an insertion
- * from joining a word next to it (`yield/re/`, `return(x)`).
+ * The edits as runs of inserted text, one per place, in order: each run between two markers
+ * (`/*__vz*\/`) that to-string.ts strips to give a function's original text. A marker also
+ * keeps an insertion from joining a word next to it (`yield/re/`, `return(x)`).
  */
-function applyEdits(source: string, edits: Edit[], prefix: string): string {
+function runsOf(source: string, edits: Edit[], prefix: string): { pos: number; text: string }[] {
   const mark = markerOf(prefix);
-  edits.sort(
+  const sorted = [...edits].sort(
     (a, b) => a.pos - b.pos || a.order - b.order || (a.order < 0 ? b.seq - a.seq : a.seq - b.seq),
   );
+  const runs: { pos: number; text: string }[] = [];
+  for (let i = 0; i < sorted.length;) {
+    const pos = sorted[i].pos;
+    let text = '';
+    for (; i < sorted.length && sorted[i].pos === pos; i++) text += sorted[i].text;
+    runs.push({ pos, text: openMarker(source, pos, prefix) + text + mark });
+  }
+  return runs;
+}
+
+/** How far the runs move a place: the length of those at or before it on its line. */
+function shiftTable(
+  runs: readonly { pos: number; text: string }[],
+  lineStart: (pos: number) => number,
+): { shiftAt(pos: number): number } {
+  const sums = new Float64Array(runs.length + 1);
+  for (let i = 0; i < runs.length; i++) sums[i + 1] = sums[i] + runs[i].text.length;
+  /** The number of runs at or before `pos` (`strict`: before). */
+  const count = (pos: number, strict: boolean): number => {
+    let lo = 0;
+    let hi = runs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (strict ? runs[mid].pos < pos : runs[mid].pos <= pos) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return { shiftAt: (pos) => sums[count(pos, false)] - sums[count(lineStart(pos), true)] };
+}
+
+/** The source with the runs inserted. */
+function applyEdits(source: string, runs: readonly { pos: number; text: string }[]): string {
   let out = '';
   let last = 0;
-  for (let i = 0; i < edits.length;) {
-    const pos = edits[i].pos;
-    let text = '';
-    for (; i < edits.length && edits[i].pos === pos; i++) text += edits[i].text;
-    // After a `/`, a marker would start a `//` comment: a space between, said by the marker.
-    const open = pos > 0 && source.charCodeAt(pos - 1) === 47 ? gapMarkerOf(prefix) : mark;
-    out += source.slice(last, pos) + open + text + mark;
-    last = pos;
+  for (const r of runs) {
+    out += source.slice(last, r.pos) + r.text;
+    last = r.pos;
   }
   return out + source.slice(last);
 }

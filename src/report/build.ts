@@ -174,10 +174,15 @@ function withGenerated(table: SliceTable, samples: Samples): SliceTable {
     ? [...table.args]
     : new Array<Record<string, unknown> | undefined>(table.count);
   let any = false;
+  // One frozen object per name, shared by its slices: the writer formats it once (serialize.ts).
+  const shared = table.names.map((name) => {
+    const g = byName.get(name);
+    return g === undefined ? undefined : Object.freeze({ generated: g });
+  });
   for (let i = 0; i < table.count; i++) {
-    const g = byName.get(table.names[table.nameIndex[i]]);
-    if (g === undefined) continue;
-    args[i] = { ...args[i], generated: g };
+    const a = shared[table.nameIndex[i]];
+    if (a === undefined) continue;
+    args[i] = args[i] !== undefined ? { ...args[i], ...a } : a;
     any = true;
   }
   return any ? { ...table, args } : table;

@@ -235,12 +235,25 @@ interface SliceWriter {
   s: SliceTable;
   heads: (Buffer | undefined)[];
   headText: (nameIndex: number) => string;
+  /** Frozen args objects shared by many slices (`args.generated`), as `,"args":{...` text. */
+  shared?: Map<object, Buffer>;
   /** The next slice to write. */
   next: number;
 }
 
 function headOf(w: SliceWriter, k: number): Buffer {
   return (w.heads[k] ??= Buffer.from(w.headText(k)));
+}
+
+/** `,"args":{...` of a shared args object, without its closing brace. */
+function sharedArgsOf(w: SliceWriter, a: Record<string, unknown>): Buffer {
+  w.shared ??= new Map();
+  let b = w.shared.get(a);
+  if (b === undefined) {
+    const text = `,"args":${JSON.stringify(a)}`;
+    w.shared.set(a, (b = Buffer.from(text.slice(0, -1))));
+  }
+  return b;
 }
 
 /** Writes slices from `w.next` while they fit; returns the bytes written. */
@@ -271,7 +284,30 @@ function fillSlices(w: SliceWriter, buf: Buffer): number {
     const a = args !== undefined ? args[i] : undefined;
     const didThrow = threw !== undefined && threw[i] !== 0;
     const core = cpu !== undefined ? cpu[i] : -1;
-    if (a !== undefined) {
+    if (a !== undefined && Object.isFrozen(a) && a.exception === undefined && a.cpu === undefined) {
+      // Shared by every slice of a function (args.generated): formatted once.
+      const open = sharedArgsOf(w, a);
+      if (off + open.length + SLICE_MAX_TAIL > buf.length) {
+        off = mark;
+        break;
+      }
+      buf.set(open, off);
+      off += open.length;
+      let first = open[open.length - 1] === 0x7b; // {: an empty object so far
+      if (didThrow) {
+        if (!first) buf[off++] = 0x2c; // ,
+        first = false;
+        buf.set(EXCEPTION, off);
+        off += EXCEPTION.length;
+      }
+      if (core >= 0) {
+        if (!first) buf[off++] = 0x2c; // ,
+        buf.set(CPU, off);
+        off += CPU.length;
+        off = writeWhole(buf, off, core);
+      }
+      buf[off++] = 0x7d; // }
+    } else if (a !== undefined) {
       // Notes are rare (--log_func_args, --log_func_retval, an async resumption): JSON text.
       const text = sliceArgsText(a, didThrow, core);
       const bytes = Buffer.byteLength(text);

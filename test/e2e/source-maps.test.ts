@@ -1,12 +1,13 @@
-// TypeScript programs: sampled frames named from the .ts sources through their source maps.
+// TypeScript programs: sampled frames and instrumented calls named from the .ts sources through
+// their source maps, and the program's own stack traces still right when instrumented.
 // test/fixtures/ts-app is built here two ways: tsc with separate .map files, and esbuild into
-// one bundle with an inline map.
+// one bundle per entry point with an inline map; tsx runs the sources themselves.
 import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadReport, slices } from '../helpers/report';
-import { cleanEnv, ROOT, tempDir, viztracer } from '../helpers/run';
+import { cleanEnv, ROOT, run, tempDir, viztracer } from '../helpers/run';
 
 const SRC = join(ROOT, 'test', 'fixtures', 'ts-app', 'src');
 // The fixture's functions and the lines they start on.
@@ -15,12 +16,21 @@ const EXPECTED = [
   `area (${join(SRC, 'shapes.ts')}:5)`,
   `perimeter (${join(SRC, 'shapes.ts')}:13)`,
 ];
+/** The environment that runs .ts files through tsx's loader. */
+const TSX = (): NodeJS.ProcessEnv =>
+  cleanEnv({ NODE_OPTIONS: `--import ${pathToFileURL(require.resolve('tsx')).href}` });
+/** What throws.ts prints: the stack of its Error, at its .ts line and column. */
+const THROWN = [
+  'Error: failed at 1',
+  `    at fail (${join(SRC, 'throws.ts')}:5:48)`,
+  `    at run (${join(SRC, 'throws.ts')}:9:5)`,
+].join('\n');
 
 let out = '';
 beforeAll(() => {
   out = tempDir();
   const ts = require('typescript') as typeof import('typescript');
-  const program = ts.createProgram([join(SRC, 'main.ts')], {
+  const program = ts.createProgram([join(SRC, 'main.ts'), join(SRC, 'throws.ts')], {
     outDir: join(out, 'tsc'),
     rootDir: SRC,
     sourceMap: true,
@@ -31,11 +41,11 @@ beforeAll(() => {
   });
   expect(program.emit().emitSkipped).toBe(false);
   (require('esbuild') as typeof import('esbuild')).buildSync({
-    entryPoints: [join(SRC, 'main.ts')],
+    entryPoints: [join(SRC, 'main.ts'), join(SRC, 'throws.ts')],
     bundle: true,
     platform: 'node',
     sourcemap: 'inline',
-    outfile: join(out, 'bundle', 'main.js'),
+    outdir: join(out, 'bundle'),
     logLevel: 'warning',
   });
 });
@@ -86,7 +96,7 @@ describe('source maps', () => {
       const dir = tempDir();
       const r = await viztracer(['-o', 'r.json', ...mode, join(SRC, 'main.ts')], {
         cwd: dir,
-        env: cleanEnv({ NODE_OPTIONS: `--import ${pathToFileURL(require.resolve('tsx')).href}` }),
+        env: TSX(),
       });
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout).toBe('done true\n');
@@ -97,17 +107,125 @@ describe('source maps', () => {
       }
     });
 
-  it('--instrument names calls from the .ts sources of per-file output', async () => {
-    const r = await names(join(out, 'tsc', 'main.js'), ['--instrument']);
-    for (const name of EXPECTED) expect(r.names, name).toContain(name);
-    expect(r.names).toContain(`Shapes (${join(SRC, 'shapes.ts')}:3)`);
+  for (const build of ['tsc', 'bundle'])
+    it(`--instrument names calls from the .ts sources (${build})`, async () => {
+      const r = await names(join(out, build, 'main.js'), ['--instrument']);
+      for (const name of EXPECTED) expect(r.names, name).toContain(name);
+      // The constructor, at its own line.
+      expect(r.names).toContain(`Shapes (${join(SRC, 'shapes.ts')}:3)`);
+      expect(r.names).toContain(`(anonymous) (${join(SRC, 'main.ts')}:12)`);
+      expect([...r.names].some((n) => n.includes(`${join(out, build)}/`))).toBe(false);
+      expect(r.stderr).not.toMatch(/warning/);
+    });
+
+  it('--instrument names calls from the .ts sources run through tsx (a module on one line)', async () => {
+    const dir = tempDir();
+    const r = await viztracer(['-o', 'r.json', '--instrument', join(SRC, 'main.ts')], {
+      cwd: dir,
+      env: TSX(),
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe('done true\n');
+    const found = new Set(slices(loadReport(join(dir, 'r.json'))).map((e) => e.name));
+    // tsx's whitespace-free output keeps each module on one line: columns place the functions.
+    for (const name of [
+      EXPECTED[0],
+      EXPECTED[1],
+      `Shapes (${join(SRC, 'shapes.ts')}:3)`,
+      `(anonymous) (${join(SRC, 'shapes.ts')}:13)`,
+    ]) {
+      expect(found, name).toContain(name);
+    }
   });
 
-  it('--instrument keeps the generated names in a bundle (its lines cannot be placed without columns)', async () => {
-    const bundle = join(out, 'bundle', 'main.js');
-    const r = await names(bundle, ['--instrument']);
-    expect([...r.names].some((n) => n.startsWith(`area (${bundle}:`))).toBe(true);
-    expect([...r.names].some((n) => n.includes('.ts:'))).toBe(false);
+  describe("--instrument keeps the program's own stack traces on the .ts lines and columns (--enable-source-maps)", () => {
+    for (const build of ['tsc', 'bundle'])
+      it(build, async () => {
+        const script = join(out, build, 'throws.js');
+        const plain = await run(['--enable-source-maps', script], { env: cleanEnv() });
+        expect(plain.stdout.trim()).toBe(THROWN);
+        const dir = tempDir();
+        const r = await viztracer(['--quiet', '-o', 'r.json', '--instrument', script], {
+          cwd: dir,
+          env: cleanEnv({ NODE_OPTIONS: '--enable-source-maps' }),
+        });
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stdout.trim()).toBe(THROWN);
+      });
+
+    it('tsx', async () => {
+      const dir = tempDir();
+      const r = await viztracer(
+        ['--quiet', '-o', 'r.json', '--instrument', join(SRC, 'throws.ts')],
+        { cwd: dir, env: TSX() },
+      );
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout.trim()).toBe(THROWN);
+      expect(new Set(slices(loadReport(join(dir, 'r.json'))).map((e) => e.name))).toContain(
+        `fail (${join(SRC, 'throws.ts')}:5)`,
+      );
+    });
+  });
+
+  describe('ts-node, which keeps its maps to itself: Node holds them with --enable-source-maps', () => {
+    const TS_NODE = join(ROOT, 'node_modules', 'ts-node');
+    const ESM_APP = join(ROOT, 'test', 'fixtures', 'ts-esm-app');
+    // ts-node/register on the CommonJS fixture, ts-node/esm on an ES module one.
+    const setups = {
+      register: {
+        script: join(SRC, 'main.ts'),
+        preload: `--require ${join(TS_NODE, 'register')}`,
+        env: {
+          TS_NODE_TRANSPILE_ONLY: '1',
+          TS_NODE_COMPILER_OPTIONS: '{"module":"commonjs","moduleResolution":"node"}',
+        },
+        expected: EXPECTED,
+      },
+      esm: {
+        script: join(ESM_APP, 'main.mts'),
+        preload: `--no-warnings --loader ${pathToFileURL(join(TS_NODE, 'esm.mjs')).href}`,
+        env: { TS_NODE_PROJECT: join(ESM_APP, 'tsconfig.json') },
+        expected: [
+          `main (${join(ESM_APP, 'main.mts')}:8)`,
+          `work (${join(ESM_APP, 'work.mts')}:4)`,
+        ],
+      },
+    };
+    for (const [kind, setup] of Object.entries(setups))
+      for (const mode of [[], ['--instrument']])
+        it(`ts-node/${kind}${mode.length ? ', --instrument' : ''}`, async () => {
+          const dir = tempDir();
+          const r = await viztracer(['-o', 'r.json', ...mode, setup.script], {
+            cwd: dir,
+            env: cleanEnv({
+              ...setup.env,
+              NODE_OPTIONS: `--enable-source-maps ${setup.preload}`,
+            }),
+          });
+          expect(r.status, r.stderr).toBe(0);
+          expect(r.stdout).toBe('done true\n');
+          expect(r.stderr).not.toMatch(/warning/);
+          const found = new Set(slices(loadReport(join(dir, 'r.json'))).map((e) => e.name));
+          for (const name of setup.expected) expect(found, name).toContain(name);
+        });
+
+    it('without --enable-source-maps: a warning per file that says so, and the compiled lines', async () => {
+      const dir = tempDir();
+      const r = await viztracer(['-o', 'r.json', setups.esm.script], {
+        cwd: dir,
+        env: cleanEnv({ ...setups.esm.env, NODE_OPTIONS: setups.esm.preload }),
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const warnings = r.stderr.split('\n').filter((l) => l.includes('warning'));
+      expect(warnings.sort()).toEqual(
+        ['main.mts', 'work.mts'].map(
+          (f) =>
+            `viztracer: warning: no source map of ${join(ESM_APP, f)} (compiled in memory by a loader whose map Node does not hold, as ts-node's); its frames keep the compiled lines: run with NODE_OPTIONS=--enable-source-maps`,
+        ),
+      );
+      const found = new Set(slices(loadReport(join(dir, 'r.json'))).map((e) => e.name));
+      expect(found).toContain(`work (${join(ESM_APP, 'work.mts')}:1)`);
+    });
   });
 
   it('--no_source_maps keeps the names of the JavaScript that ran', async () => {
@@ -125,7 +243,13 @@ describe('source maps', () => {
       join(out, 'tsc'),
     ]);
     for (const r of [byOriginal, byGenerated]) {
-      expect([...r.names].filter((n) => !n.startsWith('(')).sort()).toEqual([...EXPECTED].sort());
+      for (const name of EXPECTED) expect(r.names, name).toContain(name);
+      // Nothing from elsewhere (under load, a sample may catch another of its functions).
+      const others = [...r.names].filter((n) => !n.startsWith('(') && !EXPECTED.includes(n));
+      expect(
+        others.every((n) => n.includes(`(${SRC}/`)),
+        others.join(),
+      ).toBe(true);
     }
   });
 

@@ -21,12 +21,12 @@ class FakeRecorder {
     _file: string,
     names: string[],
     _lines: number[],
-    _flags?: number[],
-    params?: string[][],
+    _flags?: number[] | 0,
+    params?: string[][] | 0,
   ): number {
     const base = this.names.length;
     this.names.push(...names);
-    this.params.push(...(params ?? names.map(() => [])));
+    this.params.push(...(params || names.map(() => [])));
     return base;
   }
   e(id: number): number {
@@ -633,5 +633,52 @@ describe('instrument: the function table', () => {
 
   it('does not parse: throws, and the caller runs the original', () => {
     expect(() => instrument('function (', '/bad.js')).toThrow(SyntaxError);
+  });
+});
+
+describe('a module that names a source map', () => {
+  const src = [
+    '"use strict";function a(){return 1}; const b = async () => { await a() };',
+    'class C { m() { return (x) => x } static { a() } }',
+    '//# sourceMappingURL=x.js.map',
+    '',
+  ].join('\n');
+
+  it('moves every character of the source to a place that holds it (for its moved map)', () => {
+    const { code, moved } = instrument(src, '/x.js');
+    const before = src.split('\n');
+    const after = code.split('\n');
+    expect(after.length).toBe(before.length);
+    for (let l = 0; l < before.length; l++) {
+      for (let c = 0; c < before[l].length; c++) {
+        expect(after[l][moved(l, c)], `${l}:${c}`).toBe(before[l][c]);
+      }
+    }
+  });
+
+  it("records each function's column, and how far the transform moved it", () => {
+    const { code, functions } = instrument(src, '/x.js');
+    const before = src.split('\n');
+    const after = code.split('\n');
+    expect(functions.map((f) => [f.name, f.line, f.column])).toEqual([
+      ['a', 1, 14],
+      ['b', 1, 48],
+      ['m', 2, 11],
+      ['(anonymous)', 2, 24],
+      ['<static_initializer>', 2, 35],
+    ]);
+    // The first characters of each function (before its body, where code goes in).
+    for (const f of functions) {
+      const from = f.column! - 1;
+      const to = from + (f.shift ?? 0);
+      expect(after[f.line - 1].slice(to, to + 3)).toBe(before[f.line - 1].slice(from, from + 3));
+    }
+    // The header, on the first line, moved the functions after it.
+    expect(functions[0].shift).toBeGreaterThan(0);
+  });
+
+  it('records no columns without a map', () => {
+    const { functions } = instrument('function a(){}\n', '/x.js');
+    expect(functions[0].column).toBeUndefined();
   });
 });

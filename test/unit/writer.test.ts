@@ -335,6 +335,31 @@ describe('sliceChunks', () => {
     ]);
   });
 
+  it('writes args shared by many slices (args.generated) as their own objects would be', () => {
+    const g = Object.freeze({ generated: '/dist/a.js:9' });
+    const empty = Object.freeze({});
+    const s: SliceTable = {
+      ...table(
+        ['f (/a.ts:1)'],
+        [
+          [0, 1, 1],
+          [0, 2, 1],
+          [0, 3, 1],
+          [0, 4, 1],
+        ],
+        [0, 1, 0, 1],
+      ),
+      cpu: Int16Array.from([-1, -1, 3, -1]),
+      args: [g, g, g, empty],
+    };
+    expect(sliceLines(s).map((l) => JSON.parse(l).args)).toEqual([
+      { generated: '/dist/a.js:9' },
+      { generated: '/dist/a.js:9', exception: true },
+      { generated: '/dist/a.js:9', cpu: 3 },
+      { exception: true },
+    ]);
+  });
+
   it('moves a slice whose args do not fit to the next chunk, and gives huge args a chunk of their own', () => {
     const n = 12000;
     const rows: [number, number, number][] = [];
