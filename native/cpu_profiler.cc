@@ -224,7 +224,9 @@ ProfileData ThreadProfiler::Stop() {
   // After V8 has stopped sampling this thread.
   std::vector<SignalNote> notes = TakeSignalNotes(std::exchange(signalNotes_, -1));
   if (profile != nullptr) Take(profile, std::move(notes));
+  FlattenSamples();
   ProfileData data = std::exchange(taken_, ProfileData{});
+  lastTimestamp_ = -1;
   takenNodes_.clear();
   carry_.clear();
   data.sampler = sampler_;
@@ -288,14 +290,39 @@ void ThreadProfiler::Take(v8::CpuProfile* profile, std::vector<SignalNote> notes
   }
   // The samples after those taken already (the two profiles overlap by a few).
   if (taken_.endTime == 0) taken_.startTime = chunk.startTime;
-  const double after = taken_.timestamps.empty() ? -1 : taken_.timestamps.back();
   for (size_t i = 0; i < chunk.samples.size(); i++) {
-    if (chunk.timestamps[i] <= after) continue;
-    taken_.samples.push_back(merged.at(chunk.samples[i]));
-    taken_.timestamps.push_back(chunk.timestamps[i]);
-    taken_.cpus.push_back(cores[i]);
+    if (chunk.timestamps[i] <= lastTimestamp_) continue;
+    AddSample(merged.at(chunk.samples[i]), chunk.timestamps[i], cores[i]);
   }
   taken_.endTime = chunk.endTime;
+}
+
+void ThreadProfiler::AddSample(int32_t node, double timestamp, int16_t cpu) {
+  if (blocks_.empty() || blocks_.back()->count == kBlockSamples) {
+    // Not value-initialized: a block's pages become resident as samples are written.
+    blocks_.push_back(std::unique_ptr<SampleBlock>(new SampleBlock));
+  }
+  SampleBlock& b = *blocks_.back();
+  b.nodes[b.count] = node;
+  b.timestamps[b.count] = timestamp;
+  b.cpus[b.count] = cpu;
+  b.count++;
+  blockedSamples_++;
+  lastTimestamp_ = timestamp;
+}
+
+void ThreadProfiler::FlattenSamples() {
+  taken_.samples.reserve(blockedSamples_);
+  taken_.timestamps.reserve(blockedSamples_);
+  taken_.cpus.reserve(blockedSamples_);
+  while (!blocks_.empty()) {
+    const SampleBlock& b = *blocks_.front();
+    taken_.samples.insert(taken_.samples.end(), b.nodes, b.nodes + b.count);
+    taken_.timestamps.insert(taken_.timestamps.end(), b.timestamps, b.timestamps + b.count);
+    taken_.cpus.insert(taken_.cpus.end(), b.cpus, b.cpus + b.count);
+    blocks_.pop_front();
+  }
+  blockedSamples_ = 0;
 }
 
 void StoreOrphan(Orphan orphan) {

@@ -7,6 +7,8 @@
 #include <v8-profiler.h>
 
 #include <cstdint>
+#include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -80,6 +82,19 @@ class ThreadProfiler {
   // Moves V8's profile `profile` (then deleted) and the notes of its samples' cores into taken_.
   void Take(v8::CpuProfile* profile, std::vector<SignalNote> notes);
 
+  // The samples taken, in blocks of kBlockSamples: growing never copies them, and at the stop
+  // each block is freed as soon as it is copied into the profile's columns.
+  static constexpr size_t kBlockSamples = 1 << 16;
+  struct SampleBlock {
+    size_t count = 0;
+    int32_t nodes[kBlockSamples];
+    double timestamps[kBlockSamples];
+    int16_t cpus[kBlockSamples];
+  };
+  void AddSample(int32_t node, double timestamp, int16_t cpu);
+  // Moves the blocks into taken_'s columns (sized once), freeing them one by one.
+  void FlattenSamples();
+
   v8::Isolate* isolate_;
   v8::CpuProfiler* profiler_ = nullptr;
   v8::ProfilerId id_ = 0;
@@ -87,8 +102,11 @@ class ThreadProfiler {
   int signalNotes_ = -1;  // the handle of sample_cores.h
   // The compact registry's token for this profiler while it runs (0: none).
   uint64_t token_ = 0;
-  ProfileData taken_;
-  // taken_'s nodes by their caller's index and what names them (compact.cc's NodeKey).
+  ProfileData taken_;  // the merged tree and the times; the samples are in blocks_ until Stop
+  std::deque<std::unique_ptr<SampleBlock>> blocks_;
+  size_t blockedSamples_ = 0;
+  double lastTimestamp_ = -1;
+  // taken_'s nodes by their caller's index and what names them (NodeKey in cpu_profiler.cc).
   std::unordered_map<std::string, int32_t> takenNodes_;
   // Notes not yet paired with a sample: the next profile's first samples may need them.
   std::vector<SignalNote> carry_;
