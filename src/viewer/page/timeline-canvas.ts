@@ -13,7 +13,7 @@ import {
   LabelList,
   type LevelStyle,
 } from './timeline-draw';
-import { sliceRect, visibleRows } from './timeline-layout';
+import { levelTop, rowOf, sliceRect, visibleRows } from './timeline-layout';
 import {
   AXIS_H,
   OVERVIEW_H,
@@ -50,7 +50,21 @@ const C = {
   range: 'rgba(11,87,208,0.10)',
   rangeEdge: '#0b57d0',
   match: '#f29900',
+  flow: '#c2185b',
 };
+
+/** An arrow drawn from an async span to a slice that ran for it (canvas coordinates). */
+export interface DrawnFlow {
+  /** The span's and the run's names, and their start times (µs since the report's origin). */
+  from: string;
+  fromStart: number;
+  to: string;
+  toStart: number;
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
 
 /** The raster's colours, packed. */
 const P = {
@@ -71,6 +85,8 @@ export class TimelinePainter {
   /** Per pixel column: an overview strip's means, and the time they cover. */
   private means = new Float32Array(0);
   private cover = new Float32Array(0);
+  /** The arrows of the last frame (for the tests' hook). */
+  drawnFlows: DrawnFlow[] = [];
 
   constructor(
     private readonly s: TimelineState,
@@ -170,6 +186,8 @@ export class TimelinePainter {
     if (s.hover && !sameSel(s.hover, s.selection)) {
       this.outline(ctx, s.hover, C.hover, 1, scrollTop);
     }
+    this.drawnFlows.length = 0;
+    if (s.flows) this.drawFlows(ctx, scrollTop);
     if (s.selection) this.outline(ctx, s.selection, C.selection, 2, scrollTop);
     if (s.span) {
       // The selected range: what is outside it dimmed, its edges drawn.
@@ -228,6 +246,72 @@ export class TimelinePainter {
     for (let j = 0; j < lanes; j++) {
       const t = g.threads[j];
       drawLevel(this.raster, t, t.index, 0, y + 6 + j * laneH, Math.max(1, laneH - 1), vt, style);
+    }
+  }
+
+  /**
+   * Arrows from the selection's async span to each slice that ran for it: from the span's
+   * start to each run's start, from the edge of one row to the facing edge of the other, as
+   * S-curves with vertical ends. Only arrows that cross the canvas are drawn; the span and its
+   * runs get a thin outline, so that a run narrower than a pixel still shows where an arrow
+   * points.
+   */
+  private drawFlows(ctx: CanvasRenderingContext2D, scrollTop: number): void {
+    const s = this.s;
+    const f = s.flows!;
+    const spanRow = rowOf(s, f.span);
+    const runRow = rowOf(s, f.runs[0]);
+    if (!spanRow || !runRow) return; // a collapsed process
+    const vt = transform(s);
+    const strings = s.report.meta.strings;
+    const sc = f.span.thread.cols;
+    const xOf = (t: number): number => (t - vt.t0) * vt.k;
+    const spanTop = levelTop(spanRow, sc.depth[f.span.index]) - scrollTop;
+    const x0 = xOf(sc.start[f.span.index]);
+    ctx.strokeStyle = C.flow;
+    ctx.fillStyle = C.flow;
+    ctx.lineWidth = 1.5;
+    const sr = sliceRect(s, f.span, scrollTop);
+    if (sr) ctx.strokeRect(sr.x + 0.5, sr.y + 0.5, Math.max(1, sr.w - 1), sr.h - 1);
+    for (const run of f.runs) {
+      const rc = run.thread.cols;
+      const x1 = xOf(rc.start[run.index]);
+      const runTop = levelTop(runRow, rc.depth[run.index]) - scrollTop;
+      // From the span's edge that faces the run, to the run's edge that faces the span.
+      const down = runTop > spanTop;
+      const y0 = down ? spanTop + ROW_H - 1 : spanTop;
+      const y1 = down ? runTop : runTop + ROW_H - 1;
+      // The curve stays in the box of its ends: off the canvas, nothing to draw.
+      if (Math.max(x0, x1) < 0 || Math.min(x0, x1) > s.width) continue;
+      if (Math.max(y0, y1) < 0 || Math.min(y0, y1) > s.height) continue;
+      // Far off screen, an end is brought near it: the canvas draws huge coordinates badly.
+      const cx0 = Math.max(-s.width, Math.min(2 * s.width, x0));
+      const cx1 = Math.max(-s.width, Math.min(2 * s.width, x1));
+      const dir = down ? 1 : -1;
+      const bend = Math.max(8, Math.abs(y1 - y0) / 2);
+      const tip = y1 - dir * 5; // the arrowhead's base
+      ctx.beginPath();
+      ctx.moveTo(cx0, y0);
+      ctx.bezierCurveTo(cx0, y0 + dir * bend, cx1, tip - dir * bend, cx1, tip);
+      ctx.stroke();
+      ctx.beginPath();
+      ctx.moveTo(cx1, y1);
+      ctx.lineTo(cx1 - 3.5, tip);
+      ctx.lineTo(cx1 + 3.5, tip);
+      ctx.closePath();
+      ctx.fill();
+      const r = sliceRect(s, run, scrollTop);
+      if (r) ctx.strokeRect(r.x + 0.5, r.y + 0.5, Math.max(1, r.w - 1), r.h - 1);
+      this.drawnFlows.push({
+        from: strings[sc.name[f.span.index]] ?? '',
+        fromStart: sc.start[f.span.index],
+        to: strings[rc.name[run.index]] ?? '',
+        toStart: rc.start[run.index],
+        x0: cx0,
+        y0,
+        x1: cx1,
+        y1,
+      });
     }
   }
 
