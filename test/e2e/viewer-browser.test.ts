@@ -440,6 +440,17 @@ describe('the viewer in Chromium', () => {
     );
     await expect(page.locator('[data-testid="span-runs"]').count()).resolves.toBe(0);
     expect((page as unknown as { errors: string[] }).errors).toEqual([]);
+
+    // The standalone HTML of the same report carries the runs too.
+    await viztracer(['--quiet', '--combine', 'async.json', '-o', 'async.html'], { cwd: dir });
+    const standalone = await open(pathToFileURL(join(dir, 'async.html')).href);
+    await clickSlice(standalone, steps, 'async');
+    await standalone.waitForFunction(
+      () =>
+        (window as unknown as { __viztracer: { flows(): unknown[] } }).__viztracer.flows()
+          .length === 4,
+    );
+    expect((standalone as unknown as { errors: string[] }).errors).toEqual([]);
   });
 
   it('draws a node --cpu-prof profile as a timeline, saying what it lacks', async () => {
