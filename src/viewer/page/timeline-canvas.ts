@@ -252,7 +252,7 @@ export class TimelinePainter {
   /**
    * Arrows from the selection's async span to each slice that ran for it: from the span's
    * start to each run's start, from the edge of one row to the facing edge of the other, as
-   * S-curves with vertical ends. Only arrows that cross the canvas are drawn,
+   * S-curves with vertical ends. Only arrows to runs that start on screen are drawn,
    * one per pixel column of runs (zoomed out, thousands of runs share a few); the span and its
    * runs get a thin outline, so that a run narrower than a pixel still shows where it is.
    */
@@ -286,13 +286,13 @@ export class TimelinePainter {
       const down = runTop > spanTop;
       const y0 = down ? spanTop + ROW_H - 1 : spanTop;
       const y1 = down ? runTop : runTop + ROW_H - 1;
-      // The curve stays in the box of its ends: off the canvas, nothing to draw.
-      if (Math.max(x0, x1) < 0 || Math.min(x0, x1) > s.width) continue;
+      // Only to runs that start on screen (arrows to the others would cross it as flat lines
+      // that end nowhere to be seen); the curve stays in the box of its ends.
+      if (x1 < -2 || x1 > s.width + 2) continue;
       if (Math.max(y0, y1) < 0 || Math.min(y0, y1) > s.height) continue;
       if (Math.abs(x1 - lastX) < 1 && y1 === lastY) continue; // the same pixel column
       lastX = x1;
       lastY = y1;
-      const cx1 = near(x1);
       const dir = down ? 1 : -1;
       const bend = Math.max(8, Math.abs(y1 - y0) / 2);
       const tip = y1 - dir * 5; // the arrowhead's base
@@ -300,12 +300,12 @@ export class TimelinePainter {
       // took Chromium 3 to 4 ms more a frame.
       ctx.beginPath();
       ctx.moveTo(cx0, y0);
-      ctx.bezierCurveTo(cx0, y0 + dir * bend, cx1, tip - dir * bend, cx1, tip);
+      ctx.bezierCurveTo(cx0, y0 + dir * bend, x1, tip - dir * bend, x1, tip);
       ctx.stroke();
       ctx.beginPath();
-      ctx.moveTo(cx1, y1);
-      ctx.lineTo(cx1 - 3.5, tip);
-      ctx.lineTo(cx1 + 3.5, tip);
+      ctx.moveTo(x1, y1);
+      ctx.lineTo(x1 - 3.5, tip);
+      ctx.lineTo(x1 + 3.5, tip);
       ctx.closePath();
       ctx.fill();
       const rx0 = Math.max(-2, x1);
@@ -321,7 +321,7 @@ export class TimelinePainter {
         toStart: rc.start[run.index],
         x0: cx0,
         y0,
-        x1: cx1,
+        x1: x1,
         y1,
       });
     }
