@@ -4,6 +4,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadModelSync } from '../../src/viewer/load';
 import type { Model } from '../../src/viewer/model';
+import { decodeThread } from '../../src/viewer/page/contract';
+import type { Report, ThreadData } from '../../src/viewer/page/data';
+import { spanRunsOf } from '../../src/viewer/page/span-runs';
+import { threadBinary, wireMeta } from '../../src/viewer/wire';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'async-runs');
 
@@ -73,9 +77,7 @@ describe('async spans and their runs', () => {
     ]);
   });
 
-  it('goes to the page as two columns after the slices (threadBinary, WireThread.runs)', async () => {
-    const { threadBinary, wireMeta } = await import('../../src/viewer/wire');
-    const { decodeThread } = await import('../../src/viewer/page/contract');
+  it('goes to the page as two columns after the slices (threadBinary, WireThread.runs)', () => {
     const m = load('resumptions.json');
     const a = m.processes[0].threads.find((t) => t.async)!;
     const info = wireMeta(m, 't').processes[0].threads.find((t) => t.async)!;
@@ -83,5 +85,54 @@ describe('async spans and their runs', () => {
     const cols = decodeThread(new Uint8Array(threadBinary(a)), info.count, info.runs);
     expect(Array.from(cols.runs!.span)).toEqual(Array.from(a.runs!.span));
     expect(Array.from(cols.runs!.slice)).toEqual(Array.from(a.runs!.slice));
+  });
+});
+
+describe("the page's span of a selection and its runs (spanRunsOf)", () => {
+  /** The report as the page holds it: each thread's wire columns. */
+  function pageReport(name: string): Report {
+    const m = load(name);
+    const meta = wireMeta(m, name);
+    const models = m.processes.flatMap((p) => p.threads);
+    const threads = meta.processes.flatMap((p) =>
+      p.threads.map((info) => ({
+        info,
+        pid: p.pid,
+        processName: p.name,
+        cols: decodeThread(
+          new Uint8Array(threadBinary(models.find((t) => t.key === info.key)!)),
+          info.count,
+          info.runs ?? 0,
+        ),
+      })),
+    );
+    return { meta, threads } as unknown as Report;
+  }
+  /** `span start: run starts` of a selection, or null. */
+  const runsOf = (r: Report, thread: string, start: number): string | null => {
+    const t = r.threads.find((x) => x.info.name === thread)!;
+    const index = Array.from(t.cols.start).indexOf(start);
+    const sr = spanRunsOf(r, { thread: t, index });
+    if (!sr) return null;
+    const at = (s: { thread: ThreadData; index: number }): number => s.thread.cols.start[s.index];
+    return `${sr.span.thread.info.name} ${at(sr.span)}: ${sr.runs.map(at).join(', ')}`;
+  };
+
+  it('from a span, or from any of its runs, in a report of several threads and processes', () => {
+    const r = pageReport('threads.json');
+    expect(runsOf(r, 'Worker 1 (async)', 100)).toBe('Worker 1 (async) 100: 100, 105');
+    expect(runsOf(r, 'Worker 1', 105)).toBe('Worker 1 (async) 100: 100, 105');
+    expect(runsOf(r, 'main', 10)).toBe('main (async) 0: 0, 10');
+    // pid 2's slice that names a span of pid 1: no span of its own.
+    const child = r.threads.find((x) => x.pid === 2 && !x.info.async)!;
+    expect(spanRunsOf(r, { thread: child, index: 1 })).toBeNull();
+  });
+
+  it('none for a slice that ran for no span, nor for a span with no runs', () => {
+    const r = pageReport('resumptions.json');
+    expect(runsOf(r, 'main', 60)).toBeNull(); // `other`: a resumption, no span
+    const request = r.threads.find((x) => x.info.async)!;
+    const i = request.cols.name.indexOf(r.meta.strings.indexOf('request'));
+    expect(spanRunsOf(r, { thread: request, index: i })).toBeNull();
   });
 });
