@@ -264,11 +264,12 @@ export class Tracer {
   /** This thread's track, from every capture since the last save. */
   private processTrack(): ProcessTrack {
     const opts = convertOptionsOf(this.options);
+    const me = this.thread();
     const sliceOpts = {
       maxStackDepth: opts.maxStackDepth,
       minDurationMicros: opts.minDurationMicros,
+      tid: me.tid,
     };
-    const me = this.thread();
     const maps = this.options.noSourceMaps
       ? null
       : new (sourceMaps().SourceMaps)(

@@ -4,8 +4,9 @@
 // An async function or generator gives one slice per run on the thread: from its call (or a
 // resumption) to its next suspension (or its end). A resumption's slice has `args.resume`,
 // its number within the call (1 for the first resumption). An async call (async functions
-// and async generators) is also an async span, from its first entry to its end.
-import type { AsyncSpan, SliceTable } from '../trace/convert';
+// and async generators) is also an async span, from its first entry to its end; each run of
+// the call names its span in `args.span` (the span's id), so viewers can tie them.
+import { asyncEventId, type AsyncSpan, type SliceTable } from '../trace/convert';
 import { sliceName } from '../trace/samples';
 import { ENTER, EXIT, THROW, type Recording } from './recorder';
 import { FN_ASYNC } from './protocol';
@@ -15,6 +16,11 @@ export interface SliceOptions {
   maxStackDepth?: number;
   /** Slices shorter than this (µs) are dropped; their children are shorter, so nesting holds. */
   minDurationMicros?: number;
+  /**
+   * The thread's tid: with it, each run of an async call has `args.span`, the id of the call's
+   * span (asyncEventId).
+   */
+  tid?: number;
 }
 
 export function recordingSlices(rec: Recording, options: SliceOptions = {}): SliceTable {
@@ -94,6 +100,12 @@ export function recordingSlices(rec: Recording, options: SliceOptions = {}): Sli
   const openSpans = new Map<number, number>();
   const spans: AsyncSpan[] = [];
   const argsOf = (slot: number): Record<string, unknown> => (args[slot] ??= {});
+  const tid = options.tid;
+  const spanOfRun = (slot: number, call: number): void => {
+    if (slot >= 0 && tid !== undefined && openSpans.has(call)) {
+      argsOf(slot).span = asyncEventId(tid, call);
+    }
+  };
   for (let k = 0; k < n; k++) {
     const i = (first + k) % cap;
     const code = rec.codes[i];
@@ -133,12 +145,14 @@ export function recordingSlices(rec: Recording, options: SliceOptions = {}): Sli
         if (flags & FN_ASYNC) {
           openSpans.set(call, spans.length);
           spans.push({ nameIndex: nameId(fn), call, startMicros: t, endMicros: t });
+          spanOfRun(slot, call);
         }
       } else if (call < 0) {
         const r = resumes.get(-call);
         if (r !== undefined) {
           resumes.set(-call, r + 1);
           if (slot >= 0) argsOf(slot).resume = r + 1;
+          spanOfRun(slot, -call);
         }
       }
       continue;

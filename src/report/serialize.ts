@@ -1,7 +1,7 @@
 // Report text, produced piece by piece so no step holds the whole report as one string.
 import { StringDecoder } from 'node:string_decoder';
 import type { ReportMetadata, TraceEvent } from '../trace/events';
-import type { SliceTable } from '../trace/convert';
+import { asyncEventId, type SliceTable } from '../trace/convert';
 import type { UserSlice } from '../user-events';
 import type { ProcessTrack } from './model';
 import { StringTable } from '../trace/strings';
@@ -81,12 +81,9 @@ export function* processEventTexts(
   yield* userEventTexts(proc);
 }
 
-/**
- * The id of an async event (`b`/`e`): `<tid>.<n>`, n numbering the thread's async spans of one
- * category, so ids never meet across threads, nor across processes (tids are unique at a time).
- */
+/** `"id":"<tid>.<n>"` of an async event (asyncEventId). */
 function asyncId(tid: number, n: number): string {
-  return `"id":"${tid}.${n}"`;
+  return `"id":"${asyncEventId(tid, n)}"`;
 }
 
 /**

@@ -69,6 +69,15 @@ export interface SliceTable {
   cpu?: Int16Array;
 }
 
+/**
+ * The id of an async event (`b`/`e`) of thread `tid`: `<tid>.<n>`, n numbering the thread's
+ * async events of one category, so ids never meet across threads, nor across processes (tids
+ * are unique at a time). A run of an async call names its span by this id (`args.span`).
+ */
+export function asyncEventId(tid: number, n: number): string {
+  return `${tid}.${n}`;
+}
+
 /** An async function's call from its start to its settling (or an async generator's run). */
 export interface AsyncSpan {
   /** Index into the table's `names`. */

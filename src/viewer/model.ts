@@ -56,6 +56,17 @@ export interface ThreadModel {
   sortIndex: number;
   maxDepth: number;
   slices: ThreadSlices;
+  /** An async track's spans tied to the slices that ran for them (runsOfSpans). */
+  runs?: SpanRuns;
+}
+
+/**
+ * The runs of an async track's spans: pairs (span, slice), sorted by span then slice; `span`
+ * indexes the async track's slices, `slice` those of the thread track of the same pid and tid.
+ */
+export interface SpanRuns {
+  span: Int32Array;
+  slice: Int32Array;
 }
 
 export interface ProcessModel {
@@ -104,6 +115,8 @@ interface ThreadAcc {
   name: number[];
   args: Map<number, Record<string, unknown>>;
   open: { ts: number; name: number; args: Record<string, unknown> | null }[];
+  /** An async track's spans of category `async`: their ids, by index of arrival. */
+  ids?: Map<number, string>;
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
@@ -130,7 +143,13 @@ export class ModelBuilder {
   /** Async spans begun and not yet ended, by (pid, cat, id): nestable, so a stack each. */
   private readonly openAsync = new Map<
     string,
-    { tid: number; ts: number; name: number; args: Record<string, unknown> | null }[]
+    {
+      tid: number;
+      ts: number;
+      name: number;
+      args: Record<string, unknown> | null;
+      id: string | null;
+    }[]
   >();
   /** Async spans by the (pid, tid) that began them. */
   private readonly asyncSpans = new Map<string, ThreadAcc>();
@@ -225,11 +244,13 @@ export class ModelBuilder {
       case 'e': {
         const id = asyncId(e);
         if (ts === null || id === null) break;
-        const key = `${pid}:${typeof e.cat === 'string' ? e.cat : ''}:${id}`;
+        const cat = typeof e.cat === 'string' ? e.cat : '';
+        const key = `${pid}:${cat}:${id}`;
         let open = this.openAsync.get(key);
         if (ph === 'b') {
           if (!open) this.openAsync.set(key, (open = []));
-          open.push({ tid, ts, name: this.str(name), args });
+          // Only spans of category `async` (--instrument's) are named by their runs.
+          open.push({ tid, ts, name: this.str(name), args, id: cat === 'async' ? id : null });
           this.seen(ts);
           return;
         }
@@ -284,7 +305,13 @@ export class ModelBuilder {
 
   private addAsync(
     pid: number,
-    b: { tid: number; ts: number; name: number; args: Record<string, unknown> | null },
+    b: {
+      tid: number;
+      ts: number;
+      name: number;
+      args: Record<string, unknown> | null;
+      id: string | null;
+    },
     end: number,
     endArgs: Record<string, unknown> | null,
   ): void {
@@ -296,6 +323,7 @@ export class ModelBuilder {
     }
     const merged = endArgs ? { ...(b.args ?? {}), ...endArgs } : b.args;
     if (merged && Object.keys(merged).length > 0) t.args.set(t.ts.length, merged);
+    if (b.id !== null) (t.ids ??= new Map()).set(t.ts.length, b.id);
     t.ts.push(b.ts);
     t.dur.push(Math.max(0, end - b.ts));
     t.name.push(b.name);
@@ -330,6 +358,8 @@ export class ModelBuilder {
       }
       return p;
     };
+    // Per thread (`pid:tid`): sorted index → index of arrival, null when they are the same.
+    const sliceOrders = new Map<string, Int32Array | null>();
     const accs = [...this.threads.values()].sort((a, b) => a.pid - b.pid || a.tid - b.tid);
     let key = 0;
     for (const t of accs) {
@@ -343,7 +373,8 @@ export class ModelBuilder {
       }
       if (t.ts.length === 0) continue;
       const k = `${t.pid}:${t.tid}`;
-      const slices = sortSlices(t, origin);
+      const { slices, order } = sortSlices(t, origin);
+      sliceOrders.set(k, order);
       let maxDepth = 0;
       for (let i = 0; i < slices.depth.length; i++)
         if (slices.depth[i] > maxDepth) maxDepth = slices.depth[i];
@@ -360,7 +391,10 @@ export class ModelBuilder {
     // Each thread's async spans: a track right below the thread's own.
     for (const t of [...this.asyncSpans.values()].sort((a, b) => a.pid - b.pid || a.tid - b.tid)) {
       const k = `${t.pid}:${t.tid}`;
-      const slices = laneSlices(t, origin);
+      const { slices, order } = laneSlices(t, origin);
+      const thread = this.threads.get(k);
+      const runs =
+        thread && t.ids ? runsOfSpans(t.ids, order, thread.args, sliceOrders.get(k) ?? null) : null;
       let maxDepth = 0;
       for (let i = 0; i < slices.depth.length; i++)
         if (slices.depth[i] > maxDepth) maxDepth = slices.depth[i];
@@ -374,6 +408,7 @@ export class ModelBuilder {
         sortIndex: (this.threadSort.get(k) ?? (t.tid === t.pid ? -1 : t.tid)) + 0.5,
         maxDepth: maxDepth + 1,
         slices,
+        ...(runs ? { runs } : {}),
       });
     }
     for (const c of this.counters.values()) {
@@ -453,8 +488,14 @@ function asyncId(e: RawEvent): string | null {
   return global !== null ? `global:${global}` : null;
 }
 
-/** A thread's slices as columns sorted by start (longer first); depth and parent left to fill. */
-function sortedColumns(t: ThreadAcc, origin: number): ThreadSlices {
+/**
+ * A thread's slices as columns sorted by start (longer first); depth and parent left to fill.
+ * `order`: the index of arrival of each sorted slice, null when the slices came sorted.
+ */
+function sortedColumns(
+  t: ThreadAcc,
+  origin: number,
+): { slices: ThreadSlices; order: Int32Array | null } {
   const n = t.ts.length;
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
@@ -479,15 +520,29 @@ function sortedColumns(t: ThreadAcc, origin: number): ThreadSlices {
       if (a) args.set(k, a);
     }
   }
-  return { start, dur, depth: new Int32Array(n), name, parent: new Int32Array(n).fill(-1), args };
+  return {
+    slices: {
+      start,
+      dur,
+      depth: new Int32Array(n),
+      name,
+      parent: new Int32Array(n).fill(-1),
+      args,
+    },
+    order: sorted ? null : order,
+  };
 }
 
 /**
  * Async spans overlap freely: sorted by start, each goes to the first lane free at its start
  * (its depth); none has a parent.
  */
-function laneSlices(t: ThreadAcc, origin: number): ThreadSlices {
-  const s = sortedColumns(t, origin);
+function laneSlices(
+  t: ThreadAcc,
+  origin: number,
+): { slices: ThreadSlices; order: Int32Array | null } {
+  const sorted = sortedColumns(t, origin);
+  const s = sorted.slices;
   const laneEnd: number[] = [];
   for (let k = 0; k < s.start.length; k++) {
     let lane = laneEnd.findIndex((end) => end <= s.start[k]);
@@ -495,12 +550,16 @@ function laneSlices(t: ThreadAcc, origin: number): ThreadSlices {
     laneEnd[lane] = s.start[k] + s.dur[k];
     s.depth[k] = lane;
   }
-  return s;
+  return sorted;
 }
 
 /** Sorts a thread's slices by start (longer first), then finds each one's parent and depth. */
-function sortSlices(t: ThreadAcc, origin: number): ThreadSlices {
-  const s = sortedColumns(t, origin);
+function sortSlices(
+  t: ThreadAcc,
+  origin: number,
+): { slices: ThreadSlices; order: Int32Array | null } {
+  const sorted = sortedColumns(t, origin);
+  const s = sorted.slices;
   const { start, dur, depth, parent } = s;
   const stack: number[] = [];
   for (let k = 0; k < start.length; k++) {
@@ -517,5 +576,46 @@ function sortSlices(t: ThreadAcc, origin: number): ThreadSlices {
     depth[k] = stack.length;
     stack.push(k);
   }
-  return s;
+  return sorted;
+}
+
+/**
+ * Ties a thread's async spans to the slices that ran for them: a slice whose `args.span` is
+ * the id of a span (category `async`) of the same pid and tid is a run of it (--instrument
+ * writes it on each run of an async call: the first and each resumption). `spanIds` and
+ * `sliceArgs` are by index of arrival; `spanOrder` and `sliceOrder` map sorted indices to
+ * those (null: the same). Returns null when no slice names a span.
+ */
+export function runsOfSpans(
+  spanIds: ReadonlyMap<number, string>,
+  spanOrder: Int32Array | null,
+  sliceArgs: ReadonlyMap<number, Record<string, unknown>>,
+  sliceOrder: Int32Array | null,
+): SpanRuns | null {
+  const spanById = new Map<string, number>();
+  const sortedOf = (order: Int32Array | null): ((i: number) => number) => {
+    if (order === null) return (i) => i;
+    const inverse = new Int32Array(order.length);
+    for (let k = 0; k < order.length; k++) inverse[order[k]] = k;
+    return (i) => inverse[i];
+  };
+  const spanAt = sortedOf(spanOrder);
+  // A reused id (nestable spans of one id) names its first span.
+  for (const [i, id] of spanIds) if (!spanById.has(id)) spanById.set(id, spanAt(i));
+  const pairs: [number, number][] = [];
+  let sliceAt: ((i: number) => number) | null = null;
+  for (const [i, a] of sliceArgs) {
+    const id = a.span;
+    if (typeof id !== 'string') continue;
+    const span = spanById.get(id);
+    if (span === undefined) continue;
+    sliceAt ??= sortedOf(sliceOrder);
+    pairs.push([span, sliceAt(i)]);
+  }
+  if (pairs.length === 0) return null;
+  pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  return {
+    span: Int32Array.from(pairs, (p) => p[0]),
+    slice: Int32Array.from(pairs, (p) => p[1]),
+  };
 }

@@ -26,6 +26,7 @@ export function wireMeta(model: Model, title: string): WireMeta {
         count: t.slices.start.length,
         maxDepth: t.maxDepth,
         ...(t.async ? { async: true } : {}),
+        ...(t.runs ? { runs: t.runs.span.length } : {}),
       })),
       counters: p.counters.map((c) => ({
         key: counterKey++,
@@ -44,15 +45,18 @@ export function wireMeta(model: Model, title: string): WireMeta {
 /**
  * A thread's slices as bytes, little-endian, for n slices:
  * start f64[n] | dur f64[n] | depth i32[n] | name i32[n] | parent i32[n]
+ * and, for an async track whose spans have m runs (SpanRuns): | span i32[m] | slice i32[m]
  */
 export function threadBinary(t: ThreadModel): Buffer {
   const s = t.slices;
+  const runs = t.runs ? [bytes(t.runs.span), bytes(t.runs.slice)] : [];
   return Buffer.concat([
     bytes(s.start),
     bytes(s.dur),
     bytes(s.depth),
     bytes(s.name),
     bytes(s.parent),
+    ...runs,
   ]);
 }
 

@@ -2,13 +2,13 @@
 // graph and the function table, an HTML-looking name, the standalone HTML file, ranges, and
 // the threads overview of --native reports.
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../../scripts/chromium.mjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, run, tempDir, viztracer } from '../helpers/run';
+import { program, ROOT, run, tempDir, viztracer } from '../helpers/run';
 import { serve as serveReport } from '../helpers/viewer';
 
 /** Screenshots land here, for a person to look at. */
@@ -70,15 +70,18 @@ const overview = (page: Page): Promise<OverviewRow[]> =>
     (window as unknown as { __viztracer: { overview(): OverviewRow[] } }).__viztracer.overview(),
   );
 
-async function clickSlice(page: Page, name: string): Promise<void> {
+/** Clicks the first slice on screen named `name`, among async spans or threads' slices only. */
+async function clickSlice(page: Page, name: string, track?: 'async' | 'thread'): Promise<void> {
   const at = await page.evaluate(
-    (n) =>
+    ([n, tr]) =>
       (
         window as unknown as {
-          __viztracer: { hitTest(n: string): { x: number; y: number } | null };
+          __viztracer: {
+            hitTest(n: string, tr?: 'async' | 'thread'): { x: number; y: number } | null;
+          };
         }
-      ).__viztracer.hitTest(n),
-    name,
+      ).__viztracer.hitTest(n, tr),
+    [name, track] as const,
   );
   expect(at, `a visible slice named ${name}`).not.toBeNull();
   await page.mouse.click(at!.x, at!.y);
@@ -362,6 +365,92 @@ describe('the viewer in Chromium', () => {
     expect(now[1].collapsed).toBe(false);
     expect(now[1].threads.length).toBe(procs[1].threads.length);
     expect((page as unknown as { errors: string[] }).errors).toEqual([]);
+  });
+
+  it('draws arrows from a clicked async span to the slices that ran for it, and lists them', async () => {
+    const dir = tempDir();
+    const file = program('async-runs.js');
+    await viztracer(['--instrument', '--quiet', '-o', 'async.json', file], { cwd: dir });
+    // What the report says: each call's span (b/e) and its runs (X, args.span = the span's id).
+    const events = (
+      JSON.parse(readFileSync(join(dir, 'async.json'), 'utf8')) as {
+        traceEvents: { ph: string; name: string; ts: number; id?: string; args?: any }[];
+      }
+    ).traceEvents;
+    const steps = `steps (${file}:10)`;
+    const span = events.find((e) => e.ph === 'b' && e.name === steps)!;
+    const runs = events.filter((e) => e.ph === 'X' && e.args?.span === span.id);
+    expect(runs.map((e) => e.args.resume)).toEqual([undefined, 1, 2, 3]);
+
+    const page = await open(await serve(join(dir, 'async.json')));
+    expect(await trackNames(page)).toEqual(['main', 'main (async)']);
+    type Flow = {
+      from: string;
+      fromStart: number;
+      to: string;
+      toStart: number;
+      y0: number;
+      y1: number;
+    };
+    const flows = (): Promise<Flow[]> =>
+      page.evaluate(() =>
+        (window as unknown as { __viztracer: { flows(): Flow[] } }).__viztracer.flows(),
+      );
+    expect(await flows()).toEqual([]);
+
+    await clickSlice(page, steps, 'async');
+    await page.waitForFunction(
+      () =>
+        (window as unknown as { __viztracer: { flows(): unknown[] } }).__viztracer.flows().length >
+        0,
+    );
+    const drawn = await flows();
+    // One arrow per run, from the span's start, down... up to the main track (above it).
+    expect(drawn.map((f) => [f.from, f.to])).toEqual(runs.map(() => [steps, steps]));
+    expect(drawn.every((f) => f.y1 < f.y0)).toBe(true);
+    // At the runs' times: the same offsets from the span's start as in the report (to the ns).
+    expect(drawn[0].toStart).toBe(drawn[0].fromStart);
+    drawn.forEach((f, k) => expect(f.toStart - f.fromStart).toBeCloseTo(runs[k].ts - span.ts, 3));
+    const details = page.locator('[data-testid="span-runs"]');
+    await expect(details.textContent()).resolves.toContain('4 runs');
+    await expect(details.locator('li').count()).resolves.toBe(4);
+    await page.screenshot({ path: join(SHOTS, 'async-span-arrows.png') });
+
+    // A run selected (from the list): the same span and runs, the span listed to go back to.
+    await details.locator('li').nth(2).locator('button').click();
+    await expect(details.textContent()).resolves.toContain('the span at');
+    expect((await flows()).map((f) => f.toStart)).toEqual(drawn.map((f) => f.toStart));
+    await expect(page.locator('[data-testid="details"]').textContent()).resolves.toContain(
+      '"resume": 2',
+    );
+    await page.screenshot({ path: join(SHOTS, 'async-run-arrows.png') });
+
+    // The other call: its own two runs; a slice of no async call: no arrows.
+    await clickSlice(page, `other (${file}:20)`, 'async');
+    await page.waitForFunction(
+      () =>
+        (window as unknown as { __viztracer: { flows(): unknown[] } }).__viztracer.flows()
+          .length === 2,
+    );
+    await clickSlice(page, `spin (${file}:3)`, 'thread');
+    await page.waitForFunction(
+      () =>
+        (window as unknown as { __viztracer: { flows(): unknown[] } }).__viztracer.flows()
+          .length === 0,
+    );
+    await expect(page.locator('[data-testid="span-runs"]').count()).resolves.toBe(0);
+    expect((page as unknown as { errors: string[] }).errors).toEqual([]);
+
+    // The standalone HTML of the same report carries the runs too.
+    await viztracer(['--quiet', '--combine', 'async.json', '-o', 'async.html'], { cwd: dir });
+    const standalone = await open(pathToFileURL(join(dir, 'async.html')).href);
+    await clickSlice(standalone, steps, 'async');
+    await standalone.waitForFunction(
+      () =>
+        (window as unknown as { __viztracer: { flows(): unknown[] } }).__viztracer.flows()
+          .length === 4,
+    );
+    expect((standalone as unknown as { errors: string[] }).errors).toEqual([]);
   });
 
   it('draws a node --cpu-prof profile as a timeline, saying what it lacks', async () => {

@@ -176,6 +176,14 @@ describe('recordingSlices: async functions and generators', () => {
     expect(show(r)).toEqual(['a@1 0+3', 'c@2 1+1', 'a@1 10+1', 'a@1 20+5', 'a@1 30+1 threw']);
     const s = recordingSlices(r);
     expect(s.args).toEqual([undefined, undefined, undefined, { resume: 1 }, { resume: 1 }]);
+    // With the thread's tid, each run names its call's span by the span's id.
+    expect(recordingSlices(r, { tid: 7 }).args).toEqual([
+      { span: '7.1' },
+      undefined,
+      { span: '7.2' },
+      { resume: 1, span: '7.1' },
+      { resume: 1, span: '7.2' },
+    ]);
     expect(s.spans).toEqual([
       { nameIndex: 0, call: 1, startMicros: 0, endMicros: 25 },
       { nameIndex: 0, call: 2, startMicros: 10, endMicros: 31, args: { exception: true } },
@@ -199,6 +207,10 @@ describe('recordingSlices: async functions and generators', () => {
     const s = recordingSlices(r);
     expect(s.args?.[2]).toEqual({ resume: 1 });
     expect(s.args?.[4]).toEqual({ resume: 2 });
+    // A generator's runs have no span to name; the async generator's first run does.
+    const withTid = recordingSlices(r, { tid: 7 }).args;
+    expect(withTid?.[2]).toEqual({ resume: 1 });
+    expect(withTid?.[3]).toEqual({ span: '7.6' });
     // d never ended: its span closes at the stop time, unfinished.
     expect(s.spans).toEqual([
       { nameIndex: 2, call: 6, startMicros: 5, endMicros: 1000, args: { unfinished: true } },
@@ -211,7 +223,7 @@ describe('recordingSlices: async functions and generators', () => {
       [X, 0, 1, 3],
     ]);
     expect(show(r)).toEqual(['a@1 0+1']);
-    expect(recordingSlices(r).args).toBeUndefined();
+    expect(recordingSlices(r, { tid: 7 }).args).toBeUndefined();
     expect(recordingSlices(r).spans).toBeUndefined();
   });
 

@@ -11,6 +11,11 @@ export interface WireThread {
   maxDepth: number;
   /** A track of a thread's async spans (laid out in lanes), not a call stack. */
   async?: boolean;
+  /**
+   * An async track's runs: how many (span, slice) pairs tie its spans to the slices of the
+   * thread track of the same pid and tid that ran for them (`SliceColumns.runs`).
+   */
+  runs?: number;
 }
 
 export interface WireCounter {
@@ -75,6 +80,16 @@ export interface SliceColumns {
   name: Int32Array;
   /** Index of the enclosing slice in the same thread, -1 for none. */
   parent: Int32Array;
+  /** An async track's spans tied to the slices that ran for them (WireThread.runs). */
+  runs?: RunColumns;
+}
+
+/** Pairs sorted by span, then slice: `slice[k]` ran for span `span[k]`. */
+export interface RunColumns {
+  /** Index of a span of the async track. */
+  span: Int32Array;
+  /** Index of a slice of the thread track of the same pid and tid. */
+  slice: Int32Array;
 }
 
 export interface CounterColumns {
@@ -85,12 +100,13 @@ export interface CounterColumns {
 }
 
 /**
- * Views `start f64[n] | dur f64[n] | depth i32[n] | name i32[n] | parent i32[n]` without
- * copying. The offsets are multiples of 8 and 4, so typed arrays can alias the buffer as long
- * as the bytes start at an aligned offset; they are copied once when they do not.
+ * Views `start f64[n] | dur f64[n] | depth i32[n] | name i32[n] | parent i32[n]`, then for an
+ * async track with `runs` pairs `span i32[runs] | slice i32[runs]`, without copying. The
+ * offsets are multiples of 8 and 4, so typed arrays can alias the buffer as long as the bytes
+ * start at an aligned offset; they are copied once when they do not.
  */
-export function decodeThread(bytes: Uint8Array, n: number): SliceColumns {
-  const expected = n * 28;
+export function decodeThread(bytes: Uint8Array, n: number, runs = 0): SliceColumns {
+  const expected = n * 28 + runs * 8;
   if (bytes.byteLength !== expected) {
     throw new Error(`thread data has ${bytes.byteLength} bytes, expected ${expected}`);
   }
@@ -103,6 +119,14 @@ export function decodeThread(bytes: Uint8Array, n: number): SliceColumns {
     depth: new Int32Array(buf, o + 16 * n, n),
     name: new Int32Array(buf, o + 20 * n, n),
     parent: new Int32Array(buf, o + 24 * n, n),
+    ...(runs > 0
+      ? {
+          runs: {
+            span: new Int32Array(buf, o + 28 * n, runs),
+            slice: new Int32Array(buf, o + 28 * n + 4 * runs, runs),
+          },
+        }
+      : {}),
   };
 }
 

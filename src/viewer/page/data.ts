@@ -169,7 +169,7 @@ export async function loadReport(progress: (done: number, total: number) => void
       jobs.push(async () => {
         const bytes = await src.thread(info.key);
         const t0 = performance.now();
-        t.cols = decodeThread(bytes, info.count);
+        t.cols = decodeThread(bytes, info.count, info.runs ?? 0);
         t.index = buildDepthIndex(t.cols, info.maxDepth);
         performance.measure('vz:index', { start: t0 });
         progress(++done, total);

@@ -6,6 +6,7 @@ import { childrenTime } from './depth-index';
 import { h } from './dom';
 import { formatCount, formatDuration, parseFrameName } from './format';
 import type { RangeOsThread, RangeSummary } from './range-summary';
+import { spanRunsOf, type SpanRuns } from './span-runs';
 import type { Selection } from './timeline';
 
 /** Rows of a range's function table: the most self time first. */
@@ -16,6 +17,8 @@ export interface DetailsActions {
   focus(sel: Selection): void;
   /** Searches for every slice with this name. */
   findAll(name: string): void;
+  /** Selects a slice and brings it on screen. */
+  select(sel: Selection): void;
 }
 
 export class Details {
@@ -104,6 +107,7 @@ export class Details {
           h('div', { class: 'details-label', text: 'Args' }),
           args,
         ),
+        runsView(spanRunsOf(this.report, sel), sel, (s) => this.actions.select(s)),
       ),
     );
 
@@ -120,6 +124,50 @@ export class Details {
       },
     );
   }
+}
+
+/** Most runs listed; the arrows show them all. */
+const RUN_ROWS = 200;
+
+/**
+ * The runs of the selection's async span (its first run and each resumption): their start and
+ * duration, each a link that selects it; the span itself first when a run is selected.
+ */
+function runsView(
+  sr: SpanRuns | null,
+  sel: Selection,
+  select: (sel: Selection) => void,
+): HTMLElement | null {
+  if (!sr) return null;
+  const link = (target: Selection, text: string): HTMLElement => {
+    const current = target.thread === sel.thread && target.index === sel.index;
+    const a = h('button', {
+      class: `link${current ? ' current' : ''}`,
+      text,
+      title: current ? 'Selected' : 'Select it',
+    });
+    a.addEventListener('click', () => select(target));
+    return a;
+  };
+  const at = (x: Selection): string =>
+    `at ${formatDuration(x.thread.cols.start[x.index])} for ${formatDuration(x.thread.cols.dur[x.index])}`;
+  const n = sr.runs.length;
+  const items = sr.runs
+    .slice(0, RUN_ROWS)
+    .map((run, k) => h('li', {}, link(run, `run ${k + 1} ${at(run)}`)));
+  return h(
+    'div',
+    { class: 'details-runs', testid: 'span-runs' },
+    h('div', {
+      class: 'details-label',
+      text: `Async span: ${formatCount(n)} run${n === 1 ? '' : 's'} (arrows on the timeline)`,
+    }),
+    sel.thread.info.async ? null : h('div', {}, link(sr.span, `the span ${at(sr.span)}`)),
+    h('ol', { class: 'runs' }, ...items),
+    n > RUN_ROWS
+      ? h('div', { class: 'hint', text: `and ${formatCount(n - RUN_ROWS)} more runs` })
+      : null,
+  );
 }
 
 /** A range of time's summary: what ran in it, per thread and per function. */

@@ -17,7 +17,9 @@ type Tab = 'timeline' | 'flamegraph' | 'functions';
 
 interface TestHook {
   readonly ready: boolean;
-  hitTest(name: string): { x: number; y: number } | null;
+  hitTest(name: string, track?: 'async' | 'thread'): { x: number; y: number } | null;
+  /** The arrows drawn from the selection's async span to its runs (see Timeline.flows). */
+  flows(): ReturnType<Timeline['flows']>;
   visibleRange(): [number, number];
   /** The processes' and their threads overviews' rows (see Timeline.overview). */
   overview(): ReturnType<Timeline['overview']>;
@@ -41,7 +43,8 @@ window.__viztracer = Object.freeze({
   get ready(): boolean {
     return ready;
   },
-  hitTest: (name: string) => timeline?.hitTest(name) ?? null,
+  hitTest: (name: string, track?: 'async' | 'thread') => timeline?.hitTest(name, track) ?? null,
+  flows: () => timeline?.flows() ?? [],
   visibleRange: (): [number, number] => timeline?.visibleRange() ?? [0, 0],
   overview: () => timeline?.overview() ?? [],
 });
@@ -136,6 +139,10 @@ function start(report: Report): void {
   // ---- views ----
   const details = new Details(report, {
     focus: (sel) => tl.reveal(sel, true),
+    select: (sel) => {
+      tl.select(sel);
+      tl.reveal(sel, false);
+    },
     findAll: (name) => setQuery(name),
   });
   const tl = new Timeline(report, {

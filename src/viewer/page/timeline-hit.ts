@@ -62,12 +62,13 @@ export function instantAt(
 
 /**
  * Canvas coordinates of the centre of the first slice on screen named `name` (the full name,
- * or just its function part), or null.
+ * or just its function part), or null; `track` limits it to async spans or threads' slices.
  */
 export function findSlice(
   s: TimelineState,
   name: string,
   scrollTop: number,
+  track?: 'async' | 'thread',
 ): { x: number; y: number } | null {
   const strings = s.report.meta.strings;
   const wanted = new Set<number>();
@@ -78,6 +79,7 @@ export function findSlice(
   const vt = transform(s);
   for (const row of visibleRows(s, scrollTop)) {
     if (row.kind !== 'thread') continue;
+    if (track !== undefined && !!row.t.info.async !== (track === 'async')) continue;
     const { start, dur, name: names } = row.t.cols;
     for (let d = 0; d < row.t.index.depths; d++) {
       const y = levelTop(row, d) - scrollTop + ROW_H / 2;

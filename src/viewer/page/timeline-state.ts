@@ -6,6 +6,7 @@ import { buildDepthIndex, type DepthIndex } from './depth-index';
 import { parseFrameName } from './format';
 import { osThreadCounter } from './range-summary';
 import type { Matches } from './search';
+import type { SpanRuns } from './span-runs';
 import type { InstantList } from './timeline-draw';
 import {
   clampRange,
@@ -98,6 +99,8 @@ export interface TimelineState {
   width: number;
   height: number;
   selection: Selection | null;
+  /** The selection's async span and the slices that ran for it, drawn as arrows; or null. */
+  flows: SpanRuns | null;
   /** A range of time selected with Shift+drag, null for none. */
   span: TimeRange | null;
   hover: Selection | null;
@@ -178,6 +181,7 @@ export function createState(report: Report): TimelineState {
     width: 1,
     height: 1,
     selection: null,
+    flows: null,
     span: null,
     hover: null,
     search: null,

@@ -16,7 +16,8 @@ import { h } from './dom';
 import { formatDuration } from './format';
 import type { Matches } from './search';
 import { drawScheduler } from './schedule';
-import { TimelinePainter } from './timeline-canvas';
+import { spanRunsOf } from './span-runs';
+import { TimelinePainter, type DrawnFlow } from './timeline-canvas';
 import { findSlice } from './timeline-hit';
 import { handleKey, listen, type InputActions } from './timeline-input';
 import { layoutRows, levelTop, rowOf } from './timeline-layout';
@@ -175,6 +176,7 @@ export class Timeline {
   select(sel: Selection | null): void {
     if (sameSel(sel, this.s.selection)) return;
     this.s.selection = sel;
+    this.s.flows = sel ? spanRunsOf(this.s.report, sel) : null;
     this.requestDraw();
     this.cb.onSelect(sel);
   }
@@ -285,12 +287,25 @@ export class Timeline {
     return out;
   }
 
+  /** The arrows of the last frame, from an async span to its runs, in client coordinates. */
+  flows(): DrawnFlow[] {
+    const box = this.canvas.getBoundingClientRect();
+    return this.painter.drawnFlows.map((f) => ({
+      ...f,
+      x0: box.left + f.x0,
+      y0: box.top + f.y0,
+      x1: box.left + f.x1,
+      y1: box.top + f.y1,
+    }));
+  }
+
   /**
    * Client coordinates of the centre of the first slice on screen named `name` (the full
-   * name, or just its function part), or null.
+   * name, or just its function part), or null; `track` limits it to async spans or to the
+   * threads' own slices.
    */
-  hitTest(name: string): { x: number; y: number } | null {
-    const at = findSlice(this.s, name, this.scroller.scrollTop);
+  hitTest(name: string, track?: 'async' | 'thread'): { x: number; y: number } | null {
+    const at = findSlice(this.s, name, this.scroller.scrollTop, track);
     if (!at) return null;
     const box = this.canvas.getBoundingClientRect();
     return { x: box.left + at.x, y: box.top + at.y };
