@@ -180,7 +180,7 @@ describe('viztracer --attach through the inspector', () => {
     const t = await startTarget([`--inspect-port=${port}`], 'attach-service.js');
     const dir = tempDir();
     let spawned = false;
-    const r = await viztracer(['--attach', String(t.pid), '--duration', '1500ms', '--native'], {
+    const r = await viztracer(['--attach', String(t.pid), '--duration', '3s', '--native'], {
       cwd: dir,
       onStderr: (text) => {
         if (!spawned && /attached to process/.test(text)) {
