@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../../scripts/chromium.mjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OverviewRow } from '../../src/viewer/page/timeline';
 import { program, ROOT, run, tempDir, viztracer } from '../helpers/run';
 import { serve as serveReport } from '../helpers/viewer';
 
@@ -47,22 +48,6 @@ async function open(url: string): Promise<Page> {
 
 const trackNames = (page: Page): Promise<string[]> =>
   page.locator('[data-testid="track-name"]').allTextContents();
-
-interface OverviewRow {
-  pid: number;
-  name: string;
-  top: number;
-  bottom: number;
-  collapsed: boolean;
-  threads: {
-    name: string;
-    tid: number;
-    top: number;
-    bottom: number;
-    cpu: number | null;
-    cpuMicros: number;
-  }[];
-}
 
 /** The processes and their threads overviews as the page lays them out (client px). */
 const overview = (page: Page): Promise<OverviewRow[]> =>

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OverviewRow } from '../../src/viewer/page/timeline';
 import { FIREFOX_PATH, launchFirefox } from '../../scripts/firefox.mjs';
 import { ROOT, tempDir, viztracer } from '../helpers/run';
 import { serve } from '../helpers/viewer';
@@ -16,11 +17,6 @@ const available = existsSync(FIREFOX_PATH);
 type Firefox = Awaited<ReturnType<typeof launchFirefox>>;
 let firefox: Firefox;
 const servers: ChildProcess[] = [];
-
-interface OverviewRow {
-  pid: number;
-  threads: { name: string; tid: number; cpuMicros: number }[];
-}
 
 /** Opens `url` and waits for the page to say it is done drawing. */
 async function open(url: string): Promise<void> {

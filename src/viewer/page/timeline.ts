@@ -44,6 +44,23 @@ export interface TimelineCallbacks {
   onSpan?(span: TimeRange | null): void;
 }
 
+/** A process's header and its threads overview, as the test hook reports them (CSS px). */
+export interface OverviewRow {
+  pid: number;
+  name: string;
+  top: number;
+  bottom: number;
+  collapsed: boolean;
+  threads: {
+    name: string;
+    tid: number;
+    top: number;
+    bottom: number;
+    cpu: number | null;
+    cpuMicros: number;
+  }[];
+}
+
 export class Timeline {
   readonly root: HTMLElement;
   private readonly axisCanvas: HTMLCanvasElement;
@@ -244,21 +261,7 @@ export class Timeline {
    * thread with the mean CPU % its strip shows across the visible range (null when it has no
    * sample there) and the CPU time, µs, that the strip adds up to.
    */
-  overview(): {
-    pid: number;
-    name: string;
-    top: number;
-    bottom: number;
-    collapsed: boolean;
-    threads: {
-      name: string;
-      tid: number;
-      top: number;
-      bottom: number;
-      cpu: number | null;
-      cpuMicros: number;
-    }[];
-  }[] {
+  overview(): OverviewRow[] {
     const box = this.canvas.getBoundingClientRect();
     const y0 = box.top - this.scroller.scrollTop;
     const out: ReturnType<Timeline['overview']> = [];
