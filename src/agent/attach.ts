@@ -188,20 +188,33 @@ function parsePid(text: string, flag: string): number {
 // Armed route, and the flight recorder's dump: a signal, then the report the process writes
 
 /**
- * Sends SIGUSR2 to a process traced by us and waits up to `millis` for the report it writes,
- * named by `withPidAndTime` from its own output file; resolves with that file.
+ * Sends SIGUSR2 to a process traced by us (`notListening` says why not, when it does not catch
+ * it yet); the reports it writes are named by `withPidAndTime` from its own output file: their
+ * names, and those of its folder before the signal.
  */
+function sendSigusr2(
+  pid: number,
+  options: ResolvedOptions,
+  notListening: string,
+): { names: ReturnType<typeof pidAndTimeNames>; before: Set<string> } {
+  if (!catchesSignal(pid, 'SIGUSR2')) throw new AttachError(notListening);
+  const names = pidAndTimeNames(options.outputFile, pid);
+  const before = new Set(listDir(names.dir));
+  process.kill(pid, 'SIGUSR2');
+  return { names, before };
+}
+
+/** SIGUSR2, then up to `millis` for the report it makes the process write; resolves with it. */
 async function signalForReport(
   pid: number,
   options: ResolvedOptions,
   millis: number,
 ): Promise<string> {
-  if (!catchesSignal(pid, 'SIGUSR2')) {
-    throw new AttachError(`process ${pid} does not listen for SIGUSR2 yet (still starting?)`);
-  }
-  const names = pidAndTimeNames(options.outputFile, pid);
-  const before = new Set(listDir(names.dir));
-  process.kill(pid, 'SIGUSR2');
+  const { names, before } = sendSigusr2(
+    pid,
+    options,
+    `process ${pid} does not listen for SIGUSR2 yet (still starting?)`,
+  );
   const file = await waitForFile(names.dir, (n) => names.matches(n) && !before.has(n), millis);
   if (!file) {
     throw new AttachError(
@@ -227,18 +240,15 @@ async function attachArmed(
   armed: ResolvedOptions,
 ): Promise<number> {
   const { pid } = target;
-  if (!catchesSignal(pid, 'SIGUSR2')) {
-    throw new AttachError(
-      `process ${pid} is armed but does not listen for SIGUSR2 yet (still starting?)`,
-    );
-  }
   // The armed process traces with its own options, and names its report itself.
+  const { names, before } = sendSigusr2(
+    pid,
+    armed,
+    `process ${pid} is armed but does not listen for SIGUSR2 yet (still starting?)`,
+  );
   log(
     `process ${pid} is armed (viztracer/register, VIZTRACER_TRIGGER=signal): toggling it with SIGUSR2, no inspector port opened; it traces with its own options`,
   );
-  const names = pidAndTimeNames(armed.outputFile, pid);
-  const before = new Set(listDir(names.dir));
-  process.kill(pid, 'SIGUSR2');
   log(
     `tracing process ${pid}${req.durationMillis !== null ? ` for ${describeMillis(req.durationMillis)}` : ''} (Ctrl+C stops)`,
   );

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCliArgs } from '../args';
 import { givenOptions, resolveOptions, type ResolvedOptions } from '../options';
-import { sessionFromEnv } from '../session';
+import { processRunning, sessionFromEnv } from '../session';
 
 /** A reason not to attach, in one line for the user; status 2 for bad input. */
 export class AttachError extends Error {
@@ -26,15 +26,10 @@ const MIN_NODE_MAJOR = 20;
 
 export interface TargetInfo {
   pid: number;
-  argv: string[];
   /** The port Node opens its inspector on at SIGUSR1. */
   inspectorPort: number;
   /** Where the port came from, for messages. */
   portSource: string;
-  /** `v22.1.0`, or null when the binary could not say. */
-  nodeVersion: string | null;
-  /** The target's environment, when readable. */
-  env: NodeJS.ProcessEnv | null;
   /** Set when viztracer traces the target already: how, and with which options. */
   traced: TracedAs | null;
 }
@@ -248,7 +243,7 @@ function nodeVersionOf(pid: number): string | null {
   return /^v\d+\.\d+\.\d+/.test(v) ? v : null;
 }
 
-export function nodeMajor(version: string): number {
+function nodeMajor(version: string): number {
   return Number(/^v(\d+)/.exec(version)?.[1] ?? 0);
 }
 
@@ -274,10 +269,7 @@ export function inspectTarget(pid: number): TargetInfo {
     }
     throw new AttachError(`no such process: ${pid}`);
   }
-  const stat = readProc(pid, 'stat');
-  if (stat !== null && stat[stat.lastIndexOf(')') + 2] === 'Z') {
-    throw new AttachError(`process ${pid} has exited`);
-  }
+  if (!processRunning(pid)) throw new AttachError(`process ${pid} has exited`);
   const cmdline = readProc(pid, 'cmdline');
   if (cmdline === null) throw new AttachError(`no such process: ${pid}`);
   const argv = cmdline.split('\0');
@@ -301,26 +293,22 @@ export function inspectTarget(pid: number): TargetInfo {
   const env = environ === null ? null : parseEnviron(environ);
   const nodeOptions = nodeOptionsOf(argv, env?.NODE_OPTIONS ?? '');
   const traced = env ? tracedAs(pid, argv, nodeOptions, env) : null;
-  const armed = traced !== null;
 
   const { host, port } = inspectorAddress(nodeOptions);
-  if (!armed && host !== null && !['127.0.0.1', 'localhost'].includes(host)) {
+  if (!traced && host !== null && !['127.0.0.1', 'localhost'].includes(host)) {
     throw new AttachError(
       `process ${pid} would open its inspector on ${host}, not on 127.0.0.1: attaching would open a port to the network; not done`,
     );
   }
-  if (!armed && port === 0) {
+  if (!traced && port === 0) {
     throw new AttachError(
       `process ${pid} was started with inspector port 0 (a random port, which cannot be found): start it with --inspect-port=N (a free port above 1024)`,
     );
   }
   return {
     pid,
-    argv,
     inspectorPort: port ?? DEFAULT_INSPECTOR_PORT,
     portSource: port === null ? 'the default' : 'its command line',
-    nodeVersion,
-    env,
     traced,
   };
 }
