@@ -151,9 +151,16 @@ int StartSignalNotes() {
 
 namespace {
 
-// Reads the slot's notes, in time order, and frees its chunks but the first when `keepOne`
-// (left empty, to note into again). The caller has stopped the handler from noting.
-std::vector<SignalNote> ReadNotes(Slot& s, bool keepOne) {
+// Takes the notes of `handle`, in time order: the handler stops noting for it while they are
+// read (a SIGPROF then gets no note: its sample no core), and `after` is the slot's state
+// afterwards. Still noting (kNoting), the first chunk is kept, empty, to note into again; else
+// every chunk is freed.
+std::vector<SignalNote> TakeNotes(int handle, SlotState after) {
+  if (handle < 0 || handle >= kSlots) return {};
+  Slot& s = slots[handle];
+  s.state.store(kClaimed, std::memory_order_release);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  const bool keepOne = after == kNoting;
   std::vector<SignalNote> out;
   int64_t micros = s.firstMicros;
   for (Chunk* c = s.head; c != nullptr;) {
@@ -173,33 +180,16 @@ std::vector<SignalNote> ReadNotes(Slot& s, bool keepOne) {
   s.tail = keepOne ? s.head : nullptr;
   if (!keepOne) s.head = nullptr;
   s.firstMicros = s.lastMicros = -1;
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  s.state.store(after, std::memory_order_release);
   return out;
 }
 
 }  // namespace
 
-std::vector<SignalNote> TakeSignalNotes(int handle) {
-  if (handle < 0 || handle >= kSlots) return {};
-  Slot& s = slots[handle];
-  // From here no signal on this thread writes to the chunks.
-  s.state.store(kClaimed, std::memory_order_release);
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-  std::vector<SignalNote> out = ReadNotes(s, false);
-  s.state.store(kFree, std::memory_order_release);
-  return out;
-}
+std::vector<SignalNote> TakeSignalNotes(int handle) { return TakeNotes(handle, kFree); }
 
-std::vector<SignalNote> DrainSignalNotes(int handle) {
-  if (handle < 0 || handle >= kSlots) return {};
-  Slot& s = slots[handle];
-  // A SIGPROF that comes while the notes are read is not noted: its sample gets no core.
-  s.state.store(kClaimed, std::memory_order_release);
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-  std::vector<SignalNote> out = ReadNotes(s, true);
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-  s.state.store(kNoting, std::memory_order_release);
-  return out;
-}
+std::vector<SignalNote> DrainSignalNotes(int handle) { return TakeNotes(handle, kNoting); }
 
 std::vector<int16_t> CoresOfSamples(const std::vector<SignalNote>& notes,
                                     const std::vector<double>& sampleMicros, double windowMicros) {
