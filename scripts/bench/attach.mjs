@@ -6,12 +6,12 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import {
-  CLI,
   fmt,
   median,
   NODE,
   printTable,
   QUICK,
+  startAttach,
   tempDir,
   WORKLOADS,
   writeResults,
@@ -49,32 +49,13 @@ async function round(extra) {
   await worst();
   await new Promise((r) => setTimeout(r, WINDOW_MS));
   const idle = await worst();
-  const attacher = spawn(
-    NODE,
-    [
-      CLI,
-      '--attach',
-      String(child.pid),
-      '--duration',
-      `${WINDOW_MS / 1000}s`,
-      '-o',
-      'a.json',
-      ...extra,
-    ],
-    { cwd: DIR, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let err = '';
-  const attached = new Promise((resolve) =>
-    attacher.stderr.on('data', (d) => {
-      err += d;
-      if (/tracing/.test(err)) resolve();
-    }),
-  );
-  const ended = new Promise((r) => attacher.on('exit', r));
-  await attached;
+  const session = await startAttach(child.pid, WINDOW_MS / 1000, {
+    cwd: DIR,
+    out: 'a.json',
+    extra,
+  });
   const start = await worst();
-  const code = await ended;
-  if (code !== 0) throw new Error(`--attach exited ${code}: ${err}`);
+  await session.ended;
   const stop = await worst();
   child.kill('SIGKILL');
   return { heap, idle, start, stop };

@@ -1,6 +1,6 @@
 // Shared helpers for the benchmark scripts: paths, quick mode, timing a child process,
-// statistics, a plain-text table, and the JSON results file.
-import { spawnSync } from 'node:child_process';
+// statistics, a plain-text table, the JSON results file, and `viztracer --attach` to a process.
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -19,6 +19,31 @@ export function tempDir(prefix) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `vzbench-${prefix}-`));
   process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/**
+ * `viztracer --attach pid --duration <seconds>s -o out [...extra]` in `cwd`; resolves once it
+ * says it is tracing, with `ended`, a promise of its end that rejects if it failed.
+ */
+export function startAttach(pid, seconds, { cwd, out, extra = [] }) {
+  const child = spawn(
+    NODE,
+    [CLI, '--attach', String(pid), '--duration', `${seconds}s`, '-o', out, ...extra],
+    { cwd, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let err = '';
+  const ended = new Promise((resolve, reject) =>
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`--attach exited ${code}: ${err}`)),
+    ),
+  );
+  return new Promise((resolve, reject) => {
+    child.stderr.on('data', (d) => {
+      err += d;
+      if (/tracing/.test(err)) resolve({ ended });
+    });
+    ended.catch(reject);
+  });
 }
 
 /** Runs a command to completion; returns its wall time in ms (spawn to exit). Throws on failure. */

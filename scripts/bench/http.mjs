@@ -15,6 +15,7 @@ import {
   NODE,
   printTable,
   QUICK,
+  startAttach,
   ROOT,
   tempDir,
   WORKLOADS,
@@ -93,31 +94,6 @@ async function load(port, seconds = SECONDS) {
   return { rps: (done * 1000) / (Date.now() - t0), slowest };
 }
 
-/**
- * `viztracer --attach` to the server `pid` for `seconds`; resolves once it says it is tracing,
- * with a promise of its end.
- */
-function attach(pid, seconds, extra) {
-  const child = spawn(
-    NODE,
-    [CLI, '--attach', String(pid), '--duration', `${seconds}s`, '-o', 'attached.json', ...extra],
-    { cwd: DIR, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let err = '';
-  const ended = new Promise((resolve, reject) =>
-    child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`--attach exited ${code}: ${err}`)),
-    ),
-  );
-  return new Promise((resolve, reject) => {
-    child.stderr.on('data', (d) => {
-      err += d;
-      if (/tracing/.test(err)) resolve({ ended });
-    });
-    ended.catch(reject);
-  });
-}
-
 const sink = await ingest();
 const configs = [
   { name: 'node', args: [SERVER], env: {} },
@@ -169,7 +145,11 @@ for (let round = 0; round < ROUNDS; round++) {
       // Attached 1 s into the load, until the load's end.
       const loading = load(port);
       await new Promise((r) => setTimeout(r, 1000));
-      const session = await attach(child.pid, Math.max(1, SECONDS - 1), c.attach);
+      const session = await startAttach(child.pid, Math.max(1, SECONDS - 1), {
+        cwd: DIR,
+        out: 'attached.json',
+        extra: c.attach,
+      });
       measured = await loading;
       await session.ended;
     } else {
