@@ -4,9 +4,7 @@
 // each mapping moved as the transform moved its code, inline in place of the URL it named. So
 // `--enable-source-maps` stack traces, and the maps Node holds for our report, describe the
 // code that ran. A map that cannot be read is left as it was named (the report warns).
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { dataUrlOf, dataUrlText, sourceMappingUrlOf } from '../trace/source-map-comment';
+import { dataUrlOf, mapLocation, sourceMappingUrlOf } from '../trace/source-map-comment';
 
 /**
  * `code` (the instrumented `source` of `file`) with the map `source` names moved by `moved`
@@ -24,14 +22,12 @@ export function withMovedMap(
   let json: string;
   let mapUrl: string;
   try {
-    if (named.url.startsWith('data:')) {
-      json = dataUrlText(named.url);
-      mapUrl = file;
-    } else {
-      const url = decodeURIComponent(named.url);
-      mapUrl = url.startsWith('file:') ? fileURLToPath(url) : path.resolve(path.dirname(file), url);
-      json = (require('node:fs') as typeof import('node:fs')).readFileSync(mapUrl, 'utf8');
-    }
+    const where = mapLocation(named.url, file);
+    mapUrl = 'text' in where ? file : where.path;
+    json =
+      'text' in where
+        ? where.text
+        : (require('node:fs') as typeof import('node:fs')).readFileSync(where.path, 'utf8');
   } catch {
     return code;
   }

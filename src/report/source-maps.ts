@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { SampleNode, Samples } from '../trace/samples';
-import { dataUrlText, sourceMappingUrlOf } from '../trace/source-map-comment';
+import { mapLocation, sourceMappingUrlOf } from '../trace/source-map-comment';
 
 /** The maps of the files one report's samples come from, each read at most once. */
 export class SourceMaps {
@@ -64,9 +64,9 @@ export class SourceMaps {
       return null;
     }
     try {
-      if (url.startsWith('data:')) return LineMap.of(JSON.parse(dataUrlText(url)), file);
-      const mapFile = path.resolve(path.dirname(file), decodeURIComponent(url));
-      return LineMap.of(JSON.parse(fs.readFileSync(mapFile, 'utf8')), mapFile);
+      const at = mapLocation(url, file);
+      if ('text' in at) return LineMap.of(JSON.parse(at.text), file);
+      return LineMap.of(JSON.parse(fs.readFileSync(at.path, 'utf8')), at.path);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       // Packages often name a map they do not ship (typescript's own lib does): not worth a word.

@@ -1,6 +1,8 @@
 // Where a JavaScript file's source map is: its last `//# sourceMappingURL=` comment, a file
 // beside it or an inline `data:` URL. Pure text; report/source-maps.ts reads maps with it, and
 // the instrument hooks, which must hand Node a map of the code they changed.
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const URL_COMMENT = /\/[/*][#@]\s*sourceMappingURL=([^\s'"*]+)\s*(?:\*\/\s*)?$/;
 
@@ -25,6 +27,20 @@ export function dataUrlText(url: string): string {
   return /;base64$/.test(url.slice(0, comma))
     ? Buffer.from(body, 'base64').toString('utf8')
     : decodeURIComponent(body);
+}
+
+/**
+ * Where the map `url` (as `file` names it) is: its text when inline (`data:`), else its
+ * absolute path (a `file:` URL, or a path relative to `file`'s folder).
+ */
+export function mapLocation(url: string, file: string): { text: string } | { path: string } {
+  if (url.startsWith('data:')) return { text: dataUrlText(url) };
+  const named = decodeURIComponent(url);
+  return {
+    path: named.startsWith('file:')
+      ? fileURLToPath(named)
+      : path.resolve(path.dirname(file), named),
+  };
 }
 
 /** A map as an inline `data:` URL. */
