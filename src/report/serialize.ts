@@ -414,14 +414,20 @@ export const REPORT_FOOT = '],"viztracer_metadata":';
  * `{"traceEvents":[...events...],"viztracer_metadata":{...}}`, one event per line.
  * `meta` is called after the last event, so it can report counts gathered on the way.
  * Each chunk is a new buffer, so a consumer may keep it, unless the events' blocks say
- * otherwise (processEventTexts with a `scratch` buffer).
+ * otherwise (processEventTexts with a `scratch` buffer) or `reuse` is set: then the text
+ * between blocks is written into one buffer again and again, for a consumer done with each
+ * chunk before it asks for the next (writeChunksSync). A new 1 MiB buffer per chunk stayed
+ * resident until a full GC: tens of MB for a long run's report (docs/benchmarks.md, section 21).
  */
 export function* reportChunks(
   events: Iterable<EventPiece>,
   meta: () => ReportMetadata,
   counter: ChunkCounter = { events: 0 },
+  reuse = false,
 ): Generator<Uint8Array> {
-  let buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  let buf: Buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  const fresh = (bytes: number): Buffer =>
+    reuse && bytes <= buf.length ? buf : Buffer.allocUnsafe(bytes);
   let off = buf.write(`${REPORT_HEAD}\n`);
   let first = true;
   for (const e of events) {
@@ -429,7 +435,7 @@ export function* reportChunks(
       // Each UTF-16 unit is at most 3 bytes of UTF-8.
       if (off + e.length * 3 + 2 > CHUNK_BYTES) {
         yield buf.subarray(0, off);
-        buf = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, e.length * 3 + 2));
+        buf = fresh(Math.max(CHUNK_BYTES, e.length * 3 + 2));
         off = 0;
       }
       off += buf.write(first ? e : ',\n' + e, off);
@@ -446,7 +452,7 @@ export function* reportChunks(
       }
       if (off > 0) {
         yield buf.subarray(0, off);
-        buf = Buffer.allocUnsafe(CHUNK_BYTES);
+        buf = fresh(CHUNK_BYTES);
         off = 0;
       }
       yield chunk;

@@ -11,6 +11,7 @@ import {
   reportChunks,
   sliceChunks,
 } from '../../src/report/serialize';
+import type { EventPiece } from '../../src/report/serialize';
 import { checkWritable, formatOf, writeChunks, writeChunksSync } from '../../src/report/writer';
 import { convertProfile, type SliceTable } from '../../src/trace/convert';
 import type { ReportMetadata } from '../../src/trace/events';
@@ -388,6 +389,44 @@ describe('sliceChunks', () => {
     const lines = Buffer.concat(chunks).toString().split(',\n');
     expect(lines).toHaveLength(n);
     expect(JSON.parse(lines[n - 1]).ts).toBe(n - 1);
+  });
+});
+
+describe('reportChunks with reuse', () => {
+  it('writes the same text through one buffer, for a consumer done with each chunk', () => {
+    // A block's chunks are read once: fresh pieces for each reading.
+    const many = (): EventPiece[] => {
+      const out: EventPiece[] = Array.from(
+        { length: 40_000 },
+        (_, i) => `{"ph":"i","name":"m${i}","pid":1,"tid":1,"ts":${i},"s":"t"}`,
+      );
+      out.splice(20_000, 0, {
+        chunks: sliceChunks(
+          1,
+          1,
+          table(
+            ['f (/a.js:1)'],
+            [
+              [0, 1, 1],
+              [0, 2, 1],
+            ],
+          ),
+        ),
+        count: 2,
+      });
+      return out;
+    };
+    const fresh = Buffer.concat([...reportChunks(many(), () => meta())]).toString();
+    const seen = new Set<ArrayBufferLike>();
+    const copies: Buffer[] = [];
+    for (const c of reportChunks(many(), () => meta(), undefined, true)) {
+      seen.add(c.buffer);
+      copies.push(Buffer.from(c));
+    }
+    expect(Buffer.concat(copies).toString()).toBe(fresh);
+    expect(JSON.parse(fresh).traceEvents).toHaveLength(40_002);
+    // The text's own buffer, the slice block's chunk, the tail.
+    expect(seen.size).toBeLessThanOrEqual(3);
   });
 });
 
