@@ -251,6 +251,7 @@ export function* counterChunks(
   );
   const key = Buffer.from(`,"args":{${JSON.stringify(c.key)}:`);
   const { ts, values } = c;
+  const scale = c.decimals === undefined ? 0 : 10 ** c.decimals;
   const count = ts.length;
   let next = 0;
   const fill = (buf: Buffer): number => {
@@ -266,7 +267,8 @@ export function* counterChunks(
       buf.set(head, off);
       off = writeNumber(buf, off + head.length, ts[i]);
       buf.set(key, off);
-      off = writeNumber(buf, off + key.length, values[i]);
+      const v = values[i];
+      off = writeNumber(buf, off + key.length, scale === 0 ? v : Math.round(v * scale) / scale);
       buf[off++] = 0x7d; // }
       buf[off++] = 0x7d; // }
     }

@@ -57,9 +57,12 @@ describe('osThreadTracks', () => {
       [7, 'V8 worker 2', true, V8_SORT_BASE + 1],
       [5, 'V8 DefaultWorke', true, OTHER_SORT_BASE + 4],
     ]);
-    expect(tracks[2].counters.map((c) => [c.name, c.key, Array.from(c.values)])).toEqual([
-      ['CPU % (libuv-worker 1)', 'cpu', [12.3, 0]],
-      ['CPU core (libuv-worker 1)', 'core', [1, 0]],
+    // The addon's columns as they are; CPU % is written with one decimal.
+    expect(
+      tracks[2].counters.map((c) => [c.name, c.key, c.decimals, Array.from(c.values)]),
+    ).toEqual([
+      ['CPU % (libuv-worker 1)', 'cpu', 1, [Math.fround(12.34), 0]],
+      ['CPU core (libuv-worker 1)', 'core', undefined, [1, 0]],
     ]);
   });
 

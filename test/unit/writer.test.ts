@@ -441,6 +441,17 @@ describe('counterChunks', () => {
     );
   });
 
+  it('rounds to the decimals asked for as it writes, as the values rounded first would be', () => {
+    const percents = Float32Array.from([0, 12.34, 99.95, 100, 33.333, 0.05, 250.06, 7.25]);
+    const ts = Array.from(percents, (_, i) => 10 * i);
+    const c = { name: 'CPU % (main)', key: 'cpu', ts, values: percents, decimals: 1 };
+    const rounded = Array.from(percents, (x) => Math.round(x * 10) / 10);
+    expect(Buffer.concat([...counterChunks(7, 8, c)]).toString()).toBe(
+      ts.map((t, i) => textOf(c.name, c.key, t, rounded[i])).join(',\n'),
+    );
+    expect(rounded.slice(0, 3)).toEqual([0, 12.3, 99.9]); // 99.95 as a float is below it
+  });
+
   it('writes into the scratch buffer when given one', () => {
     const scratch = Buffer.alloc(1 << 20);
     const ts = [1.5, 2.5];
