@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe as vitestDescribe, expect, it } from 'vitest';
 import { fitClock } from '../../src/instrument/clock';
 import { loadNative, type NativeAddon, type NativeProfile } from '../../src/native';
+import { indexMappings } from '../../src/report/source-maps';
 import { osThreadId } from '../../src/thread';
 import { cleanEnv, ROOT } from '../helpers/run';
 
@@ -540,5 +541,55 @@ describe('the recorder clock and ring', () => {
     // page each, up to 100 MB; none of them stays, nor does the first.
     expect(out.grew).toBeGreaterThan(12);
     expect(out.after).toBeLessThan(12);
+  });
+});
+
+describe('indexMappings', () => {
+  it("gives what report/source-maps.ts's JavaScript gives, on real maps and on hostile ones", () => {
+    const esbuild = require('esbuild') as typeof import('esbuild');
+    const inputs: Uint8Array[] = [];
+    for (const minify of [false, true]) {
+      const r = esbuild.buildSync({
+        entryPoints: [join(ROOT, 'test', 'fixtures', 'ts-app', 'src', 'main.ts')],
+        bundle: true,
+        platform: 'node',
+        sourcemap: 'external',
+        write: false,
+        outfile: '/out/main.js',
+        minify,
+      });
+      const map = r.outputFiles.find((f) => f.path.endsWith('.map'))!.text;
+      inputs.push(Buffer.from((JSON.parse(map) as { mappings: string }).mappings, 'latin1'));
+    }
+    for (const text of [
+      '',
+      ';',
+      ';;;',
+      'A',
+      'AAAA,,;',
+      'AA A',
+      'AAAA;\u00e9',
+      'gggggggA',
+      '//////f',
+    ]) {
+      inputs.push(Buffer.from(text, 'latin1'));
+    }
+    // Values that overflow 32 bits as they add up, and random bytes.
+    inputs.push(Buffer.from('A+/////DA+/////DA+/////DA;'.repeat(4), 'latin1'));
+    let seed = 7;
+    const random = Buffer.alloc(4096);
+    for (let i = 0; i < random.length; i++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      random[i] = 'ABCgh+/;,'.charCodeAt(seed % 9);
+    }
+    inputs.push(random);
+    for (const input of inputs) {
+      const js = indexMappings(input);
+      const native = addon.indexMappings(input);
+      expect(native).toEqual(js);
+    }
+    expect(() => addon.indexMappings('AAAA' as never)).toThrow(
+      new TypeError('Expected "mappings" to be a Uint8Array'),
+    );
   });
 });

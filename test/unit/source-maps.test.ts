@@ -8,7 +8,7 @@ import {
   originalPositionFor,
 } from '@jridgewell/trace-mapping';
 import { describe, expect, it } from 'vitest';
-import { LineMap } from '../../src/report/source-maps';
+import { LineMap, indexMappings, topLevelMembers } from '../../src/report/source-maps';
 
 const APP = join(__dirname, '..', 'fixtures', 'ts-app', 'src');
 
@@ -27,9 +27,12 @@ function bundle(minify: boolean): { code: string; map: string } {
 }
 
 /** Every place of the code, both biases, as trace-mapping and as LineMap say. */
-function compare(code: string, map: string): number {
+function compare(code: string, map: string, from: 'json' | 'bytes' = 'json'): number {
   const tm = new TraceMap(map, '/out/main.js.map');
-  const ours = LineMap.of(JSON.parse(map), '/out/main.js.map');
+  const ours =
+    from === 'json'
+      ? LineMap.of(JSON.parse(map), '/out/main.js.map')
+      : LineMap.read(Buffer.from(map), '/out/main.js.map');
   const lines = code.split('\n');
   let checked = 0;
   for (let l = 0; l < lines.length + 1; l++) {
@@ -65,6 +68,28 @@ describe('LineMap', () => {
     expect(compare(code, map)).toBeGreaterThan(500);
   });
 
+  it("read from the file's bytes, finds the same", () => {
+    for (const minify of [false, true]) {
+      const { code, map } = bundle(minify);
+      expect(compare(code, map, 'bytes')).toBeGreaterThan(500);
+    }
+  });
+
+  it('reads a map whose mappings are escaped as JSON allows, and one it cannot walk', () => {
+    const { code, map } = bundle(false);
+    const raw = JSON.parse(map) as { mappings: string };
+    const escaped = map.replace(
+      JSON.stringify(raw.mappings),
+      `"${raw.mappings.replace(/A/g, '\\u0041')}"`,
+    );
+    expect(escaped).not.toBe(map);
+    expect(compare(code, escaped, 'bytes')).toBeGreaterThan(500);
+    // A map with a comment in it is no JSON: JSON.parse says so.
+    expect(() => LineMap.read(Buffer.from(`// x\n${map}`), '/out/main.js.map')).toThrow(
+      SyntaxError,
+    );
+  });
+
   it('resolves its sources against the map, and reads sectioned maps', () => {
     const { map } = bundle(false);
     const sectioned = {
@@ -79,6 +104,80 @@ describe('LineMap', () => {
   });
 
   it('a corrupt mappings string throws (the caller warns)', () => {
-    expect(() => LineMap.of({ version: 3, sources: ['a'], mappings: 'AA!A' }, '/x.map')).toThrow();
+    expect(() => LineMap.of({ version: 3, sources: ['a'], mappings: 'AA!A' }, '/x.map')).toThrow(
+      'invalid mappings (character 2)',
+    );
+    expect(() =>
+      LineMap.read(
+        Buffer.from('{"version":3,"sources":["a"],"mappings":"AAAA;gggggggA"}'),
+        '/x.map',
+      ),
+    ).toThrow('invalid mappings (character 12)');
+  });
+});
+
+describe('indexMappings', () => {
+  it('notes where each line starts and the running source, line, column and name there', () => {
+    // Line 0: [0,0,0,0] then [4,0,1,2,1]; line 1 empty; line 2: [0,1,-1,3,0].
+    const index = indexMappings(Buffer.from('AAAA,IACEC;;ACDGD'));
+    expect(Array.from(index as Int32Array)).toEqual([
+      ...[0, 0, 0, 0, 0],
+      ...[11, 0, 1, 2, 1],
+      ...[12, 0, 1, 2, 1],
+      18,
+    ]);
+  });
+
+  it('gives the offset of the first byte that is no VLQ digit', () => {
+    expect(indexMappings(Buffer.from('AAAA;AA A'))).toBe(7);
+    expect(indexMappings(Buffer.from('AAAA;\u00e9'))).toBe(5);
+    expect(indexMappings(Buffer.from('gggggggA'))).toBe(7); // a value of more than 32 bits
+  });
+});
+
+describe('topLevelMembers', () => {
+  const members = (text: string) => {
+    const bytes = Buffer.from(text);
+    const m = topLevelMembers(bytes);
+    return (
+      m &&
+      Object.fromEntries(
+        [...m].map(([k, [a, b]]) => [k, JSON.parse(bytes.toString('utf8', a, b)) as unknown]),
+      )
+    );
+  };
+
+  it('finds each member as JSON.parse does, whatever the strings hold', () => {
+    const map = {
+      version: 3,
+      file: 'a \\" b',
+      sourcesContent: ['const s = "\\"mappings\\": \\"x\\"";\n', null, '\\\\', '"}],{['],
+      names: ['mappings', 'é', '\u2028'],
+      x_google_ignoreList: [0, 1],
+      nested: { a: [1, { b: '}' }], c: null },
+      mappings: 'AAAA;AACA',
+      empty: {},
+      n: -1.5e3,
+      t: true,
+    };
+    expect(members(JSON.stringify(map))).toEqual(map);
+    expect(members(JSON.stringify(map, null, 2))).toEqual(map);
+    expect(members(`\ufeff ${JSON.stringify(map)}\n`)).toEqual(map);
+    expect(members('{}')).toEqual({});
+  });
+
+  it('is null for what is not an object it can walk', () => {
+    for (const bad of [
+      '',
+      '[1]',
+      '{"a":1',
+      '{"a":"x}',
+      '{"a" 1}',
+      '{"a":1,}x',
+      '{a:1}',
+      '{"a":1 "b":2}',
+    ]) {
+      expect(members(bad), bad).toBeNull();
+    }
   });
 });
