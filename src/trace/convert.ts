@@ -60,6 +60,12 @@ export interface SliceTable {
    * slices' `labels` (`withLabels`).
    */
   args?: (Record<string, unknown> | undefined)[];
+  /**
+   * Args every slice of a name carries, by name index (`generated`, where a source map named
+   * the frame): one object per function instead of one per slice. A slice's own `args` come
+   * first, then these.
+   */
+  nameArgs?: (Readonly<Record<string, unknown>> | undefined)[];
   /** Instrumented calls only: the whole life of each async call (ph `b`/`e`). */
   spans?: AsyncSpan[];
   /**
