@@ -7,14 +7,22 @@
 namespace viztracer {
 namespace {
 
-// Base64 digit of each byte; -1 for any other.
-constexpr std::array<int8_t, 256> kDigits = [] {
-  std::array<int8_t, 256> t{};
-  for (auto& d : t) d = -1;
+// What each byte is: a base64 digit (0-63), a `,` (kComma), a `;` (kSemicolon), or no part of
+// a mappings string (kOther).
+constexpr uint8_t kComma = 64;
+constexpr uint8_t kSemicolon = 65;
+constexpr uint8_t kOther = 66;
+constexpr std::array<uint8_t, 256> kClass = [] {
+  std::array<uint8_t, 256> t{};
+  for (auto& d : t) d = kOther;
   const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  for (int i = 0; i < 64; i++) t[static_cast<uint8_t>(alphabet[i])] = static_cast<int8_t>(i);
+  for (int i = 0; i < 64; i++) t[static_cast<uint8_t>(alphabet[i])] = static_cast<uint8_t>(i);
+  t[','] = kComma;
+  t[';'] = kSemicolon;
   return t;
 }();
+
+uint32_t Signed(uint32_t vlq) { return (vlq & 1) ? 0u - (vlq >> 1) : (vlq >> 1); }
 
 }  // namespace
 
@@ -25,37 +33,43 @@ ptrdiff_t IndexMappings(const uint8_t* mappings, size_t length, std::vector<int3
     lines++;
   }
   index.assign(lines * kMappingsIndexStride + 1, 0);
-  // Unsigned, so a hostile map wraps as JavaScript's stores into an Int32Array do.
-  uint32_t running[5] = {0, 0, 0, 0, 0};
+  // The running values by field (0, the column, restarts each line and is not kept; past the
+  // fifth, a malformed segment's extra fields land in 5-7). Unsigned, so a hostile map wraps as
+  // JavaScript's stores into an Int32Array do.
+  uint32_t running[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   size_t at = 0;  // the current line's first slot
-  int field = 0;
-  uint32_t value = 0;
-  int shift = 0;
-  for (size_t i = 0; i < length; i++) {
-    const uint8_t c = mappings[i];
-    if (c == ';') {
+  unsigned field = 0;
+  size_t i = 0;
+  while (i < length) {
+    unsigned d = kClass[mappings[i++]];
+    if (d < 32) {  // a value of one digit: most of them
+      running[field++ & 7] += Signed(d);
+      continue;
+    }
+    if (d < 64) {  // a value of several digits
+      uint32_t value = d & 31;
+      for (int shift = 5;; shift += 5) {
+        if (i == length) return static_cast<ptrdiff_t>(length);  // cut by the end
+        d = kClass[mappings[i++]];
+        if (d >= 64 || shift > 30) return static_cast<ptrdiff_t>(i - 1);
+        value |= (d & 31) << shift;
+        if (!(d & 32)) break;
+      }
+      running[field++ & 7] += Signed(value);
+      continue;
+    }
+    if (d == kComma) {
+      field = 0;
+      continue;
+    }
+    if (d == kSemicolon) {
       field = 0;
       at += kMappingsIndexStride;
-      index[at] = static_cast<int32_t>(i + 1);
+      index[at] = static_cast<int32_t>(i);
       for (int f = 1; f <= 4; f++) index[at + f] = static_cast<int32_t>(running[f]);
       continue;
     }
-    if (c == ',') {
-      field = 0;
-      continue;
-    }
-    const int digit = kDigits[c];
-    if (digit < 0 || shift > 30) return static_cast<ptrdiff_t>(i);
-    value |= static_cast<uint32_t>(digit & 31) << shift;
-    if (digit & 32) {
-      shift += 5;
-      continue;
-    }
-    const uint32_t delta = (value & 1) ? 0u - (value >> 1) : (value >> 1);
-    if (field >= 1 && field <= 4) running[field] += delta;
-    field++;
-    value = 0;
-    shift = 0;
+    return static_cast<ptrdiff_t>(i - 1);
   }
   index[lines * kMappingsIndexStride] = static_cast<int32_t>(length + 1);
   return -1;

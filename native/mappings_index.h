@@ -23,7 +23,8 @@ constexpr size_t kMappingsIndexStride = 5;
 // `mappings`: the string's characters, one byte each. Fills `index` with kMappingsIndexStride
 // values per generated line (one line more than there are `;`), then one more value: the
 // length plus one (so line k ends where line k + 1 starts, less one). Returns -1, or the offset
-// of the first byte that is not base64, `,` or `;` (or ends a value of more than 32 bits).
+// of the first byte that is not base64, `,` or `;`, or that cuts a value (a separator, a digit
+// past 32 bits; the length when the end does).
 ptrdiff_t IndexMappings(const uint8_t* mappings, size_t length, std::vector<int32_t>& index);
 
 }  // namespace viztracer

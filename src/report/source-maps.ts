@@ -344,8 +344,9 @@ const INDEX_STRIDE = 5;
  * A map's `mappings` indexed by generated line: where each line starts, then the running
  * source, original line, column and name there (INDEX_STRIDE values a line; the fields after a
  * segment's column are deltas across the whole map), then one more value, the length plus one.
- * Every VLQ value is read once and none kept. The offset of the first byte that is not base64,
- * `,` or `;` instead, when there is one. The addon does the same (native/mappings_index.cc) in
+ * Every VLQ value is read once and none kept. Instead, when there is one, the offset of the first
+ * byte that is not base64, `,` or `;`, or that cuts a value (a separator, a digit past 32 bits;
+ * the length when the end does). The addon does the same (native/mappings_index.cc) in
  * a fraction of the time; this is for when it is not built.
  */
 export function indexMappings(mappings: Uint8Array): Int32Array | number {
@@ -353,46 +354,46 @@ export function indexMappings(mappings: Uint8Array): Int32Array | number {
   let lines = 1;
   for (let i = 0; i < n; i++) if (mappings[i] === 59) lines++;
   const index = new Int32Array(lines * INDEX_STRIDE + 1);
-  // Locals, not an array: this loop reads every byte of a map of megabytes.
+  // Locals, not an array: this loop reads every byte of a map of megabytes. The column (field
+  // 0) restarts each line and is not kept.
   let source = 0;
   let origLine = 0;
   let origColumn = 0;
   let name = 0;
   let at = 0;
   let field = 0;
-  let value = 0;
-  let shift = 0;
-  for (let i = 0; i < n; i++) {
-    const c = mappings[i];
-    if (c === 59 /* ; */) {
+  let i = 0;
+  while (i < n) {
+    const c = mappings[i++];
+    let d = c < 128 ? BASE64[c] : -1;
+    if (d >= 0) {
+      let value = d & 31;
+      for (let shift = 5; d & 32; shift += 5) {
+        if (i === n) return n; // a value cut by the end
+        const next = mappings[i++];
+        d = next < 128 ? BASE64[next] : -1;
+        if (d < 0 || shift > 30) return i - 1;
+        value |= (d & 31) << shift;
+      }
+      const delta = value & 1 ? -(value >>> 1) : value >>> 1;
+      if (field === 1) source += delta;
+      else if (field === 2) origLine += delta;
+      else if (field === 3) origColumn += delta;
+      else if (field === 4) name += delta;
+      field++;
+    } else if (c === 44 /* , */) {
+      field = 0;
+    } else if (c === 59 /* ; */) {
       field = 0;
       at += INDEX_STRIDE;
-      index[at] = i + 1;
+      index[at] = i;
       index[at + 1] = source;
       index[at + 2] = origLine;
       index[at + 3] = origColumn;
       index[at + 4] = name;
-      continue;
+    } else {
+      return i - 1;
     }
-    if (c === 44 /* , */) {
-      field = 0;
-      continue;
-    }
-    const digit = c < 128 ? BASE64[c] : -1;
-    if (digit < 0 || shift > 30) return i;
-    value |= (digit & 31) << shift;
-    if (digit & 32) {
-      shift += 5;
-      continue;
-    }
-    const delta = value & 1 ? -(value >>> 1) : value >>> 1;
-    if (field === 1) source += delta;
-    else if (field === 2) origLine += delta;
-    else if (field === 3) origColumn += delta;
-    else if (field === 4) name += delta;
-    field++;
-    value = 0;
-    shift = 0;
   }
   index[lines * INDEX_STRIDE] = n + 1;
   return index;

@@ -570,6 +570,8 @@ describe('indexMappings', () => {
       'AA A',
       'AAAA;\u00e9',
       'gggggggA',
+      'Ag,A',
+      'AAg',
       '//////f',
     ]) {
       inputs.push(Buffer.from(text, 'latin1'));

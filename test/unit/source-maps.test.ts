@@ -132,6 +132,8 @@ describe('indexMappings', () => {
     expect(indexMappings(Buffer.from('AAAA;AA A'))).toBe(7);
     expect(indexMappings(Buffer.from('AAAA;\u00e9'))).toBe(5);
     expect(indexMappings(Buffer.from('gggggggA'))).toBe(7); // a value of more than 32 bits
+    expect(indexMappings(Buffer.from('Ag,A'))).toBe(2); // a value cut by a separator
+    expect(indexMappings(Buffer.from('AAg'))).toBe(3); // and by the end
   });
 });
 
