@@ -8,7 +8,7 @@ import {
   originalPositionFor,
 } from '@jridgewell/trace-mapping';
 import { describe, expect, it } from 'vitest';
-import { LineMap, indexMappings, topLevelMembers } from '../../src/report/source-maps';
+import { LineMap, indexMappings, sourcesOf, topLevelMembers } from '../../src/report/source-maps';
 
 const APP = join(__dirname, '..', 'fixtures', 'ts-app', 'src');
 
@@ -180,6 +180,44 @@ describe('topLevelMembers', () => {
       '{"a":1 "b":2}',
     ]) {
       expect(members(bad), bad).toBeNull();
+    }
+  });
+});
+
+describe('sourcesOf', () => {
+  it('resolves sources as trace-mapping does, plain paths and the rest', () => {
+    const sources = [
+      'a.ts',
+      './src/b.ts',
+      '../../lib/c.ts',
+      '../../../../../../d.ts',
+      '/abs/e.ts',
+      'dir/./f.ts',
+      'with space/g.ts',
+      'é/h.ts',
+      'webpack://app/./src/i.ts',
+      'file:///x/j.ts',
+      'k.ts?v=1',
+      'l.ts#m',
+      '//cdn/n.ts',
+      '',
+      '.',
+      '..',
+      'o/..',
+      'p//q.ts',
+      'r\\s.ts',
+    ];
+    for (const sourceRoot of [undefined, '', 'src', 'src/', '../root/', '/r', 'https://h/r/']) {
+      for (const mapUrl of ['/out/dist/main.js.map', '/main.js.map']) {
+        // One by one (each a plain path or not), then all together (not all plain).
+        for (const list of [...sources.map((x) => [x]), sources]) {
+          const raw = { version: 3, sources: list, sourceRoot, mappings: '' };
+          const want = new TraceMap(raw as never, mapUrl).resolvedSources;
+          expect(sourcesOf(raw, mapUrl), `${JSON.stringify(list)} ${sourceRoot} ${mapUrl}`).toEqual(
+            want,
+          );
+        }
+      }
     }
   });
 });
