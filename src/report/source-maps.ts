@@ -288,53 +288,72 @@ export class LineMap {
     let d2 = 0;
     let d3 = 0;
     let d4 = 0;
-    let value = 0;
-    let shift = 0;
-    for (let i = from; i <= to; i++) {
+    for (let i = from; i <= to;) {
       const c = i < to ? m[i] : 44; // the line's end ends its last segment
-      if (c === 44) {
-        if (fields > 0) {
-          column += d0;
-          out[n] = column;
-          if (fields >= 4) {
-            source += d1;
-            origLine += d2;
-            origColumn += d3;
-            if (fields >= 5) name += d4;
-            out[n + 1] = source;
-            out[n + 2] = origLine;
-            out[n + 3] = origColumn;
-            out[n + 4] = fields >= 5 ? name : -1;
-          } else {
-            out[n + 1] = -1; // a mapping to no source
-            out[n + 4] = -1;
-          }
-          n += 5;
-        }
-        fields = 0;
+      if (c !== 44 /* , */) {
+        const delta = readVlq(m, i, to); // valid: the index read it
+        i = vlqEnd;
+        if (fields === 0) d0 = delta;
+        else if (fields === 1) d1 = delta;
+        else if (fields === 2) d2 = delta;
+        else if (fields === 3) d3 = delta;
+        else if (fields === 4) d4 = delta;
+        fields++;
         continue;
       }
-      const digit = BASE64[c];
-      value |= (digit & 31) << shift;
-      if (digit & 32) {
-        shift += 5;
-        continue;
+      i++;
+      if (fields === 0) continue;
+      column += d0;
+      out[n] = column;
+      if (fields >= 4) {
+        source += d1;
+        origLine += d2;
+        origColumn += d3;
+        if (fields >= 5) name += d4;
+        out[n + 1] = source;
+        out[n + 2] = origLine;
+        out[n + 3] = origColumn;
+        out[n + 4] = fields >= 5 ? name : -1;
+      } else {
+        out[n + 1] = -1; // a mapping to no source
+        out[n + 4] = -1;
       }
-      const delta = value & 1 ? -(value >>> 1) : value >>> 1;
-      value = 0;
-      shift = 0;
-      if (fields === 0) d0 = delta;
-      else if (fields === 1) d1 = delta;
-      else if (fields === 2) d2 = delta;
-      else if (fields === 3) d3 = delta;
-      else if (fields === 4) d4 = delta;
-      fields++;
+      n += 5;
+      fields = 0;
     }
     segs = n === out.length ? out : out.slice(0, n);
     if (!isSorted(segs)) segs = sortByColumn(segs);
     this.lines.set(index, segs);
     return segs;
   }
+}
+
+/** Where the value readVlq read last ended; for a malformed one, -1 - the offset of its bad byte. */
+let vlqEnd = 0;
+
+/**
+ * The signed base64 VLQ value at `m[i]`, which ends before `end`; where it ends in `vlqEnd`. A
+ * byte that is not base64, a digit past 32 bits, or the end cutting the value sets `vlqEnd` to
+ * -1 - its offset.
+ */
+function readVlq(m: Uint8Array, i: number, end: number): number {
+  let value = 0;
+  for (let shift = 0; ; shift += 5) {
+    if (i === end) {
+      vlqEnd = -1 - end;
+      return 0;
+    }
+    const c = m[i++];
+    const digit = c < 128 ? BASE64[c] : -1;
+    if (digit < 0 || shift > 30) {
+      vlqEnd = -i;
+      return 0;
+    }
+    value |= (digit & 31) << shift;
+    if (!(digit & 32)) break;
+  }
+  vlqEnd = i;
+  return value & 1 ? -(value >>> 1) : value >>> 1;
 }
 
 /** Values per generated line in a LineMap's index. */
@@ -362,29 +381,14 @@ export function indexMappings(mappings: Uint8Array): Int32Array | number {
   let name = 0;
   let at = 0;
   let field = 0;
-  let i = 0;
-  while (i < n) {
-    const c = mappings[i++];
-    let d = c < 128 ? BASE64[c] : -1;
-    if (d >= 0) {
-      let value = d & 31;
-      for (let shift = 5; d & 32; shift += 5) {
-        if (i === n) return n; // a value cut by the end
-        const next = mappings[i++];
-        d = next < 128 ? BASE64[next] : -1;
-        if (d < 0 || shift > 30) return i - 1;
-        value |= (d & 31) << shift;
-      }
-      const delta = value & 1 ? -(value >>> 1) : value >>> 1;
-      if (field === 1) source += delta;
-      else if (field === 2) origLine += delta;
-      else if (field === 3) origColumn += delta;
-      else if (field === 4) name += delta;
-      field++;
-    } else if (c === 44 /* , */) {
+  for (let i = 0; i < n;) {
+    const c = mappings[i];
+    if (c === 44 /* , */) {
       field = 0;
+      i++;
     } else if (c === 59 /* ; */) {
       field = 0;
+      i++;
       at += INDEX_STRIDE;
       index[at] = i;
       index[at + 1] = source;
@@ -392,7 +396,14 @@ export function indexMappings(mappings: Uint8Array): Int32Array | number {
       index[at + 3] = origColumn;
       index[at + 4] = name;
     } else {
-      return i - 1;
+      const delta = readVlq(mappings, i, n);
+      if (vlqEnd < 0) return -vlqEnd - 1;
+      i = vlqEnd;
+      if (field === 1) source += delta;
+      else if (field === 2) origLine += delta;
+      else if (field === 3) origColumn += delta;
+      else if (field === 4) name += delta;
+      field++;
     }
   }
   index[lines * INDEX_STRIDE] = n + 1;

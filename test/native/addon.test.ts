@@ -10,6 +10,7 @@ import { loadNative, type NativeAddon, type NativeProfile } from '../../src/nati
 import { indexMappings } from '../../src/report/source-maps';
 import { osThreadId } from '../../src/thread';
 import { cleanEnv, ROOT } from '../helpers/run';
+import { bundleTsApp } from '../helpers/ts-app';
 
 // Without a built addon the file is skipped here, with the reason; CI must test the addon, so
 // there the file fails instead.
@@ -546,19 +547,9 @@ describe('the recorder clock and ring', () => {
 
 describe('indexMappings', () => {
   it("gives what report/source-maps.ts's JavaScript gives, on real maps and on hostile ones", () => {
-    const esbuild = require('esbuild') as typeof import('esbuild');
     const inputs: Uint8Array[] = [];
     for (const minify of [false, true]) {
-      const r = esbuild.buildSync({
-        entryPoints: [join(ROOT, 'test', 'fixtures', 'ts-app', 'src', 'main.ts')],
-        bundle: true,
-        platform: 'node',
-        sourcemap: 'external',
-        write: false,
-        outfile: '/out/main.js',
-        minify,
-      });
-      const map = r.outputFiles.find((f) => f.path.endsWith('.map'))!.text;
+      const { map } = bundleTsApp(minify);
       inputs.push(Buffer.from((JSON.parse(map) as { mappings: string }).mappings, 'latin1'));
     }
     for (const text of [

@@ -1,6 +1,5 @@
 // report/source-maps.ts decodes a map's mappings a line at a time: it must find what
 // @jridgewell/trace-mapping finds, at every place of a real bundle's map, either bias.
-import { join } from 'node:path';
 import {
   GREATEST_LOWER_BOUND,
   LEAST_UPPER_BOUND,
@@ -9,22 +8,7 @@ import {
 } from '@jridgewell/trace-mapping';
 import { describe, expect, it } from 'vitest';
 import { LineMap, indexMappings, sourcesOf, topLevelMembers } from '../../src/report/source-maps';
-
-const APP = join(__dirname, '..', 'fixtures', 'ts-app', 'src');
-
-function bundle(minify: boolean): { code: string; map: string } {
-  const r = (require('esbuild') as typeof import('esbuild')).buildSync({
-    entryPoints: [join(APP, 'main.ts')],
-    bundle: true,
-    platform: 'node',
-    sourcemap: 'external',
-    write: false,
-    outfile: '/out/main.js',
-    minify,
-  });
-  const text = (suffix: string) => r.outputFiles.find((f) => f.path.endsWith(suffix))!.text;
-  return { code: text('.js'), map: text('.js.map') };
-}
+import { bundleTsApp } from '../helpers/ts-app';
 
 /** Every place of the code, both biases, as trace-mapping and as LineMap say. */
 function compare(code: string, map: string, from: 'json' | 'bytes' = 'json'): number {
@@ -58,25 +42,25 @@ function compare(code: string, map: string, from: 'json' | 'bytes' = 'json'): nu
 
 describe('LineMap', () => {
   it('finds what trace-mapping finds in a bundle', () => {
-    const { code, map } = bundle(false);
+    const { code, map } = bundleTsApp(false);
     expect(compare(code, map)).toBeGreaterThan(1000);
   });
 
   it('and in a minified bundle (one long line, names)', () => {
-    const { code, map } = bundle(true);
+    const { code, map } = bundleTsApp(true);
     expect(JSON.parse(map).names.length).toBeGreaterThan(0);
     expect(compare(code, map)).toBeGreaterThan(500);
   });
 
   it("read from the file's bytes, finds the same", () => {
     for (const minify of [false, true]) {
-      const { code, map } = bundle(minify);
+      const { code, map } = bundleTsApp(minify);
       expect(compare(code, map, 'bytes')).toBeGreaterThan(500);
     }
   });
 
   it('reads a map whose mappings are escaped as JSON allows, and one it cannot walk', () => {
-    const { code, map } = bundle(false);
+    const { code, map } = bundleTsApp(false);
     const raw = JSON.parse(map) as { mappings: string };
     const escaped = map.replace(
       JSON.stringify(raw.mappings),
@@ -91,7 +75,7 @@ describe('LineMap', () => {
   });
 
   it('resolves its sources against the map, and reads sectioned maps', () => {
-    const { map } = bundle(false);
+    const { map } = bundleTsApp(false);
     const sectioned = {
       version: 3,
       sections: [{ offset: { line: 2, column: 0 }, map: JSON.parse(map) }],
