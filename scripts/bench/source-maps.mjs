@@ -83,6 +83,9 @@ function child(mode, bundle, samples, out) {
   const { convertOptionsOf } = lib('tracer.js');
   const { resolveOptions } = lib('options.js');
   const { LIB_DIR } = lib('version.js');
+  // The addon (whose indexMappings the map reader uses) is loaded before the clock starts, as a
+  // traced process has it: the CLI and the preload load it at start (it watches for Ctrl+C).
+  lib('native.js').loadNative();
   const fns = functionsOf(bundle);
   const url = pathToFileURL(bundle).href;
   // The profile's user frames become the bundle's functions (each pool function one of them).
