@@ -48,7 +48,6 @@ inline double TicksNow(bool useTicks) {
                   : static_cast<double>(MonotonicNanos() - nanosBase);
 }
 
-
 // put(code): one entry, its time read here. Data(): an object whose internal field 0 is the
 // ring and field 1 the ArrayBuffer over it (which keeps the memory alive as long as `put`).
 void Put(const v8::FunctionCallbackInfo<v8::Value>& info) {

@@ -49,7 +49,7 @@ void OnSignal(int signal, siginfo_t* info, void* context) {
   if (stopping.load(std::memory_order_relaxed)) {
     // A second Ctrl+C while the report is saved: now. The signal is blocked while this
     // handler runs, so it is delivered, by its default action, as soon as the handler returns.
-    struct sigaction dfl{};
+    struct sigaction dfl {};
     dfl.sa_handler = SIG_DFL;
     sigaction(signal, &dfl, nullptr);
     raise(signal);
@@ -88,14 +88,16 @@ void Watch() {
     const int signal = pendingSignal.load(std::memory_order_relaxed);
     std::lock_guard<std::mutex> lock(Mutex());
     if (watched != nullptr) {
-      watched->RequestInterrupt(OnInterrupt, reinterpret_cast<void*>(static_cast<intptr_t>(signal)));
+      watched->RequestInterrupt(OnInterrupt,
+                                reinterpret_cast<void*>(static_cast<intptr_t>(signal)));
     }
   }
 }
 
 }  // namespace
 
-bool WatchStopSignals(v8::Isolate* isolate, StopCallback callback, const std::vector<int>& signals) {
+bool WatchStopSignals(v8::Isolate* isolate, StopCallback callback,
+                      const std::vector<int>& signals) {
   std::lock_guard<std::mutex> lock(Mutex());
   watched = isolate;
   onStop = callback;
@@ -107,11 +109,11 @@ bool WatchStopSignals(v8::Isolate* isolate, StopCallback callback, const std::ve
   }
   for (int signal : signals) {
     if (signal <= 0 || signal >= kMaxSignal) continue;
-    struct sigaction current{};
+    struct sigaction current {};
     sigaction(signal, nullptr, &current);
     if (IsOurs(current)) continue;
     previous[signal] = current;
-    struct sigaction ours{};
+    struct sigaction ours {};
     ours.sa_sigaction = OnSignal;
     sigemptyset(&ours.sa_mask);
     ours.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;

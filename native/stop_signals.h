@@ -1,11 +1,11 @@
 // Signals acted on even while the program's JavaScript is busy: those that end a program
-// (SIGINT, SIGTERM, SIGHUP), or SIGUSR2 that toggles an armed one. Node runs signal listeners on the event loop, so a program inside a long synchronous
-// computation would see Ctrl+C only when it returns. A handler of ours, in front of libuv's,
-// wakes a thread that asks the isolate for an interrupt (v8::Isolate::RequestInterrupt), which
-// the isolate services within its running JavaScript; the callback given here runs there, on
-// the main thread, where it may call into JavaScript. libuv's handler still runs, so the
-// event loop gets the signal as before. Knows signals, threads and the isolate; nothing of what
-// the callback does.
+// (SIGINT, SIGTERM, SIGHUP), or SIGUSR2 that toggles an armed one. Node runs signal listeners on
+// the event loop, so a program inside a long synchronous computation would see Ctrl+C only when it
+// returns. A handler of ours, in front of libuv's, wakes a thread that asks the isolate for an
+// interrupt (v8::Isolate::RequestInterrupt), which the isolate services within its running
+// JavaScript; the callback given here runs there, on the main thread, where it may call into
+// JavaScript. libuv's handler still runs, so the event loop gets the signal as before. Knows
+// signals, threads and the isolate; nothing of what the callback does.
 #ifndef VIZTRACER_STOP_SIGNALS_H_
 #define VIZTRACER_STOP_SIGNALS_H_
 
