@@ -369,8 +369,9 @@ export interface SyncEnd {
   /** Whether the user asked to stop waiting. */
   skipped: () => boolean;
   /**
-   * The process started no child process and no worker: nothing else wrote into the session,
-   * so there is no one to wait for, nothing to merge, and no `/proc` to scan.
+   * The process started no child process and no worker: unless the session's folder says
+   * otherwise, nothing else wrote into it, so there is no one to wait for, nothing to merge,
+   * and no `/proc` to scan.
    */
   alone: boolean;
 }
@@ -389,8 +390,12 @@ export function endSessionSync(
   end: SyncEnd,
 ): SessionOutcome {
   const whole = owner && !options.pidSuffix;
+  // A child started other than through child_process or a Worker (a native addon's fork) went
+  // unnoted; once it has said that it runs, or has written its report, the folder shows it.
+  const seen = end.alone ? sessionState(s) : null;
+  const alone = seen !== null && seen.partials.size === 0 && seen.running.length === 0;
   // Children that outlive the owner still get time to write; what they write later is lost.
-  if (whole && !end.alone) {
+  if (whole && !alone) {
     const policy = end.waitForChildren === 'moment' ? OWNER_WAIT : CLI_WAIT;
     waitForProcessesSync(s, options.quiet, [process.pid], policy, end.skipped);
   }
@@ -403,7 +408,7 @@ export function endSessionSync(
       end.command,
       ownReport,
       whole ? null : process.pid,
-      end.alone,
+      alone,
     );
     const results = writePlanSync(plan);
     tellOutcome(plan, results, options);
