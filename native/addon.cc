@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "cpu_profiler.h"
+#include "mappings_index.h"
 #include "os.h"
 #include "recorder.h"
 #include "stop_signals.h"
@@ -356,6 +357,20 @@ Napi::Value ThreadId(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), Gettid());
 }
 
+// indexMappings(mappings): the Int32Array index of mappings_index.h, or the offset of a bad byte.
+Napi::Value IndexMappingsJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsTypedArray() ||
+      info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    return Throw(Napi::TypeError::New(env, "Expected \"mappings\" to be a Uint8Array"));
+  }
+  auto mappings = info[0].As<Napi::Uint8Array>();
+  std::vector<int32_t> index;
+  const ptrdiff_t bad = IndexMappings(mappings.Data(), mappings.ElementLength(), index);
+  if (bad >= 0) return Napi::Number::New(env, static_cast<double>(bad));
+  return MoveToTypedArray<int32_t, Napi::Int32Array>(env, std::move(index));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("start", Napi::Function::New(env, Start, "start"));
   exports.Set("stop", Napi::Function::New(env, Stop, "stop"));
@@ -370,6 +385,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("findPoolThreads", Napi::Function::New(env, FindPoolThreadsJs, "findPoolThreads"));
   exports.Set("findPlatformThreads",
               Napi::Function::New(env, FindPlatformThreadsJs, "findPlatformThreads"));
+  exports.Set("indexMappings", Napi::Function::New(env, IndexMappingsJs, "indexMappings"));
   InstallRecorder();
   return exports;
 }

@@ -48,10 +48,11 @@ type SyncName = 'spawnSync' | 'execSync' | 'execFileSync';
 
 /**
  * Makes every child process this process starts inherit the session, whatever `env` it is
- * given. The asynchronous functions (spawn, fork, exec, execFile) all go through
- * ChildProcess#spawn; the synchronous ones are wrapped one by one.
+ * given, and calls `started` each time one is started (before it is). The asynchronous
+ * functions (spawn, fork, exec, execFile) all go through ChildProcess#spawn; the synchronous
+ * ones are wrapped one by one.
  */
-export function patchChildProcesses(session: string, preload: string): void {
+export function patchChildProcesses(session: string, preload: string, started: () => void): void {
   const g = globalThis as Record<symbol, unknown>;
   if (g[PATCHED]) return;
   g[PATCHED] = true;
@@ -61,6 +62,7 @@ export function patchChildProcesses(session: string, preload: string): void {
   };
   const spawn = proto.spawn;
   proto.spawn = function (this: unknown, options) {
+    started();
     if (options && Array.isArray(options.envPairs)) {
       options.envPairs = envPairsWithSession(options.envPairs as string[], session, preload);
     }
@@ -71,6 +73,7 @@ export function patchChildProcesses(session: string, preload: string): void {
   for (const name of ['spawnSync', 'execSync', 'execFileSync'] as const) {
     const original = cp[name];
     const wrapped = function (this: unknown, ...args: unknown[]): unknown {
+      started();
       // The options are the first plain object after the command (args may come before).
       for (let i = 1; i < args.length; i++) {
         const a = args[i] as { env?: NodeJS.ProcessEnv } | null;

@@ -533,7 +533,16 @@ function isHttpUrl(text: string): boolean {
 /** `key=value`, as Pyroscope takes labels: a name of letters, digits, `_` and `.`; a value. */
 const isTag = (t: string): boolean => /^[A-Za-z_][\w.]*=[^,{}=]+$/.test(t);
 
-const SECONDS_UNITS: Record<string, number> = { ms: 1e-3, s: 1, m: 60, h: 3600 };
+const SECONDS_UNITS: Record<string, number> = { ms: 1e-3, s: 1, m: 60, min: 60, h: 3600 };
+
+/**
+ * A period as users write one (`60s`, `500ms`, `2m`, `1h`, or plain seconds `10`, `1.5`), in
+ * seconds; null when it is none. The one reading of periods: options and `--attach`'s duration.
+ */
+export function secondsOf(text: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|min|m|h)?$/.exec(text.trim());
+  return m ? Number(m[1]) * SECONDS_UNITS[m[2] ?? 's'] : null;
+}
 
 const DURATION_UNITS: Record<string, number> = { ns: 0.001, us: 1, µs: 1, ms: 1000, s: 1e6 };
 
@@ -578,11 +587,9 @@ export function parseOptionText(spec: OptionSpec, text: string, where: string): 
       return Math.round(Number(m![1]) * DURATION_UNITS[m![2] ?? 'us'] * 1e6) / 1e6;
     }
     case 'seconds': {
-      const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(t);
-      if (!m) bad();
-      const v = Number(m![1]) * SECONDS_UNITS[m![2] ?? 's'];
-      if (v < 0.1) bad();
-      return v;
+      const v = secondsOf(t);
+      if (v === null || v < 0.1) bad();
+      return v!;
     }
     case 'url':
       if (!isHttpUrl(t)) bad();

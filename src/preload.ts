@@ -56,6 +56,7 @@ function finishProcess(
   owner: boolean,
   options: ResolvedOptions,
   end: SessionEnd,
+  alone: boolean,
 ): { kept: boolean } {
   if (!owner && !options.pidSuffix) {
     tracer.saveSync(partialPath(s, process.pid));
@@ -67,6 +68,7 @@ function finishProcess(
     waitForChildren: owner ? end.waitForChildren : 'moment',
     command: end.command,
     skipped: () => waitSkipped,
+    alone,
   });
   return { kept };
 }
@@ -157,13 +159,19 @@ function start(
     process.env[SESSION_ENV] = sessionEnvValue(session);
   }
   const s = session;
+  // Whether this process started a child process or a worker: until it does, nothing but
+  // itself can write into the session, and its end need not look for anyone else.
+  let startedOthers = false;
+  const noteStarted = (): void => {
+    startedOthers = true;
+  };
   if (isMainThread) {
     // Every node child of the program is traced: the preload travels in NODE_OPTIONS (also
     // without the CLI, where it came in --require or --import), and children given an `env`
     // of their own get it and the session added.
     const preload = path.join(LIB_DIR, 'register.js');
     process.env.NODE_OPTIONS = nodeOptionsWithPreload(process.env.NODE_OPTIONS, preload);
-    patchChildProcesses(sessionEnvValue(s), preload);
+    patchChildProcesses(sessionEnvValue(s), preload, noteStarted);
   }
   // Node's module loader thread (started for our ES module hooks): not the program's.
   if (options.instrument && !isMainThread) {
@@ -180,7 +188,10 @@ function start(
   }
   const flusher = new WorkerFlusher();
   patchWorkers({
-    beforeCreate: () => flusher.prepare(),
+    beforeCreate: () => {
+      noteStarted();
+      flusher.prepare();
+    },
     // With the native backend a terminated worker's profile is kept by the addon's cleanup
     // hook and written by the main thread at exit: terminate() need not wait for a save.
     beforeTerminate: (threadId) =>
@@ -237,7 +248,7 @@ function start(
       // Workers that ended while sampling (terminated): their partial reports, as they
       // would have written them, before this process's report is made from the folder.
       tracer.saveOrphansSync((tid) => partialPath(s, me.pid, tid));
-      const { kept } = finishProcess(tracer, s, owner, options, end);
+      const { kept } = finishProcess(tracer, s, owner, options, end, !startedOthers);
       // A report that could not be written is kept in the session's folder for the user.
       if (owner && !kept) removeSession(s);
     } catch (err) {

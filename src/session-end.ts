@@ -5,7 +5,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { samples, type ResolvedOptions } from './options';
-import { mergedEventTexts, newMergeStats, type MergeStats } from './report/merge';
 import type { ProcessTrack } from './report/model';
 import { displayPath, savedMessage, withPidSuffix, type SaveResult } from './report/save';
 import { processEventTexts, type EventPiece } from './report/serialize';
@@ -25,7 +24,10 @@ import {
   SESSION_ENV,
   sessionState,
   type Session,
+  type SessionState,
 } from './session';
+
+const merge = (): typeof import('./report/merge') => require('./report/merge');
 
 /**
  * Processes of the session that are still running: those that said so (a marker file), and
@@ -180,7 +182,6 @@ interface PlannedReport {
 
 interface SessionPlan {
   reports: PlannedReport[];
-  stats: MergeStats;
   /** Lines to show the user about data that was lost; complete once the reports are written. */
   warnings(): string[];
   /** Whether a report written so far holds data from a buffer that overflowed. */
@@ -200,8 +201,9 @@ function* chain(...sources: Iterable<EventPiece>[]): Generator<EventPiece> {
 /**
  * What the session's report(s) will be. `own` is the calling process's data when it writes
  * it directly. With `onlyPid`, only that process's partial reports are used (a process writing
- * its own report under --pid_suffix). The caller writes the reports, synchronously in an exit
- * handler or asynchronously in the CLI.
+ * its own report under --pid_suffix). `alone`: the calling process started no other process
+ * or thread, so the session holds nothing but its own data. The caller writes the reports,
+ * synchronously in an exit handler or asynchronously in the CLI.
  */
 function planSessionReport(
   s: Session,
@@ -209,9 +211,9 @@ function planSessionReport(
   command: readonly string[],
   own: OwnReport | null = null,
   onlyPid: number | null = null,
+  alone = false,
 ): SessionPlan {
-  const state = sessionState(s);
-  const stats = newMergeStats();
+  const state: SessionState = alone ? { partials: new Map(), running: [] } : sessionState(s);
   const ownPid = own?.track.pid ?? null;
   let overflow = false;
 
@@ -219,6 +221,8 @@ function planSessionReport(
   for (const [pid, files] of state.partials) {
     if (onlyPid === null || pid === onlyPid) groups.set(pid, files);
   }
+  // The merger, and the readers under it, are loaded only when there is something to merge.
+  const stats = groups.size > 0 ? merge().newMergeStats() : null;
   if (ownPid !== null && !groups.has(ownPid)) groups.set(ownPid, []);
 
   const plan = (file: string, files: string[], withOwn: boolean): PlannedReport => ({
@@ -227,14 +231,18 @@ function planSessionReport(
       // Only a process's exit handler has its own data, and it writes synchronously, chunk by
       // chunk: one buffer serves every chunk of slices and counters.
       withOwn && own ? processEventTexts(own.track, { scratch: Buffer.allocUnsafe(1 << 20) }) : [],
-      mergedEventTexts(files, stats, {
-        tolerant: true,
-        named: withOwn && own ? [own.track.pid] : [],
-      }),
+      stats
+        ? merge().mergedEventTexts(files, stats, {
+            tolerant: true,
+            named: withOwn && own ? [own.track.pid] : [],
+          })
+        : [],
     ),
     meta: () => {
-      const merged = mergedTotals(stats);
-      const totals = withOwn && own ? addTotals(own.totals, merged) : merged;
+      // Without partial reports (stats null), `own` is the report's only data.
+      const merged = stats ? mergedTotals(stats) : null;
+      const totals =
+        withOwn && own ? (merged ? addTotals(own.totals, merged) : own.totals) : merged!;
       overflow ||= totals.overflow;
       return sessionMetadata(options, totals, command);
     },
@@ -257,14 +265,15 @@ function planSessionReport(
     );
   }
   const warnings = (): string[] => {
-    const out = stats.lost.map(
+    const out = (stats?.lost ?? []).map(
       (lost) => `viztracer: warning: lost a partial report: ${lost.file}: ${lost.problem}`,
     );
     // A process that said it was running, is gone, and left no report was killed (SIGKILL,
     // or a crash of node itself): only its own data is lost. One that runs on (the wait was
     // skipped, or timed out) may not have said so yet: its environment names the session.
     const said = new Set(state.running);
-    const pids = [...said, ...processesWithSession(s).filter((pid) => !said.has(pid))];
+    const started = alone ? [] : processesWithSession(s);
+    const pids = [...said, ...started.filter((pid) => !said.has(pid))];
     for (const pid of pids) {
       if (pid === ownPid || (onlyPid !== null && pid !== onlyPid)) continue;
       if (state.partials.has(pid)) continue;
@@ -276,7 +285,7 @@ function planSessionReport(
     }
     return out;
   };
-  return { reports, stats, warnings, overflowed: () => overflow };
+  return { reports, warnings, overflowed: () => overflow };
 }
 
 /** What the user reads when a ring buffer wrapped. */
@@ -361,6 +370,12 @@ export interface SyncEnd {
   command: readonly string[];
   /** Whether the user asked to stop waiting. */
   skipped: () => boolean;
+  /**
+   * The process started no child process and no worker: unless the session's folder says
+   * otherwise, nothing else wrote into it, so there is no one to wait for, nothing to merge,
+   * and no `/proc` to scan.
+   */
+  alone: boolean;
 }
 
 /**
@@ -377,15 +392,26 @@ export function endSessionSync(
   end: SyncEnd,
 ): SessionOutcome {
   const whole = owner && !options.pidSuffix;
+  // A child started other than through child_process or a Worker (a native addon's fork) went
+  // unnoted; once it has said that it runs, or has written its report, the folder shows it.
+  const seen = end.alone ? sessionState(s) : null;
+  const alone = seen !== null && seen.partials.size === 0 && seen.running.length === 0;
   // Children that outlive the owner still get time to write; what they write later is lost.
-  if (whole) {
+  if (whole && !alone) {
     const policy = end.waitForChildren === 'moment' ? OWNER_WAIT : CLI_WAIT;
     waitForProcessesSync(s, options.quiet, [process.pid], policy, end.skipped);
   }
   const ownReport = own();
   try {
     if (options.outputDir) fs.mkdirSync(options.outputDir, { recursive: true });
-    const plan = planSessionReport(s, options, end.command, ownReport, whole ? null : process.pid);
+    const plan = planSessionReport(
+      s,
+      options,
+      end.command,
+      ownReport,
+      whole ? null : process.pid,
+      alone,
+    );
     const results = writePlanSync(plan);
     tellOutcome(plan, results, options);
     return { results, kept: false };

@@ -95,7 +95,8 @@ export function convertOptionsOf(o: ResolvedOptions): ConvertOptions {
     internalPathPrefixes: o.instrument ? [LIB_DIR, ...acornDir()] : [LIB_DIR],
     // The tracer's own work (the preload) shows as one `(viztracer)` frame.
     ownPathPrefixes: [LIB_DIR],
-    ownCalleePrefixes: ownDependencyDirs(),
+    // Found only if needed: resolving our dependencies takes milliseconds of every exit.
+    ownCalleePrefixes: ownDependencyDirs,
   };
 }
 

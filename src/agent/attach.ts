@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ResolvedOptions } from '../options';
+import { secondsOf, type ResolvedOptions } from '../options';
 import { pidAndTimeNames, savedMessage } from '../report/save';
 import { processRunning } from '../session';
 import { LIB_DIR } from '../version';
@@ -49,12 +49,9 @@ const WORKER_TRIES = 40;
 /** How long an armed target may take to write its report after the second SIGUSR2. */
 const ARMED_SAVE_MILLIS = 60_000;
 
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000 };
-
 /** `10s`, `500ms`, `2m`, or plain seconds (`10`, `1.5`): milliseconds. */
 export function parseDuration(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|min)?$/.exec(text.trim());
-  const millis = m ? Number(m[1]) * DURATION_UNITS[m[2] ?? 's'] : NaN;
+  const millis = (secondsOf(text) ?? NaN) * 1000;
   if (!(millis > 0) || !Number.isFinite(millis) || millis > 2 ** 31 - 1) {
     throw new AttachError(
       `--duration: expected a time like 10s, 500ms, 2m or 10 (seconds), got "${text}"`,

@@ -15,13 +15,8 @@ import {
   resolveOptions,
   type ResolvedOptions,
 } from '../options';
-import { mergedEventTexts, newMergeStats } from '../report/merge';
-import { ReportReadError } from '../report/read';
-import { savedMessage, type SaveResult } from '../report/save';
-import { saveReport } from '../save-report';
+import type { SaveResult } from '../report/save';
 import { checkWritable, isHtml, isReportName } from '../report/writer';
-import { runMetadata } from '../trace/metadata';
-import { endSession } from '../session-end';
 import { nodeOptionsWithPreload } from '../children';
 import {
   claimOutput,
@@ -135,6 +130,12 @@ async function combine(cli: CliArgs, options: ResolvedOptions, command: string[]
   }
   const unwritable = checkWritable(options.outputFile);
   if (unwritable) throw new CliError(unwritable);
+  // Loaded here: a traced run (the common case) never merges in this way.
+  const { mergedEventTexts, newMergeStats } =
+    require('../report/merge') as typeof import('../report/merge');
+  const { savedMessage } = require('../report/save') as typeof import('../report/save');
+  const { saveReport } = require('../save-report') as typeof import('../save-report');
+  const { runMetadata } = require('../trace/metadata') as typeof import('../trace/metadata');
   const stats = newMergeStats();
   const result = await saveReport(
     options.outputFile,
@@ -274,6 +275,7 @@ async function runInChild(
   let status: { code: number | null; signal: NodeJS.Signals | null };
   let results: SaveResult[] = [];
   let kept = false;
+  const { endSession } = require('../session-end') as typeof import('../session-end');
   try {
     status = await runProgram(script, cli.scriptArgs, session);
     ({ results, kept } = await endSession(session, options, command));
@@ -301,6 +303,8 @@ async function runInChild(
 }
 
 function report(err: unknown): void {
+  // Loaded on this error path only (--combine's inputs are read by it).
+  const { ReportReadError } = require('../report/read') as typeof import('../report/read');
   if (err instanceof CliError || err instanceof OptionError || err instanceof ReportReadError) {
     process.stderr.write(`viztracer: ${err.message}\n`);
     process.exitCode = err instanceof CliError ? err.status : 2;

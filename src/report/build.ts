@@ -161,7 +161,8 @@ function samplesAmong(
 }
 
 /**
- * `args.generated` on the slices of mapped frames: where the function is in the JavaScript that
+ * `args.generated` on the slices of mapped frames, one object per name (`nameArgs`): where the
+ * function is in the JavaScript that
  * ran (`file:line`), so the original name never hides what executed.
  */
 function withGenerated(table: SliceTable, samples: Samples): SliceTable {
@@ -170,22 +171,11 @@ function withGenerated(table: SliceTable, samples: Samples): SliceTable {
     if (nd.generated) byName.set(frameName(nd), `${nd.generated.file}:${nd.generated.line}`);
   }
   if (byName.size === 0) return table;
-  const args = table.args
-    ? [...table.args]
-    : new Array<Record<string, unknown> | undefined>(table.count);
-  let any = false;
-  // One frozen object per name, shared by its slices: the writer formats it once (serialize.ts).
-  const shared = table.names.map((name) => {
+  const nameArgs = table.names.map((name) => {
     const g = byName.get(name);
-    return g === undefined ? undefined : Object.freeze({ generated: g });
+    return g === undefined ? undefined : { generated: g };
   });
-  for (let i = 0; i < table.count; i++) {
-    const a = shared[table.nameIndex[i]];
-    if (a === undefined) continue;
-    args[i] = args[i] !== undefined ? { ...args[i], ...a } : a;
-    any = true;
-  }
-  return any ? { ...table, args } : table;
+  return { ...table, nameArgs };
 }
 
 /** Each sample's labels, when the program labelled anything while it was sampled. */

@@ -184,6 +184,7 @@ export function* sliceChunks(
     s,
     // Everything up to the start time, per name, encoded when first used.
     heads: new Array<Buffer | undefined>(s.names.length),
+    nameArgs: s.nameArgs ? new Array<Buffer | undefined>(s.names.length) : [],
     headText: (k) =>
       `{"ph":"X",${cat}"name":${JSON.stringify(s.names[k])},"pid":${pid},"tid":${tid},"ts":`,
     next: 0,
@@ -196,7 +197,7 @@ export function* sliceChunks(
       headOf(w, s.nameIndex[i]).length +
       Buffer.byteLength(
         sliceArgsText(
-          s.args?.[i],
+          argsOf(s, i),
           s.threw !== undefined && s.threw[i] !== 0,
           s.cpu !== undefined ? s.cpu[i] : -1,
         ),
@@ -318,8 +319,8 @@ interface SliceWriter {
   s: SliceTable;
   heads: (Buffer | undefined)[];
   headText: (nameIndex: number) => string;
-  /** Frozen args objects shared by many slices (`args.generated`), as `,"args":{...` text. */
-  shared?: Map<object, Buffer>;
+  /** The table's `nameArgs` as `,"args":{...` text, without the closing brace, by name index. */
+  nameArgs: (Buffer | undefined)[];
   /** The next slice to write. */
   next: number;
 }
@@ -328,21 +329,22 @@ function headOf(w: SliceWriter, k: number): Buffer {
   return (w.heads[k] ??= Buffer.from(w.headText(k)));
 }
 
-/** `,"args":{...` of a shared args object, without its closing brace. */
-function sharedArgsOf(w: SliceWriter, a: Record<string, unknown>): Buffer {
-  w.shared ??= new Map();
-  let b = w.shared.get(a);
-  if (b === undefined) {
-    const text = `,"args":${JSON.stringify(a)}`;
-    w.shared.set(a, (b = Buffer.from(text.slice(0, -1))));
-  }
-  return b;
+/** `,"args":{...` of the args every slice of a name carries, without its closing brace. */
+function nameArgsOf(w: SliceWriter, k: number, a: Readonly<Record<string, unknown>>): Buffer {
+  return (w.nameArgs[k] ??= Buffer.from(`,"args":${JSON.stringify(a)}`.slice(0, -1)));
+}
+
+/** A slice's args as written: its own, then those of its name. */
+function argsOf(s: SliceTable, i: number): Record<string, unknown> | undefined {
+  const own = s.args?.[i];
+  const ofName = s.nameArgs?.[s.nameIndex[i]];
+  return ofName === undefined ? own : { ...own, ...ofName };
 }
 
 /** Writes slices from `w.next` while they fit; returns the bytes written. */
 function fillSlices(w: SliceWriter, buf: Buffer): number {
   const s = w.s;
-  const { nameIndex, startMicros, durationMicros, threw, args, cpu } = s;
+  const { nameIndex, startMicros, durationMicros, threw, args, nameArgs, cpu } = s;
   const limit = buf.length - SLICE_MAX_TAIL;
   let off = 0;
   let i = w.next;
@@ -365,11 +367,17 @@ function fillSlices(w: SliceWriter, buf: Buffer): number {
     off += DUR.length;
     off = writeMicros(buf, off, Math.round((start + durationMicros[i]) * 1000) - startNanos);
     const a = args !== undefined ? args[i] : undefined;
+    const ofName = nameArgs !== undefined ? nameArgs[nameIndex[i]] : undefined;
     const didThrow = threw !== undefined && threw[i] !== 0;
     const core = cpu !== undefined ? cpu[i] : -1;
-    if (a !== undefined && Object.isFrozen(a) && a.exception === undefined && a.cpu === undefined) {
-      // Shared by every slice of a function (args.generated): formatted once.
-      const open = sharedArgsOf(w, a);
+    if (
+      ofName !== undefined &&
+      a === undefined &&
+      ofName.exception === undefined &&
+      ofName.cpu === undefined
+    ) {
+      // Every slice of the function's (args.generated): formatted once.
+      const open = nameArgsOf(w, nameIndex[i], ofName);
       if (off + open.length + SLICE_MAX_TAIL > buf.length) {
         off = mark;
         break;
@@ -390,9 +398,9 @@ function fillSlices(w: SliceWriter, buf: Buffer): number {
         off = writeWhole(buf, off, core);
       }
       buf[off++] = 0x7d; // }
-    } else if (a !== undefined) {
+    } else if (a !== undefined || ofName !== undefined) {
       // Notes are rare (--log_func_args, --log_func_retval, an async resumption): JSON text.
-      const text = sliceArgsText(a, didThrow, core);
+      const text = sliceArgsText(argsOf(s, i), didThrow, core);
       const bytes = Buffer.byteLength(text);
       if (off + bytes + 1 > buf.length) {
         off = mark;

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { SampleNode, Samples } from '../trace/samples';
 import { mapLocation, sourceMappingUrlOf } from '../trace/source-map-comment';
+import { loadNative } from '../native';
 
 /** The maps of the files one report's samples come from, each read at most once. */
 export class SourceMaps {
@@ -66,7 +67,7 @@ export class SourceMaps {
     try {
       const at = mapLocation(url, file);
       if ('text' in at) return LineMap.of(JSON.parse(at.text), file);
-      return LineMap.of(JSON.parse(fs.readFileSync(at.path, 'utf8')), at.path);
+      return LineMap.read(fs.readFileSync(at.path), at.path);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       // Packages often name a map they do not ship (typescript's own lib does): not worth a word.
@@ -164,10 +165,11 @@ for (let i = 0; i < 64; i++) {
  * the mapping at or before the column (GREATEST_LOWER_BOUND), or at or after it.
  */
 export class LineMap {
-  /** Where each generated line's mappings start in `mappings`, and (last) the end. */
-  private readonly starts: Int32Array;
-  /** The running source, original line, column and name at each line's start. */
-  private readonly state: Int32Array;
+  /**
+   * Per generated line: where its mappings start in `mappings`, then the running source,
+   * original line, column and name there (INDEX_STRIDE values); then the end (indexMappings).
+   */
+  private readonly index: Int32Array;
   /** Decoded lines: [column, source, line, column, name (-1: none)] per mapping, by column. */
   private readonly lines = new Map<number, Int32Array>();
 
@@ -175,70 +177,60 @@ export class LineMap {
     /** The sources, resolved against the map's place (absolute paths or URLs). */
     readonly sources: readonly string[],
     private readonly names: readonly string[],
-    private readonly mappings: string,
+    /** The `mappings` string's characters (base64 digits, `,` and `;`), one byte each. */
+    private readonly mappings: Uint8Array,
   ) {
-    const n = mappings.length;
-    let count = 1;
-    for (let i = mappings.indexOf(';'); i >= 0; i = mappings.indexOf(';', i + 1)) count++;
-    this.starts = new Int32Array(count + 1);
-    this.state = new Int32Array(count * 4);
-    // Locals, not an array: this loop reads every character of a map of megabytes.
-    let source = 0;
-    let origLine = 0;
-    let origColumn = 0;
-    let name = 0;
-    let line = 0;
-    let field = 0;
-    let value = 0;
-    let shift = 0;
-    const state = this.state;
-    for (let i = 0; i < n; i++) {
-      const c = mappings.charCodeAt(i);
-      if (c === 59 /* ; */) {
-        field = 0;
-        line++;
-        this.starts[line] = i + 1;
-        const at = line * 4;
-        state[at] = source;
-        state[at + 1] = origLine;
-        state[at + 2] = origColumn;
-        state[at + 3] = name;
-        continue;
-      }
-      if (c === 44 /* , */) {
-        field = 0;
-        continue;
-      }
-      const digit = c < 128 ? BASE64[c] : -1;
-      if (digit < 0 || shift > 30) throw new Error(`invalid mappings (character ${i})`);
-      value |= (digit & 31) << shift;
-      if (digit & 32) {
-        shift += 5;
-        continue;
-      }
-      const delta = value & 1 ? -(value >>> 1) : value >>> 1;
-      if (field === 1) source += delta;
-      else if (field === 2) origLine += delta;
-      else if (field === 3) origColumn += delta;
-      else if (field === 4) name += delta;
-      field++;
-      value = 0;
-      shift = 0;
-    }
-    this.starts[count] = n + 1;
+    const native = loadNative();
+    const index =
+      'addon' in native ? native.addon.indexMappings(mappings) : indexMappings(mappings);
+    if (typeof index === 'number') throw new Error(`invalid mappings (character ${index})`);
+    this.index = index;
   }
 
   /** A map from its JSON, resolved against `mapUrl` (the map file, or the file that holds it). */
   static of(raw: RawMap, mapUrl: string): LineMap {
-    const tm = require('@jridgewell/trace-mapping') as typeof import('@jridgewell/trace-mapping');
     if (Array.isArray(raw.sections)) {
       // Rare (index maps): trace-mapping flattens them.
+      const tm = require('@jridgewell/trace-mapping') as typeof import('@jridgewell/trace-mapping');
       raw = tm.encodedMap(new tm.AnyMap(raw as never, mapUrl)) as RawMap;
     }
     if (typeof raw.mappings !== 'string') throw new Error('no mappings');
-    // trace-mapping resolves the sources (sourceRoot, relative paths, URLs) without the mappings.
-    const sources = new tm.TraceMap({ ...raw, mappings: '' } as never, mapUrl).resolvedSources;
-    return new LineMap(sources, raw.names ?? [], raw.mappings);
+    return new LineMap(
+      sourcesOf(raw, mapUrl),
+      raw.names ?? [],
+      Buffer.from(raw.mappings, 'latin1'),
+    );
+  }
+
+  /**
+   * A map from its file's bytes. Only its small members are parsed (`sources`, `names`, ...):
+   * `sourcesContent` and `mappings` are most of a bundle's map, the report never reads the
+   * first, and the second is indexed straight from the bytes. A map this cannot walk is
+   * parsed whole, so JSON.parse says what is wrong with it.
+   */
+  static read(bytes: Buffer, mapUrl: string): LineMap {
+    const members = topLevelMembers(bytes);
+    const at = members?.get('mappings');
+    if (!members || members.has('sections') || !at || bytes[at[0]] !== 0x22) {
+      return LineMap.of(JSON.parse(bytes.toString('utf8')), mapUrl);
+    }
+    const value = (key: string): unknown => {
+      const range = members.get(key);
+      return range && JSON.parse(bytes.toString('utf8', range[0], range[1]));
+    };
+    const raw: RawMap = {
+      version: value('version') as number,
+      sources: value('sources') as RawMap['sources'],
+      sourceRoot: value('sourceRoot') as string | undefined,
+      names: value('names') as string[] | undefined,
+      mappings: '',
+    };
+    // The string's characters where they are (a copy would only add to the peak), unless it
+    // has escapes (no tool writes any there).
+    const inner = bytes.subarray(at[0] + 1, at[1] - 1);
+    const mappings =
+      inner.indexOf(0x5c /* \ */) < 0 ? inner : Buffer.from(value('mappings') as string, 'latin1');
+    return new LineMap(sourcesOf(raw, mapUrl), raw.names ?? [], mappings);
   }
 
   /** Where (1-based `line`, 0-based `column`) of the generated file comes from, or null. */
@@ -273,49 +265,275 @@ export class LineMap {
 
   /** A generated line's mappings (0-based), decoded once. */
   private line(index: number): Int32Array | null {
-    if (index < 0 || index >= this.starts.length - 1) return null;
+    if (index < 0 || index >= (this.index.length - 1) / INDEX_STRIDE) return null;
     let segs = this.lines.get(index);
     if (segs) return segs;
-    const from = this.starts[index];
-    const to = this.starts[index + 1] - 1;
-    const run = Array.from(this.state.subarray(index * 4, index * 4 + 4));
-    const out: number[] = [];
+    const m = this.mappings;
+    const at = index * INDEX_STRIDE;
+    const from = this.index[at];
+    const to = this.index[at + INDEX_STRIDE] - 1;
+    let count = 1;
+    for (let i = from; i < to; i++) if (m[i] === 44 /* , */) count++;
+    const out = new Int32Array(count * 5);
+    let n = 0;
     let column = 0;
-    let fields: number[] = [];
-    let value = 0;
-    let shift = 0;
-    const flush = (): void => {
-      if (fields.length === 0) return;
-      column += fields[0];
-      if (fields.length >= 4) {
-        for (let f = 1; f < fields.length; f++) run[f - 1] += fields[f];
-        out.push(column, run[0], run[1], run[2], fields.length >= 5 ? run[3] : -1);
+    let source = this.index[at + 1];
+    let origLine = this.index[at + 2];
+    let origColumn = this.index[at + 3];
+    let name = this.index[at + 4];
+    // The segment's fields so far (deltas), and how many.
+    let fields = 0;
+    let d0 = 0;
+    let d1 = 0;
+    let d2 = 0;
+    let d3 = 0;
+    let d4 = 0;
+    for (let i = from; i <= to;) {
+      const c = i < to ? m[i] : 44; // the line's end ends its last segment
+      if (c !== 44 /* , */) {
+        const delta = readVlq(m, i, to); // valid: the index read it
+        i = vlqEnd;
+        if (fields === 0) d0 = delta;
+        else if (fields === 1) d1 = delta;
+        else if (fields === 2) d2 = delta;
+        else if (fields === 3) d3 = delta;
+        else if (fields === 4) d4 = delta;
+        fields++;
+        continue;
+      }
+      i++;
+      if (fields === 0) continue;
+      column += d0;
+      out[n] = column;
+      if (fields >= 4) {
+        source += d1;
+        origLine += d2;
+        origColumn += d3;
+        if (fields >= 5) name += d4;
+        out[n + 1] = source;
+        out[n + 2] = origLine;
+        out[n + 3] = origColumn;
+        out[n + 4] = fields >= 5 ? name : -1;
       } else {
-        out.push(column, -1, 0, 0, -1);
+        out[n + 1] = -1; // a mapping to no source
+        out[n + 4] = -1;
       }
-      fields = [];
-    };
-    for (let i = from; i < to; i++) {
-      const c = this.mappings.charCodeAt(i);
-      if (c === 44 /* , */) {
-        flush();
-        continue;
-      }
-      const digit = BASE64[c];
-      value |= (digit & 31) << shift;
-      if (digit & 32) {
-        shift += 5;
-        continue;
-      }
-      fields.push(value & 1 ? -(value >>> 1) : value >>> 1);
-      value = 0;
-      shift = 0;
+      n += 5;
+      fields = 0;
     }
-    flush();
-    segs = Int32Array.from(out);
+    segs = n === out.length ? out : out.slice(0, n);
     if (!isSorted(segs)) segs = sortByColumn(segs);
     this.lines.set(index, segs);
     return segs;
+  }
+}
+
+/** Where the value readVlq read last ended; for a malformed one, -1 - the offset of its bad byte. */
+let vlqEnd = 0;
+
+/**
+ * The signed base64 VLQ value at `m[i]`, which ends before `end`; where it ends in `vlqEnd`. A
+ * byte that is not base64, a digit past 32 bits, or the end cutting the value sets `vlqEnd` to
+ * -1 - its offset.
+ */
+function readVlq(m: Uint8Array, i: number, end: number): number {
+  let value = 0;
+  for (let shift = 0; ; shift += 5) {
+    if (i === end) {
+      vlqEnd = -1 - end;
+      return 0;
+    }
+    const c = m[i++];
+    const digit = c < 128 ? BASE64[c] : -1;
+    if (digit < 0 || shift > 30) {
+      vlqEnd = -i;
+      return 0;
+    }
+    value |= (digit & 31) << shift;
+    if (!(digit & 32)) break;
+  }
+  vlqEnd = i;
+  return value & 1 ? -(value >>> 1) : value >>> 1;
+}
+
+/** Values per generated line in a LineMap's index. */
+const INDEX_STRIDE = 5;
+
+/**
+ * A map's `mappings` indexed by generated line: where each line starts, then the running
+ * source, original line, column and name there (INDEX_STRIDE values a line; the fields after a
+ * segment's column are deltas across the whole map), then one more value, the length plus one.
+ * Every VLQ value is read once and none kept. Instead, when there is one, the offset of the first
+ * byte that is not base64, `,` or `;`, or that cuts a value (a separator, a digit past 32 bits;
+ * the length when the end does). The addon does the same (native/mappings_index.cc) in
+ * a fraction of the time; this is for when it is not built.
+ */
+export function indexMappings(mappings: Uint8Array): Int32Array | number {
+  const n = mappings.length;
+  let lines = 1;
+  for (let i = 0; i < n; i++) if (mappings[i] === 59) lines++;
+  const index = new Int32Array(lines * INDEX_STRIDE + 1);
+  // Locals, not an array: this loop reads every byte of a map of megabytes. The column (field
+  // 0) restarts each line and is not kept.
+  let source = 0;
+  let origLine = 0;
+  let origColumn = 0;
+  let name = 0;
+  let at = 0;
+  let field = 0;
+  for (let i = 0; i < n;) {
+    const c = mappings[i];
+    if (c === 44 /* , */) {
+      field = 0;
+      i++;
+    } else if (c === 59 /* ; */) {
+      field = 0;
+      i++;
+      at += INDEX_STRIDE;
+      index[at] = i;
+      index[at + 1] = source;
+      index[at + 2] = origLine;
+      index[at + 3] = origColumn;
+      index[at + 4] = name;
+    } else {
+      const delta = readVlq(mappings, i, n);
+      if (vlqEnd < 0) return -vlqEnd - 1;
+      i = vlqEnd;
+      if (field === 1) source += delta;
+      else if (field === 2) origLine += delta;
+      else if (field === 3) origColumn += delta;
+      else if (field === 4) name += delta;
+      field++;
+    }
+  }
+  index[lines * INDEX_STRIDE] = n + 1;
+  return index;
+}
+
+/**
+ * A path path.resolve() resolves as a URL resolver does: no scheme, query, hash or backslash,
+ * and no trailing `/`, `.` or `..`.
+ */
+function isPlainPath(p: string): boolean {
+  return p !== '' && !/[:?#\\]|^\/\/|\/$|(^|\/)\.\.?$/.test(p);
+}
+
+/**
+ * A map's sources resolved against its place (sourceRoot, relative paths, URLs). Plain paths
+ * beside a map file (what tsc, esbuild and tsx write) are joined here; anything else (URLs, a
+ * query or hash, empty or null entries) is resolved by trace-mapping, given no mappings.
+ * Loading it for a few hundred paths cost more than a tenth of a report build (section 22).
+ */
+export function sourcesOf(raw: RawMap, mapUrl: string): string[] {
+  // As trace-mapping: each source after the root and a slash, against the map's folder.
+  const prefix = raw.sourceRoot ? `${raw.sourceRoot}/` : '';
+  const inputs = (raw.sources ?? []).map((source) => prefix + (source ?? ''));
+  if (path.isAbsolute(mapUrl) && inputs.every(isPlainPath)) {
+    const dir = path.dirname(mapUrl);
+    return inputs.map((input) => path.resolve(dir, input));
+  }
+  const tm = require('@jridgewell/trace-mapping') as typeof import('@jridgewell/trace-mapping');
+  return new tm.TraceMap({ ...raw, mappings: '' } as never, mapUrl).resolvedSources;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/**
+ * The members of the JSON object in `bytes`, as the byte range of each value, found by walking
+ * its structure without reading the values: strings are skipped from quote to quote with
+ * `indexOf`, so a map's megabytes of `sourcesContent` cost a few jumps. Null when the text is
+ * not an object this walk understands; values are not checked (whoever parses one does).
+ */
+export function topLevelMembers(bytes: Uint8Array): Map<string, [number, number]> | null {
+  const n = bytes.length;
+  let i = 0;
+  const space = (): void => {
+    while (
+      i < n &&
+      (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)
+    )
+      i++;
+  };
+  // The end of the string whose opening quote is at `at` (past its closing quote), or -1.
+  const stringEnd = (at: number): number => {
+    for (let from = at + 1; ;) {
+      const q = bytes.indexOf(QUOTE, from);
+      if (q < 0) return -1;
+      let k = q - 1;
+      while (bytes[k] === BACKSLASH) k--;
+      if ((q - 1 - k) % 2 === 0) return q + 1;
+      from = q + 1;
+    }
+  };
+  // The end of the value at `at`, or -1.
+  const valueEnd = (at: number): number => {
+    let depth = 0;
+    for (let j = at; j < n;) {
+      const c = bytes[j];
+      if (c === QUOTE) {
+        j = stringEnd(j);
+        if (j < 0) return -1;
+      } else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
+        depth++;
+        j++;
+      } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) {
+        if (depth === 0) return j; // the end of a number or literal: the object's own }
+        depth--;
+        j++;
+      } else if (depth === 0 && c === 0x2c /* , */) {
+        return j;
+      } else {
+        j++;
+      }
+      if (depth === 0 && (c === QUOTE || c === 0x5d || c === 0x7d)) return j;
+    }
+    return -1;
+  };
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) i = 3; // a BOM
+  space();
+  if (bytes[i] !== 0x7b) return null;
+  i++;
+  const members = new Map<string, [number, number]>();
+  for (;;) {
+    space();
+    if (bytes[i] === 0x7d && members.size === 0) return members;
+    if (bytes[i] !== QUOTE) return null;
+    const keyEnd = stringEnd(i);
+    if (keyEnd < 0) return null;
+    let key: unknown;
+    try {
+      key = JSON.parse(
+        Buffer.from(bytes.buffer, bytes.byteOffset + i, keyEnd - i).toString('utf8'),
+      );
+    } catch {
+      return null;
+    }
+    i = keyEnd;
+    space();
+    if (bytes[i] !== 0x3a /* : */) return null;
+    i++;
+    space();
+    const end = valueEnd(i);
+    if (end < 0 || end === i) return null;
+    let last = end;
+    while (
+      last > i &&
+      (bytes[last - 1] === 0x20 ||
+        bytes[last - 1] === 0x0a ||
+        bytes[last - 1] === 0x0d ||
+        bytes[last - 1] === 0x09)
+    )
+      last--;
+    members.set(key as string, [i, last]);
+    i = end;
+    space();
+    if (bytes[i] === 0x2c) {
+      i++;
+      continue;
+    }
+    if (bytes[i] === 0x7d) return members;
+    return null;
   }
 }
 
@@ -340,24 +558,62 @@ function sortByColumn(segs: Int32Array): Int32Array {
  */
 export function mapSamples(samples: Samples, maps: SourceMaps): Samples {
   let changed = false;
+  // Where each place maps, by file, then line and column: a function is in many nodes.
+  const places = new Map<string, Map<number, MappedPlace | null>>();
   const nodes = samples.nodes.map((node): SampleNode => {
     if (node.file === '' || node.line <= 0) return node;
-    const map = maps.mapOf(node.file);
-    if (!map) return node;
-    // V8's columns are 1-based, the map's 0-based.
-    const pos = map.position(node.line, Math.max(0, node.column - 1));
-    if (pos === null) return node;
+    let inFile = places.get(node.file);
+    if (inFile === undefined) {
+      inFile = new Map();
+      places.set(node.file, inFile);
+    }
+    const key = node.line * 2 ** 26 + node.column;
+    let place = inFile.get(key);
+    if (place === undefined) {
+      place = mapPlace(maps, node.file, node.line, node.column);
+      inFile.set(key, place);
+    }
+    if (place === null) return node;
     changed = true;
     return {
       parent: node.parent,
-      functionName: node.functionName !== '' ? node.functionName : (pos.name ?? ''),
-      file: pos.source.startsWith('file://') ? fileURLToPath(pos.source) : pos.source,
-      line: pos.line,
-      column: pos.column + 1,
-      generated: { file: node.file, line: node.line, column: node.column },
+      functionName: node.functionName !== '' ? node.functionName : place.name,
+      file: place.file,
+      line: place.line,
+      column: place.column,
+      generated: place.generated,
     };
   });
   return changed ? { ...samples, nodes } : samples;
+}
+
+/** Where a sampled place comes from (1-based line and column), and where it ran. */
+interface MappedPlace {
+  name: string;
+  file: string;
+  line: number;
+  column: number;
+  generated: { file: string; line: number; column: number };
+}
+
+function mapPlace(
+  maps: SourceMaps,
+  file: string,
+  line: number,
+  column: number,
+): MappedPlace | null {
+  const map = maps.mapOf(file);
+  if (!map) return null;
+  // V8's columns are 1-based, the map's 0-based.
+  const pos = map.position(line, Math.max(0, column - 1));
+  if (pos === null) return null;
+  return {
+    name: pos.name ?? '',
+    file: pos.source.startsWith('file://') ? fileURLToPath(pos.source) : pos.source,
+    line: pos.line,
+    column: pos.column + 1,
+    generated: { file, line, column },
+  };
 }
 
 /**

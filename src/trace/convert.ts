@@ -30,8 +30,10 @@ export interface ConvertOptions {
   /**
    * Packages the tracer's code calls (pprof-format, source-map readers): their frames called from
    * a `(viztracer)` frame are its work too; called by the program, they are the program's.
+   * A function when finding them costs (resolving packages): called once, and only if a frame
+   * of the tracer's calls a file that is not Node's.
    */
-  ownCalleePrefixes?: readonly string[];
+  ownCalleePrefixes?: readonly string[] | (() => readonly string[]);
 }
 
 /** Each sample's label set (`withLabels`): an index into `sets`, 0 for none. */
@@ -60,6 +62,12 @@ export interface SliceTable {
    * slices' `labels` (`withLabels`).
    */
   args?: (Record<string, unknown> | undefined)[];
+  /**
+   * Args every slice of a name carries, by name index (`generated`, where a source map named
+   * the frame): one object per function instead of one per slice. A slice's own `args` come
+   * first, then these.
+   */
+  nameArgs?: (Readonly<Record<string, unknown>> | undefined)[];
   /** Instrumented calls only: the whole life of each async call (ph `b`/`e`). */
   spans?: AsyncSpan[];
   /**
@@ -202,7 +210,10 @@ function mapNodes(
   const internalPrefixes = options.internalPathPrefixes ?? [];
   const keepInternals = options.keepInternals ?? false;
   const ownPrefixes = keepInternals ? [] : (options.ownPathPrefixes ?? []);
-  const ownCallees = options.ownCalleePrefixes ?? [];
+  const given = options.ownCalleePrefixes ?? [];
+  let ownCallees = typeof given === 'function' ? null : given;
+  const isOwnCallee = (file: string): boolean =>
+    matchesPrefix(file, (ownCallees ??= (given as () => readonly string[])()));
   const eff = new Int32Array(n).fill(-1);
   const kind = new Uint8Array(n);
   const bottom = new Int32Array(n).fill(-1);
@@ -253,7 +264,7 @@ function mapNodes(
     // by interrupt: an all-internal stack) is its overhead, shown as one frame with what it
     // calls of Node's. Called from the program (a patched Worker), it is hidden and what it
     // calls is the program's. User code the tracer calls (a callback) is the user's again.
-    if (p >= 0 && own[p] && (internal || (file !== '' && matchesPrefix(file, ownCallees)))) {
+    if (p >= 0 && own[p] && (internal || (file !== '' && isOwnCallee(file)))) {
       own[i] = 1;
       eff[i] = eff[p];
       continue;

@@ -164,6 +164,7 @@ function fromPieces(
     sampleCount: approx.sampleCount,
     ...(cpu ? { cpu } : {}),
     ...(args ? { args } : {}),
+    ...(approx.nameArgs ? { nameArgs: approx.nameArgs } : {}),
   };
 }
 

@@ -7,8 +7,10 @@ import { join } from 'node:path';
 import { describe as vitestDescribe, expect, it } from 'vitest';
 import { fitClock } from '../../src/instrument/clock';
 import { loadNative, type NativeAddon, type NativeProfile } from '../../src/native';
+import { indexMappings } from '../../src/report/source-maps';
 import { osThreadId } from '../../src/thread';
 import { cleanEnv, ROOT } from '../helpers/run';
+import { bundleTsApp } from '../helpers/ts-app';
 
 // Without a built addon the file is skipped here, with the reason; CI must test the addon, so
 // there the file fails instead.
@@ -540,5 +542,47 @@ describe('the recorder clock and ring', () => {
     // page each, up to 100 MB; none of them stays, nor does the first.
     expect(out.grew).toBeGreaterThan(12);
     expect(out.after).toBeLessThan(12);
+  });
+});
+
+describe('indexMappings', () => {
+  it("gives what report/source-maps.ts's JavaScript gives, on real maps and on hostile ones", () => {
+    const inputs: Uint8Array[] = [];
+    for (const minify of [false, true]) {
+      const { map } = bundleTsApp(minify);
+      inputs.push(Buffer.from((JSON.parse(map) as { mappings: string }).mappings, 'latin1'));
+    }
+    for (const text of [
+      '',
+      ';',
+      ';;;',
+      'A',
+      'AAAA,,;',
+      'AA A',
+      'AAAA;\u00e9',
+      'gggggggA',
+      'Ag,A',
+      'AAg',
+      '//////f',
+    ]) {
+      inputs.push(Buffer.from(text, 'latin1'));
+    }
+    // Values that overflow 32 bits as they add up, and random bytes.
+    inputs.push(Buffer.from('A+/////DA+/////DA+/////DA;'.repeat(4), 'latin1'));
+    let seed = 7;
+    const random = Buffer.alloc(4096);
+    for (let i = 0; i < random.length; i++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      random[i] = 'ABCgh+/;,'.charCodeAt(seed % 9);
+    }
+    inputs.push(random);
+    for (const input of inputs) {
+      const js = indexMappings(input);
+      const native = addon.indexMappings(input);
+      expect(native).toEqual(js);
+    }
+    expect(() => addon.indexMappings('AAAA' as never)).toThrow(
+      new TypeError('Expected "mappings" to be a Uint8Array'),
+    );
   });
 });

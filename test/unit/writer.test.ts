@@ -337,27 +337,30 @@ describe('sliceChunks', () => {
     ]);
   });
 
-  it('writes args shared by many slices (args.generated) as their own objects would be', () => {
-    const g = Object.freeze({ generated: '/dist/a.js:9' });
-    const empty = Object.freeze({});
+  it("writes the args every slice of a name carries (nameArgs: args.generated) after a slice's own", () => {
     const s: SliceTable = {
       ...table(
-        ['f (/a.ts:1)'],
+        ['f (/a.ts:1)', 'g (/b.js:1)'],
         [
           [0, 1, 1],
           [0, 2, 1],
           [0, 3, 1],
           [0, 4, 1],
+          [1, 5, 1],
         ],
-        [0, 1, 0, 1],
+        [0, 1, 0, 0, 1],
       ),
-      cpu: Int16Array.from([-1, -1, 3, -1]),
-      args: [g, g, g, empty],
+      cpu: Int16Array.from([-1, -1, 3, -1, -1]),
+      args: [undefined, undefined, undefined, { labels: { route: '/a' } }, undefined],
+      nameArgs: [{ generated: '/dist/a.js:9' }, undefined],
     };
-    expect(sliceLines(s).map((l) => JSON.parse(l).args)).toEqual([
+    const lines = sliceLines(s);
+    expect(lines[3]).toContain('"args":{"labels":{"route":"/a"},"generated":"/dist/a.js:9"}');
+    expect(lines.map((l) => JSON.parse(l).args)).toEqual([
       { generated: '/dist/a.js:9' },
       { generated: '/dist/a.js:9', exception: true },
       { generated: '/dist/a.js:9', cpu: 3 },
+      { labels: { route: '/a' }, generated: '/dist/a.js:9' },
       { exception: true },
     ]);
   });
