@@ -11,6 +11,9 @@
 
 #include "os.h"
 #include "sample_cores.h"
+#ifdef __GLIBC__  // defined by the libc headers above
+#include <malloc.h>
+#endif
 
 namespace viztracer {
 
@@ -233,6 +236,12 @@ ProfileData ThreadProfiler::Stop() {
   profiler_->Dispose();
   profiler_ = nullptr;
   id_ = 0;
+#ifdef __GLIBC__
+  // What the profile was made of (its blocks, V8's profiles and code map, the node index) is
+  // free now, but glibc keeps freed memory of its arenas resident; the save that comes next
+  // would add its own on top (issue #17, item 8: docs/benchmarks.md, section 21).
+  malloc_trim(0);
+#endif
   return data;
 }
 

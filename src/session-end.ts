@@ -228,7 +228,9 @@ function planSessionReport(
   const plan = (file: string, files: string[], withOwn: boolean): PlannedReport => ({
     file,
     events: chain(
-      withOwn && own ? processEventTexts(own.track) : [],
+      // Only a process's exit handler has its own data, and it writes synchronously, chunk by
+      // chunk: one buffer serves every chunk of slices and counters.
+      withOwn && own ? processEventTexts(own.track, { scratch: Buffer.allocUnsafe(1 << 20) }) : [],
       stats
         ? merge().mergedEventTexts(files, stats, {
             tolerant: true,

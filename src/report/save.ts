@@ -48,7 +48,8 @@ export function saveEventsSync(
   checkJsonPath(file);
   const abs = path.resolve(file);
   const counter: ChunkCounter = { events: 0 };
-  const bytes = writeChunksSync(abs, reportChunks(events, meta, counter));
+  // Written out chunk by chunk: one buffer serves them all.
+  const bytes = writeChunksSync(abs, reportChunks(events, meta, counter, true));
   return { file: abs, events: counter.events, bytes };
 }
 

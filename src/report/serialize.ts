@@ -4,14 +4,15 @@ import type { ReportMetadata, TraceEvent } from '../trace/events';
 import { asyncEventId, type SliceTable } from '../trace/convert';
 import type { UserSlice } from '../user-events';
 import type { ProcessTrack } from './model';
+import type { CounterTrack } from '../trace/os-threads';
 import { StringTable } from '../trace/strings';
 
 export interface SliceChunkOptions {
   /**
-   * Write every chunk of slices into this buffer (1 MiB or more) instead of a new one: for a
-   * consumer done with each chunk before it asks for the next (saveEventsSync). Fresh memory
-   * is slow to touch (most of the time of writing a report in a new process: docs/benchmarks.md,
-   * section 8), and this memory is touched once.
+   * Write every chunk of slices and counters into this buffer (1 MiB or more) instead of a new
+   * one: for a consumer done with each chunk before it asks for the next (saveEventsSync).
+   * Fresh memory is slow to touch (most of the time of writing a report in a new process:
+   * docs/benchmarks.md, section 8), and this memory is touched once.
    */
   scratch?: Buffer;
   /** The slices' category (the program's own slices: `user`); none for function slices. */
@@ -19,8 +20,9 @@ export interface SliceChunkOptions {
 }
 
 /**
- * Every event of a process: one JSON text each for the process's and its threads' metadata
- * and the OS threads' counters, then each thread's slices as a block of bytes (sliceChunks).
+ * Every event of a process: one JSON text each for the process's and its threads' metadata,
+ * then each counter series (counterChunks) and each thread's slices (sliceChunks) as a block
+ * of bytes.
  */
 export function* processEventTexts(
   proc: ProcessTrack,
@@ -57,11 +59,8 @@ export function* processEventTexts(
   ];
   for (const t of counterTracks) {
     for (const c of t.counters) {
-      const head = `{"ph":"C","name":${JSON.stringify(c.name)},"pid":${pid},"tid":${t.tid},"ts":`;
-      const key = JSON.stringify(c.key);
-      for (let i = 0; i < c.ts.length; i++) {
-        yield `${head}${c.ts[i]},"args":{${key}:${c.values[i]}}}`;
-      }
+      if (c.ts.length > 0)
+        yield { chunks: counterChunks(pid, t.tid, c, options), count: c.ts.length };
     }
   }
   for (const t of proc.threads) {
@@ -180,8 +179,6 @@ export function* sliceChunks(
   s: SliceTable,
   options: SliceChunkOptions = {},
 ): Generator<Uint8Array> {
-  const scratch =
-    options.scratch && options.scratch.length >= SLICE_CHUNK_BYTES ? options.scratch : null;
   const cat = options.cat === undefined ? '' : `"cat":${JSON.stringify(options.cat)},`;
   const w: SliceWriter = {
     s,
@@ -192,25 +189,114 @@ export function* sliceChunks(
       `{"ph":"X",${cat}"name":${JSON.stringify(s.names[k])},"pid":${pid},"tid":${tid},"ts":`,
     next: 0,
   };
-  while (w.next < s.count) {
-    const buf = scratch ?? Buffer.allocUnsafe(SLICE_CHUNK_BYTES);
-    const end = fillSlices(w, buf);
+  yield* eventChunks(
+    s.count,
+    () => w.next,
+    (buf) => fillSlices(w, buf),
+    (i) =>
+      headOf(w, s.nameIndex[i]).length +
+      Buffer.byteLength(
+        sliceArgsText(
+          argsOf(s, i),
+          s.threw !== undefined && s.threw[i] !== 0,
+          s.cpu !== undefined ? s.cpu[i] : -1,
+        ),
+      ) +
+      SLICE_MAX_TAIL,
+    options,
+  );
+}
+
+/**
+ * The chunks of a block of `count` events, one a line, written by `fill` from event `next()`
+ * on into fresh 1 MiB buffers (or smaller: `mostBytes`, at most what the whole block takes),
+ * or all into `options.scratch`. `bytesOf(i)`: room enough for event i alone, for an event
+ * longer than a chunk (a huge name or args), which gets a buffer of its own.
+ */
+function* eventChunks(
+  count: number,
+  next: () => number,
+  fill: (buf: Buffer) => number,
+  bytesOf: (i: number) => number,
+  options: SliceChunkOptions,
+  mostBytes = SLICE_CHUNK_BYTES,
+): Generator<Uint8Array> {
+  const scratch =
+    options.scratch && options.scratch.length >= SLICE_CHUNK_BYTES ? options.scratch : null;
+  while (next() < count) {
+    const buf = scratch ?? Buffer.allocUnsafe(Math.min(SLICE_CHUNK_BYTES, mostBytes));
+    const end = fill(buf);
     if (end === 0) {
-      // One event longer than a chunk (a huge name or args): a buffer of its own.
-      const i = w.next;
-      const args = sliceArgsText(
-        argsOf(s, i),
-        s.threw !== undefined && s.threw[i] !== 0,
-        s.cpu !== undefined ? s.cpu[i] : -1,
-      );
-      const big = Buffer.allocUnsafe(
-        headOf(w, s.nameIndex[i]).length + Buffer.byteLength(args) + SLICE_MAX_TAIL,
-      );
-      yield big.subarray(0, fillSlices(w, big));
+      const big = Buffer.allocUnsafe(bytesOf(next()));
+      yield big.subarray(0, fill(big));
     } else {
       yield buf.subarray(0, end);
     }
   }
+}
+
+/**
+ * One counter series as report bytes, one event a line, straight from its columns (a long run's
+ * OS threads have hundreds of thousands of points: no string or object per event):
+ * `{"ph":"C","name":"CPU % (main)","pid":1,"tid":1,"ts":9500630184,"args":{"cpu":99.5}}`.
+ * Numbers as JavaScript writes them.
+ */
+export function* counterChunks(
+  pid: number,
+  tid: number,
+  c: CounterTrack,
+  options: SliceChunkOptions = {},
+): Generator<Uint8Array> {
+  const head = Buffer.from(
+    `{"ph":"C","name":${JSON.stringify(c.name)},"pid":${pid},"tid":${tid},"ts":`,
+  );
+  const key = Buffer.from(`,"args":{${JSON.stringify(c.key)}:`);
+  const { ts, values } = c;
+  const scale = c.decimals === undefined ? 0 : 10 ** c.decimals;
+  const count = ts.length;
+  let next = 0;
+  const fill = (buf: Buffer): number => {
+    // Two numbers of at most 25 characters each, a separator and the closing braces.
+    const limit = buf.length - head.length - key.length - 64;
+    let off = 0;
+    let i = next;
+    for (; i < count && off <= limit; i++) {
+      if (i > 0) {
+        buf[off++] = 0x2c; // ,
+        buf[off++] = 0x0a; // \n
+      }
+      buf.set(head, off);
+      off = writeNumber(buf, off + head.length, ts[i]);
+      buf.set(key, off);
+      const v = values[i];
+      off = writeNumber(buf, off + key.length, scale === 0 ? v : Math.round(v * scale) / scale);
+      buf[off++] = 0x7d; // }
+      buf[off++] = 0x7d; // }
+    }
+    next = i;
+    return off;
+  };
+  const eventBytes = head.length + key.length + 64;
+  yield* eventChunks(
+    count,
+    () => next,
+    fill,
+    () => eventBytes,
+    options,
+    count * eventBytes,
+  );
+}
+
+/**
+ * A number as `String(x)` writes it, without making a string when it has at most three
+ * decimals (times in µs to the ns, one-decimal percents, cores): when `x` is the double nearest
+ * to n / 1000 and n has at most 15 digits, no other decimal of 15 digits or fewer is nearer to
+ * `x`, so the shortest round trip that `String` writes is n / 1000's own digits.
+ */
+function writeNumber(buf: Buffer, off: number, x: number): number {
+  const nanos = Math.round(x * 1000);
+  if (nanos / 1000 === x && nanos < 1e15 && nanos > -1e15) return writeMicros(buf, off, nanos);
+  return off + buf.write(String(x), off, 'latin1');
 }
 
 /**
@@ -422,14 +508,20 @@ export const REPORT_FOOT = '],"viztracer_metadata":';
  * `{"traceEvents":[...events...],"viztracer_metadata":{...}}`, one event per line.
  * `meta` is called after the last event, so it can report counts gathered on the way.
  * Each chunk is a new buffer, so a consumer may keep it, unless the events' blocks say
- * otherwise (processEventTexts with a `scratch` buffer).
+ * otherwise (processEventTexts with a `scratch` buffer) or `reuse` is set: then the text
+ * between blocks is written into one buffer again and again, for a consumer done with each
+ * chunk before it asks for the next (writeChunksSync). A new 1 MiB buffer per chunk stayed
+ * resident until a full GC: tens of MB for a long run's report (docs/benchmarks.md, section 21).
  */
 export function* reportChunks(
   events: Iterable<EventPiece>,
   meta: () => ReportMetadata,
   counter: ChunkCounter = { events: 0 },
+  reuse = false,
 ): Generator<Uint8Array> {
-  let buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  let buf: Buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  const fresh = (bytes: number): Buffer =>
+    reuse && bytes <= buf.length ? buf : Buffer.allocUnsafe(bytes);
   let off = buf.write(`${REPORT_HEAD}\n`);
   let first = true;
   for (const e of events) {
@@ -437,7 +529,7 @@ export function* reportChunks(
       // Each UTF-16 unit is at most 3 bytes of UTF-8.
       if (off + e.length * 3 + 2 > CHUNK_BYTES) {
         yield buf.subarray(0, off);
-        buf = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, e.length * 3 + 2));
+        buf = fresh(Math.max(CHUNK_BYTES, e.length * 3 + 2));
         off = 0;
       }
       off += buf.write(first ? e : ',\n' + e, off);
@@ -454,7 +546,7 @@ export function* reportChunks(
       }
       if (off > 0) {
         yield buf.subarray(0, off);
-        buf = Buffer.allocUnsafe(CHUNK_BYTES);
+        buf = fresh(CHUNK_BYTES);
         off = 0;
       }
       yield chunk;

@@ -9,6 +9,12 @@ export interface CounterTrack {
   /** µs of CLOCK_MONOTONIC. */
   ts: ArrayLike<number>;
   values: ArrayLike<number>;
+  /**
+   * Written rounded to this many decimals (the monitor's CPU %: one decimal is more than the
+   * measurement is worth, and keeps the report short); rounded as they are written, so the
+   * addon's columns are not copied.
+   */
+  decimals?: number;
 }
 
 export interface OsThreadTrack {
@@ -80,7 +86,7 @@ export function osThreadTracks(
       named: !t.js,
       sortIndex,
       counters: [
-        { name: `CPU % (${name})`, key: 'cpu', ts: t.ts, values: roundPercents(t.cpuPercent) },
+        { name: `CPU % (${name})`, key: 'cpu', ts: t.ts, values: t.cpuPercent, decimals: 1 },
         ...(t.js && options.jsCoreFromSamples
           ? []
           : [{ name: `CPU core (${name})`, key: 'core', ts: t.ts, values: t.core }]),
@@ -88,9 +94,4 @@ export function osThreadTracks(
     });
   });
   return out.sort((a, b) => a.sortIndex - b.sortIndex || a.tid - b.tid);
-}
-
-/** One decimal is more than the measurement is worth, and keeps the report short. */
-function roundPercents(p: Float32Array): Float64Array {
-  return Float64Array.from(p, (x) => Math.round(x * 10) / 10);
 }

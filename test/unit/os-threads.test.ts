@@ -1,7 +1,7 @@
 // The monitor's data to named counter tracks, and those tracks as report events.
 import { describe, expect, it } from 'vitest';
 import type { MonitoredThread, ThreadLabel } from '../../src/native';
-import { processEventTexts } from '../../src/report/serialize';
+import { eventsOfPieces, processEventTexts } from '../../src/report/serialize';
 import {
   osThreadTracks,
   OTHER_SORT_BASE,
@@ -57,9 +57,12 @@ describe('osThreadTracks', () => {
       [7, 'V8 worker 2', true, V8_SORT_BASE + 1],
       [5, 'V8 DefaultWorke', true, OTHER_SORT_BASE + 4],
     ]);
-    expect(tracks[2].counters.map((c) => [c.name, c.key, Array.from(c.values)])).toEqual([
-      ['CPU % (libuv-worker 1)', 'cpu', [12.3, 0]],
-      ['CPU core (libuv-worker 1)', 'core', [1, 0]],
+    // The addon's columns as they are; CPU % is written with one decimal.
+    expect(
+      tracks[2].counters.map((c) => [c.name, c.key, c.decimals, Array.from(c.values)]),
+    ).toEqual([
+      ['CPU % (libuv-worker 1)', 'cpu', 1, [Math.fround(12.34), 0]],
+      ['CPU core (libuv-worker 1)', 'core', undefined, [1, 0]],
     ]);
   });
 
@@ -72,17 +75,19 @@ describe('processEventTexts with OS threads', () => {
   it('names only non-JS threads, once, and writes one counter event a point', () => {
     const empty = { count: 0, sampleCount: 0, names: [] } as unknown as SliceTable;
     const texts = [
-      ...processEventTexts({
-        pid: 1,
-        name: 'p',
-        args: {},
-        threads: [{ tid: 1, name: 'main', sortIndex: 0, slices: empty }],
-        osThreads: osThreadTracks(
-          { ...data, threads: data.threads.slice(0, 4) },
-          { libuv: [4], v8: [] },
-        ),
-      }),
-    ].map((t) => JSON.parse(t) as Record<string, unknown>);
+      ...eventsOfPieces(
+        processEventTexts({
+          pid: 1,
+          name: 'p',
+          args: {},
+          threads: [{ tid: 1, name: 'main', sortIndex: 0, slices: empty }],
+          osThreads: osThreadTracks(
+            { ...data, threads: data.threads.slice(0, 4) },
+            { libuv: [4], v8: [] },
+          ),
+        }),
+      ),
+    ] as unknown as Record<string, unknown>[];
     const names = texts.filter((e) => e.name === 'thread_name').map((e) => e.args);
     expect(names).toEqual([{ name: 'main' }, { name: 'libuv-worker 1' }, { name: 'thread 3' }]);
     expect(texts.filter((e) => e.ph === 'C' && e.tid === 4)).toEqual([

@@ -6,11 +6,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProcessTrack } from '../../src/report/model';
 import { saveEvents, saveEventsSync, savedMessage, withPidSuffix } from '../../src/report/save';
 import {
+  counterChunks,
   metadataText,
   processEventTexts,
   reportChunks,
   sliceChunks,
 } from '../../src/report/serialize';
+import type { EventPiece } from '../../src/report/serialize';
 import { checkWritable, formatOf, writeChunks, writeChunksSync } from '../../src/report/writer';
 import { convertProfile, type SliceTable } from '../../src/trace/convert';
 import type { ReportMetadata } from '../../src/trace/events';
@@ -391,6 +393,101 @@ describe('sliceChunks', () => {
     const lines = Buffer.concat(chunks).toString().split(',\n');
     expect(lines).toHaveLength(n);
     expect(JSON.parse(lines[n - 1]).ts).toBe(n - 1);
+  });
+});
+
+describe('counterChunks', () => {
+  /** A counter event as a JSON text made by JavaScript (what the report held before). */
+  const textOf = (name: string, key: string, ts: number, v: number): string =>
+    `{"ph":"C","name":${JSON.stringify(name)},"pid":7,"tid":8,"ts":${ts},"args":{${JSON.stringify(key)}:${v}}}`;
+
+  it('writes each point as JavaScript writes its numbers, one event a line', () => {
+    const ts = [
+      0,
+      1,
+      12,
+      55761690197.435,
+      55761690197.4,
+      55761690197.001,
+      1e14 + 0.5,
+      2 ** 53,
+      1e21,
+      1e-7,
+      0.1 + 0.2,
+      -3,
+      -0.25,
+      -0,
+      123456789012.3456,
+      NaN,
+      Infinity,
+    ];
+    const values = ts.map((_, i) => [0, 99.5, 12.3, 0.1 + 0.2, -1, 1 / 3, 7][i % 7]);
+    const c = { name: 'CPU % (main "x")', key: 'cpu', ts, values };
+    const text = Buffer.concat([...counterChunks(7, 8, c)]).toString();
+    expect(text).toBe(ts.map((t, i) => textOf(c.name, c.key, t, values[i])).join(',\n'));
+  });
+
+  it('splits a long series into chunks of about 1 MiB, and a huge name into chunks of its own', () => {
+    const n = 30_000;
+    const ts = Float64Array.from({ length: n }, (_, i) => 9500630184 + i * 10.001);
+    const values = Float64Array.from({ length: n }, (_, i) => (i % 1000) / 10);
+    const chunks = [...counterChunks(7, 8, { name: 'CPU % (main)', key: 'cpu', ts, values })];
+    expect(chunks.length).toBeGreaterThan(1);
+    for (const ch of chunks) expect(ch.length).toBeLessThanOrEqual(1 << 20);
+    const want = Array.from(ts, (t, i) => textOf('CPU % (main)', 'cpu', t, values[i]));
+    expect(Buffer.concat(chunks).toString()).toBe(want.join(',\n'));
+    const huge = `t${'x'.repeat(1 << 20)}`;
+    const big = [...counterChunks(7, 8, { name: huge, key: 'core', ts: [1, 2], values: [3, 4] })];
+    expect(big).toHaveLength(2);
+    expect(Buffer.concat(big).toString()).toBe(
+      [textOf(huge, 'core', 1, 3), textOf(huge, 'core', 2, 4)].join(',\n'),
+    );
+  });
+
+  it('rounds to the decimals asked for as it writes, as the values rounded first would be', () => {
+    const percents = Float32Array.from([0, 12.34, 99.95, 100, 33.333, 0.05, 250.06, 7.25]);
+    const ts = Array.from(percents, (_, i) => 10 * i);
+    const c = { name: 'CPU % (main)', key: 'cpu', ts, values: percents, decimals: 1 };
+    const rounded = Array.from(percents, (x) => Math.round(x * 10) / 10);
+    expect(Buffer.concat([...counterChunks(7, 8, c)]).toString()).toBe(
+      ts.map((t, i) => textOf(c.name, c.key, t, rounded[i])).join(',\n'),
+    );
+    expect(rounded.slice(0, 3)).toEqual([0, 12.3, 99.9]); // 99.95 as a float is below it
+  });
+
+  it('writes into the scratch buffer when given one', () => {
+    const scratch = Buffer.alloc(1 << 20);
+    const ts = [1.5, 2.5];
+    const [chunk] = counterChunks(7, 8, { name: 'c', key: 'v', ts, values: [1, 2] }, { scratch });
+    expect(chunk.buffer).toBe(scratch.buffer);
+  });
+});
+
+describe('reportChunks with reuse', () => {
+  it('writes the same text through one buffer, for a consumer done with each chunk', () => {
+    // A block's chunks are read once: fresh pieces for each reading.
+    const many = (): EventPiece[] => {
+      const out: EventPiece[] = Array.from(
+        { length: 40_000 },
+        (_, i) => `{"ph":"i","name":"m${i}","pid":1,"tid":1,"ts":${i},"s":"t"}`,
+      );
+      out.splice(20_000, 0, {
+        chunks: counterChunks(1, 1, { name: 'c', key: 'v', ts: [1, 2], values: [3, 4] }),
+        count: 2,
+      });
+      return out;
+    };
+    const fresh = Buffer.concat([...reportChunks(many(), () => meta())]).toString();
+    const seen = new Set<ArrayBufferLike>();
+    const copies: Buffer[] = [];
+    for (const c of reportChunks(many(), () => meta(), undefined, true)) {
+      seen.add(c.buffer);
+      copies.push(Buffer.from(c));
+    }
+    expect(Buffer.concat(copies).toString()).toBe(fresh);
+    expect(JSON.parse(fresh).traceEvents).toHaveLength(40_002);
+    // The text's own buffer, the counter block's chunk, the tail.
+    expect(seen.size).toBeLessThanOrEqual(3);
   });
 });
 
