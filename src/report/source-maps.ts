@@ -86,6 +86,8 @@ export class SourceMaps {
  * so only Node has its map. Looked up by path, then by file URL (ES modules are keyed by URL).
  */
 function heldMap(file: string): LineMap | null {
+  // Node keeps no maps while source maps are off (most runs): two lookups a file saved.
+  if ((process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled === false) return null;
   const { findSourceMap } = require('node:module') as typeof import('node:module');
   if (typeof findSourceMap !== 'function') return null;
   let held: import('node:module').SourceMap | undefined;
@@ -115,12 +117,13 @@ function lastLine(file: string): string | null {
   }
   try {
     const size = fs.fstatSync(fd).size;
-    let chunk = 1 << 16;
+    // Most last lines are short (a map comment naming a file); an inline map is read again,
+    // longer, until the line is whole.
+    let chunk = 1 << 12;
     for (;;) {
       const start = Math.max(0, size - chunk);
-      const buf = Buffer.alloc(size - start);
-      fs.readSync(fd, buf, 0, buf.length, start);
-      const text = buf.toString('utf8');
+      const buf = Buffer.allocUnsafe(size - start);
+      const text = buf.toString('utf8', 0, fs.readSync(fd, buf, 0, buf.length, start));
       const end = text.trimEnd().length;
       const nl = text.lastIndexOf('\n', end - 1);
       // A whole line, or the whole file (a line cut at the chunk's start is read again, longer).
