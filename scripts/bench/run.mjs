@@ -12,6 +12,7 @@ const BENCHES = [
   'attribution.mjs',
   'report-build.mjs',
   'source-maps.mjs',
+  'source-maps-files.mjs',
   'startup.mjs',
   'merge.mjs',
   'threads-processes.mjs',
