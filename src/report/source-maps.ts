@@ -56,10 +56,14 @@ export class SourceMaps {
       // TypeScript that ran: a loader compiled it in memory, and its map is where only that
       // loader sees it (ts-node's own cache, on the loader thread for ts-node/esm). Not where
       // Node strips types itself: that keeps every position, and needs no map.
+      // With source maps on, Node would hold a map the loader handed it: this loader keeps its
+      // maps to itself (vitest's vite-node runs its output through vm), and no flag helps.
       const strips = (process.features as { typescript?: unknown }).typescript;
       if (/\.[cm]?tsx?$/.test(file) && !strips) {
         this.warn(
-          `no source map of ${file} (compiled in memory by a loader whose map Node does not hold, as ts-node's); its frames keep the compiled lines: run with NODE_OPTIONS=--enable-source-maps`,
+          (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled
+            ? `no source map of ${file} (compiled in memory by a loader that keeps its map to itself, as vitest's); its frames keep the compiled lines`
+            : `no source map of ${file} (compiled in memory by a loader whose map Node does not hold, as ts-node's); its frames keep the compiled lines: run with NODE_OPTIONS=--enable-source-maps`,
         );
       }
       return null;

@@ -228,6 +228,33 @@ describe('source maps', () => {
     });
   });
 
+  it("a loader that keeps its maps to itself while source maps are on (vitest's): a warning per file, with no advice that would not help", async () => {
+    const dir = tempDir();
+    const ts = join(dir, 'spin.ts');
+    writeFileSync(
+      ts,
+      'export function spin(ms: number): number {\n  const end = Date.now() + ms;\n  let x = 0;\n  while (Date.now() < end) x += Math.sqrt(x + 1);\n  return x;\n}\n',
+    );
+    // As vite-node does: the loader's JavaScript run through vm under the .ts file's name.
+    const code =
+      'function spin(ms) { const end = Date.now() + ms; let x = 0; while (Date.now() < end) x += Math.sqrt(x + 1); return x; }\nspin(300);';
+    const js = join(dir, 'run.js');
+    writeFileSync(
+      js,
+      `require('node:vm').runInThisContext(${JSON.stringify(code)}, { filename: ${JSON.stringify(ts)} });\n`,
+    );
+    const r = await viztracer(['-o', 'r.json', js], {
+      cwd: dir,
+      env: cleanEnv({ NODE_OPTIONS: '--enable-source-maps' }),
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr.split('\n').filter((l) => l.includes('warning'))).toEqual([
+      `viztracer: warning: no source map of ${ts} (compiled in memory by a loader that keeps its map to itself, as vitest's); its frames keep the compiled lines`,
+    ]);
+    const found = new Set(slices(loadReport(join(dir, 'r.json'))).map((e) => e.name));
+    expect(found).toContain(`spin (${ts}:1)`);
+  });
+
   it('--no_source_maps keeps the names of the JavaScript that ran', async () => {
     const r = await names(join(out, 'tsc', 'main.js'), ['--no_source_maps']);
     expect([...r.names].some((n) => n.startsWith(`compute (${join(out, 'tsc', 'main.js')}:`))).toBe(
