@@ -277,7 +277,7 @@ export class Tracer {
           (file) => file.startsWith(LIB_DIR),
           (message) => process.stderr.write(`viztracer: warning: ${message}\n`),
         );
-    return build().buildProcessTrack(
+    const track = build().buildProcessTrack(
       {
         pid: me.pid,
         ppid: process.ppid,
@@ -312,6 +312,8 @@ export class Tracer {
         sourceMaps: maps,
       },
     );
+    maps?.warnUnmapped();
+    return track;
   }
 
   /** The process's track and what it adds up to; the captures are handed over and forgotten. */

@@ -17,6 +17,8 @@ export class SourceMaps {
   private readonly maps = new Map<string, LineMap | null>();
   /** Files whose map is the one Node holds: of the code that ran (`--instrument`'s, if so). */
   private readonly heldFiles = new Set<string>();
+  /** TypeScript files a loader compiled in memory and whose maps it kept: told in one line. */
+  private readonly unmappedTs: string[] = [];
 
   /**
    * `skip`: files never mapped (our own code, whose frames must keep their generated paths).
@@ -35,6 +37,28 @@ export class SourceMaps {
       this.maps.set(file, map);
     }
     return map;
+  }
+
+  /**
+   * Tells, in one warning, of the TypeScript files read so far that a loader compiled in memory
+   * without handing Node their maps (a test runner's hundreds of files are one line), then
+   * forgets them. Call when the report is built.
+   */
+  warnUnmapped(): void {
+    const files = this.unmappedTs.splice(0);
+    if (files.length === 0) return;
+    const which =
+      files.length === 1
+        ? `no source map of ${files[0]}`
+        : `no source maps of ${files.length} TypeScript files (${files.slice(0, 2).join(', ')}${files.length > 2 ? ` and ${files.length - 2} more` : ''})`;
+    const theirs = files.length === 1 ? 'its' : 'their';
+    // With source maps on, Node would hold a map the loader handed it: this loader keeps its
+    // maps to itself (vitest's vite-node runs its output through vm), and no flag helps.
+    this.warn(
+      (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled
+        ? `${which} (compiled in memory by a loader that keeps its maps to itself, as vitest's); ${theirs} frames keep the compiled lines`
+        : `${which} (compiled in memory by a loader whose maps Node does not hold, as ts-node's); ${theirs} frames keep the compiled lines: run with NODE_OPTIONS=--enable-source-maps`,
+    );
   }
 
   /** Whether the map of a file (read with mapOf) is the one Node holds. */
@@ -56,16 +80,8 @@ export class SourceMaps {
       // TypeScript that ran: a loader compiled it in memory, and its map is where only that
       // loader sees it (ts-node's own cache, on the loader thread for ts-node/esm). Not where
       // Node strips types itself: that keeps every position, and needs no map.
-      // With source maps on, Node would hold a map the loader handed it: this loader keeps its
-      // maps to itself (vitest's vite-node runs its output through vm), and no flag helps.
       const strips = (process.features as { typescript?: unknown }).typescript;
-      if (/\.[cm]?tsx?$/.test(file) && !strips) {
-        this.warn(
-          (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled
-            ? `no source map of ${file} (compiled in memory by a loader that keeps its map to itself, as vitest's); its frames keep the compiled lines`
-            : `no source map of ${file} (compiled in memory by a loader whose map Node does not hold, as ts-node's); its frames keep the compiled lines: run with NODE_OPTIONS=--enable-source-maps`,
-        );
-      }
+      if (/\.[cm]?tsx?$/.test(file) && !strips) this.unmappedTs.push(file);
       return null;
     }
     try {
