@@ -128,9 +128,10 @@ export interface ReportClaim {
 }
 
 /**
- * A claim's name for a path: 64 bits in hex, two 32-bit hashes of its UTF-16 code units (FNV-1a,
- * and FNV-1a with a shift mixed in and another seed). Not node:crypto, which would cost every traced start 3 ms to load; two paths that
- * collide would only make the second run write a `_<pid>` name as if the first were its own.
+ * A claim's name for a path: 64 bits in hex, two 32-bit hashes of its UTF-16 code units
+ * (FNV-1a, and FNV-1a with a shift mixed in and another seed). Not node:crypto, which would cost
+ * every traced start 3 ms to load; two paths that collide would only make the second run write
+ * a `_<pid>` name as if the first were its own.
  */
 function pathHash(text: string): string {
   let a = 0x811c9dc5;

@@ -166,7 +166,8 @@ const CPU = Buffer.from('"cpu":', 'latin1');
 /**
  * One thread's slices as report bytes, one event a line:
  * `{"ph":"X","name":"fn (file:line)","pid":1,"tid":1,"ts":9500630184.873,"dur":0.09}`.
- * Written byte by byte into fresh 1 MiB buffers (each chunk may be kept), without a string
+ * Written byte by byte into fresh 1 MiB buffers (each chunk may be kept; or all into
+ * `options.scratch`, for a consumer done with each chunk before the next), without a string
  * per event: formatting a double with JavaScript's shortest round-trip algorithm was most of
  * the time. `ts` and `dur` are µs with at most three decimals (ns; no trailing zeros), taken
  * from the start and end rounded to the ns, so a slice that ends inside another still does.

@@ -1,10 +1,12 @@
 // Source maps: samples of compiled or bundled JavaScript named from the sources people wrote.
 // Applied when a report is built (sampling costs nothing more); each file's map is found and
 // parsed once, lazily: the map Node holds for it, else the file's last `//# sourceMappingURL=`
-// comment, a file beside it or an inline `data:` URL. @jridgewell/trace-mapping reads a map's
-// sources (and flattens sectioned maps); its mappings are decoded here a line at a time, when
-// a frame on that line is first asked for: a bundle's map holds millions of mappings, and
-// decoding them all cost more than building the report (docs/benchmarks.md, section 22).
+// comment, a file beside it or an inline `data:` URL. Only a map's small members are parsed;
+// its mappings are indexed by line in one pass (by the addon when it is loaded) and decoded a
+// line at a time, when a frame on that line is first asked for: a bundle's map holds millions
+// of mappings, and decoding them all cost more than building the report (docs/benchmarks.md,
+// sections 22 and 22.1). @jridgewell/trace-mapping resolves sources given as URLs and
+// flattens sectioned maps.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -55,7 +57,7 @@ export class SourceMaps {
     // With source maps on, Node would hold a map the loader handed it: this loader keeps its
     // maps to itself (vitest's vite-node runs its output through vm), and no flag helps.
     this.warn(
-      (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled
+      sourceMapsEnabled()
         ? `${which} (compiled in memory by a loader that keeps its maps to itself, as vitest's); ${theirs} frames keep the compiled lines`
         : `${which} (compiled in memory by a loader whose maps Node does not hold, as ts-node's); ${theirs} frames keep the compiled lines: run with NODE_OPTIONS=--enable-source-maps`,
     );
@@ -85,8 +87,9 @@ export class SourceMaps {
       return null;
     }
     try {
+      // An inline map is read as a file's is: its sourcesContent skipped, its mappings indexed.
       const at = mapLocation(url, file);
-      if ('text' in at) return LineMap.of(JSON.parse(at.text), file);
+      if ('text' in at) return LineMap.read(Buffer.from(at.text), file);
       return LineMap.read(fs.readFileSync(at.path), at.path);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
@@ -101,13 +104,21 @@ export class SourceMaps {
 }
 
 /**
+ * Whether Node's source maps are on (`--enable-source-maps`, or a loader turned them on);
+ * undefined where Node does not say (before 20.7).
+ */
+function sourceMapsEnabled(): boolean | undefined {
+  return (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled;
+}
+
+/**
  * The map Node holds for a module it loaded, when source maps are enabled (`--enable-source-maps`,
  * or a loader such as tsx turning them on): a loader's transformed code never touched the disk,
  * so only Node has its map. Looked up by path, then by file URL (ES modules are keyed by URL).
  */
 function heldMap(file: string): LineMap | null {
   // Node keeps no maps while source maps are off (most runs): two lookups a file saved.
-  if ((process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled === false) return null;
+  if (sourceMapsEnabled() === false) return null;
   const { findSourceMap } = require('node:module') as typeof import('node:module');
   if (typeof findSourceMap !== 'function') return null;
   let held: import('node:module').SourceMap | undefined;
