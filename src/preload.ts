@@ -271,16 +271,13 @@ function start(
           // the session is gone
         }
       }
+      // The report is written (or kept in the session's folder): another run may take its name.
+      releaseOutput();
     }
   };
 
   const finish = (): void => withPristineBuiltins(saveAll);
   process.on('exit', sturdy(finish));
-  // After the report is written.
-  process.on(
-    'exit',
-    sturdy(() => withPristineBuiltins(releaseOutput)),
-  );
   // Signals reach only the main thread; workers end with their process.
   if (!me.isMain) {
     exposeWorkerFlush(finish);

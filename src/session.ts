@@ -191,9 +191,12 @@ export function claimOutput(options: ResolvedOptions): {
   options: ResolvedOptions;
   release: () => void;
 } {
-  const { displayPath, withPidSuffix } = require('./report/save') as typeof import('./report/save');
-  const claim = claimReport(options.outputFile, (f) => withPidSuffix(f, process.pid));
+  // report/save is loaded when another run holds the name: before the profiler starts, every
+  // module loaded is code V8 logs at the start, and what is loaded after its stop is not.
+  const reportSave = (): typeof import('./report/save') => require('./report/save');
+  const claim = claimReport(options.outputFile, (f) => reportSave().withPidSuffix(f, process.pid));
   if (claim.holder === null) return { options, release: claim.release };
+  const { displayPath } = reportSave();
   process.stderr.write(
     `viztracer: warning: ${displayPath(options.outputFile)} is being written by another run ` +
       `(pid ${claim.holder}); this run writes ${displayPath(claim.file)}\n`,

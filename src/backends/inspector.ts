@@ -2,7 +2,7 @@
 // Session.post on a same-thread session runs its callback synchronously, which is what lets
 // stop() return the profile inside a process 'exit' handler.
 import { Session } from 'node:inspector';
-import { fromInspectorProfile, type InspectorProfile } from '../trace/inspector-profile';
+import type { InspectorProfile } from '../trace/inspector-profile';
 import type { Samples } from '../trace/samples';
 import type { Backend } from './backend';
 
@@ -43,12 +43,15 @@ export class InspectorBackend implements Backend {
     const session = this.session;
     if (!session) throw new Error('The profiler is not running');
     this.session = null;
+    let profile: InspectorProfile;
     try {
-      return fromInspectorProfile(
-        postSync<{ profile: InspectorProfile }>(session, 'Profiler.stop').profile,
-      );
+      profile = postSync<{ profile: InspectorProfile }>(session, 'Profiler.stop').profile;
     } finally {
       session.disconnect();
     }
+    // Loaded once the profiler has stopped: code that exists while it runs is code V8 logs.
+    const { fromInspectorProfile } =
+      require('../trace/inspector-profile') as typeof import('../trace/inspector-profile');
+    return fromInspectorProfile(profile);
   }
 }
