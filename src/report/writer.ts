@@ -106,6 +106,9 @@ export async function writeChunks(
     await fs.promises.rename(tmp, target);
     return out.bytesWritten;
   } catch (err) {
+    // The stream opens its file asynchronously: removed before that open ends, the file would
+    // be made after. Destroyed by the pipeline, the stream closes once it has opened.
+    if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
     await fs.promises.rm(tmp, { force: true });
     throw err;
   }
