@@ -7,6 +7,8 @@
 import { spawnSync } from 'node:child_process';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import * as path from 'node:path';
+import { LIB_DIR } from '../version';
 
 export interface PushTarget {
   /** The ingest's base URL, without `/ingest`. */
@@ -172,7 +174,8 @@ export class PushQueue {
       timeoutMillis: Math.max(1000, timeoutMillis - 500),
       items: items.map((i) => ({ ...i, pprof: Buffer.from(i.pprof).toString('base64') })),
     });
-    const r = spawnSync(process.execPath, [__filename], {
+    // This file by its place in lib/, not __filename: it may run from a bundle (bundled.ts).
+    const r = spawnSync(process.execPath, [path.join(LIB_DIR, 'agent', 'push.js')], {
       input,
       env,
       timeout: timeoutMillis,

@@ -1,5 +1,4 @@
-#!/usr/bin/env node
-// `viztracer [options] script [args...]`: runs the program in this process, traced from its
+// `viztracer [options] script [args...]` (what lib/cli/viztracer.js, the bin, runs): runs the program in this process, traced from its
 // first line, as `node script` would (preload.ts: this process owns the session, its workers
 // and children join it through the preload in NODE_OPTIONS, and it merges what they wrote when
 // it exits). Without the addon, or with --open, the program runs in a child `node` instead,

@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { shouldInstrument, type InstrumentFilter } from './filter';
 import { withMovedMap } from './source-map';
 import { installToString } from './to-string';
+import { LIB_DIR } from '../version';
 import { instrument, type TransformOptions } from './transform';
 
 const INSTALLED = Symbol.for('viztracer.instrument.hooks');
@@ -60,7 +61,8 @@ export function installHooks(
     wt.setEnvironmentData(LOADER_THREAD_KEY, true);
     try {
       const data: HookData = { filter, transform };
-      register(pathToFileURL(path.join(__dirname, 'esm-hooks.js')).href, { data });
+      // From lib/, not __dirname: this module may run from a bundle there (bundled.ts).
+      register(pathToFileURL(path.join(LIB_DIR, 'instrument', 'esm-hooks.js')).href, { data });
     } finally {
       wt.setEnvironmentData(LOADER_THREAD_KEY, undefined);
     }
