@@ -5,7 +5,8 @@
 // noise floor: a ratio inside it is no difference).
 //
 //   git worktree add /tmp/base <commit> && (cd /tmp/base && npm ci)   # or npm run build
-//   node scripts/bench/compare.mjs --base /tmp/base [--rounds 5] [report-build merge viewer]
+//   node scripts/bench/compare.mjs --base /tmp/base [--rounds 5] [startup overhead report-build merge viewer]
+// (With no names: report-build, merge and viewer.)
 //
 // Writes bench-results/compare.json with every round's figures.
 import { spawnSync } from 'node:child_process';
@@ -15,6 +16,18 @@ import { NODE, ROOT, fmt, median, printTable, writeResults } from './common.mjs'
 
 /** What each benchmark's results file says, as named figures (lower is better for all). */
 const EXTRACT = {
+  startup: (r) => ({
+    'viztracer: added ms (empty script)': r.rows.find((row) => row.name.startsWith('viztracer'))
+      .addedMs,
+    'preload: added ms (empty script)': r.rows.find((row) => row.name.includes('register')).addedMs,
+  }),
+  // With one round each, a ratio is that run's over plain node's run of the same round.
+  overhead: (r) =>
+    Object.fromEntries(
+      r.rows
+        .filter((row) => /^(viztracer|node --cpu-prof)/.test(row.name))
+        .map((row) => [`${row.name}: ratio`, row.ratio]),
+    ),
   'report-build': (r) => ({
     ...Object.fromEntries(
       r.rows.flatMap((row) => [
@@ -45,7 +58,7 @@ function parseArgs(argv) {
     else if (argv[i] === '--rounds') out.rounds = Number(argv[++i]);
     else out.benches.push(argv[i]);
   }
-  if (out.benches.length === 0) out.benches = Object.keys(EXTRACT);
+  if (out.benches.length === 0) out.benches = ['report-build', 'merge', 'viewer'];
   if (!out.base || !fs.existsSync(path.join(out.base, 'lib'))) {
     throw new Error('--base must name a built checkout (with lib/) of the commit to compare with');
   }
