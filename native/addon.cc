@@ -371,6 +371,32 @@ Napi::Value IndexMappingsJs(const Napi::CallbackInfo& info) {
   return MoveToTypedArray<int32_t, Napi::Int32Array>(env, std::move(index));
 }
 
+// lookupMappings(mappings, index, queries): LookupMappings' results, an Int32Array.
+Napi::Value LookupMappingsJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto is = [&](size_t i, napi_typedarray_type type) {
+    return info.Length() > i && info[i].IsTypedArray() &&
+           info[i].As<Napi::TypedArray>().TypedArrayType() == type;
+  };
+  if (!is(0, napi_uint8_array)) {
+    return Throw(Napi::TypeError::New(env, "Expected \"mappings\" to be a Uint8Array"));
+  }
+  if (!is(1, napi_int32_array)) {
+    return Throw(Napi::TypeError::New(env, "Expected \"index\" to be an Int32Array"));
+  }
+  if (!is(2, napi_int32_array)) {
+    return Throw(Napi::TypeError::New(env, "Expected \"queries\" to be an Int32Array"));
+  }
+  auto mappings = info[0].As<Napi::Uint8Array>();
+  auto index = info[1].As<Napi::Int32Array>();
+  auto queries = info[2].As<Napi::Int32Array>();
+  const size_t count = queries.ElementLength() / kLookupQueryStride;
+  auto results = Napi::Int32Array::New(env, count * kLookupResultStride);
+  LookupMappings(mappings.Data(), mappings.ElementLength(), index.Data(), index.ElementLength(),
+                 queries.Data(), count, results.Data());
+  return results;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("start", Napi::Function::New(env, Start, "start"));
   exports.Set("stop", Napi::Function::New(env, Stop, "stop"));
@@ -386,6 +412,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("findPlatformThreads",
               Napi::Function::New(env, FindPlatformThreadsJs, "findPlatformThreads"));
   exports.Set("indexMappings", Napi::Function::New(env, IndexMappingsJs, "indexMappings"));
+  exports.Set("lookupMappings", Napi::Function::New(env, LookupMappingsJs, "lookupMappings"));
   InstallRecorder();
   return exports;
 }

@@ -2,7 +2,9 @@
 
 #include <string.h>
 
+#include <algorithm>
 #include <array>
+#include <numeric>
 
 namespace viztracer {
 namespace {
@@ -23,6 +25,67 @@ constexpr std::array<uint8_t, 256> kClass = [] {
 }();
 
 uint32_t Signed(uint32_t vlq) { return (vlq & 1) ? 0u - (vlq >> 1) : (vlq >> 1); }
+
+// One mapping of a decoded line: its column, then source, original line, column and name (-1:
+// none), as report/source-maps.ts's line decoding stores them.
+struct Segment {
+  int32_t column, source, line, original_column, name;
+};
+
+// The mappings of generated line `line` (0-based), by column (stably, as the JavaScript sorts
+// them); none when the index does not fit `mappings` or a value is malformed.
+void DecodeLine(const uint8_t* m, size_t length, const int32_t* index, size_t line,
+                std::vector<Segment>& out) {
+  out.clear();
+  const size_t at = line * kMappingsIndexStride;
+  const int64_t from = index[at];
+  const int64_t to = static_cast<int64_t>(index[at + kMappingsIndexStride]) - 1;
+  if (from < 0 || to > static_cast<int64_t>(length) || from > to) return;
+  // Unsigned: a hostile map's sums wrap as JavaScript's stores into an Int32Array do.
+  uint32_t column = 0;
+  uint32_t source = static_cast<uint32_t>(index[at + 1]);
+  uint32_t orig_line = static_cast<uint32_t>(index[at + 2]);
+  uint32_t orig_column = static_cast<uint32_t>(index[at + 3]);
+  uint32_t name = static_cast<uint32_t>(index[at + 4]);
+  uint32_t d[5] = {0, 0, 0, 0, 0};
+  unsigned fields = 0;
+  for (int64_t i = from; i <= to;) {
+    const uint8_t c = i < to ? m[i] : ',';  // the line's end ends its last segment
+    if (c != ',') {
+      uint32_t value = 0;
+      for (int shift = 0;; shift += 5) {
+        const unsigned digit = i < to ? kClass[m[i++]] : kOther;
+        if (digit >= 64 || shift > 30) {
+          out.clear();
+          return;
+        }
+        value |= (digit & 31) << shift;
+        if (!(digit & 32)) break;
+      }
+      if (fields < 5) d[fields] = Signed(value);
+      fields++;
+      continue;
+    }
+    i++;
+    if (fields == 0) continue;
+    column += d[0];
+    Segment s{static_cast<int32_t>(column), -1, 0, 0, -1};
+    if (fields >= 4) {
+      source += d[1];
+      orig_line += d[2];
+      orig_column += d[3];
+      if (fields >= 5) name += d[4];
+      s.source = static_cast<int32_t>(source);
+      s.line = static_cast<int32_t>(orig_line);
+      s.original_column = static_cast<int32_t>(orig_column);
+      s.name = fields >= 5 ? static_cast<int32_t>(name) : -1;
+    }
+    out.push_back(s);
+    fields = 0;
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Segment& a, const Segment& b) { return a.column < b.column; });
+}
 
 }  // namespace
 
@@ -73,6 +136,48 @@ ptrdiff_t IndexMappings(const uint8_t* mappings, size_t length, std::vector<int3
   }
   index[lines * kMappingsIndexStride] = static_cast<int32_t>(length + 1);
   return -1;
+}
+
+void LookupMappings(const uint8_t* mappings, size_t length, const int32_t* index,
+                    size_t index_length, const int32_t* queries, size_t count, int32_t* results) {
+  const size_t lines = index_length == 0 ? 0 : (index_length - 1) / kMappingsIndexStride;
+  std::vector<size_t> order(count);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [queries](size_t a, size_t b) {
+    return queries[a * kLookupQueryStride] < queries[b * kLookupQueryStride];
+  });
+  std::vector<Segment> segs;
+  int64_t decoded = -1;  // the line in `segs`
+  for (size_t q : order) {
+    const int32_t line = queries[q * kLookupQueryStride];
+    const int32_t column = queries[q * kLookupQueryStride + 1];
+    const bool least_upper_bound = queries[q * kLookupQueryStride + 2] != 0;
+    int32_t* result = results + q * kLookupResultStride;
+    result[0] = -1;
+    result[1] = result[2] = 0;
+    result[3] = -1;
+    if (line < 0 || static_cast<size_t>(line) >= lines) continue;
+    if (decoded != line) {
+      DecodeLine(mappings, length, index, static_cast<size_t>(line), segs);
+      decoded = line;
+    }
+    // The last mapping at or before the column (its first, when several share it)...
+    const auto after = std::upper_bound(segs.begin(), segs.end(), column,
+                                        [](int32_t c, const Segment& s) { return c < s.column; });
+    ptrdiff_t k = (after - segs.begin()) - 1;
+    // ...or the last of those at the column, else the first after it.
+    if (k >= 0 && segs[k].column == column) {
+      if (!least_upper_bound)
+        while (k > 0 && segs[k - 1].column == column) k--;
+    } else if (least_upper_bound) {
+      k++;
+    }
+    if (k < 0 || static_cast<size_t>(k) >= segs.size() || segs[k].source < 0) continue;
+    result[0] = segs[k].source;
+    result[1] = segs[k].line;
+    result[2] = segs[k].original_column;
+    result[3] = segs[k].name;
+  }
 }
 
 }  // namespace viztracer

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe as vitestDescribe, expect, it } from 'vitest';
 import { fitClock } from '../../src/instrument/clock';
 import { loadNative, type NativeAddon, type NativeProfile } from '../../src/native';
-import { indexMappings } from '../../src/report/source-maps';
+import { indexMappings, lookupMappings } from '../../src/report/source-maps';
 import { osThreadId } from '../../src/thread';
 import { cleanEnv, ROOT } from '../helpers/run';
 import { bundleTsApp } from '../helpers/ts-app';
@@ -583,6 +583,62 @@ describe('indexMappings', () => {
     }
     expect(() => addon.indexMappings('AAAA' as never)).toThrow(
       new TypeError('Expected "mappings" to be a Uint8Array'),
+    );
+  });
+});
+
+describe('lookupMappings', () => {
+  it("gives what report/source-maps.ts's JavaScript gives: every place of real maps", () => {
+    for (const minify of [false, true]) {
+      const { code, map } = bundleTsApp(minify);
+      const mappings = Buffer.from((JSON.parse(map) as { mappings: string }).mappings, 'latin1');
+      const index = addon.indexMappings(mappings) as Int32Array;
+      const queries: number[] = [];
+      const lines = code.split('\n');
+      for (let l = lines.length; l >= -1; l--) {
+        for (let c = 0; c <= (lines[l]?.length ?? 0) + 2; c++) queries.push(l, c, 0, l, c, 1);
+      }
+      const q = Int32Array.from(queries);
+      const native = addon.lookupMappings(mappings, index, q);
+      expect(native).toEqual(lookupMappings(mappings, index, q));
+      expect(native.filter((v, i) => i % 4 === 0 && v >= 0).length).toBeGreaterThan(500);
+    }
+  });
+
+  it('and on hostile input: random mappings, forged indexes, any query, never a bad read', () => {
+    let seed = 11;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed % n;
+    };
+    for (let round = 0; round < 200; round++) {
+      const mappings = Buffer.alloc(1 + next(300));
+      for (let i = 0; i < mappings.length; i++) {
+        mappings[i] = 'ABCgh+/;,!'.charCodeAt(next(round % 2 ? 10 : 9));
+      }
+      // The index of valid mappings, or a forged one: offsets anywhere, in any order.
+      const made = indexMappings(mappings);
+      const index =
+        typeof made !== 'number' && round % 3 !== 0
+          ? made
+          : Int32Array.from({ length: next(40) }, () => next(2 * mappings.length + 3) - 2);
+      const queries = Int32Array.from({ length: 3 * next(50) + next(3) }, () => next(12) - 2);
+      const native = addon.lookupMappings(mappings, index, queries);
+      expect(native).toEqual(lookupMappings(mappings, index, queries));
+    }
+    // And extreme values: queries past 32-bit lines and columns, an empty index.
+    const q = Int32Array.from([2 ** 31 - 1, -(2 ** 31), 1, 0, 2 ** 31 - 1, 0]);
+    const m = Buffer.from('AAAA');
+    expect(addon.lookupMappings(m, new Int32Array(0), q)).toEqual(
+      lookupMappings(m, new Int32Array(0), q),
+    );
+    const i = indexMappings(m) as Int32Array;
+    expect(addon.lookupMappings(m, i, q)).toEqual(lookupMappings(m, i, q));
+    expect(() => addon.lookupMappings(m, 'x' as never, q)).toThrow(
+      new TypeError('Expected "index" to be an Int32Array'),
+    );
+    expect(() => addon.lookupMappings(m, i, [0, 0, 0] as never)).toThrow(
+      new TypeError('Expected "queries" to be an Int32Array'),
     );
   });
 });
