@@ -90,7 +90,7 @@ export class SourceMaps {
       // An inline map is read as a file's is: its sourcesContent skipped, its mappings indexed.
       const at = mapLocation(url, file);
       if ('text' in at) return LineMap.read(Buffer.from(at.text), file);
-      return LineMap.read(fs.readFileSync(at.path), at.path);
+      return LineMap.read(readBytes(at.path), at.path);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       // Packages often name a map they do not ship (typescript's own lib does): not worth a word.
@@ -101,6 +101,13 @@ export class SourceMaps {
       return null;
     }
   }
+}
+
+/** A map file's bytes: by the addon when it is loaded, else (or to say why not) by fs. */
+function readBytes(file: string): Buffer {
+  const native = loadNative();
+  const bytes = 'addon' in native ? native.addon.readFile(file) : null;
+  return typeof bytes === 'object' && bytes !== null ? bytes : fs.readFileSync(file);
 }
 
 /**

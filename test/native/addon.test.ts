@@ -2,7 +2,8 @@
 // What touches threads or process memory runs in a child `node`, so the test runner's own
 // threads and heap do not blur it.
 import { spawnSync } from 'node:child_process';
-import { cpus } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe as vitestDescribe, expect, it } from 'vitest';
 import { fitClock } from '../../src/instrument/clock';
@@ -584,6 +585,34 @@ describe('indexMappings', () => {
     expect(() => addon.indexMappings('AAAA' as never)).toThrow(
       new TypeError('Expected "mappings" to be a Uint8Array'),
     );
+  });
+});
+
+describe('readFile', () => {
+  it("gives a regular file's bytes, else an errno: fs says why", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vz-read-'));
+    try {
+      const big = Buffer.alloc(5 << 20, 'abc');
+      big.write('end', big.length - 3);
+      for (const [name, bytes] of [
+        ['big', big],
+        ['empty', Buffer.alloc(0)],
+        ['small', Buffer.from('{"version":3}')],
+      ] as const) {
+        writeFileSync(join(dir, name), bytes);
+        const got = addon.readFile(join(dir, name));
+        expect(Buffer.isBuffer(got)).toBe(true);
+        expect((got as Buffer).equals(bytes)).toBe(true);
+      }
+      expect(addon.readFile(join(dir, 'missing'))).toBe(osConstants.errno.ENOENT);
+      expect(addon.readFile(dir)).toBe(osConstants.errno.EINVAL); // not a regular file
+      expect(addon.readFile('a\0b')).toBe(osConstants.errno.EINVAL);
+      expect(() => addon.readFile(7 as never)).toThrow(
+        new TypeError('Expected "path" to be a string'),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
