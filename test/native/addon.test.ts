@@ -565,6 +565,7 @@ describe('indexMappings', () => {
       'Ag,A',
       'AAg',
       '//////f',
+      'AAAAAAAAACAAA;AAAA', // 13 fields: the sixth on are not kept (the tenth was added to the source)
     ]) {
       inputs.push(Buffer.from(text, 'latin1'));
     }
