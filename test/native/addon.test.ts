@@ -566,6 +566,13 @@ describe('indexMappings', () => {
       'AAg',
       '//////f',
       'AAAAAAAAACAAA;AAAA', // 13 fields: the sixth on are not kept (the tenth was added to the source)
+      // Segments of 4 and 5 one-digit values (read at once), others, and their ends.
+      'CDEF,GHIJK;KLMN;;OPQRS,gBAAA,AAAA!,AAAA',
+      'AAAA,AAAAA',
+      'AAAAA;',
+      'AAAA;AAA;AAAAAA;AAAAAAA;',
+      'AAA!,AAAA;AAAA',
+      'AAAA,\u00e9AAA',
     ]) {
       inputs.push(Buffer.from(text, 'latin1'));
     }
