@@ -297,7 +297,8 @@ export class LineMap {
     const out: (OriginalPosition | null)[] = [];
     for (let at = 0; at < found.length; at += LOOKUP_RESULT_STRIDE) {
       out.push(
-        found[at] < 0
+        // A source the map does not list (a broken map): no source, so the frame is kept.
+        found[at] < 0 || found[at] >= this.sources.length
           ? null
           : {
               source: this.sources[found[at]],

@@ -103,6 +103,12 @@ describe('LineMap', () => {
     expect(ours.position(7, 2)?.line).toBe(want.line);
   });
 
+  it('a mapping to a source the map does not list is no mapping', () => {
+    const map = LineMap.of({ version: 3, sources: ['a.ts'], mappings: ';AEAA,EFAA' }, '/x.map');
+    expect(map.position(2, 0)).toBeNull();
+    expect(map.position(2, 2)).toEqual({ source: '/a.ts', line: 1, column: 0, name: null });
+  });
+
   it('a corrupt mappings string throws (the caller warns)', () => {
     expect(() => LineMap.of({ version: 3, sources: ['a'], mappings: 'AA!A' }, '/x.map')).toThrow(
       'invalid mappings (character 2)',
