@@ -371,6 +371,53 @@ Napi::Value IndexMappingsJs(const Napi::CallbackInfo& info) {
   return MoveToTypedArray<int32_t, Napi::Int32Array>(env, std::move(index));
 }
 
+// readFile(path): the bytes of a regular file, a Buffer over memory of huge pages (a 10 MB
+// source map read by fs.readFileSync spent most of its time in the first writes to the fresh
+// buffer's 4 KiB pages); the errno when it cannot (EINVAL: not a regular file).
+Napi::Value ReadFileJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) {
+    return Throw(Napi::TypeError::New(env, "Expected \"path\" to be a string"));
+  }
+  const std::string path = info[0].As<Napi::String>().Utf8Value();
+  if (path.find('\0') != std::string::npos) return Napi::Number::New(env, EINVAL);
+  void* data = nullptr;
+  size_t length = 0;
+  size_t mapped = 0;
+  const int error = ReadFileToHugePages(path.c_str(), &data, &length, &mapped);
+  if (error != 0) return Napi::Number::New(env, error);
+  // Not told to V8 as external memory: past a limit, that starts a garbage collection at once,
+  // of a heap that holds the profile at the end of a run; the buffer is freed with its map.
+  return Napi::Buffer<uint8_t>::New(env, static_cast<uint8_t*>(data), length,
+                                    [mapped](Napi::Env, uint8_t* p) { munmap(p, mapped); });
+}
+
+// lookupMappings(mappings, index, queries): LookupMappings' results, an Int32Array.
+Napi::Value LookupMappingsJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto is = [&](size_t i, napi_typedarray_type type) {
+    return info.Length() > i && info[i].IsTypedArray() &&
+           info[i].As<Napi::TypedArray>().TypedArrayType() == type;
+  };
+  if (!is(0, napi_uint8_array)) {
+    return Throw(Napi::TypeError::New(env, "Expected \"mappings\" to be a Uint8Array"));
+  }
+  if (!is(1, napi_int32_array)) {
+    return Throw(Napi::TypeError::New(env, "Expected \"index\" to be an Int32Array"));
+  }
+  if (!is(2, napi_int32_array)) {
+    return Throw(Napi::TypeError::New(env, "Expected \"queries\" to be an Int32Array"));
+  }
+  auto mappings = info[0].As<Napi::Uint8Array>();
+  auto index = info[1].As<Napi::Int32Array>();
+  auto queries = info[2].As<Napi::Int32Array>();
+  const size_t count = queries.ElementLength() / kLookupQueryStride;
+  auto results = Napi::Int32Array::New(env, count * kLookupResultStride);
+  LookupMappings(mappings.Data(), mappings.ElementLength(), index.Data(), index.ElementLength(),
+                 queries.Data(), count, results.Data());
+  return results;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("start", Napi::Function::New(env, Start, "start"));
   exports.Set("stop", Napi::Function::New(env, Stop, "stop"));
@@ -386,6 +433,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("findPlatformThreads",
               Napi::Function::New(env, FindPlatformThreadsJs, "findPlatformThreads"));
   exports.Set("indexMappings", Napi::Function::New(env, IndexMappingsJs, "indexMappings"));
+  exports.Set("readFile", Napi::Function::New(env, ReadFileJs, "readFile"));
+  exports.Set("lookupMappings", Napi::Function::New(env, LookupMappingsJs, "lookupMappings"));
   InstallRecorder();
   return exports;
 }

@@ -27,6 +27,21 @@ constexpr size_t kMappingsIndexStride = 5;
 // past 32 bits; the length when the end does).
 ptrdiff_t IndexMappings(const uint8_t* mappings, size_t length, std::vector<int32_t>& index);
 
+// A query of LookupMappings: the generated line (0-based), the column (0-based), and the bias
+// (0: the mapping at or before the column, the first of those at it; 1: the last at it, else
+// the first after it).
+constexpr size_t kLookupQueryStride = 3;
+// A result: the source, original line (0-based), column and name (-1: none) of the mapping;
+// -1 for the source when there is none, or it maps to no source.
+constexpr size_t kLookupResultStride = 4;
+
+// Answers `count` queries from `mappings` and the `index` IndexMappings made of it, into
+// `results` (kLookupResultStride values each): each queried line is decoded once (queries
+// are taken in order of line), its mappings ordered by column. An index that does not fit
+// `mappings`, or a malformed value, gives no mappings on that line: never a read out of bounds.
+void LookupMappings(const uint8_t* mappings, size_t length, const int32_t* index,
+                    size_t index_length, const int32_t* queries, size_t count, int32_t* results);
+
 }  // namespace viztracer
 
 #endif  // VIZTRACER_MAPPINGS_INDEX_H_

@@ -1,5 +1,6 @@
 // What the addon asks of the OS, in one place: the clocks, the calling thread's id, the
-// process's threads and their /proc/self/task/<tid>/ files.
+// process's threads and their /proc/self/task/<tid>/ files, memory in huge pages, a file read
+// into it.
 //
 // CLOCK_MONOTONIC is the addon's one clock: V8's base::TimeTicks::Now() reads it on Linux, so
 // the sample timestamps of v8::CpuProfile, the inspector's profiles and process.hrtime() are
@@ -8,11 +9,14 @@
 #define VIZTRACER_OS_H_
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -74,6 +78,71 @@ inline std::vector<int> TaskIds() {
   }
   closedir(dir);
   return tids;
+}
+
+constexpr size_t kHugePage = 2u << 20;
+
+// `bytes` (a multiple of kHugePage) of fresh memory aligned to a huge page, advised to be backed
+// by huge pages (advice only: without transparent huge pages, 4 KiB pages), or nullptr. On a
+// VM each first write to a 4 KiB page costs a fault, more than the write: a huge page takes
+// one fault for 512 of them. Free with munmap(p, bytes).
+inline void* MapHugePages(size_t bytes) {
+  // Map one more huge page than needed and give back what sticks out on either side.
+  void* raw = mmap(nullptr, bytes + kHugePage, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (raw == MAP_FAILED) return nullptr;
+  const auto start = reinterpret_cast<uintptr_t>(raw);
+  const uintptr_t aligned = (start + kHugePage - 1) & ~(kHugePage - 1);
+  if (aligned > start) munmap(raw, aligned - start);
+  const uintptr_t end = start + bytes + kHugePage;
+  if (end > aligned + bytes)
+    munmap(reinterpret_cast<void*>(aligned + bytes), end - aligned - bytes);
+#ifdef MADV_HUGEPAGE
+  madvise(reinterpret_cast<void*>(aligned), bytes, MADV_HUGEPAGE);
+#endif
+  return reinterpret_cast<void*>(aligned);
+}
+
+// A regular file's bytes, read into MapHugePages' memory (`mapped` bytes of it, `length` read:
+// up to the size the file had when opened). 0, or an errno (EINVAL: not a regular file).
+inline int ReadFileToHugePages(const char* path, void** data, size_t* length, size_t* mapped) {
+  const int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  struct stat st;
+  int error = 0;
+  if (fstat(fd, &st) != 0) {
+    error = errno;
+  } else if (!S_ISREG(st.st_mode)) {
+    error = EINVAL;
+  } else {
+    const size_t size = static_cast<size_t>(st.st_size);
+    const size_t bytes = (size + kHugePage) / kHugePage * kHugePage;  // never 0
+    char* p = static_cast<char*>(MapHugePages(bytes));
+    size_t got = 0;
+    if (p == nullptr) {
+      error = ENOMEM;
+    } else {
+      while (got < size) {
+        const ssize_t n = read(fd, p + got, size - got);
+        if (n == 0) break;  // shorter than it was
+        if (n < 0) {
+          if (errno == EINTR) continue;
+          error = errno;
+          break;
+        }
+        got += static_cast<size_t>(n);
+      }
+      if (error != 0) {
+        munmap(p, bytes);
+      } else {
+        *data = p;
+        *length = got;
+        *mapped = bytes;
+      }
+    }
+  }
+  close(fd);
+  return error;
 }
 
 }  // namespace viztracer

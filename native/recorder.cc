@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 
+#include "os.h"
 #include "tick_clock.h"
 
 namespace viztracer {
@@ -33,7 +34,6 @@ constexpr int kTotal = 1;     // entries ever written
 constexpr int kTicks = 2;     // 1: times are ReadTicks(); 0: MonotonicNanos()
 constexpr int kCapacity = 3;  // entries the ring holds
 constexpr int kHeader = 8;    // doubles before the first entry (one cache line)
-constexpr size_t kHugePage = 2u << 20;
 // 2^28 entries: 4 GiB of address space; the pages are touched only as entries are written.
 constexpr double kMaxEntries = 268435456;
 
@@ -121,25 +121,12 @@ void RecorderRing(const v8::FunctionCallbackInfo<v8::Value>& info) {
   const size_t bytes =
       ((kHeader + 2 * static_cast<size_t>(entries)) * sizeof(double) + kHugePage - 1) / kHugePage *
       kHugePage;
-  // Aligned to a huge page, so the kernel can back all of it with huge pages: map one more
-  // huge page than needed and give back what sticks out on either side.
-  void* raw = mmap(nullptr, bytes + kHugePage, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (raw == MAP_FAILED) {
+  auto* ring = static_cast<double*>(MapHugePages(bytes));
+  if (ring == nullptr) {
     isolate->ThrowException(v8::Exception::RangeError(
         v8::String::NewFromUtf8Literal(isolate, "Cannot map memory for the recorder's ring")));
     return;
   }
-  const auto start = reinterpret_cast<uintptr_t>(raw);
-  const uintptr_t aligned = (start + kHugePage - 1) & ~(kHugePage - 1);
-  if (aligned > start) munmap(raw, aligned - start);
-  const uintptr_t end = start + bytes + kHugePage;
-  if (end > aligned + bytes)
-    munmap(reinterpret_cast<void*>(aligned + bytes), end - aligned - bytes);
-  auto* ring = reinterpret_cast<double*>(aligned);
-#ifdef MADV_HUGEPAGE
-  madvise(ring, bytes, MADV_HUGEPAGE);  // advice only: without THP, 4 KiB pages
-#endif
   ring[kNext] = 0;
   ring[kTotal] = 0;
   ring[kTicks] = useTicks ? 1 : 0;

@@ -140,6 +140,20 @@ export interface NativeAddon {
    */
   indexMappings(mappings: Uint8Array): Int32Array | number;
   /**
+   * The bytes of a regular file in memory of huge pages, where a fresh buffer's 4 KiB pages
+   * cost most of reading a 10 MB source map; an errno when it cannot (EINVAL: not a regular
+   * file): fs.readFileSync then says why. TypeError when `path` is not a string.
+   */
+  readFile(path: string): Buffer | number;
+  /**
+   * The mappings of (generated line, column, bias) query triples in `mappings`, whose index
+   * indexMappings made, as `lookupMappings` in report/source-maps.ts gives them (source, line,
+   * column, name per query; a source of -1: none), each queried line decoded once. An index
+   * that does not fit gives no mappings, never a read out of bounds. TypeError for arguments
+   * that are not a Uint8Array and two Int32Arrays.
+   */
+  lookupMappings(mappings: Uint8Array, index: Int32Array, queries: Int32Array): Int32Array;
+  /**
    * On one of `signals` (default SIGINT, SIGTERM, SIGHUP), `callback(name)` runs on the main thread as soon as its
    * JavaScript can be interrupted, even inside a synchronous loop; the event loop still gets
    * the signal as before. Main thread only (Error elsewhere), after `process.on(signal)`: the

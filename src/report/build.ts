@@ -20,7 +20,7 @@ import {
   type Span,
 } from '../trace/nest';
 import { osThreadTracks, type MonitorRecord, type PoolThreads } from '../trace/os-threads';
-import { frameName, type Samples } from '../trace/samples';
+import { frameName, type SampleNode, type Samples } from '../trace/samples';
 import type { UserEvents } from '../user-events';
 import { labelsOfSamples, type LabelChanges } from '../labels';
 import type { ProcessTrack, ThreadTrack } from './model';
@@ -166,9 +166,28 @@ function samplesAmong(
  * ran (`file:line`), so the original name never hides what executed.
  */
 function withGenerated(table: SliceTable, samples: Samples): SliceTable {
+  // By name, the last node's (the nodes from the last, each name set once). A function is in
+  // many nodes, which mapSamples gives one `generated` object: a node named as the one before
+  // it of its object is skipped, not named again (cold, naming every node cost 2-5 ms).
   const byName = new Map<string, string>();
-  for (const nd of samples.nodes) {
-    if (nd.generated) byName.set(frameName(nd), `${nd.generated.file}:${nd.generated.line}`);
+  const named = new Map<object, SampleNode>();
+  const nodes = samples.nodes;
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const nd = nodes[i];
+    const g = nd.generated;
+    if (!g) continue;
+    const before = named.get(g);
+    if (
+      before !== undefined &&
+      before.functionName === nd.functionName &&
+      before.file === nd.file &&
+      before.line === nd.line
+    ) {
+      continue;
+    }
+    named.set(g, nd);
+    const name = frameName(nd);
+    if (!byName.has(name)) byName.set(name, `${g.file}:${g.line}`);
   }
   if (byName.size === 0) return table;
   const nameArgs = table.names.map((name) => {

@@ -2,10 +2,10 @@
 // Applied when a report is built (sampling costs nothing more); each file's map is found and
 // parsed once, lazily: the map Node holds for it, else the file's last `//# sourceMappingURL=`
 // comment, a file beside it or an inline `data:` URL. Only a map's small members are parsed;
-// its mappings are indexed by line in one pass (by the addon when it is loaded) and decoded a
-// line at a time, when a frame on that line is first asked for: a bundle's map holds millions
-// of mappings, and decoding them all cost more than building the report (docs/benchmarks.md,
-// sections 22 and 22.1). @jridgewell/trace-mapping resolves sources given as URLs and
+// its mappings are indexed by line in one pass, and the places of a file are looked up in one
+// batch that decodes only their lines (both by the addon when it is loaded): a bundle's map
+// holds millions of mappings, and decoding them all cost more than building the report
+// (docs/benchmarks.md, sections 22 to 22.2). @jridgewell/trace-mapping resolves sources given as URLs and
 // flattens sectioned maps.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -90,7 +90,7 @@ export class SourceMaps {
       // An inline map is read as a file's is: its sourcesContent skipped, its mappings indexed.
       const at = mapLocation(url, file);
       if ('text' in at) return LineMap.read(Buffer.from(at.text), file);
-      return LineMap.read(fs.readFileSync(at.path), at.path);
+      return LineMap.read(readBytes(at.path), at.path);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       // Packages often name a map they do not ship (typescript's own lib does): not worth a word.
@@ -101,6 +101,13 @@ export class SourceMaps {
       return null;
     }
   }
+}
+
+/** A map file's bytes: by the addon when it is loaded, else (or to say why not) by fs. */
+function readBytes(file: string): Buffer {
+  const native = loadNative();
+  const bytes = 'addon' in native ? native.addon.readFile(file) : null;
+  return typeof bytes === 'object' && bytes !== null ? bytes : fs.readFileSync(file);
 }
 
 /**
@@ -195,7 +202,7 @@ for (let i = 0; i < 64; i++) {
  * One map's mappings, decoded a line at a time. Building it reads every VLQ value once,
  * without keeping them, to note where each generated line starts in `mappings` and the
  * running source, line, column and name there (the four are deltas across the whole map);
- * a line is decoded when first asked for. Lookups are trace-mapping's `originalPositionFor`'s:
+ * a lookup decodes the lines it asks about. Lookups are trace-mapping's `originalPositionFor`'s:
  * the mapping at or before the column (GREATEST_LOWER_BOUND), or at or after it.
  */
 export class LineMap {
@@ -204,8 +211,6 @@ export class LineMap {
    * original line, column and name there (INDEX_STRIDE values); then the end (indexMappings).
    */
   private readonly index: Int32Array;
-  /** Decoded lines: [column, source, line, column, name (-1: none)] per mapping, by column. */
-  private readonly lines = new Map<number, Int32Array>();
 
   private constructor(
     /** The sources, resolved against the map's place (absolute paths or URLs). */
@@ -269,8 +274,81 @@ export class LineMap {
 
   /** Where (1-based `line`, 0-based `column`) of the generated file comes from, or null. */
   position(line: number, column: number, leastUpperBound = false): OriginalPosition | null {
-    const segs = this.line(line - 1);
-    if (segs === null || segs.length === 0) return null;
+    return this.positions([line, column, leastUpperBound ? 1 : 0])[0];
+  }
+
+  /**
+   * `position` of many places at once, each of their lines decoded once: `places` holds
+   * (1-based line, 0-based column, 1 for the mapping at or after the column else 0) triples.
+   */
+  positions(places: readonly number[]): (OriginalPosition | null)[] {
+    const queries = new Int32Array(places.length);
+    for (let i = 0; i < places.length; i += LOOKUP_QUERY_STRIDE) {
+      // Lines past 32 bits are no line: -1 is none too.
+      queries[i] = places[i] >= 1 && places[i] <= 2 ** 31 ? places[i] - 1 : -1;
+      queries[i + 1] = places[i + 1];
+      queries[i + 2] = places[i + 2];
+    }
+    const native = loadNative();
+    const found =
+      'addon' in native
+        ? native.addon.lookupMappings(this.mappings, this.index, queries)
+        : lookupMappings(this.mappings, this.index, queries);
+    const out: (OriginalPosition | null)[] = [];
+    for (let at = 0; at < found.length; at += LOOKUP_RESULT_STRIDE) {
+      out.push(
+        // A source the map does not list (a broken map): no source, so the frame is kept.
+        found[at] < 0 || found[at] >= this.sources.length
+          ? null
+          : {
+              source: this.sources[found[at]],
+              line: found[at + 1] + 1,
+              column: found[at + 2],
+              name: found[at + 3] >= 0 ? (this.names[found[at + 3]] ?? null) : null,
+            },
+      );
+    }
+    return out;
+  }
+}
+
+/** Values per query of lookupMappings: generated line (0-based), column, bias (1: at or after). */
+const LOOKUP_QUERY_STRIDE = 3;
+/** Values per result: source (-1: none), original line (0-based), column, name (-1: none). */
+const LOOKUP_RESULT_STRIDE = 4;
+
+/**
+ * The mapping of each query (LOOKUP_QUERY_STRIDE values: generated line, column, bias) in
+ * `mappings`, whose index indexMappings made, as LOOKUP_RESULT_STRIDE values each (a source of
+ * -1: none, or a mapping to no source). Queries are taken in order of line, each line decoded
+ * once. The addon does the same (native/mappings_index.cc), cold, in a fraction of the time;
+ * this is for when it is not built. A forged index gives no mappings, as the addon's does.
+ */
+export function lookupMappings(
+  mappings: Uint8Array,
+  index: Int32Array,
+  queries: Int32Array,
+): Int32Array {
+  const count = Math.floor(queries.length / LOOKUP_QUERY_STRIDE);
+  const out = new Int32Array(count * LOOKUP_RESULT_STRIDE);
+  const lines = index.length === 0 ? 0 : Math.floor((index.length - 1) / INDEX_STRIDE);
+  const order = Array.from({ length: count }, (_, q) => q).sort(
+    (a, b) => queries[a * LOOKUP_QUERY_STRIDE] - queries[b * LOOKUP_QUERY_STRIDE] || a - b,
+  );
+  let segs: Int32Array = new Int32Array(0);
+  let decoded = -1;
+  for (const q of order) {
+    const line = queries[q * LOOKUP_QUERY_STRIDE];
+    const column = queries[q * LOOKUP_QUERY_STRIDE + 1];
+    const leastUpperBound = queries[q * LOOKUP_QUERY_STRIDE + 2] !== 0;
+    const r = q * LOOKUP_RESULT_STRIDE;
+    out[r] = -1;
+    out[r + 3] = -1;
+    if (line < 0 || line >= lines) continue;
+    if (decoded !== line) {
+      segs = decodeLine(mappings, index, line);
+      decoded = line;
+    }
     // The last mapping at or before the column (its first, when several share it)...
     let lo = 0;
     let hi = segs.length / 5;
@@ -286,80 +364,78 @@ export class LineMap {
     } else if (leastUpperBound) {
       k++;
     }
-    if (k < 0 || k * 5 >= segs.length) return null;
+    if (k < 0 || k * 5 >= segs.length) continue;
     const at = k * 5;
-    if (segs[at + 1] < 0) return null; // a mapping to no source
-    return {
-      source: this.sources[segs[at + 1]],
-      line: segs[at + 2] + 1,
-      column: segs[at + 3],
-      name: segs[at + 4] >= 0 ? (this.names[segs[at + 4]] ?? null) : null,
-    };
+    if (segs[at + 1] < 0) continue; // a mapping to no source
+    out[r] = segs[at + 1];
+    out[r + 1] = segs[at + 2];
+    out[r + 2] = segs[at + 3];
+    out[r + 3] = segs[at + 4];
   }
+  return out;
+}
 
-  /** A generated line's mappings (0-based), decoded once. */
-  private line(index: number): Int32Array | null {
-    if (index < 0 || index >= (this.index.length - 1) / INDEX_STRIDE) return null;
-    let segs = this.lines.get(index);
-    if (segs) return segs;
-    const m = this.mappings;
-    const at = index * INDEX_STRIDE;
-    const from = this.index[at];
-    const to = this.index[at + INDEX_STRIDE] - 1;
-    let count = 1;
-    for (let i = from; i < to; i++) if (m[i] === 44 /* , */) count++;
-    const out = new Int32Array(count * 5);
-    let n = 0;
-    let column = 0;
-    let source = this.index[at + 1];
-    let origLine = this.index[at + 2];
-    let origColumn = this.index[at + 3];
-    let name = this.index[at + 4];
-    // The segment's fields so far (deltas), and how many.
-    let fields = 0;
-    let d0 = 0;
-    let d1 = 0;
-    let d2 = 0;
-    let d3 = 0;
-    let d4 = 0;
-    for (let i = from; i <= to;) {
-      const c = i < to ? m[i] : 44; // the line's end ends its last segment
-      if (c !== 44 /* , */) {
-        const delta = readVlq(m, i, to); // valid: the index read it
-        i = vlqEnd;
-        if (fields === 0) d0 = delta;
-        else if (fields === 1) d1 = delta;
-        else if (fields === 2) d2 = delta;
-        else if (fields === 3) d3 = delta;
-        else if (fields === 4) d4 = delta;
-        fields++;
-        continue;
-      }
-      i++;
-      if (fields === 0) continue;
-      column += d0;
-      out[n] = column;
-      if (fields >= 4) {
-        source += d1;
-        origLine += d2;
-        origColumn += d3;
-        if (fields >= 5) name += d4;
-        out[n + 1] = source;
-        out[n + 2] = origLine;
-        out[n + 3] = origColumn;
-        out[n + 4] = fields >= 5 ? name : -1;
-      } else {
-        out[n + 1] = -1; // a mapping to no source
-        out[n + 4] = -1;
-      }
-      n += 5;
-      fields = 0;
+/**
+ * A generated line's mappings (0-based line): [column, source, line, column, name (-1: none)]
+ * per mapping, by column. None when the index does not fit `mappings` or a value is malformed.
+ */
+function decodeLine(m: Uint8Array, index: Int32Array, line: number): Int32Array {
+  const at = line * INDEX_STRIDE;
+  const from = index[at];
+  const to = index[at + INDEX_STRIDE] - 1;
+  if (from < 0 || to > m.length || from > to) return new Int32Array(0);
+  let count = 1;
+  for (let i = from; i < to; i++) if (m[i] === 44 /* , */) count++;
+  const out = new Int32Array(count * 5);
+  let n = 0;
+  let column = 0;
+  let source = index[at + 1];
+  let origLine = index[at + 2];
+  let origColumn = index[at + 3];
+  let name = index[at + 4];
+  // The segment's fields so far (deltas), and how many.
+  let fields = 0;
+  let d0 = 0;
+  let d1 = 0;
+  let d2 = 0;
+  let d3 = 0;
+  let d4 = 0;
+  for (let i = from; i <= to;) {
+    const c = i < to ? m[i] : 44; // the line's end ends its last segment
+    if (c !== 44 /* , */) {
+      const delta = readVlq(m, i, to);
+      if (vlqEnd < 0) return new Int32Array(0);
+      i = vlqEnd;
+      if (fields === 0) d0 = delta;
+      else if (fields === 1) d1 = delta;
+      else if (fields === 2) d2 = delta;
+      else if (fields === 3) d3 = delta;
+      else if (fields === 4) d4 = delta;
+      fields++;
+      continue;
     }
-    segs = n === out.length ? out : out.slice(0, n);
-    if (!isSorted(segs)) segs = sortByColumn(segs);
-    this.lines.set(index, segs);
-    return segs;
+    i++;
+    if (fields === 0) continue;
+    column += d0;
+    out[n] = column;
+    if (fields >= 4) {
+      source += d1;
+      origLine += d2;
+      origColumn += d3;
+      if (fields >= 5) name += d4;
+      out[n + 1] = source;
+      out[n + 2] = origLine;
+      out[n + 3] = origColumn;
+      out[n + 4] = fields >= 5 ? name : -1;
+    } else {
+      out[n + 1] = -1; // a mapping to no source
+      out[n + 4] = -1;
+    }
+    n += 5;
+    fields = 0;
   }
+  const segs = n === out.length ? out : out.slice(0, n);
+  return isSorted(segs) ? segs : sortByColumn(segs);
 }
 
 /** Where the value readVlq read last ended; for a malformed one, -1 - the offset of its bad byte. */
@@ -591,24 +667,52 @@ function sortByColumn(segs: Int32Array): Int32Array {
  * `generated`. Nodes no map covers are kept as they are. Pure but for reading maps.
  */
 export function mapSamples(samples: Samples, maps: SourceMaps): Samples {
-  let changed = false;
-  // Where each place maps, by file, then line and column: a function is in many nodes.
-  const places = new Map<string, Map<number, MappedPlace | null>>();
-  const nodes = samples.nodes.map((node): SampleNode => {
-    if (node.file === '' || node.line <= 0) return node;
-    let inFile = places.get(node.file);
+  // Each file's distinct places (a function is in many nodes), looked up in one batch a file.
+  const files = new Map<string, FilePlaces>();
+  const fileOf: (FilePlaces | undefined)[] = new Array(samples.nodes.length);
+  const placeOf = new Int32Array(samples.nodes.length);
+  samples.nodes.forEach((node, i) => {
+    if (node.file === '' || node.line <= 0) return;
+    let inFile = files.get(node.file);
     if (inFile === undefined) {
-      inFile = new Map();
-      places.set(node.file, inFile);
+      inFile = { keys: new Map(), queries: [], columns: [], mapped: [] };
+      files.set(node.file, inFile);
     }
     const key = node.line * 2 ** 26 + node.column;
-    let place = inFile.get(key);
+    let place = inFile.keys.get(key);
     if (place === undefined) {
-      place = mapPlace(maps, node.file, node.line, node.column);
-      inFile.set(key, place);
+      place = inFile.keys.size;
+      inFile.keys.set(key, place);
+      // V8's columns are 1-based, the map's 0-based.
+      inFile.queries.push(node.line, Math.max(0, node.column - 1), 0);
+      inFile.columns.push(node.column);
     }
-    if (place === null) return node;
-    changed = true;
+    fileOf[i] = inFile;
+    placeOf[i] = place;
+  });
+  let changed = false;
+  for (const [file, inFile] of files) {
+    const map = maps.mapOf(file);
+    if (!map) continue;
+    const found = map.positions(inFile.queries);
+    for (let k = 0; k < found.length; k++) {
+      const pos = found[k];
+      inFile.mapped.push(
+        pos && {
+          name: pos.name ?? '',
+          file: pos.source.startsWith('file://') ? fileURLToPath(pos.source) : pos.source,
+          line: pos.line,
+          column: pos.column + 1,
+          generated: { file, line: inFile.queries[k * 3], column: inFile.columns[k] },
+        },
+      );
+      if (pos) changed = true;
+    }
+  }
+  if (!changed) return samples;
+  const nodes = samples.nodes.map((node, i): SampleNode => {
+    const place = fileOf[i]?.mapped[placeOf[i]];
+    if (!place) return node;
     return {
       parent: node.parent,
       functionName: node.functionName !== '' ? node.functionName : place.name,
@@ -618,7 +722,18 @@ export function mapSamples(samples: Samples, maps: SourceMaps): Samples {
       generated: place.generated,
     };
   });
-  return changed ? { ...samples, nodes } : samples;
+  return { ...samples, nodes };
+}
+
+/** A file's distinct sampled places: their lookups (as LineMap.positions takes) and results. */
+interface FilePlaces {
+  /** Line and column (one number) to the place's number. */
+  keys: Map<number, number>;
+  queries: number[];
+  /** The places' columns as V8 gave them (1-based). */
+  columns: number[];
+  /** By place number; empty when the file has no map. */
+  mapped: (MappedPlace | null)[];
 }
 
 /** Where a sampled place comes from (1-based line and column), and where it ran. */
@@ -628,26 +743,6 @@ interface MappedPlace {
   line: number;
   column: number;
   generated: { file: string; line: number; column: number };
-}
-
-function mapPlace(
-  maps: SourceMaps,
-  file: string,
-  line: number,
-  column: number,
-): MappedPlace | null {
-  const map = maps.mapOf(file);
-  if (!map) return null;
-  // V8's columns are 1-based, the map's 0-based.
-  const pos = map.position(line, Math.max(0, column - 1));
-  if (pos === null) return null;
-  return {
-    name: pos.name ?? '',
-    file: pos.source.startsWith('file://') ? fileURLToPath(pos.source) : pos.source,
-    line: pos.line,
-    column: pos.column + 1,
-    generated: { file, line, column },
-  };
 }
 
 /**
@@ -662,22 +757,41 @@ function mapPlace(
 export function mapFunctions<
   F extends { name: string; file: string; line: number; column?: number; shift?: number },
 >(functions: readonly F[], maps: SourceMaps): F[] {
-  return functions.map((f) => {
-    const map = f.line > 0 ? maps.mapOf(f.file) : null;
-    if (!map) return f;
-    let pos: OriginalPosition | null;
-    if (f.column !== undefined) {
-      const column = f.column - 1 + (maps.isHeld(f.file) ? (f.shift ?? 0) : 0);
-      // Code before the first mapping of its line: the mapping after it.
-      pos = map.position(f.line, column) ?? map.position(f.line, column, true);
-    } else {
-      if (map.sources.length !== 1) return f;
-      // The first mapping on the line, after its indentation.
-      pos = map.position(f.line, 0, true);
-    }
-    if (pos === null) return f;
-    const file = pos.source.startsWith('file://') ? fileURLToPath(pos.source) : pos.source;
-    const name = f.name === '(anonymous)' && pos.name ? pos.name : f.name;
-    return { ...f, name, file, line: pos.line };
+  // Each file's functions looked up in one batch (a minified bundle is one line, decoded once).
+  const byFile = new Map<string, number[]>();
+  functions.forEach((f, i) => {
+    if (f.line <= 0) return;
+    const inFile = byFile.get(f.file);
+    if (inFile) inFile.push(i);
+    else byFile.set(f.file, [i]);
   });
+  const out = functions.slice();
+  for (const [file, which] of byFile) {
+    const map = maps.mapOf(file);
+    if (!map) continue;
+    // Two lookups a function: at or before its column, and the mapping after it, for code
+    // before the first mapping of its line. Without a column, only a map of one source file
+    // to one generated file places a line: the first mapping on it, after its indentation.
+    const queries: number[] = [];
+    for (const i of which) {
+      const f = functions[i];
+      if (f.column !== undefined) {
+        const column = f.column - 1 + (maps.isHeld(file) ? (f.shift ?? 0) : 0);
+        queries.push(f.line, column, 0, f.line, column, 1);
+      } else {
+        queries.push(-1, 0, 0, f.line, 0, 1);
+      }
+    }
+    const found = map.positions(queries);
+    which.forEach((i, k) => {
+      const f = functions[i];
+      if (f.column === undefined && map.sources.length !== 1) return;
+      const pos = found[2 * k] ?? found[2 * k + 1];
+      if (pos === null) return;
+      const source = pos.source.startsWith('file://') ? fileURLToPath(pos.source) : pos.source;
+      const name = f.name === '(anonymous)' && pos.name ? pos.name : f.name;
+      out[i] = { ...f, name, file: source, line: pos.line };
+    });
+  }
+  return out;
 }

@@ -2,12 +2,13 @@
 // What touches threads or process memory runs in a child `node`, so the test runner's own
 // threads and heap do not blur it.
 import { spawnSync } from 'node:child_process';
-import { cpus } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe as vitestDescribe, expect, it } from 'vitest';
 import { fitClock } from '../../src/instrument/clock';
 import { loadNative, type NativeAddon, type NativeProfile } from '../../src/native';
-import { indexMappings } from '../../src/report/source-maps';
+import { indexMappings, lookupMappings } from '../../src/report/source-maps';
 import { osThreadId } from '../../src/thread';
 import { cleanEnv, ROOT } from '../helpers/run';
 import { bundleTsApp } from '../helpers/ts-app';
@@ -565,6 +566,14 @@ describe('indexMappings', () => {
       'Ag,A',
       'AAg',
       '//////f',
+      'AAAAAAAAACAAA;AAAA', // 13 fields: the sixth on are not kept (the tenth was added to the source)
+      // Segments of 4 and 5 one-digit values (read at once), others, and their ends.
+      'CDEF,GHIJK;KLMN;;OPQRS,gBAAA,AAAA!,AAAA',
+      'AAAA,AAAAA',
+      'AAAAA;',
+      'AAAA;AAA;AAAAAA;AAAAAAA;',
+      'AAA!,AAAA;AAAA',
+      'AAAA,\u00e9AAA',
     ]) {
       inputs.push(Buffer.from(text, 'latin1'));
     }
@@ -584,6 +593,90 @@ describe('indexMappings', () => {
     }
     expect(() => addon.indexMappings('AAAA' as never)).toThrow(
       new TypeError('Expected "mappings" to be a Uint8Array'),
+    );
+  });
+});
+
+describe('readFile', () => {
+  it("gives a regular file's bytes, else an errno: fs says why", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vz-read-'));
+    try {
+      const big = Buffer.alloc(5 << 20, 'abc');
+      big.write('end', big.length - 3);
+      for (const [name, bytes] of [
+        ['big', big],
+        ['empty', Buffer.alloc(0)],
+        ['small', Buffer.from('{"version":3}')],
+      ] as const) {
+        writeFileSync(join(dir, name), bytes);
+        const got = addon.readFile(join(dir, name));
+        expect(Buffer.isBuffer(got)).toBe(true);
+        expect((got as Buffer).equals(bytes)).toBe(true);
+      }
+      expect(addon.readFile(join(dir, 'missing'))).toBe(osConstants.errno.ENOENT);
+      expect(addon.readFile(dir)).toBe(osConstants.errno.EINVAL); // not a regular file
+      expect(addon.readFile('a\0b')).toBe(osConstants.errno.EINVAL);
+      expect(() => addon.readFile(7 as never)).toThrow(
+        new TypeError('Expected "path" to be a string'),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('lookupMappings', () => {
+  it("gives what report/source-maps.ts's JavaScript gives: every place of real maps", () => {
+    for (const minify of [false, true]) {
+      const { code, map } = bundleTsApp(minify);
+      const mappings = Buffer.from((JSON.parse(map) as { mappings: string }).mappings, 'latin1');
+      const index = addon.indexMappings(mappings) as Int32Array;
+      const queries: number[] = [];
+      const lines = code.split('\n');
+      for (let l = lines.length; l >= -1; l--) {
+        for (let c = 0; c <= (lines[l]?.length ?? 0) + 2; c++) queries.push(l, c, 0, l, c, 1);
+      }
+      const q = Int32Array.from(queries);
+      const native = addon.lookupMappings(mappings, index, q);
+      expect(native).toEqual(lookupMappings(mappings, index, q));
+      expect(native.filter((v, i) => i % 4 === 0 && v >= 0).length).toBeGreaterThan(500);
+    }
+  });
+
+  it('and on hostile input: random mappings, forged indexes, any query, never a bad read', () => {
+    let seed = 11;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed % n;
+    };
+    for (let round = 0; round < 200; round++) {
+      const mappings = Buffer.alloc(1 + next(300));
+      for (let i = 0; i < mappings.length; i++) {
+        mappings[i] = 'ABCgh+/;,!'.charCodeAt(next(round % 2 ? 10 : 9));
+      }
+      // The index of valid mappings, or a forged one: offsets anywhere, in any order.
+      const made = indexMappings(mappings);
+      const index =
+        typeof made !== 'number' && round % 3 !== 0
+          ? made
+          : Int32Array.from({ length: next(40) }, () => next(2 * mappings.length + 3) - 2);
+      const queries = Int32Array.from({ length: 3 * next(50) + next(3) }, () => next(12) - 2);
+      const native = addon.lookupMappings(mappings, index, queries);
+      expect(native).toEqual(lookupMappings(mappings, index, queries));
+    }
+    // And extreme values: queries past 32-bit lines and columns, an empty index.
+    const q = Int32Array.from([2 ** 31 - 1, -(2 ** 31), 1, 0, 2 ** 31 - 1, 0]);
+    const m = Buffer.from('AAAA');
+    expect(addon.lookupMappings(m, new Int32Array(0), q)).toEqual(
+      lookupMappings(m, new Int32Array(0), q),
+    );
+    const i = indexMappings(m) as Int32Array;
+    expect(addon.lookupMappings(m, i, q)).toEqual(lookupMappings(m, i, q));
+    expect(() => addon.lookupMappings(m, 'x' as never, q)).toThrow(
+      new TypeError('Expected "index" to be an Int32Array'),
+    );
+    expect(() => addon.lookupMappings(m, i, [0, 0, 0] as never)).toThrow(
+      new TypeError('Expected "queries" to be an Int32Array'),
     );
   });
 });

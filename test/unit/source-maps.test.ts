@@ -1,5 +1,7 @@
 // report/source-maps.ts decodes a map's mappings a line at a time: it must find what
-// @jridgewell/trace-mapping finds, at every place of a real bundle's map, either bias.
+// @jridgewell/trace-mapping finds, at every place of a real bundle's map, either bias, one
+// place at a time or all in one batch. (Through the addon when it is built; the JavaScript
+// lookup is held to the addon's in test/native/addon.test.ts.)
 import {
   GREATEST_LOWER_BOUND,
   LEAST_UPPER_BOUND,
@@ -7,7 +9,13 @@ import {
   originalPositionFor,
 } from '@jridgewell/trace-mapping';
 import { describe, expect, it } from 'vitest';
-import { LineMap, indexMappings, sourcesOf, topLevelMembers } from '../../src/report/source-maps';
+import {
+  LineMap,
+  indexMappings,
+  lookupMappings,
+  sourcesOf,
+  topLevelMembers,
+} from '../../src/report/source-maps';
 import { bundleTsApp } from '../helpers/ts-app';
 
 /** Every place of the code, both biases, as trace-mapping and as LineMap say. */
@@ -19,6 +27,8 @@ function compare(code: string, map: string, from: 'json' | 'bytes' = 'json'): nu
       : LineMap.read(Buffer.from(map), '/out/main.js.map');
   const lines = code.split('\n');
   let checked = 0;
+  const places: number[] = [];
+  const each: ReturnType<LineMap['position']>[] = [];
   for (let l = 0; l < lines.length + 1; l++) {
     for (let c = 0; c <= (lines[l]?.length ?? 0) + 2; c++) {
       for (const lub of [false, true]) {
@@ -28,6 +38,8 @@ function compare(code: string, map: string, from: 'json' | 'bytes' = 'json'): nu
           bias: lub ? LEAST_UPPER_BOUND : GREATEST_LOWER_BOUND,
         });
         const got = ours.position(l + 1, c, lub);
+        places.push(l + 1, c, lub ? 1 : 0);
+        each.push(got);
         expect(got, `${l + 1}:${c} ${lub ? 'LUB' : 'GLB'}`).toEqual(
           want.source === null
             ? null
@@ -37,6 +49,10 @@ function compare(code: string, map: string, from: 'json' | 'bytes' = 'json'): nu
       }
     }
   }
+  // The same places in one batch, last first: the lookup takes them by line.
+  const reversed: number[] = [];
+  for (let at = places.length - 3; at >= 0; at -= 3) reversed.push(...places.slice(at, at + 3));
+  expect(ours.positions(reversed)).toEqual(each.slice().reverse());
   return checked;
 }
 
@@ -87,6 +103,12 @@ describe('LineMap', () => {
     expect(ours.position(7, 2)?.line).toBe(want.line);
   });
 
+  it('a mapping to a source the map does not list is no mapping', () => {
+    const map = LineMap.of({ version: 3, sources: ['a.ts'], mappings: ';AEAA,EFAA' }, '/x.map');
+    expect(map.position(2, 0)).toBeNull();
+    expect(map.position(2, 2)).toEqual({ source: '/a.ts', line: 1, column: 0, name: null });
+  });
+
   it('a corrupt mappings string throws (the caller warns)', () => {
     expect(() => LineMap.of({ version: 3, sources: ['a'], mappings: 'AA!A' }, '/x.map')).toThrow(
       'invalid mappings (character 2)',
@@ -118,6 +140,50 @@ describe('indexMappings', () => {
     expect(indexMappings(Buffer.from('gggggggA'))).toBe(7); // a value of more than 32 bits
     expect(indexMappings(Buffer.from('Ag,A'))).toBe(2); // a value cut by a separator
     expect(indexMappings(Buffer.from('AAg'))).toBe(3); // and by the end
+  });
+});
+
+describe('lookupMappings', () => {
+  it("finds each query's mapping in its decoded line, either bias, null where none", () => {
+    // Line 0: columns 0 and 4 (source 0, line 1, column 2, name 1); line 1 empty; line 2:
+    // column 0 maps to no source; column 2, source 1, line 0, column 5, name 0.
+    const mappings = Buffer.from('AAAA,IACEC;;A,ECDGD');
+    const index = indexMappings(mappings) as Int32Array;
+    const queries = Int32Array.from([
+      ...[0, 5, 0], // after the last: the last
+      ...[0, 4, 0],
+      ...[0, 3, 1], // at or after: the one at 4
+      ...[0, 5, 1], // none after
+      ...[1, 0, 0], // an empty line
+      ...[2, 1, 0], // a mapping to no source
+      ...[2, 2, 0],
+      ...[3, 0, 0], // past the last line
+      ...[-1, 0, 0],
+    ]);
+    expect(Array.from(lookupMappings(mappings, index, queries))).toEqual([
+      ...[0, 1, 2, 1],
+      ...[0, 1, 2, 1],
+      ...[0, 1, 2, 1],
+      ...[-1, 0, 0, -1],
+      ...[-1, 0, 0, -1],
+      ...[-1, 0, 0, -1],
+      ...[1, 0, 5, 0],
+      ...[-1, 0, 0, -1],
+      ...[-1, 0, 0, -1],
+    ]);
+  });
+
+  it('gives no mappings on a line its index does not fit, or that holds a bad value', () => {
+    const mappings = Buffer.from('AAAA;AAAA');
+    const forged = Int32Array.from([0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 99]);
+    expect(Array.from(lookupMappings(mappings, forged, Int32Array.from([1, 0, 0])))).toEqual([
+      -1, 0, 0, -1,
+    ]);
+    const bad = Buffer.from('AA!A');
+    const index = Int32Array.from([0, 0, 0, 0, 0, 5]);
+    expect(Array.from(lookupMappings(bad, index, Int32Array.from([0, 0, 0])))).toEqual([
+      -1, 0, 0, -1,
+    ]);
   });
 });
 
