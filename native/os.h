@@ -81,6 +81,9 @@ inline std::vector<int> TaskIds() {
 }
 
 constexpr size_t kHugePage = 2u << 20;
+// The smallest file ReadFileToHugePages reads into huge pages: at most a third of what it maps
+// is then unused.
+constexpr size_t kHugeFileMin = 2 * kHugePage;
 
 // `bytes` (a multiple of kHugePage) of fresh memory aligned to a huge page, advised to be backed
 // by huge pages (advice only: without transparent huge pages, 4 KiB pages), or nullptr. On a
@@ -103,8 +106,9 @@ inline void* MapHugePages(size_t bytes) {
   return reinterpret_cast<void*>(aligned);
 }
 
-// A regular file's bytes, read into MapHugePages' memory (`mapped` bytes of it, `length` read:
-// up to the size the file had when opened). 0, or an errno (EINVAL: not a regular file).
+// A regular file's bytes, read into fresh memory (`mapped` bytes of it, `length` read: up to
+// the size the file had when opened), of huge pages when the file is big (kHugeFileMin). 0, or
+// an errno (EINVAL: not a regular file). Free with munmap(data, mapped).
 inline int ReadFileToHugePages(const char* path, void** data, size_t* length, size_t* mapped) {
   const int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno;
@@ -116,8 +120,15 @@ inline int ReadFileToHugePages(const char* path, void** data, size_t* length, si
     error = EINVAL;
   } else {
     const size_t size = static_cast<size_t>(st.st_size);
-    const size_t bytes = (size + kHugePage) / kHugePage * kHugePage;  // never 0
-    char* p = static_cast<char*>(MapHugePages(bytes));
+    // Huge pages for big files only: a huge page is resident once touched, so a 4 KiB map in
+    // one would take 2 MiB (a thousand small maps, 2 GB). Below kHugeFileMin, 4 KiB pages.
+    const bool huge = size >= kHugeFileMin;
+    const size_t page = huge ? kHugePage : 4096;
+    const size_t bytes = (size + page) / page * page;  // never 0
+    char* p = static_cast<char*>(
+        huge ? MapHugePages(bytes)
+             : mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    if (p == MAP_FAILED) p = nullptr;
     size_t got = 0;
     if (p == nullptr) {
       error = ENOMEM;
