@@ -98,15 +98,18 @@ for (let round = 0; round < opts.rounds; round++) {
   console.log(`  round ${round + 1}/${opts.rounds} done`);
 }
 
-const spread = (xs) => `${fmt(Math.min(...xs), 0)}-${fmt(Math.max(...xs), 0)}`;
+// Ratios (below 10) with three decimals, milliseconds and MB with none or one.
+const digits = (x, big) => (Math.abs(x) < 10 ? 3 : big);
+const spread = (xs) =>
+  `${fmt(Math.min(...xs), digits(Math.min(...xs), 0))}-${fmt(Math.max(...xs), digits(Math.max(...xs), 0))}`;
 const rows = Object.keys(figures.here).map((k) => {
   const b = figures.base[k] ?? [NaN];
   const h = figures.here[k];
   return [
     k,
-    fmt(median(b), 1),
+    fmt(median(b), digits(median(b), 1)),
     spread(b),
-    fmt(median(h), 1),
+    fmt(median(h), digits(median(h), 1)),
     spread(h),
     fmt(median(h) / median(b), 3),
   ];
