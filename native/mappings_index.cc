@@ -26,6 +26,24 @@ constexpr std::array<uint8_t, 256> kClass = [] {
 
 uint32_t Signed(uint32_t vlq) { return (vlq & 1) ? 0u - (vlq >> 1) : (vlq >> 1); }
 
+// The base64 VLQ value at m[i], before `end`: true, with `i` past it and its signed value in
+// `out`; false when a byte is not base64, a digit goes past 32 bits, or `end` cuts the value,
+// with `i` at that byte (or at `end`). The one reader of both passes below, as readVlq is of
+// report/source-maps.ts's.
+inline bool ReadVlq(const uint8_t* m, size_t end, size_t& i, uint32_t& out) {
+  uint32_t vlq = 0;
+  for (int shift = 0;; shift += 5) {
+    if (i == end) return false;
+    const unsigned digit = kClass[m[i]];
+    if (digit >= 64 || shift > 30) return false;
+    i++;
+    vlq |= (digit & 31) << shift;
+    if (!(digit & 32)) break;
+  }
+  out = Signed(vlq);
+  return true;
+}
+
 // One mapping of a decoded line: its column, then source, original line, column and name (-1:
 // none), as report/source-maps.ts's line decoding stores them.
 struct Segment {
@@ -49,20 +67,16 @@ void DecodeLine(const uint8_t* m, size_t length, const int32_t* index, size_t li
   uint32_t name = static_cast<uint32_t>(index[at + 4]);
   uint32_t d[5] = {0, 0, 0, 0, 0};
   unsigned fields = 0;
-  for (int64_t i = from; i <= to;) {
-    const uint8_t c = i < to ? m[i] : ',';  // the line's end ends its last segment
+  const size_t end = static_cast<size_t>(to);
+  for (size_t i = static_cast<size_t>(from); i <= end;) {
+    const uint8_t c = i < end ? m[i] : ',';  // the line's end ends its last segment
     if (c != ',') {
-      uint32_t value = 0;
-      for (int shift = 0;; shift += 5) {
-        const unsigned digit = i < to ? kClass[m[i++]] : kOther;
-        if (digit >= 64 || shift > 30) {
-          out.clear();
-          return;
-        }
-        value |= (digit & 31) << shift;
-        if (!(digit & 32)) break;
+      uint32_t value;
+      if (!ReadVlq(m, end, i, value)) {
+        out.clear();
+        return;
       }
-      if (fields < 5) d[fields] = Signed(value);
+      if (fields < 5) d[fields] = value;
       fields++;
       continue;
     }
@@ -108,26 +122,15 @@ ptrdiff_t IndexMappings(const uint8_t* mappings, size_t length, std::vector<int3
   // offset in `bad`).
   auto value = [&]() -> bool {
     if (i == length) return false;
-    unsigned d = kClass[mappings[i]];
+    const unsigned d = kClass[mappings[i]];
     if (d >= 64) {
       if (d == kOther) bad = static_cast<ptrdiff_t>(i);
       return false;
     }
-    i++;
-    uint32_t vlq = d & 31;
-    for (int shift = 5; d & 32; shift += 5) {
-      if (i == length) {
-        bad = static_cast<ptrdiff_t>(length);  // cut by the end
-        return false;
-      }
-      d = kClass[mappings[i++]];
-      if (d >= 64 || shift > 30) {
-        bad = static_cast<ptrdiff_t>(i - 1);
-        return false;
-      }
-      vlq |= (d & 31) << shift;
+    if (!ReadVlq(mappings, length, i, v)) {
+      bad = static_cast<ptrdiff_t>(i);  // the bad byte, or the length when the end cuts it
+      return false;
     }
-    v = Signed(vlq);
     return true;
   };
   auto next_line = [&]() {

@@ -2,7 +2,7 @@
 //
 // Every `viztracer` run and every traced child or worker loads the CLI or the preload and, at
 // exit, what builds and writes the report: some forty modules. One at a time, each is found,
-// read, wrapped and compiled, and its functions compiled again when first called; that was
+// read, wrapped and compiled, and each of its functions compiled when first called; that was
 // about a quarter of what tracing adds to a short program. The build (scripts/bundle.mjs) makes
 // each entry point one file in lib/ (esbuild: every module still runs only when first
 // required), runs it once on an empty program and keeps V8's code cache of what that compiled,
@@ -55,9 +55,7 @@ export function runBundled<T>(
   const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
   const mod = new Module(file, module);
   mod.filename = file;
-  mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(
-    dir,
-  );
+  // Requires resolve from the bundle's place, as its modules' did from theirs in lib/.
   const req = Module.createRequire(file);
   const run = script.runInThisContext() as (
     exports: object,

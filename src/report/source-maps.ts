@@ -558,12 +558,10 @@ const BACKSLASH = 0x5c;
 export function topLevelMembers(bytes: Uint8Array): Map<string, [number, number]> | null {
   const n = bytes.length;
   let i = 0;
+  // JSON's whitespace: space, \n, \r, \t.
+  const isSpace = (b: number): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
   const space = (): void => {
-    while (
-      i < n &&
-      (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)
-    )
-      i++;
+    while (i < n && isSpace(bytes[i])) i++;
   };
   // The end of the string whose opening quote is at `at` (past its closing quote), or -1.
   const stringEnd = (at: number): number => {
@@ -627,14 +625,7 @@ export function topLevelMembers(bytes: Uint8Array): Map<string, [number, number]
     const end = valueEnd(i);
     if (end < 0 || end === i) return null;
     let last = end;
-    while (
-      last > i &&
-      (bytes[last - 1] === 0x20 ||
-        bytes[last - 1] === 0x0a ||
-        bytes[last - 1] === 0x0d ||
-        bytes[last - 1] === 0x09)
-    )
-      last--;
+    while (last > i && isSpace(bytes[last - 1])) last--;
     members.set(key as string, [i, last]);
     i = end;
     space();
@@ -700,10 +691,14 @@ export function mapSamples(samples: Samples, maps: SourceMaps): Samples {
       inFile.mapped.push(
         pos && {
           name: pos.name ?? '',
-          file: pos.source.startsWith('file://') ? fileURLToPath(pos.source) : pos.source,
+          file: sourcePath(pos.source),
           line: pos.line,
           column: pos.column + 1,
-          generated: { file, line: inFile.queries[k * 3], column: inFile.columns[k] },
+          generated: {
+            file,
+            line: inFile.queries[k * LOOKUP_QUERY_STRIDE],
+            column: inFile.columns[k],
+          },
         },
       );
       if (pos) changed = true;
@@ -723,6 +718,11 @@ export function mapSamples(samples: Samples, maps: SourceMaps): Samples {
     };
   });
   return { ...samples, nodes };
+}
+
+/** A resolved source as the report names files: a path (sources given as file URLs too). */
+function sourcePath(source: string): string {
+  return source.startsWith('file://') ? fileURLToPath(source) : source;
 }
 
 /** A file's distinct sampled places: their lookups (as LineMap.positions takes) and results. */
@@ -788,9 +788,8 @@ export function mapFunctions<
       if (f.column === undefined && map.sources.length !== 1) return;
       const pos = found[2 * k] ?? found[2 * k + 1];
       if (pos === null) return;
-      const source = pos.source.startsWith('file://') ? fileURLToPath(pos.source) : pos.source;
       const name = f.name === '(anonymous)' && pos.name ? pos.name : f.name;
-      out[i] = { ...f, name, file: source, line: pos.line };
+      out[i] = { ...f, name, file: sourcePath(pos.source), line: pos.line };
     });
   }
   return out;
