@@ -2,7 +2,7 @@
 // on 127.0.0.1), for `viztracer --attach`: find the target on /json/list, send commands to its
 // main thread and, through the NodeWorker domain, to its workers.
 import * as http from 'node:http';
-import WebSocket from 'ws';
+import WebSocket = require('ws');
 
 /** A protocol error or a lost connection, said in one line. */
 export class InspectorError extends Error {}
