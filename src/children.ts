@@ -5,9 +5,15 @@
 // Rule: an environment that has no VIZTRACER_SESSION was built by the program, not copied
 // from ours, so both variables are added. One that has it was copied from ours: whatever the
 // program did with NODE_OPTIONS there is its choice and is left alone.
-// The module object itself (an `import * as` namespace copy would be read-only).
-import childProcess = require('node:child_process');
-import { syncBuiltinESMExports } from 'node:module';
+//
+// Where: every child process Node starts goes through one of two of its bindings, with the
+// environment as `envPairs` (`KEY=value` strings): `process_wrap`'s Process#spawn (spawn, fork,
+// exec, execFile) and `spawn_sync`'s spawn (spawnSync, execSync, execFileSync). Patching them
+// there covers every way in (require or import, now or later) without loading
+// node:child_process, which with net, dgram and their streams was about 1.5 ms of every traced
+// start. `process.binding` is deprecated (DEP0111, in the documentation only); where using it
+// would print a warning (--pending-deprecation) or is refused, the module's functions are
+// wrapped instead.
 import { SESSION_ENV } from './session';
 
 /** NODE_OPTIONS with our preload added; quoted as Node's parser expects. */
@@ -46,26 +52,82 @@ const PATCHED = Symbol.for('viztracer.children');
 
 type SyncName = 'spawnSync' | 'execSync' | 'execFileSync';
 
+/** Node's two spawning bindings, or null where `process.binding` would warn or is refused. */
+function spawnBindings(): {
+  processWrap: { Process: { prototype: { spawn(options: { envPairs?: unknown }): unknown } } };
+  spawnSync: { spawn(options: { envPairs?: unknown }): unknown };
+} | null {
+  const pending =
+    process.execArgv.includes('--pending-deprecation') ||
+    (process.env.NODE_OPTIONS ?? '').includes('--pending-deprecation') ||
+    process.env.NODE_PENDING_DEPRECATION === '1';
+  if (pending) return null;
+  try {
+    const binding = (process as unknown as { binding(name: string): unknown }).binding;
+    const processWrap = binding('process_wrap') as { Process?: { prototype?: object } };
+    const spawnSync = binding('spawn_sync') as { spawn?: unknown };
+    if (
+      typeof processWrap?.Process?.prototype !== 'object' ||
+      typeof spawnSync?.spawn !== 'function'
+    ) {
+      return null;
+    }
+    return { processWrap, spawnSync } as ReturnType<typeof spawnBindings>;
+  } catch {
+    return null; // the permission model, or a Node without them
+  }
+}
+
 /**
  * Makes every child process this process starts inherit the session, whatever `env` it is
- * given, and calls `started` each time one is started (before it is). The asynchronous
- * functions (spawn, fork, exec, execFile) all go through ChildProcess#spawn; the synchronous
- * ones are wrapped one by one.
+ * given, and calls `started` each time one is started (before it is).
  */
 export function patchChildProcesses(session: string, preload: string, started: () => void): void {
   const g = globalThis as Record<symbol, unknown>;
   if (g[PATCHED]) return;
   g[PATCHED] = true;
+  const withSession = (options: { envPairs?: unknown }): void => {
+    started();
+    if (options && Array.isArray(options.envPairs)) {
+      options.envPairs = envPairsWithSession(options.envPairs as string[], session, preload);
+    }
+  };
+  const bindings = spawnBindings();
+  if (bindings) {
+    const proto = bindings.processWrap.Process.prototype;
+    const spawn = proto.spawn;
+    proto.spawn = function (this: unknown, options) {
+      withSession(options);
+      return spawn.call(this, options);
+    };
+    const sync = bindings.spawnSync;
+    const spawnSync = sync.spawn;
+    sync.spawn = function (this: unknown, options) {
+      withSession(options);
+      return spawnSync.call(this, options);
+    };
+    return;
+  }
+  patchChildProcessModule(withSession, (env) => envWithSession(env, session, preload), started);
+}
 
+/**
+ * The same through node:child_process's functions: the asynchronous ones (spawn, fork, exec,
+ * execFile) all go through ChildProcess#spawn; the synchronous ones are wrapped one by one.
+ */
+function patchChildProcessModule(
+  withSession: (options: { envPairs?: unknown }) => void,
+  envWithSession: (env: NodeJS.ProcessEnv) => NodeJS.ProcessEnv,
+  started: () => void,
+): void {
+  // The module object itself (an `import * as` namespace copy would be read-only).
+  const childProcess = require('node:child_process') as typeof import('node:child_process');
   const proto = childProcess.ChildProcess.prototype as unknown as {
     spawn(this: unknown, options: { envPairs?: unknown }): unknown;
   };
   const spawn = proto.spawn;
   proto.spawn = function (this: unknown, options) {
-    started();
-    if (options && Array.isArray(options.envPairs)) {
-      options.envPairs = envPairsWithSession(options.envPairs as string[], session, preload);
-    }
+    withSession(options);
     return spawn.call(this, options);
   };
 
@@ -78,7 +140,7 @@ export function patchChildProcesses(session: string, preload: string, started: (
       for (let i = 1; i < args.length; i++) {
         const a = args[i] as { env?: NodeJS.ProcessEnv } | null;
         if (a !== null && typeof a === 'object' && !Array.isArray(a)) {
-          if (a.env) args[i] = { ...a, env: envWithSession(a.env, session, preload) };
+          if (a.env) args[i] = { ...a, env: envWithSession(a.env) };
           break;
         }
       }
@@ -88,5 +150,5 @@ export function patchChildProcesses(session: string, preload: string, started: (
     cp[name] = wrapped;
   }
   // `import { spawnSync } from 'node:child_process'` sees the wrapped functions too.
-  syncBuiltinESMExports();
+  (require('node:module') as typeof import('node:module')).syncBuiltinESMExports();
 }

@@ -25,6 +25,7 @@ import { nodeOptionsWithPreload, patchChildProcesses } from './children';
 import { captureBuiltins, sturdy, withPristineBuiltins } from './pristine';
 import { currentThread, patchWorkers } from './thread';
 import { Tracer } from './tracer';
+import { formatOf } from './report/writer';
 import { LIB_DIR } from './version';
 
 const LOADED = Symbol.for('viztracer.register');
@@ -116,6 +117,18 @@ export function startInCli(options: ResolvedOptions, end: SessionEnd): void {
   start(options, null, end, true);
 }
 
+/** Whether what this process saves may need node:zlib: gzip, pprof, pushes, async saves. */
+function savesWithZlib(options: ResolvedOptions): boolean {
+  const format = formatOf(options.outputFile);
+  return (
+    format === 'json.gz' ||
+    format === 'pprof' ||
+    options.push !== null ||
+    options.rotate !== null ||
+    options.flightRecorderSeconds !== null
+  );
+}
+
 /** `inCli`: this process was not started with the preload (its workers get it explicitly). */
 function start(
   options: ResolvedOptions,
@@ -124,7 +137,7 @@ function start(
   inCli: boolean,
 ): void {
   // Before the program's first line: what saving uses, whatever the program changes.
-  captureBuiltins();
+  captureBuiltins(savesWithZlib(options));
   if (options.trigger === 'signal') {
     // Armed: no session (each armed process stands alone), nothing running until asked.
     if (isMainThread) armForSignal(options);

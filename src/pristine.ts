@@ -10,11 +10,11 @@
 // save, then puts the program's back. Nothing of the program runs in between: saves at exit,
 // on a signal, by a worker's flush are synchronous. This module itself uses only the
 // functions it captured, and index loops (a `for...of` would need the array iterator).
-// The modules themselves (an `import * as` would be a copy).
+// The modules themselves (an `import * as` would be a copy). node:zlib is loaded and kept only
+// when the save needs it (captureBuiltins).
 const fs = require('node:fs') as object;
 const os = require('node:os') as object;
 const path = require('node:path') as object;
-const zlib = require('node:zlib') as object;
 const events = require('node:events') as typeof import('node:events');
 
 type Key = string | symbol;
@@ -60,9 +60,10 @@ function snapshotOf(target: object): Snapshot {
  * Takes the snapshot (once per thread): call before the program's first line. Covers the
  * global object, every global constructor or namespace and its prototype, the intrinsics
  * not reachable as globals (iterator and generator prototypes, %TypedArray%), `process`,
- * EventEmitter.prototype and the builtin modules the save path uses.
+ * EventEmitter.prototype and the builtin modules the save path uses: node:zlib only `withZlib`
+ * (a gzipped or pprof report, a push); loading it costs every start half a millisecond.
  */
-export function captureBuiltins(): void {
+export function captureBuiltins(withZlib = true): void {
   if (snapshots !== null) return;
   const targets: object[] = [];
   const seen = new Set<object>();
@@ -107,7 +108,7 @@ export function captureBuiltins(): void {
   add(fs);
   add(os);
   add(path);
-  add(zlib);
+  if (withZlib) add(require('node:zlib'));
   const out: Snapshot[] = [];
   for (let i = 0; i < targets.length; i++) out[i] = snapshotOf(targets[i]);
   snapshots = out;

@@ -3,7 +3,6 @@
 // and children join it through the preload in NODE_OPTIONS, and it merges what they wrote when
 // it exits). Without the addon, or with --open, the program runs in a child `node` instead,
 // and this process ends the session after it.
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
@@ -69,6 +68,8 @@ function runProgram(
       path.join(LIB_DIR, 'register.js'),
     ),
   };
+  // Loaded here: the common run (the program in this process) starts no child itself.
+  const { spawn } = require('node:child_process') as typeof import('node:child_process');
   const child = spawn(process.execPath, [script, ...args], { stdio: 'inherit', env });
   let interruptedAt = 0;
   let forced = false;

@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cleanEnv, program, run as runNode, viztracer } from '../helpers/run';
 
 const LIB = path.resolve(__dirname, '..', '..', 'lib');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'viztracer-bundled-'));
@@ -24,7 +25,43 @@ describe('the built bundles', () => {
       });
       expect(script.cachedDataRejected).toBe(false);
     });
+
+    it(`lib/${bundle} is ASCII (V8 would keep it two bytes a character)`, () => {
+      const text = fs.readFileSync(path.join(LIB, bundle), 'latin1');
+      expect(text.match(/[^\x00-\x7f]/g) ?? []).toEqual([]);
+    });
   }
+});
+
+describe('what a traced start loads', () => {
+  const builtins = ['child_process', 'zlib'];
+  const loaded = async (
+    start: (args: string[]) => Promise<{ status: number | null; stdout: string }>,
+    args: string[] = [],
+  ): Promise<unknown> => {
+    const r = await start([...args, program('loaded-builtins.js'), ...builtins]);
+    expect(r.status).toBe(0);
+    return JSON.parse(r.stdout.trim().split('\n').pop()!);
+  };
+  const cli = (args: string[]) => viztracer(['--quiet', '-o', path.join(tmp, 'r.json'), ...args]);
+  const preload = (args: string[]) =>
+    runNode(['--require', path.join(LIB, 'register.js'), ...args], {
+      cwd: tmp,
+      env: cleanEnv({ VIZTRACER_QUIET: '1' }),
+    });
+
+  it('neither node:child_process nor node:zlib (the CLI, and the preload)', async () => {
+    expect(await loaded(cli)).toEqual({ child_process: false, zlib: false });
+    expect(await loaded(preload)).toEqual({ child_process: false, zlib: false });
+  });
+
+  it('node:zlib when the report is gzipped, so the save has it as it was', async () => {
+    const gz = ['--quiet', '-o', path.join(tmp, 'r.json.gz')];
+    expect(await loaded((args) => viztracer([...gz.slice(1), ...args]))).toEqual({
+      child_process: false,
+      zlib: true,
+    });
+  });
 });
 
 /** Runs `bundle` of `dir` through runBundled in a fresh node; what it printed, parsed. */

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkNames, checkNesting, loadReport, slices, type Report } from '../helpers/report';
-import { program, ROOT, run, tempDir, viztracer } from '../helpers/run';
+import { cleanEnv, program, ROOT, run, tempDir, viztracer } from '../helpers/run';
 
 const example = (name: string): string => join(ROOT, 'examples', name);
 
@@ -247,10 +247,20 @@ describe('child processes', () => {
           cwd: dir,
         }),
     ],
+    [
+      // process.binding would print a deprecation warning: node:child_process is patched instead.
+      'the CLI under --pending-deprecation',
+      (dir: string) =>
+        viztracer([program('custom-env-children.js')], {
+          cwd: dir,
+          env: cleanEnv({ NODE_OPTIONS: '--pending-deprecation' }),
+        }),
+    ],
   ])('children given an env of their own are traced, with %s', async (_how, start) => {
     const dir = tempDir();
     const r = await start(dir);
     expect(r.status).toBe(0);
+    expect(r.stderr).not.toMatch(/Warning/);
     for (const role of ['spawnSync', 'execFileSync', 'opted-out', 'spawn', 'exec'])
       expect(r.stdout).toContain(`${role} ran`);
     const rep = loadReport(join(dir, 'result.json'));
