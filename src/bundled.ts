@@ -11,9 +11,9 @@
 // but the compiling; without the bundle (no esbuild), or with one older than its entry module
 // (tsc ran since), the modules load one by one.
 import * as fs from 'node:fs';
-import Module = require('node:module');
 import * as path from 'node:path';
 import * as vm from 'node:vm';
+import { NodeModule as Module } from './node-module';
 
 /** Set by scripts/bundle.mjs: write the code cache of the bundles this process ran, at exit. */
 const WRITE_CACHE_ENV = 'VIZTRACER_WRITE_CODE_CACHE';
@@ -60,7 +60,7 @@ export function runBundled<T>(
   const run = script.runInThisContext() as (
     exports: object,
     require: NodeJS.Require,
-    module: Module,
+    module: NodeJS.Module,
     filename: string,
     dirname: string,
   ) => void;

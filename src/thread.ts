@@ -1,6 +1,7 @@
 // Who the current JS thread is: its OS thread id and the name its track gets.
 import * as fs from 'node:fs';
 import * as workerThreads from 'node:worker_threads';
+import { NodeModule } from './node-module';
 
 export interface ThreadIdentity {
   pid: number;
@@ -85,5 +86,5 @@ export function patchWorkers(hooks: WorkerHooks): void {
   }
   (wt as { Worker: typeof Original }).Worker = Worker;
   // ESM `import { Worker } from 'node:worker_threads'` reads the synced copy.
-  (require('node:module') as typeof import('node:module')).syncBuiltinESMExports();
+  NodeModule.syncBuiltinESMExports();
 }

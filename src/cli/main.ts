@@ -24,6 +24,7 @@ import {
   sessionEnvValue,
   type Session,
 } from '../session';
+import { NodeModule } from '../node-module';
 import { LIB_DIR, VERSION } from '../version';
 import { parseCliArgs, usage, type CliArgs } from '../args';
 
@@ -259,7 +260,7 @@ function runHere(
   startInCli(options, { waitForChildren: 'while-progress', command });
   process.argv = [process.argv[0], script, ...args];
   // What `node script` does: CommonJS or ES module by the same rules, require.main, argv.
-  (require('node:module') as { runMain(): void }).runMain();
+  NodeModule.runMain();
 }
 
 /** The program in a child `node` with the preload; this process ends the session after it. */

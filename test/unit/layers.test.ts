@@ -33,8 +33,10 @@ const LAYERS: string[][] = [
   ['backends', 'instrument', 'user-events', 'labels', 'report', 'viewer'],
   ['trace'],
   ['native'],
-  // bundled: how the entry points load lib/'s bundles (it is given the file, imports none).
+  // bundled: how the entry points load lib/'s bundles (it is given the file).
   ['version', 'bundled'],
+  // node-module: Node's Module class, without loading node:module.
+  ['node-module'],
 ];
 const FREE_WITHIN = new Set([0, 1, 2]);
 /** The imports allowed between modules of one layer, as importer -> imported. */
