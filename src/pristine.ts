@@ -125,14 +125,18 @@ function same(a: PropertyDescriptor, b: PropertyDescriptor): boolean {
   );
 }
 
+function sameKeys(a: Key[], b: Key[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Defines the snapshot back; returns what it changed, to be undone. */
 function restore(all: Snapshot[]): Change[] {
   const changes: Change[] = [];
   for (let s = 0; s < all.length; s++) {
     const { target, keys, descriptors } = all[s];
-    const known = new SetOf<Key>();
     for (let i = 0; i < keys.length; i++) {
-      apply(setAdd, known, [keys[i]]);
       const was = descriptors[i];
       // Functions, accessors and namespaces, not state (process._eventsCount, a counter);
       // of process only its functions (its argv, env are the program's, the CLI sets argv).
@@ -149,6 +153,10 @@ function restore(all: Snapshot[]): Change[] {
     // meanwhile; not its globals, nor what it sets on process.
     if (target === globalThis || target === process) continue;
     const current = ownKeys(target);
+    // Own keys keep their order: the same keys in the same order (nearly always) add nothing.
+    if (sameKeys(current, keys)) continue;
+    const known = new SetOf<Key>();
+    for (let i = 0; i < keys.length; i++) apply(setAdd, known, [keys[i]]);
     for (let i = 0; i < current.length; i++) {
       const key = current[i];
       if (apply(setHas, known, [key])) continue;
