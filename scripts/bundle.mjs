@@ -50,6 +50,22 @@ for (const file of result.outputFiles) {
   fs.writeFileSync(file.path, text);
 }
 
+// The launchers (the bin and the preload's entry) with runBundled inlined: one file for Node
+// to find, read and compile before the bundle, not two.
+await esbuild.build({
+  entryPoints: [path.join(LIB, 'cli', 'viztracer.js'), path.join(LIB, 'register.js')],
+  outdir: LIB,
+  outbase: LIB,
+  allowOverwrite: true,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  packages: 'external',
+  logLevel: 'warning',
+  charset: 'ascii',
+});
+
 // The code cache: an empty program traced by the CLI, and by the preload.
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'viztracer-bundle-'));
 try {

@@ -4,6 +4,10 @@
 // code cache: bundled.ts).
 import { runBundled } from './bundled';
 
-runBundled<typeof import('./preload')>('register.bundle.js', 'preload.js', (preload) =>
-  preload.startFromEnvironment(),
+// lib/, named here: the build inlines runBundled into this file (scripts/bundle.mjs).
+runBundled<typeof import('./preload')>(
+  'register.bundle.js',
+  'preload.js',
+  (preload) => preload.startFromEnvironment(),
+  __dirname,
 );
