@@ -8,6 +8,7 @@ import { samples, type ResolvedOptions } from './options';
 import type { ProcessTrack } from './report/model';
 import { displayPath, savedMessage, withPidSuffix, type SaveResult } from './report/save';
 import { processEventTexts, type EventPiece } from './report/serialize';
+import { removeFile } from './report/writer';
 import type { ReportMetadata } from './trace/events';
 import {
   addTotals,
@@ -300,7 +301,7 @@ function overflowWarning(options: ResolvedOptions): string {
 function writePlanSync(plan: SessionPlan): SaveResult[] {
   return plan.reports.map((r) => {
     const result = saveReportSync(r.file, r.events, r.meta);
-    for (const f of r.consumed) fs.rmSync(f, { force: true });
+    for (const f of r.consumed) removeFile(f);
     return result;
   });
 }
@@ -310,7 +311,7 @@ async function writePlan(plan: SessionPlan): Promise<SaveResult[]> {
   const results: SaveResult[] = [];
   for (const r of plan.reports) {
     results.push(await saveReport(r.file, r.events, r.meta));
-    for (const f of r.consumed) fs.rmSync(f, { force: true });
+    for (const f of r.consumed) removeFile(f);
   }
   return results;
 }

@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ResolvedOptions } from './options';
+import { removeFile } from './report/writer';
 
 export const SESSION_ENV = 'VIZTRACER_SESSION';
 
@@ -63,7 +64,7 @@ export function markRunning(s: Session, pid: number): void {
 
 /** Says that process `pid` has written everything it will write. */
 export function markDone(s: Session, pid: number): void {
-  fs.rmSync(markerPath(s, pid), { force: true });
+  removeFile(markerPath(s, pid));
 }
 
 export interface SessionState {
@@ -161,7 +162,7 @@ export function claimReport(file: string, distinct: (file: string) => string): R
   const claim = path.join(dir, `${pathHash(path.resolve(file))}.pid`);
   const release = (): void => {
     try {
-      if (fs.readFileSync(claim, 'utf8') === String(process.pid)) fs.rmSync(claim, { force: true });
+      if (fs.readFileSync(claim, 'utf8') === String(process.pid)) removeFile(claim);
     } catch {
       // gone already
     }
@@ -182,7 +183,7 @@ export function claimReport(file: string, distinct: (file: string) => string): R
       if (holder > 0 && holder !== process.pid && processRunning(holder)) {
         return { file: distinct(file), holder, release: () => {} };
       }
-      fs.rmSync(claim, { force: true }); // its run is gone
+      removeFile(claim); // its run is gone
     }
   }
   return { file, holder: null, release: () => {} };

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { saveEvents, saveEventsSync, type SaveResult } from '../report/save';
 import type { EventPiece } from '../report/serialize';
-import { writeChunks, writeChunksSync } from '../report/writer';
+import { removeFile, writeChunks, writeChunksSync } from '../report/writer';
 import type { ReportMetadata } from '../trace/events';
 import { loadModel, loadModelSync } from './load';
 import type { Model } from './model';
@@ -65,7 +65,7 @@ export function saveHtmlSync(
     const bytes = writeChunksSync(abs, [standaloneHtml(loadModelSync(json), path.basename(abs))]);
     return { file: abs, events: saved.events, bytes };
   } finally {
-    fs.rmSync(json, { force: true });
+    removeFile(json);
   }
 }
 
@@ -82,6 +82,6 @@ export async function saveHtml(
     const html = standaloneHtml(await loadModel(json), path.basename(abs));
     return { file: abs, events: saved.events, bytes: await writeChunks(abs, [html]) };
   } finally {
-    fs.rmSync(json, { force: true });
+    removeFile(json);
   }
 }
