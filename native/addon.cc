@@ -357,6 +357,11 @@ Napi::Value ThreadId(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), Gettid());
 }
 
+// wallMinusMonotonic(): the wall clock's epoch ns minus CLOCK_MONOTONIC's, as a BigInt.
+Napi::Value WallMinusMonotonicJs(const Napi::CallbackInfo& info) {
+  return Napi::BigInt::New(info.Env(), WallMinusMonotonicNanos());
+}
+
 // indexMappings(mappings): the Int32Array index of mappings_index.h, or the offset of a bad byte.
 Napi::Value IndexMappingsJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -425,6 +430,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreadLabel", Napi::Function::New(env, SetThreadLabel, "setThreadLabel"));
   exports.Set("takeOrphans", Napi::Function::New(env, TakeOrphansJs, "takeOrphans"));
   exports.Set("threadId", Napi::Function::New(env, ThreadId, "threadId"));
+  exports.Set("wallMinusMonotonic",
+              Napi::Function::New(env, WallMinusMonotonicJs, "wallMinusMonotonic"));
   exports.Set("watchStopSignals", Napi::Function::New(env, WatchStopSignalsJs, "watchStopSignals"));
   exports.Set("markStopping", Napi::Function::New(env, MarkStoppingJs, "markStopping"));
   exports.Set("startMonitor", Napi::Function::New(env, StartMonitorJs, "startMonitor"));

@@ -37,6 +37,23 @@ inline int64_t MonotonicNanos() { return ClockNanos(CLOCK_MONOTONIC); }
 
 inline double MonotonicMicros() { return static_cast<double>(MonotonicNanos()) / 1e3; }
 
+// Wall-clock (CLOCK_REALTIME) ns minus CLOCK_MONOTONIC ns: the wall clock read between two
+// readings of the monotonic one, the closest pair of a few tries.
+inline int64_t WallMinusMonotonicNanos() {
+  int64_t best = INT64_MAX;
+  int64_t offset = 0;
+  for (int i = 0; i < 3; i++) {
+    const int64_t before = MonotonicNanos();
+    const int64_t wall = ClockNanos(CLOCK_REALTIME);
+    const int64_t after = MonotonicNanos();
+    if (after - before < best) {
+      best = after - before;
+      offset = wall - (before + (after - before) / 2);
+    }
+  }
+  return offset;
+}
+
 // The calling thread's OS id (the main thread's is the pid).
 inline int Gettid() { return static_cast<int>(syscall(SYS_gettid)); }
 

@@ -133,6 +133,8 @@ export interface NativeAddon {
   findPlatformThreads(timeoutMillis: number): number[];
   /** The calling thread's OS id (gettid); the main thread's is the pid. */
   threadId(): number;
+  /** The wall clock's epoch ns minus CLOCK_MONOTONIC's, both read together. */
+  wallMinusMonotonic(): bigint;
   /**
    * A source map's `mappings` indexed by line, as `indexMappings` in report/source-maps.ts
    * does it in JavaScript (same result: the index, or the offset of a bad byte), in a fraction

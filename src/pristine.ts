@@ -101,7 +101,6 @@ export function captureBuiltins(withZlib = true): void {
     add(c);
     add(c.prototype);
   }
-  add((require('node:perf_hooks') as typeof import('node:perf_hooks')).performance);
   add(process);
   add(events.EventEmitter);
   add(events.EventEmitter.prototype);

@@ -18,6 +18,7 @@ import { threadEventLog, type UserEvents } from './user-events';
 import { threadLabelLog, type LabelChanges } from './labels';
 import { LIB_DIR, ownDependencyDirs } from './version';
 import { lowerBound } from './trace/sorted';
+import { monotonicMicros } from './instrument/clock';
 
 // What turns samples into a report loads when a report is made, not when tracing starts:
 // the preload runs before every traced program, and start-up time is the user's.
@@ -179,7 +180,7 @@ export class Tracer {
       rec ? { now: rec.rawNow, toMicros: () => rec.rawToMicros() } : undefined,
     );
     this.labelMark = threadLabelLog().begin(this.options.tracerEntries);
-    this.startedMicros = threadEventLog().nowMicros();
+    this.startedMicros = monotonicMicros();
     if (this.sampling) {
       if (this.native) {
         // Should this thread end while sampling (a worker terminated), its profile is saved by

@@ -10,11 +10,9 @@
 // Under `--instrument` the log reads the recorder's clock instead (the addon's tick counter),
 // and its readings become µs when the events are taken, by the same line as the recorder's
 // entries: a program's slice and the calls around and inside it then order exactly.
-import { performance } from 'node:perf_hooks';
-import { performanceNowPair } from './instrument/clock';
+import { performanceClock, performanceNowPair } from './instrument/clock';
 
 const LOG_KEY = Symbol.for('viztracer.events');
-const perf = performance;
 
 /** A slice the program logged: `logEvent`. */
 export interface UserSlice {
@@ -84,13 +82,21 @@ export class EventLog {
   /** Entries written since the log was last emptied; more than `ring.length` once it wrapped. */
   total = 0;
   ring: Entry[] = [];
-  /** Add to `performance.now() * 1000` for µs of CLOCK_MONOTONIC. */
-  offsetMicros: number;
-  /** The log's own clock: µs of CLOCK_MONOTONIC, from `performance.now()`. */
+  /** The log's own clock: µs of CLOCK_MONOTONIC, from `performance.now()` (loaded when first read). */
   private readonly ownClock: EventClock = {
-    now: () => perf.now() * 1000 + this.offsetMicros,
+    now: () => {
+      const perf = performanceClock();
+      // CLOCK_MONOTONIC µs minus `performance.now()` µs, taken once.
+      if (this.offsetMicros === null) {
+        const p = performanceNowPair();
+        this.offsetMicros = p.micros - p.raw * 1000;
+      }
+      return perf.now() * 1000 + this.offsetMicros;
+    },
     toMicros: () => identity,
   };
+  /** Add to `performance.now() * 1000` for µs of CLOCK_MONOTONIC; null until first needed. */
+  private offsetMicros: number | null = null;
   /** What the entries' times are read from while Tracers run (chosen by the first). */
   clock: EventClock = this.ownClock;
   /**
@@ -105,12 +111,6 @@ export class EventLog {
     this.marking = false;
     this.turn++;
   };
-
-  constructor() {
-    // CLOCK_MONOTONIC µs minus `performance.now()` µs.
-    const p = performanceNowPair();
-    this.offsetMicros = p.micros - p.raw * 1000;
-  }
 
   /** A reading of the log's clock (what entries hold). */
   now(): number {

@@ -5,7 +5,6 @@
 // The addon's tick counter (the TSC on x86_64) is read in a few ns, but its rate is known only
 // by comparing it with CLOCK_MONOTONIC: pairs of readings taken when recording starts and
 // stops, and a straight line through them (as VizTracer does).
-import { performance } from 'node:perf_hooks';
 
 /** What a recorder's times are. */
 export type ClockName =
@@ -75,17 +74,33 @@ export function tscIsStable(cpuinfo: string): boolean {
   return flags.has('constant_tsc') && flags.has('nonstop_tsc');
 }
 
+/** µs of CLOCK_MONOTONIC now (the samplers' clock), from `process.hrtime`. */
+export function monotonicMicros(): number {
+  return Number(process.hrtime.bigint()) / 1000;
+}
+
+let perf: typeof import('node:perf_hooks').performance | undefined;
+
+/**
+ * node:perf_hooks' `performance`, loaded when first asked for: loading it cost every traced
+ * start most of a millisecond, for clocks that only user events and --instrument read.
+ */
+export function performanceClock(): typeof import('node:perf_hooks').performance {
+  return (perf ??= (require('node:perf_hooks') as typeof import('node:perf_hooks')).performance);
+}
+
 /**
  * `performance.now()` (ms, as `raw`) and CLOCK_MONOTONIC µs read together: the reading of
  * `process.hrtime` closest to the middle of two `performance.now()` calls, of a few tries (the
  * first call of a kind can be slow, and the thread can be preempted between two reads).
  */
 export function performanceNowPair(): ClockPair {
+  const performance = performanceClock();
   let best = Infinity;
   let pair: ClockPair = { raw: 0, micros: 0 };
   for (let i = 0; i < 5; i++) {
     const before = performance.now();
-    const micros = Number(process.hrtime.bigint()) / 1000;
+    const micros = monotonicMicros();
     const after = performance.now();
     if (after - before < best) {
       best = after - before;

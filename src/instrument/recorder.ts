@@ -18,10 +18,10 @@
 // `performance.now()`. Either way the raw times become µs of CLOCK_MONOTONIC (the clock of
 // `process.hrtime` and of V8's sampler) only when the entries are taken (clock.ts).
 import * as fs from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import { loadNative, type NativeAddon } from '../native';
 import {
   fitClock,
+  performanceClock,
   performanceNowPair,
   tscIsStable,
   type ClockLine,
@@ -62,8 +62,6 @@ export interface Recording {
   /** Which clock timed the entries. */
   clock?: ClockName;
 }
-
-const perf = performance;
 
 /** Where a recorder's entries and times come from. */
 export type RecorderClock =
@@ -110,6 +108,7 @@ export class Recorder {
     if (!('addon' in clock)) {
       const ring = new Float64Array(RING_HEADER + 2 * capacity);
       this.ring = ring;
+      const perf = performanceClock();
       const now = clock.name === 'hrtime' ? hrtimeMicrosFast : () => perf.now();
       // Where the next entry goes and how many were written: closure variables (cheaper than
       // the ring's header, a double each), copied to the header when read.

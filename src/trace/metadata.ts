@@ -1,7 +1,7 @@
 // Facts about the process and the run that go into a report's metadata.
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { loadNative } from '../native';
 import { VERSION } from '../version';
 import type { ReportMetadata } from './events';
 
@@ -10,6 +10,12 @@ import type { ReportMetadata } from './events';
  * on the host, so one value serves a report that merges many processes.
  */
 export function baseTimeNanoseconds(): bigint {
+  // The addon reads both clocks together; without it, node:perf_hooks is loaded for this.
+  const native = loadNative();
+  if ('addon' in native && typeof native.addon.wallMinusMonotonic === 'function') {
+    return native.addon.wallMinusMonotonic();
+  }
+  const { performance } = require('node:perf_hooks') as typeof import('node:perf_hooks');
   const mono = process.hrtime.bigint();
   const wallNs = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
   return wallNs - mono;

@@ -330,6 +330,14 @@ describe('clock and thread', () => {
     expect(p.timestamps[p.timestamps.length - 1]).toBeLessThanOrEqual(after + 5000);
   });
 
+  it('wallMinusMonotonic() is the wall clock minus CLOCK_MONOTONIC (to the ms of Date.now())', () => {
+    const offset = addon.wallMinusMonotonic();
+    const coarse = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+    expect(typeof offset).toBe('bigint');
+    const diff = offset > coarse ? offset - coarse : coarse - offset;
+    expect(diff < 2_000_000n).toBe(true);
+  });
+
   it('threadId() is the OS thread id', () => {
     // vitest may run this file in a worker thread: compare with /proc, not with the pid.
     expect(addon.threadId()).toBe(osThreadId());
