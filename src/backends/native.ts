@@ -9,7 +9,13 @@ import {
   type ThreadLabel,
 } from '../native';
 import type { MonitorRecord } from '../trace/os-threads';
-import { indicesOf, sortByTime, urlToFile, type SampleNode, type Samples } from '../trace/samples';
+import {
+  indicesOf,
+  sortByTime,
+  urlToFileMemo,
+  type SampleNode,
+  type Samples,
+} from '../trace/samples';
 import type { Backend } from './backend';
 
 /**
@@ -22,11 +28,12 @@ export function fromNativeProfile(p: NativeProfile): Samples {
   const parentIndex = indicesOf(id, parent);
   // Parents come before their children in the addon's table.
   const nodes: SampleNode[] = [];
+  const fileOf = urlToFileMemo();
   for (let i = 0; i < id.length; i++) {
     nodes.push({
       parent: parentIndex[i],
       functionName: functionName[i],
-      file: urlToFile(url[i]),
+      file: fileOf(url[i]),
       line: line[i],
       column: column[i],
     });

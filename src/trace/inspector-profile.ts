@@ -1,7 +1,7 @@
 // V8's CPU profile as the inspector gives it (Profiler.stop; also the `.cpuprofile` format), and
 // its one conversion into our `Samples`. Field comments follow the Chrome DevTools Protocol,
 // Profiler domain (https://chromedevtools.github.io/devtools-protocol/tot/Profiler/#type-Profile).
-import { indicesOf, sortByTime, urlToFile, type SampleNode, type Samples } from './samples';
+import { indicesOf, sortByTime, urlToFileMemo, type SampleNode, type Samples } from './samples';
 
 /** Profiler.CallFrame / Runtime.CallFrame: where a function is. */
 export interface CallFrame {
@@ -85,12 +85,13 @@ export function fromInspectorProfile(profile: InspectorProfile): Samples {
   // A node on a cycle (no root above it) is left out, and samples on it with it.
   const newIndex = new Int32Array(n).fill(-1);
   order.forEach((i, r) => (newIndex[i] = r));
+  const fileOf = urlToFileMemo();
   const nodes: SampleNode[] = order.map((i) => {
     const f = src[i].callFrame;
     return {
       parent: parent[i] < 0 ? -1 : newIndex[parent[i]],
       functionName: f.functionName,
-      file: urlToFile(f.url),
+      file: fileOf(f.url),
       line: f.lineNumber >= 0 ? f.lineNumber + 1 : 0,
       column: f.columnNumber >= 0 ? f.columnNumber + 1 : 0,
     };
