@@ -3,6 +3,7 @@
 //
 // State is per environment (main thread or worker), kept in N-API instance data: each
 // worker loads its own instance of the addon, with its own isolate and its own profiler.
+#include <dlfcn.h>
 #include <napi.h>
 #include <node.h>
 #include <signal.h>
@@ -397,6 +398,42 @@ Napi::Value ReadFileJs(const Napi::CallbackInfo& info) {
                                     [mapped](Napi::Env, uint8_t* p) { munmap(p, mapped); });
 }
 
+// Node's node_api_create_external_string_latin1 (Node 20.4 and later), found at run time so the
+// addon still loads on an older Node.
+using CreateLatin1 = napi_status (*)(napi_env, char*, size_t, napi_finalize, void*, napi_value*,
+                                     bool*);
+
+// readAsciiFile(path): the file as a string V8 neither copies nor decodes (an external one-byte
+// string over the memory it was read into, freed with the string), or null when the file is not
+// all ASCII, cannot be read, or this Node cannot make such strings.
+Napi::Value ReadAsciiFileJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) {
+    return Throw(Napi::TypeError::New(env, "Expected \"path\" to be a string"));
+  }
+  static const auto create =
+      reinterpret_cast<CreateLatin1>(dlsym(RTLD_DEFAULT, "node_api_create_external_string_latin1"));
+  const std::string path = info[0].As<Napi::String>().Utf8Value();
+  if (create == nullptr || path.find('\0') != std::string::npos) return env.Null();
+  void* data = nullptr;
+  size_t length = 0;
+  size_t mapped = 0;
+  if (ReadFileToHugePages(path.c_str(), &data, &length, &mapped) != 0) return env.Null();
+  const auto* bytes = static_cast<const unsigned char*>(data);
+  unsigned char any = 0;
+  for (size_t i = 0; i < length; i++) any |= bytes[i];
+  auto release = [](napi_env, void* p, void* hint) { munmap(p, reinterpret_cast<size_t>(hint)); };
+  napi_value out = nullptr;
+  bool copied = false;
+  // Not ASCII: as Latin-1 its UTF-8 would read as other characters.
+  if ((any & 0x80) != 0 || create(env, static_cast<char*>(data), length, release,
+                                  reinterpret_cast<void*>(mapped), &out, &copied) != napi_ok) {
+    munmap(data, mapped);
+    return env.Null();
+  }
+  return Napi::Value(env, out);
+}
+
 // lookupMappings(mappings, index, queries): LookupMappings' results, an Int32Array.
 Napi::Value LookupMappingsJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -441,6 +478,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
               Napi::Function::New(env, FindPlatformThreadsJs, "findPlatformThreads"));
   exports.Set("indexMappings", Napi::Function::New(env, IndexMappingsJs, "indexMappings"));
   exports.Set("readFile", Napi::Function::New(env, ReadFileJs, "readFile"));
+  exports.Set("readAsciiFile", Napi::Function::New(env, ReadAsciiFileJs, "readAsciiFile"));
   exports.Set("lookupMappings", Napi::Function::New(env, LookupMappingsJs, "lookupMappings"));
   InstallRecorder();
   return exports;

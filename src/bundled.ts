@@ -13,6 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
+import { loadNative } from './native';
 import { NodeModule as Module } from './node-module';
 
 /** Set by scripts/bundle.mjs: write the code cache of the bundles this process ran, at exit. */
@@ -23,6 +24,21 @@ const WRITE_CACHE_ENV = 'VIZTRACER_WRITE_CODE_CACHE';
  * (no cache, or one V8 rejected), or the modules one by one (no bundle).
  */
 export type BundleRun = 'cached' | 'compiled' | 'modules';
+
+/**
+ * A bundle's text. In a main thread, where the addon is loaded anyway (Ctrl+C), it reads the
+ * file into a string V8 neither copies nor decodes: the bundles are ASCII (scripts/bundle.mjs),
+ * and fs' UTF-8 read of one took about a millisecond. Elsewhere, or without the addon, fs.
+ */
+function readSource(file: string, dir: string): string {
+  const { isMainThread } = require('node:worker_threads') as typeof import('node:worker_threads');
+  if (isMainThread) {
+    const native = loadNative(dir);
+    const text = 'addon' in native ? native.addon.readAsciiFile?.(file) : null;
+    if (typeof text === 'string') return text;
+  }
+  return fs.readFileSync(file, 'utf8');
+}
 
 /**
  * Runs `<dir>/<bundle>`'s entry module, or `fallback` (a module's path in `dir`) when there is
@@ -40,7 +56,7 @@ export function runBundled<T>(
   try {
     // A bundle older than its entry module is stale (tsc ran since, without the bundling).
     if (fs.statSync(file).mtimeMs < fs.statSync(entry).mtimeMs) throw new Error('stale');
-    source = fs.readFileSync(file, 'utf8');
+    source = readSource(file, dir);
   } catch {
     start?.(require(entry) as T);
     return 'modules';

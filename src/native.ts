@@ -148,6 +148,11 @@ export interface NativeAddon {
    */
   readFile(path: string): Buffer | number;
   /**
+   * An ASCII file as a string V8 neither copies nor decodes (external), or null when it is not
+   * all ASCII, cannot be read, or this Node (before 20.4) cannot make such strings.
+   */
+  readAsciiFile(path: string): string | null;
+  /**
    * The mappings of (generated line, column, bias) query triples in `mappings`, whose index
    * indexMappings made, as `lookupMappings` in report/source-maps.ts gives them (source, line,
    * column, name per query; a source of -1: none), each queried line decoded once. An index
@@ -191,25 +196,29 @@ export interface NativeAddon {
 
 /** Test-only: load the addon from this file instead (to simulate a missing build). */
 const ADDON_PATH_ENV = 'VIZTRACER_ADDON_PATH';
-const PACKAGE_ROOT = path.join(__dirname, '..');
-/** The addon `npm install` built here (node-gyp): node-gyp-build's first choice too. */
-const LOCAL_BUILD = path.join(PACKAGE_ROOT, 'build', 'Release', 'viztracer.node');
+
 const FIX = 'run npm rebuild viztracer with a C++ compiler, python3 and make installed';
 
 let loaded: { addon: NativeAddon } | { error: string } | undefined;
 
-/** The addon, or one line saying why it cannot be loaded and how to fix that. */
-export function loadNative(): { addon: NativeAddon } | { error: string } {
+/**
+ * The addon, or one line saying why it cannot be loaded and how to fix that. `libDir`: our lib/
+ * (this module's folder, but in a launcher the build inlines it into: bundled.ts).
+ */
+export function loadNative(libDir = __dirname): { addon: NativeAddon } | { error: string } {
   if (loaded) return loaded;
+  const packageRoot = path.join(libDir, '..');
+  /** The addon `npm install` built here (node-gyp): node-gyp-build's first choice too. */
+  const localBuild = path.join(packageRoot, 'build', 'Release', 'viztracer.node');
   try {
     const override = process.env[ADDON_PATH_ENV];
     const addon = override
       ? (require(path.resolve(override)) as NativeAddon)
-      : !process.env.PREBUILDS_ONLY && fs.existsSync(LOCAL_BUILD)
+      : !process.env.PREBUILDS_ONLY && fs.existsSync(localBuild)
         ? // What node-gyp-build would pick first, without its 1-2 ms of loading and lookup.
-          (require(LOCAL_BUILD) as NativeAddon)
+          (require(localBuild) as NativeAddon)
         : // node-gyp-build picks prebuilds/<platform>-<arch>/ (or build/Debug/).
-          (require('node-gyp-build') as (dir: string) => NativeAddon)(PACKAGE_ROOT);
+          (require('node-gyp-build') as (dir: string) => NativeAddon)(packageRoot);
     // The recorder's functions are plain V8 functions, handed over on the global object
     // (native/recorder.h): they join the addon's exports here, and leave the global.
     const key = Symbol.for('viztracer.addon.recorder');

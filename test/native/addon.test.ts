@@ -338,6 +338,26 @@ describe('clock and thread', () => {
     expect(diff < 2_000_000n).toBe(true);
   });
 
+  it('readAsciiFile() gives an ASCII file as its text, and null for any other', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'viztracer-ascii-'));
+    try {
+      const ascii = join(dir, 'a.js');
+      const text = 'const x = 1;\n'.repeat(10_000);
+      writeFileSync(ascii, text);
+      expect(addon.readAsciiFile(ascii)).toBe(text);
+      const empty = join(dir, 'empty.js');
+      writeFileSync(empty, '');
+      expect(addon.readAsciiFile(empty)).toBe('');
+      const utf8 = join(dir, 'u.js');
+      writeFileSync(utf8, '// 100 \u00b5s\n');
+      expect(addon.readAsciiFile(utf8)).toBe(null);
+      expect(addon.readAsciiFile(join(dir, 'none.js'))).toBe(null);
+      expect(addon.readAsciiFile(dir)).toBe(null);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('threadId() is the OS thread id', () => {
     // vitest may run this file in a worker thread: compare with /proc, not with the pid.
     expect(addon.threadId()).toBe(osThreadId());

@@ -32,9 +32,10 @@ const LAYERS: string[][] = [
   // What records a thread, and what reads, builds, writes and shows reports.
   ['backends', 'instrument', 'user-events', 'labels', 'report', 'viewer'],
   ['trace'],
+  // bundled: how the entry points load lib/'s bundles (it is given the folder).
+  ['bundled'],
   ['native'],
-  // bundled: how the entry points load lib/'s bundles (it is given the file).
-  ['version', 'bundled'],
+  ['version'],
   // node-module: Node's Module class, without loading node:module.
   ['node-module'],
 ];
