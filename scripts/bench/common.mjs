@@ -81,6 +81,14 @@ export function median(xs) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** The q-quantile (0 <= q <= 1) of xs, interpolated between the two nearest values. */
+export function quantile(xs, q) {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (s.length - 1) * q;
+  const lo = Math.floor(at);
+  return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (at - lo);
+}
+
 export function min(xs) {
   return Math.min(...xs);
 }

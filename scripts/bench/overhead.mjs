@@ -14,6 +14,7 @@ import {
   median,
   min,
   printTable,
+  quantile,
   roundRobin,
   tempDir,
   writeResults,
@@ -115,8 +116,44 @@ printTable(
     fmt(r.minRatio, 3),
   ]),
 );
+// Against `node --cpu-prof` at the same interval, round by round: (run - cpu-prof run) / plain
+// run of the same round. Pairing each run with --cpu-prof's of its round cancels the drift of
+// a shared machine's speed, which is larger than a 0.02 difference; the quartiles say how
+// much the rounds disagree.
+const gaps = [];
+for (const us of [1000, 100]) {
+  const prof = times[`node --cpu-prof --cpu-prof-interval ${us}`];
+  if (!prof) continue;
+  for (const c of configs) {
+    if (!c.name.startsWith('viztracer') || !c.name.endsWith(`--interval ${us}`)) continue;
+    const g = times[c.name].map((t, r) => (t - prof[r]) / times[configs[0].name][r]);
+    gaps.push({
+      name: c.name,
+      intervalMicros: us,
+      median: median(g),
+      q1: quantile(g, 0.25),
+      q3: quantile(g, 0.75),
+      roundsWithin002: g.filter((x) => x <= 0.02).length,
+    });
+  }
+}
+if (gaps.length > 0) {
+  printTable(
+    `Gap to node --cpu-prof at the same interval, per round: (run - cpu-prof run) / plain run\n` +
+      `(median and quartiles over the ${ROUNDS} rounds; within 0.02 = rounds where it is at most 0.02)`,
+    ['configuration', 'median gap', 'q1', 'q3', 'within 0.02'],
+    gaps.map((g) => [
+      g.name,
+      fmt(g.median, 3),
+      fmt(g.q1, 3),
+      fmt(g.q3, 3),
+      `${g.roundsWithin002}/${ROUNDS}`,
+    ]),
+  );
+}
 writeResults('overhead', {
   rounds: ROUNDS,
   workload: path.relative(process.cwd(), workload),
   rows,
+  gapsToCpuProf: gaps,
 });
