@@ -14,6 +14,7 @@
 // start. `process.binding` is deprecated (DEP0111, in the documentation only); where using it
 // would print a warning (--pending-deprecation) or is refused, the module's functions are
 // wrapped instead.
+import { NodeModule } from './node-module';
 import { SESSION_ENV } from './session';
 
 /** NODE_OPTIONS with our preload added; quoted as Node's parser expects. */
@@ -52,10 +53,15 @@ const PATCHED = Symbol.for('viztracer.children');
 
 type SyncName = 'spawnSync' | 'execSync' | 'execFileSync';
 
+/** Something whose `spawn(options)` starts a child: options carry its `envPairs`. */
+interface SpawnOwner {
+  spawn(options: { envPairs?: unknown }): unknown;
+}
+
 /** Node's two spawning bindings, or null where `process.binding` would warn or is refused. */
 function spawnBindings(): {
-  processWrap: { Process: { prototype: { spawn(options: { envPairs?: unknown }): unknown } } };
-  spawnSync: { spawn(options: { envPairs?: unknown }): unknown };
+  processWrap: { Process: { prototype: SpawnOwner } };
+  spawnSync: SpawnOwner;
 } | null {
   const pending =
     process.execArgv.includes('--pending-deprecation') ||
@@ -78,6 +84,15 @@ function spawnBindings(): {
   }
 }
 
+/** Has `owner.spawn` call `before` with its options first. */
+function spawnWith(owner: SpawnOwner, before: (options: { envPairs?: unknown }) => void): void {
+  const spawn = owner.spawn;
+  owner.spawn = function (this: unknown, options) {
+    before(options);
+    return spawn.call(this, options);
+  };
+}
+
 /**
  * Makes every child process this process starts inherit the session, whatever `env` it is
  * given, and calls `started` each time one is started (before it is).
@@ -94,18 +109,8 @@ export function patchChildProcesses(session: string, preload: string, started: (
   };
   const bindings = spawnBindings();
   if (bindings) {
-    const proto = bindings.processWrap.Process.prototype;
-    const spawn = proto.spawn;
-    proto.spawn = function (this: unknown, options) {
-      withSession(options);
-      return spawn.call(this, options);
-    };
-    const sync = bindings.spawnSync;
-    const spawnSync = sync.spawn;
-    sync.spawn = function (this: unknown, options) {
-      withSession(options);
-      return spawnSync.call(this, options);
-    };
+    spawnWith(bindings.processWrap.Process.prototype, withSession);
+    spawnWith(bindings.spawnSync, withSession);
     return;
   }
   patchChildProcessModule(withSession, (env) => envWithSession(env, session, preload), started);
@@ -122,14 +127,7 @@ function patchChildProcessModule(
 ): void {
   // The module object itself (an `import * as` namespace copy would be read-only).
   const childProcess = require('node:child_process') as typeof import('node:child_process');
-  const proto = childProcess.ChildProcess.prototype as unknown as {
-    spawn(this: unknown, options: { envPairs?: unknown }): unknown;
-  };
-  const spawn = proto.spawn;
-  proto.spawn = function (this: unknown, options) {
-    withSession(options);
-    return spawn.call(this, options);
-  };
+  spawnWith(childProcess.ChildProcess.prototype as unknown as SpawnOwner, withSession);
 
   const cp = childProcess as unknown as Record<SyncName, (...args: unknown[]) => unknown>;
   for (const name of ['spawnSync', 'execSync', 'execFileSync'] as const) {
@@ -150,5 +148,5 @@ function patchChildProcessModule(
     cp[name] = wrapped;
   }
   // `import { spawnSync } from 'node:child_process'` sees the wrapped functions too.
-  (require('node:module') as typeof import('node:module')).syncBuiltinESMExports();
+  NodeModule.syncBuiltinESMExports();
 }
