@@ -9,6 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../../scripts/chromium.mjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OverviewRow } from '../../src/viewer/page/timeline';
+import { isProfilerThread } from '../../src/viewer/page/range-summary';
 import { program, ROOT, run, tempDir, viztracer } from '../helpers/run';
 import { serve as serveReport } from '../helpers/viewer';
 
@@ -313,6 +314,12 @@ describe('the viewer in Chromium', () => {
       expect(p.top, p.name).toBeGreaterThanOrEqual(box.y);
       expect(p.threads.map((t) => t.name)).toContain('main');
       for (const t of p.threads) expect(t.bottom, p.name).toBeLessThanOrEqual(box.y + box.height);
+      // The profiler's own threads come last, in thinner strips than the program's.
+      const own = p.threads.filter((t) => isProfilerThread(t.name));
+      expect(own.map((t) => t.name)).toContain('viztracer-mon');
+      expect(p.threads.slice(-own.length)).toEqual(own);
+      const height = (t: { top: number; bottom: number }) => t.bottom - t.top;
+      for (const t of own) expect(height(t)).toBeLessThan(height(p.threads[0]));
     }
     // Each process's main thread ran: its strip is not empty.
     for (const p of procs) expect(p.threads[0].cpuMicros, p.name).toBeGreaterThan(0);

@@ -2,7 +2,7 @@
 // averaged per pixel column on one fixed scale.
 import { describe, expect, it } from 'vitest';
 import type { CounterData } from '../../src/viewer/page/data';
-import { osThreadCounter } from '../../src/viewer/page/range-summary';
+import { isProfilerThread, osThreadCounter } from '../../src/viewer/page/range-summary';
 import { columnMeans } from '../../src/viewer/page/timeline-draw';
 import { viewTransform } from '../../src/viewer/page/viewport';
 
@@ -25,6 +25,17 @@ describe('osThreadCounter', () => {
     expect(osThreadCounter('CPU core (main)')).toEqual({ kind: 'core', thread: 'main' });
     expect(osThreadCounter('CPU %')).toBeNull();
     expect(osThreadCounter('heap')).toBeNull();
+  });
+});
+
+describe('isProfilerThread', () => {
+  it("tells the profiler's own threads from the program's", () => {
+    for (const name of ['viztracer-mon', 'viztracer-cmp', 'vz-signals', 'v8:ProfEvntProc']) {
+      expect(isProfilerThread(name), name).toBe(true);
+    }
+    for (const name of ['main', 'libuv-worker 1', 'V8 worker 2', 'viztracer-monitor', 'thread 7']) {
+      expect(isProfilerThread(name), name).toBe(false);
+    }
   });
 });
 

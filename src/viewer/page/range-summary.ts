@@ -102,6 +102,16 @@ export interface RangeOsThread {
 }
 
 const CPU_PERCENT = /^CPU % \((.*)\)$/;
+/**
+ * The threads the profiler itself runs in a `--native` process: the addon's monitor, its
+ * profile compactor and its signal thread, and V8's profiler event processor.
+ */
+const PROFILER_THREAD = /^(viztracer-mon|viztracer-cmp|vz-signals|v8:ProfEvntProc)$/;
+
+/** Whether an OS thread, by its name, is one the profiler runs rather than the program. */
+export function isProfilerThread(name: string): boolean {
+  return PROFILER_THREAD.test(name);
+}
 const CPU_CORE = /^CPU core \((.*)\)$/;
 
 /**

@@ -8,6 +8,7 @@ import {
   COUNTER_H,
   OS_ROW_H,
   PROC_H,
+  PROFILER_ROW_H,
   ROW_H,
   TRACK_PAD,
   transform,
@@ -18,9 +19,9 @@ import {
 
 /**
  * The rows for the processes (a collapsed process keeps only its header): under its header,
- * the threads overview (a thin strip per OS thread, `--native`), its threads' tracks, its
- * counters, then its OS threads' CPU % and CPU core tracks when the header's button shows
- * them. Returns the rows, their labels, and their total height.
+ * the threads overview (a thin strip per OS thread, `--native`; thinner for the profiler's own
+ * threads, which share one label), its threads' tracks, its counters, then its OS threads'
+ * CPU % and CPU core tracks when the header's button shows them. Returns the rows, their labels, and their total height.
  */
 export function layoutRows(
   s: TimelineState,
@@ -53,19 +54,36 @@ export function layoutRows(
     rows.push({ kind: 'process', group: g, collapsed, top: y, height: PROC_H });
     y += PROC_H;
     if (collapsed) continue;
+    const own = g.osThreads.filter((os) => os.profiler);
     for (const os of g.osThreads) {
-      const label = h(
-        'div',
-        {
-          class: 'tl-label tl-osthread',
-          title: `${os.name}\ntid ${os.tid} · CPU % on one 0-100 scale for every thread`,
-        },
-        h('span', { class: 'name', testid: 'osthread-name', text: os.name }),
-        h('span', { class: 'sub', text: `${os.tid}` }),
-      );
-      labels.push(place(label, y, OS_ROW_H));
-      rows.push({ kind: 'osthread', group: g, os, top: y, height: OS_ROW_H });
-      y += OS_ROW_H;
+      if (os.profiler && os === own[0]) {
+        // One label for the profiler's own threads, over their thin strips.
+        const label = h(
+          'div',
+          {
+            class: 'tl-label tl-osthread tl-profiler',
+            title: `The profiler's own threads, CPU % on the same 0-100 scale:\n${own.map((t) => `${t.name} (tid ${t.tid})`).join('\n')}`,
+          },
+          h('span', { class: 'name', text: 'profiler' }),
+          h('span', { class: 'sub', text: `${own.length} thread${own.length === 1 ? '' : 's'}` }),
+        );
+        labels.push(place(label, y, own.length * PROFILER_ROW_H));
+      }
+      if (!os.profiler) {
+        const label = h(
+          'div',
+          {
+            class: 'tl-label tl-osthread',
+            title: `${os.name}\ntid ${os.tid} · CPU % on one 0-100 scale for every thread`,
+          },
+          h('span', { class: 'name', testid: 'osthread-name', text: os.name }),
+          h('span', { class: 'sub', text: `${os.tid}` }),
+        );
+        labels.push(place(label, y, OS_ROW_H));
+      }
+      const height = os.profiler ? PROFILER_ROW_H : OS_ROW_H;
+      rows.push({ kind: 'osthread', group: g, os, top: y, height });
+      y += height;
     }
     for (const t of g.threads) {
       const height = Math.max(1, t.info.maxDepth) * ROW_H + 2 * TRACK_PAD;

@@ -4,7 +4,7 @@ import { Palette } from './color';
 import type { CounterData, Report, ThreadData } from './data';
 import { buildDepthIndex, type DepthIndex } from './depth-index';
 import { parseFrameName } from './format';
-import { osThreadCounter } from './range-summary';
+import { isProfilerThread, osThreadCounter } from './range-summary';
 import type { Matches } from './search';
 import type { SpanRuns } from './span-runs';
 import type { InstantList } from './timeline-draw';
@@ -24,6 +24,8 @@ export const PROC_H = 30;
 export const COUNTER_H = 48;
 /** A thread's row in a process's threads overview. */
 export const OS_ROW_H = 8;
+/** The strip of one of the profiler's own threads: thinner, under one label for them all. */
+export const PROFILER_ROW_H = 4;
 export const AXIS_H = 48;
 export const OVERVIEW_H = 20;
 export const OVERVIEW_BUCKETS = 1200;
@@ -39,6 +41,8 @@ export interface OsThread {
   tid: number;
   cpu: CounterData;
   core: CounterData | null;
+  /** One of the profiler's own threads (they come last, in thin strips). */
+  profiler: boolean;
 }
 
 export interface ProcessGroup {
@@ -47,7 +51,7 @@ export interface ProcessGroup {
   /** How many ancestors of the process are in the report (children sort under parents). */
   nesting: number;
   threads: ThreadData[];
-  /** Its OS threads, the main thread first: the threads overview. */
+  /** Its OS threads, the main thread first and the profiler's last: the threads overview. */
   osThreads: OsThread[];
   /** Its counters but the OS threads' `CPU %` and `CPU core`. */
   counters: CounterData[];
@@ -224,7 +228,10 @@ export function searchHighlight(
   return { perThread, names, buckets };
 }
 
-/** A process's OS threads from its counters, the main thread first, then as the report has them. */
+/**
+ * A process's OS threads from its counters: the main thread first, then as the report has
+ * them, the profiler's own threads last.
+ */
 function osThreadsOf(pid: number, counters: readonly CounterData[]): OsThread[] {
   const cores = new Map<string, CounterData>();
   for (const c of counters) {
@@ -235,11 +242,17 @@ function osThreadsOf(pid: number, counters: readonly CounterData[]): OsThread[] 
   for (const c of counters) {
     const m = osThreadCounter(c.info.name);
     if (m?.kind !== 'cpu') continue;
-    out.push({ name: m.thread, tid: c.info.tid, cpu: c, core: cores.get(m.thread) ?? null });
+    out.push({
+      name: m.thread,
+      tid: c.info.tid,
+      cpu: c,
+      core: cores.get(m.thread) ?? null,
+      profiler: isProfilerThread(m.thread),
+    });
   }
   const main = out.findIndex((t) => t.tid === pid);
   if (main > 0) out.unshift(...out.splice(main, 1));
-  return out;
+  return [...out.filter((t) => !t.profiler), ...out.filter((t) => t.profiler)];
 }
 
 function instantList(items: { ts: number; name: string }[]): InstantList {
