@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <new>
 #include <thread>
 #include <utility>
 
@@ -236,8 +237,8 @@ ProfileData ThreadProfiler::Stop() {
   FlattenSamples();
   ProfileData data = std::exchange(taken_, ProfileData{});
   lastTimestamp_ = -1;
-  takenNodes_.clear();
-  carry_.clear();
+  takenNodes_ = {};
+  carry_ = {};
   data.sampler = sampler_;
   profiler_->Dispose();
   profiler_ = nullptr;
@@ -316,8 +317,10 @@ void ThreadProfiler::Take(v8::CpuProfile* profile, std::vector<SignalNote> notes
 
 void ThreadProfiler::AddSample(int32_t node, double timestamp, int16_t cpu) {
   if (blocks_.empty() || blocks_.back()->count == kBlockSamples) {
-    // Not value-initialized: a block's pages become resident as samples are written.
-    blocks_.push_back(std::unique_ptr<SampleBlock>(new SampleBlock));
+    // A block's pages become resident as samples are written.
+    void* p = MapPages(sizeof(SampleBlock));
+    if (p == nullptr) return;  // out of memory: the sample is dropped, the program goes on
+    blocks_.emplace_back(new (p) SampleBlock);
   }
   SampleBlock& b = *blocks_.back();
   b.nodes[b.count] = node;
@@ -326,6 +329,10 @@ void ThreadProfiler::AddSample(int32_t node, double timestamp, int16_t cpu) {
   b.count++;
   blockedSamples_++;
   lastTimestamp_ = timestamp;
+}
+
+void ThreadProfiler::UnmapBlock::operator()(SampleBlock* b) const {
+  munmap(b, sizeof(SampleBlock));
 }
 
 void ThreadProfiler::FlattenSamples() {

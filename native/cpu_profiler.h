@@ -83,13 +83,17 @@ class ThreadProfiler {
   void Take(v8::CpuProfile* profile, std::vector<SignalNote> notes);
 
   // The samples taken, in blocks of kBlockSamples: growing never copies them, and at the stop
-  // each block is freed as soon as it is copied into the profile's columns.
+  // each block is freed as soon as it is copied into the profile's columns. A block (900 KiB)
+  // is mapped, not malloc'ed: see MapPages in os.h.
   static constexpr size_t kBlockSamples = 1 << 16;
   struct SampleBlock {
     size_t count = 0;
     int32_t nodes[kBlockSamples];
     double timestamps[kBlockSamples];
     int16_t cpus[kBlockSamples];
+  };
+  struct UnmapBlock {
+    void operator()(SampleBlock* b) const;
   };
   void AddSample(int32_t node, double timestamp, int16_t cpu);
   // Moves the blocks into taken_'s columns (sized once), freeing them one by one.
@@ -103,7 +107,7 @@ class ThreadProfiler {
   // The compact registry's token for this profiler while it runs (0: none).
   uint64_t token_ = 0;
   ProfileData taken_;  // the merged tree and the times; the samples are in blocks_ until Stop
-  std::deque<std::unique_ptr<SampleBlock>> blocks_;
+  std::deque<std::unique_ptr<SampleBlock, UnmapBlock>> blocks_;
   size_t blockedSamples_ = 0;
   double lastTimestamp_ = -1;
   // taken_'s nodes by their caller's index and what names them (NodeKey in cpu_profiler.cc).

@@ -37,8 +37,8 @@ struct Chunk {
 constexpr size_t kChunkCapacity = (kChunkBytes - offsetof(Chunk, notes)) / sizeof(PackedNote);
 
 Chunk* NewChunk() {
-  void* p = mmap(nullptr, kChunkBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) return nullptr;
+  void* p = MapPages(kChunkBytes);
+  if (p == nullptr) return nullptr;
   auto* c = static_cast<Chunk*>(p);
   c->next = nullptr;
   c->count = 0;
