@@ -1,7 +1,8 @@
 // Memory of a flight-recorded process over time: `viztracer --flight_recorder 30s` on a steady
-// service-like load at 1000 µs, its RSS read from /proc every second for 10 minutes (20 s in
-// quick mode), beside the same load untraced. Target: flat after the first window, under 5 MB
-// of growth over the last 9 minutes.
+// service-like load at 1000 µs, with the inspector's sampler and with `--native` (the addon
+// stops and starts V8's profiler at each 5 s chunk), its RSS read from /proc every second for
+// 10 minutes (20 s in quick mode), beside the same load untraced. Target: flat after the first
+// window, under 5 MB of growth over the last 9 minutes.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -18,13 +19,13 @@ const rssMB = (pid) => {
 /** The main process of a command: the CLI runs the program in its own process. */
 const procs = [
   { name: 'node', child: spawn(NODE, [LOAD], { cwd: dir, stdio: 'ignore' }) },
-  {
-    name: 'viztracer --flight_recorder 30s',
-    child: spawn(NODE, [CLI, '--quiet', '--flight_recorder', '30s', LOAD], {
+  ...[[], ['--native']].map((flags) => ({
+    name: ['viztracer', ...flags, '--flight_recorder 30s'].join(' '),
+    child: spawn(NODE, [CLI, '--quiet', ...flags, '--flight_recorder', '30s', LOAD], {
       cwd: dir,
       stdio: 'ignore',
     }),
-  },
+  })),
 ];
 const series = procs.map(() => []);
 for (let s = 1; s <= SECONDS; s++) {
