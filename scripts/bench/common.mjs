@@ -89,6 +89,19 @@ export function quantile(xs, q) {
   return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (at - lo);
 }
 
+/**
+ * A 95% confidence interval of the median that assumes nothing of the distribution: the order
+ * statistics whose ranks bound the median with that probability (normal approximation of the
+ * binomial). Null for fewer than 6 values, where the interval would be the whole range.
+ */
+export function medianInterval(xs) {
+  const n = xs.length;
+  if (n < 6) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const k = Math.max(0, Math.floor((n - 1.96 * Math.sqrt(n)) / 2));
+  return [s[k], s[n - 1 - k]];
+}
+
 export function min(xs) {
   return Math.min(...xs);
 }

@@ -12,6 +12,7 @@ import {
   WORKLOADS,
   fmt,
   median,
+  medianInterval,
   min,
   printTable,
   quantile,
@@ -119,7 +120,7 @@ printTable(
 // Against `node --cpu-prof` at the same interval, round by round: (run - cpu-prof run) / plain
 // run of the same round. Pairing each run with --cpu-prof's of its round cancels the drift of
 // a shared machine's speed, which is larger than a 0.02 difference; the quartiles say how
-// much the rounds disagree.
+// much the rounds disagree, and the median's 95% interval how well the rounds pin it down.
 const gaps = [];
 for (const us of [1000, 100]) {
   const prof = times[`node --cpu-prof --cpu-prof-interval ${us}`];
@@ -131,6 +132,7 @@ for (const us of [1000, 100]) {
       name: c.name,
       intervalMicros: us,
       median: median(g),
+      medianInterval: medianInterval(g),
       q1: quantile(g, 0.25),
       q3: quantile(g, 0.75),
       roundsWithin002: g.filter((x) => x <= 0.02).length,
@@ -140,11 +142,13 @@ for (const us of [1000, 100]) {
 if (gaps.length > 0) {
   printTable(
     `Gap to node --cpu-prof at the same interval, per round: (run - cpu-prof run) / plain run\n` +
-      `(median and quartiles over the ${ROUNDS} rounds; within 0.02 = rounds where it is at most 0.02)`,
-    ['configuration', 'median gap', 'q1', 'q3', 'within 0.02'],
+      `(median, its 95% interval, and quartiles over the ${ROUNDS} rounds; within 0.02 = rounds\n` +
+      `where it is at most 0.02)`,
+    ['configuration', 'median gap', '95% interval', 'q1', 'q3', 'within 0.02'],
     gaps.map((g) => [
       g.name,
       fmt(g.median, 3),
+      g.medianInterval ? `${fmt(g.medianInterval[0], 3)}..${fmt(g.medianInterval[1], 3)}` : '-',
       fmt(g.q1, 3),
       fmt(g.q3, 3),
       `${g.roundsWithin002}/${ROUNDS}`,
