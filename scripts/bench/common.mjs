@@ -59,15 +59,18 @@ export function timeRun(cmd, args, opts = {}) {
 
 /**
  * Round-robin timing: each round runs every configuration once (order rotated each round so no
- * configuration always runs first); `before(name)` runs untimed, e.g. to clear output files.
+ * configuration always runs first); `before(name)` runs untimed, e.g. to clear output files, and
+ * `after(name, ms)` too, e.g. to read what the run wrote.
  */
-export function roundRobin(configs, rounds, before = () => {}) {
+export function roundRobin(configs, rounds, before = () => {}, after = () => {}) {
   const times = Object.fromEntries(configs.map((c) => [c.name, []]));
   for (let r = 0; r < rounds; r++) {
     for (let k = 0; k < configs.length; k++) {
       const c = configs[(k + r) % configs.length];
       before(c.name);
-      times[c.name].push(timeRun(c.cmd, c.args, c.opts));
+      const ms = timeRun(c.cmd, c.args, c.opts);
+      times[c.name].push(ms);
+      after(c.name, ms);
     }
     if (process.stderr.isTTY) process.stderr.write(`  round ${r + 1}/${rounds}\r`);
   }

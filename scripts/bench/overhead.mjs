@@ -1,6 +1,7 @@
 // Overhead on a CPU-bound workload: whole-process wall time of plain node, viztracer (the
 // inspector backend, and `--native` with each sampler), the native samplers alone (no CLI, no
-// report) and `node --cpu-prof`, each at 1000 µs and 100 µs. Runs alternate round-robin between the
+// report), V8's profiler started through the inspector by a few lines of user code, and
+// `node --cpu-prof`, each at 1000 µs and 100 µs. Runs alternate round-robin between the
 // configurations so drift on a noisy machine hits all of them alike; ratios are to plain
 // node measured in the same run.
 import * as fs from 'node:fs';
@@ -68,6 +69,18 @@ const configs = [
     cmd: NODE,
     args: [path.join(WORKLOADS, 'raw-native.cjs'), '850', 'v8', '-', workload],
   },
+  // The floor of a profiler started after Node's bootstrap: V8's profiler through an inspector
+  // session in user code, nothing of ours loaded, the profile written as --cpu-prof writes it.
+  ...[1000, 100].map((us) => ({
+    name: `inspector profiler only: ${us} µs`,
+    cmd: NODE,
+    args: [
+      path.join(WORKLOADS, 'inspector-only.cjs'),
+      String(us),
+      path.join(tmp, 'inspector-only.cpuprofile'),
+      workload,
+    ],
+  })),
   ...[1000, 100].map((us) => ({
     name: `node --cpu-prof --cpu-prof-interval ${us}`,
     cmd: NODE,
@@ -82,12 +95,27 @@ if (process.env.BENCH_ONLY) {
     if (!only.test(configs[i].name)) configs.splice(i, 1);
 }
 
+// Each run's workload says when its first and last lines ran (ms since its process started).
+const phasesFile = path.join(tmp, 'phases.txt');
+for (const c of configs) c.opts = { env: { ...process.env, BENCH_PHASES_OUT: phasesFile } };
+/** Per configuration, per round: ms before the workload's first line, in it, and after it. */
+const phases = Object.fromEntries(configs.map((c) => [c.name, []]));
+
 console.log(`overhead: ${configs.length} configurations x ${ROUNDS} rounds, round-robin`);
-// Untimed: start each run with no output from the previous one.
-const times = roundRobin(configs, ROUNDS, () => {
-  fs.rmSync(report, { force: true });
-  fs.rmSync(profDir, { recursive: true, force: true });
-});
+// Untimed: start each run with no output from the previous one; then read its phases.
+const times = roundRobin(
+  configs,
+  ROUNDS,
+  () => {
+    fs.rmSync(report, { force: true });
+    fs.rmSync(profDir, { recursive: true, force: true });
+    fs.rmSync(phasesFile, { force: true });
+  },
+  (name, ms) => {
+    const [first, last] = fs.readFileSync(phasesFile, 'utf8').split(' ').map(Number);
+    phases[name].push({ beforeMs: first, programMs: last - first, afterMs: ms - last });
+  },
+);
 
 const base = median(times[configs[0].name]);
 // Paired ratio: each run over the plain run of the same round, then the median of those.
@@ -117,6 +145,27 @@ printTable(
     fmt(r.minRatio, 3),
   ]),
 );
+// Where each configuration's time goes beside plain node's: before the workload's first line
+// (start-up: Node's, then ours), the workload itself (what sampling costs as it runs), and after
+// its last line (the exit: stopping, building and writing the profile). Medians over rounds of
+// the difference to the plain run of the same round. The spawn's own time counts as before.
+const phaseRows = configs.slice(1).map((c) => {
+  const plain = phases[configs[0].name];
+  const diff = (key) => median(phases[c.name].map((p, r) => p[key] - plain[r][key]));
+  return {
+    name: c.name,
+    beforeMs: diff('beforeMs'),
+    programMs: diff('programMs'),
+    afterMs: diff('afterMs'),
+  };
+});
+printTable(
+  `Where the time is added, ms beside plain node (medians over rounds of the difference to the\n` +
+    `plain run of the same round; the plain run's own: before ${fmt(median(phases[configs[0].name].map((p) => p.beforeMs)))},` +
+    ` program ${fmt(median(phases[configs[0].name].map((p) => p.programMs)), 0)}, after ${fmt(median(phases[configs[0].name].map((p) => p.afterMs)))})`,
+  ['configuration', 'before the program', 'the program', 'after it'],
+  phaseRows.map((r) => [r.name, fmt(r.beforeMs), fmt(r.programMs), fmt(r.afterMs)]),
+);
 // Against `node --cpu-prof` at the same interval, round by round: (run - cpu-prof run) / plain
 // run of the same round. Pairing each run with --cpu-prof's of its round cancels the drift of
 // a shared machine's speed, which is larger than a 0.02 difference; the quartiles say how
@@ -126,7 +175,8 @@ for (const us of [1000, 100]) {
   const prof = times[`node --cpu-prof --cpu-prof-interval ${us}`];
   if (!prof) continue;
   for (const c of configs) {
-    if (!c.name.startsWith('viztracer') || !c.name.endsWith(`--interval ${us}`)) continue;
+    const ours = c.name.startsWith('viztracer') && c.name.endsWith(`--interval ${us}`);
+    if (!ours && c.name !== `inspector profiler only: ${us} µs`) continue;
     const g = times[c.name].map((t, r) => (t - prof[r]) / times[configs[0].name][r]);
     gaps.push({
       name: c.name,
@@ -159,5 +209,6 @@ writeResults('overhead', {
   rounds: ROUNDS,
   workload: path.relative(process.cwd(), workload),
   rows,
+  phases: phaseRows,
   gapsToCpuProf: gaps,
 });

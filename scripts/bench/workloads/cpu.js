@@ -3,6 +3,9 @@
 // Mix: recursion, string building, JSON stringify/parse, sorting. About 1.5 s under plain node.
 'use strict';
 const ROUNDS = Number(process.env.BENCH_WORKLOAD_ROUNDS || 18);
+// BENCH_PHASES_OUT=<file>: the ms since the process started at this line and at the last one,
+// so that a run's time splits into before the program, the program, and after it.
+const startedMs = process.uptime() * 1000;
 
 function fib(n) {
   return n < 2 ? n : fib(n - 1) + fib(n - 2);
@@ -43,3 +46,9 @@ function round() {
 let check = 0;
 for (let r = 0; r < ROUNDS; r++) check += round();
 if (process.env.BENCH_WORKLOAD_PRINT) console.log(check);
+if (process.env.BENCH_PHASES_OUT) {
+  require('node:fs').writeFileSync(
+    process.env.BENCH_PHASES_OUT,
+    `${startedMs} ${process.uptime() * 1000}`,
+  );
+}
