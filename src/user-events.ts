@@ -82,21 +82,21 @@ export class EventLog {
   /** Entries written since the log was last emptied; more than `ring.length` once it wrapped. */
   total = 0;
   ring: Entry[] = [];
-  /** The log's own clock: µs of CLOCK_MONOTONIC, from `performance.now()` (loaded when first read). */
+  /**
+   * The log's own clock: µs of CLOCK_MONOTONIC, from `performance.now()` plus an offset. Its first
+   * reading loads node:perf_hooks and takes the offset, then puts the plain reading in its place.
+   */
   private readonly ownClock: EventClock = {
     now: () => {
       const perf = performanceClock();
       // CLOCK_MONOTONIC µs minus `performance.now()` µs, taken once.
-      if (this.offsetMicros === null) {
-        const p = performanceNowPair();
-        this.offsetMicros = p.micros - p.raw * 1000;
-      }
-      return perf.now() * 1000 + this.offsetMicros;
+      const p = performanceNowPair();
+      const offsetMicros = p.micros - p.raw * 1000;
+      this.ownClock.now = () => perf.now() * 1000 + offsetMicros;
+      return this.ownClock.now();
     },
     toMicros: () => identity,
   };
-  /** Add to `performance.now() * 1000` for µs of CLOCK_MONOTONIC; null until first needed. */
-  private offsetMicros: number | null = null;
   /** What the entries' times are read from while Tracers run (chosen by the first). */
   clock: EventClock = this.ownClock;
   /**

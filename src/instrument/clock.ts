@@ -74,9 +74,13 @@ export function tscIsStable(cpuinfo: string): boolean {
   return flags.has('constant_tsc') && flags.has('nonstop_tsc');
 }
 
-/** µs of CLOCK_MONOTONIC now (the samplers' clock), from `process.hrtime`. */
+/**
+ * µs of CLOCK_MONOTONIC now (the samplers' clock), from `process.hrtime` (its array form: no
+ * BigInt to make, for the recorder's `hrtime` clock).
+ */
 export function monotonicMicros(): number {
-  return Number(process.hrtime.bigint()) / 1000;
+  const t = process.hrtime();
+  return t[0] * 1e6 + t[1] / 1e3;
 }
 
 let perf: typeof import('node:perf_hooks').performance | undefined;

@@ -21,6 +21,7 @@ import * as fs from 'node:fs';
 import { loadNative, type NativeAddon } from '../native';
 import {
   fitClock,
+  monotonicMicros,
   performanceClock,
   performanceNowPair,
   tscIsStable,
@@ -109,7 +110,7 @@ export class Recorder {
       const ring = new Float64Array(RING_HEADER + 2 * capacity);
       this.ring = ring;
       const perf = performanceClock();
-      const now = clock.name === 'hrtime' ? hrtimeMicrosFast : () => perf.now();
+      const now = clock.name === 'hrtime' ? monotonicMicros : () => perf.now();
       // Where the next entry goes and how many were written: closure variables (cheaper than
       // the ring's header, a double each), copied to the header when read.
       let next = 0;
@@ -130,7 +131,7 @@ export class Recorder {
       if (clock.name === 'hrtime') {
         this.knownSlope = 1;
         this.pairNow = () => {
-          const t = hrtimeMicrosFast();
+          const t = monotonicMicros();
           return { raw: t, micros: t };
         };
       } else {
@@ -443,12 +444,6 @@ function grown<T extends Int32Array | Float64Array>(
   const b = new make(Math.min(capacity, Math.max(i + 1, 4096, a === null ? 0 : a.length * 2)));
   if (a !== null) b.set(a);
   return b;
-}
-
-/** `process.hrtime()` as µs (for the `hrtime` comparison clock). */
-function hrtimeMicrosFast(): number {
-  const t = process.hrtime();
-  return t[0] * 1e6 + t[1] / 1e3;
 }
 
 /** Benchmarks and tests only: which clock `defaultClock()` picks (a ClockName). */
