@@ -259,8 +259,13 @@ function runHere(
   const { startInCli } = require('../preload') as typeof import('../preload');
   startInCli(options, { waitForChildren: 'while-progress', command });
   process.argv = [process.argv[0], script, ...args];
-  // What `node script` does: CommonJS or ES module by the same rules, require.main, argv.
-  NodeModule.runMain();
+  // What `node script` does: CommonJS or ES module by the same rules, require.main, argv. From
+  // the tick queue, which Node runs once this module returns and before anything else, so that
+  // no frame of ours sits under the program's: its stack traces are those of `node script` but
+  // for the bottom frame (Node's tick queue, not its main-module runner), and V8's sampler has
+  // fewer frames to walk at every sample. The program's own ticks still run after its first
+  // pass, and its microtasks after those, as untraced.
+  process.nextTick(NodeModule.runMain.bind(NodeModule));
 }
 
 /** The program in a child `node` with the preload; this process ends the session after it. */

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkNames, checkNesting, loadReport, slices } from '../helpers/report';
-import { cleanEnv, program, ROOT, tempDir, viztracer } from '../helpers/run';
+import { cleanEnv, LIB, program, ROOT, run, tempDir, viztracer } from '../helpers/run';
 
 const FIB = join(ROOT, 'examples', 'fibonacci.js');
 
@@ -127,6 +127,45 @@ describe('viztracer on the Fibonacci example', () => {
     const kept = slices(loadReport(join(dir, 'b.json'))).map((e) => e.name);
     expect(kept.some((n) => n.includes('node:internal/modules/run_main'))).toBe(true);
   });
+});
+
+/**
+ * Output of a program, with the one frame that differs traced made the same: the bottom of
+ * the program's stack is Node's runner of the main module untraced, and Node's tick queue when
+ * the CLI runs it (once the CLI's own module has returned, so that none of its frames is left).
+ */
+function sameUpToNodesRunner(text: string): string {
+  return text
+    .replace(/^ +at node:internal\/main\/run_main_module:\d+:\d+$/gm, '    at <node>')
+    .replace(
+      /^ +at process\.processTicksAndRejections \(node:internal\/process\/task_queues:\d+:\d+\)$/gm,
+      '    at <node>',
+    );
+}
+
+describe('the program runs as `node program` runs it', () => {
+  it.each([
+    ['as-node.js', 'runs'],
+    ['as-node.js', 'throw'],
+    ['as-node.mjs', 'runs'],
+    ['as-node.mjs', 'throw'],
+  ])(
+    '%s %s: require.main, argv, import.meta, its stack, callback order, exit status and uncaught-error output',
+    async (name, arg) => {
+      const dir = tempDir();
+      const [plain, traced] = await Promise.all([
+        run([program(name), arg], { cwd: dir }),
+        viztracer(['--quiet', '-o', join(dir, 'r.json'), program(name), arg], { cwd: dir }),
+      ]);
+      expect(traced.status).toBe(plain.status);
+      expect(plain.status).toBe(arg === 'throw' ? 1 : 0);
+      expect(sameUpToNodesRunner(traced.stdout)).toBe(sameUpToNodesRunner(plain.stdout));
+      expect(sameUpToNodesRunner(traced.stderr)).toBe(sameUpToNodesRunner(plain.stderr));
+      // Not one frame of ours in the program's stacks.
+      expect(traced.stdout + traced.stderr).not.toContain(LIB);
+      expect(plain.stdout).toContain('at where (');
+    },
+  );
 });
 
 describe('exit paths', () => {
