@@ -1,9 +1,10 @@
 // The real CLI on real programs: the report, the exit status, and what the user sees.
-import { existsSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { checkNames, checkNesting, loadReport, slices } from '../helpers/report';
-import { cleanEnv, LIB, program, ROOT, run, tempDir, viztracer } from '../helpers/run';
+import { cleanEnv, LIB, program, ROOT, run, tempDir, viztracer, waitFor } from '../helpers/run';
 
 const FIB = join(ROOT, 'examples', 'fibonacci.js');
 
@@ -245,6 +246,35 @@ describe('exit paths', () => {
         expect(tookMillis).toBeLessThan(2000);
       },
     );
+
+  it('a second SIGINT while the report is being written ends the process at once', async () => {
+    const dir = tempDir();
+    let pid = 0;
+    // Should the second signal not end it, it would wait on the FIFO for ever.
+    onTestFinished(() => {
+      try {
+        if (pid) process.kill(pid, 'SIGKILL');
+      } catch {
+        // ended, as it should
+      }
+    });
+    const r = await viztracer([program('busy-forever.js')], {
+      cwd: dir,
+      onStdout: (text, kill, child) => {
+        if (!text.includes('spinning') || pid) return;
+        pid = child;
+        // The report's temporary files are FIFOs nobody reads: the save blocks opening one.
+        for (let n = 0; n < 8; n++)
+          execFileSync('mkfifo', [join(dir, `result.json.${pid}.${n}.tmp`)]);
+        kill('SIGINT');
+        void waitFor('the save to block opening its file', () =>
+          readFileSync(`/proc/${pid}/wchan`, 'utf8') === 'wait_for_partner' ? true : undefined,
+        ).then(() => kill('SIGINT'));
+      },
+    });
+    expect(r.signal).toBe('SIGINT');
+    expect(existsSync(join(dir, 'result.json'))).toBe(false);
+  });
 
   it('without the addon, a second SIGINT stops a program stuck in synchronous code', async () => {
     const dir = tempDir();

@@ -34,8 +34,9 @@ export function run(
   args: string[],
   opts: SpawnOptions & {
     input?: string;
-    onStdout?: (text: string, kill: (s: NodeJS.Signals) => void) => void;
-    onStderr?: (text: string, kill: (s: NodeJS.Signals) => void) => void;
+    /** `pid`: the process started (under the CLI, also the program's). */
+    onStdout?: (text: string, kill: (s: NodeJS.Signals) => void, pid: number) => void;
+    onStderr?: (text: string, kill: (s: NodeJS.Signals) => void, pid: number) => void;
   } = {},
 ): Promise<RunResult> {
   return new Promise((done, fail) => {
@@ -48,11 +49,11 @@ export function run(
     let stderr = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       stdout += d;
-      opts.onStdout?.(stdout, (s) => child.kill(s));
+      opts.onStdout?.(stdout, (s) => child.kill(s), child.pid!);
     });
     child.stderr!.setEncoding('utf8').on('data', (d: string) => {
       stderr += d;
-      opts.onStderr?.(stderr, (s) => child.kill(s));
+      opts.onStderr?.(stderr, (s) => child.kill(s), child.pid!);
     });
     child.on('error', fail);
     child.on('close', (status, signal) => done({ status, signal, stdout, stderr }));
