@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BENCHES = [
   'overhead.mjs',
+  'program-phase.mjs',
   'peers.mjs',
   'sample-rate.mjs',
   'attribution.mjs',

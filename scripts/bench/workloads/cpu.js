@@ -44,7 +44,27 @@ function round() {
 }
 
 let check = 0;
-for (let r = 0; r < ROUNDS; r++) check += round();
+if (process.env.BENCH_PARTS_OUT) {
+  // The same work, each part timed (ms, summed over the rounds) and written as JSON: for
+  // program-phase.mjs, which compares what the program itself takes, part by part.
+  const parts = [
+    ['fib', () => fib(25)],
+    ['strings', () => buildStrings(40000)],
+    ['json', () => jsonRoundTrip(20000)],
+    ['sort', () => sortNumbers(60000)],
+  ];
+  const ms = Object.fromEntries(parts.map(([name]) => [name, 0]));
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [name, part] of parts) {
+      const t0 = process.hrtime.bigint();
+      check += part();
+      ms[name] += Number(process.hrtime.bigint() - t0) / 1e6;
+    }
+  }
+  require('node:fs').writeFileSync(process.env.BENCH_PARTS_OUT, JSON.stringify(ms));
+} else {
+  for (let r = 0; r < ROUNDS; r++) check += round();
+}
 if (process.env.BENCH_WORKLOAD_PRINT) console.log(check);
 if (process.env.BENCH_PHASES_OUT) {
   require('node:fs').writeFileSync(
