@@ -149,9 +149,10 @@ printTable(
 // (start-up: Node's, then ours), the workload itself (what sampling costs as it runs), and after
 // its last line (the exit: stopping, building and writing the profile). Medians over rounds of
 // the difference to the plain run of the same round. The spawn's own time counts as before.
+const plainPhases = phases[configs[0].name];
+const plainMedian = (key) => median(plainPhases.map((p) => p[key]));
 const phaseRows = configs.slice(1).map((c) => {
-  const plain = phases[configs[0].name];
-  const diff = (key) => median(phases[c.name].map((p, r) => p[key] - plain[r][key]));
+  const diff = (key) => median(phases[c.name].map((p, r) => p[key] - plainPhases[r][key]));
   return {
     name: c.name,
     beforeMs: diff('beforeMs'),
@@ -161,8 +162,8 @@ const phaseRows = configs.slice(1).map((c) => {
 });
 printTable(
   `Where the time is added, ms beside plain node (medians over rounds of the difference to the\n` +
-    `plain run of the same round; the plain run's own: before ${fmt(median(phases[configs[0].name].map((p) => p.beforeMs)))},` +
-    ` program ${fmt(median(phases[configs[0].name].map((p) => p.programMs)), 0)}, after ${fmt(median(phases[configs[0].name].map((p) => p.afterMs)))})`,
+    `plain run of the same round; the plain run's own: before ${fmt(plainMedian('beforeMs'))},` +
+    ` program ${fmt(plainMedian('programMs'), 0)}, after ${fmt(plainMedian('afterMs'))})`,
   ['configuration', 'before the program', 'the program', 'after it'],
   phaseRows.map((r) => [r.name, fmt(r.beforeMs), fmt(r.programMs), fmt(r.afterMs)]),
 );

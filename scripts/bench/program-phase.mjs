@@ -33,9 +33,11 @@ if (os.cpus().length < 2 || spawnSync('taskset', ['-c', '0', 'true']).status !==
   process.exit(0);
 }
 
-const plain = { name: 'node (plain)', args: [workload] };
 const pairs = [
-  { base: plain, other: { name: 'node (plain), again', args: [workload] } },
+  {
+    base: { name: 'node (plain)', args: [workload] },
+    other: { name: 'node (plain), again', args: [workload] },
+  },
   {
     base: {
       name: `inspector profiler only: ${INTERVAL} µs`,
@@ -71,6 +73,9 @@ function runPinned(config, cpu, out) {
   });
 }
 
+/** A run's time over all its parts. */
+const total = (parts) => Object.values(parts).reduce((x, y) => x + y, 0);
+
 const results = [];
 for (const { base, other } of pairs) {
   const ratios = {};
@@ -79,7 +84,6 @@ for (const { base, other } of pairs) {
       runPinned(base, r % 2, path.join(tmp, 'a.json')),
       runPinned(other, 1 - (r % 2), path.join(tmp, 'b.json')),
     ]);
-    const total = (p) => Object.values(p).reduce((x, y) => x + y, 0);
     for (const part of [...Object.keys(a), 'total']) {
       const ratio = part === 'total' ? total(b) / total(a) : b[part] / a[part];
       (ratios[part] ??= []).push(ratio - 1);

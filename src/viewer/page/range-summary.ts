@@ -102,6 +102,8 @@ export interface RangeOsThread {
 }
 
 const CPU_PERCENT = /^CPU % \((.*)\)$/;
+const CPU_CORE = /^CPU core \((.*)\)$/;
+
 /**
  * The threads the profiler itself runs in a `--native` process: the addon's monitor, its
  * profile compactor and its signal thread, and V8's profiler event processor.
@@ -112,7 +114,6 @@ const PROFILER_THREAD = /^(viztracer-mon|viztracer-cmp|vz-signals|v8:ProfEvntPro
 export function isProfilerThread(name: string): boolean {
   return PROFILER_THREAD.test(name);
 }
-const CPU_CORE = /^CPU core \((.*)\)$/;
 
 /**
  * The OS thread a counter track is about: `CPU % (<thread>)` (kind `cpu`) and

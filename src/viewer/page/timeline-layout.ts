@@ -21,7 +21,8 @@ import {
  * The rows for the processes (a collapsed process keeps only its header): under its header,
  * the threads overview (a thin strip per OS thread, `--native`; thinner for the profiler's own
  * threads, which share one label), its threads' tracks, its counters, then its OS threads'
- * CPU % and CPU core tracks when the header's button shows them. Returns the rows, their labels, and their total height.
+ * CPU % and CPU core tracks when the header's button shows them. Returns the rows, their
+ * labels, and their total height.
  */
 export function layoutRows(
   s: TimelineState,
@@ -56,20 +57,23 @@ export function layoutRows(
     if (collapsed) continue;
     const own = g.osThreads.filter((os) => os.profiler);
     for (const os of g.osThreads) {
-      if (os.profiler && os === own[0]) {
-        // One label for the profiler's own threads, over their thin strips.
-        const label = h(
-          'div',
-          {
-            class: 'tl-label tl-osthread tl-profiler',
-            title: `The profiler's own threads, CPU % on the same 0-100 scale:\n${own.map((t) => `${t.name} (tid ${t.tid})`).join('\n')}`,
-          },
-          h('span', { class: 'name', text: 'profiler' }),
-          h('span', { class: 'sub', text: `${own.length} thread${own.length === 1 ? '' : 's'}` }),
-        );
-        labels.push(place(label, y, own.length * PROFILER_ROW_H));
-      }
-      if (!os.profiler) {
+      let height = OS_ROW_H;
+      if (os.profiler) {
+        height = PROFILER_ROW_H;
+        if (os === own[0]) {
+          // One label for the profiler's own threads, over their thin strips.
+          const label = h(
+            'div',
+            {
+              class: 'tl-label tl-osthread tl-profiler',
+              title: `The profiler's own threads, CPU % on the same 0-100 scale:\n${own.map((t) => `${t.name} (tid ${t.tid})`).join('\n')}`,
+            },
+            h('span', { class: 'name', text: 'profiler' }),
+            h('span', { class: 'sub', text: `${own.length} thread${own.length === 1 ? '' : 's'}` }),
+          );
+          labels.push(place(label, y, own.length * PROFILER_ROW_H));
+        }
+      } else {
         const label = h(
           'div',
           {
@@ -81,7 +85,6 @@ export function layoutRows(
         );
         labels.push(place(label, y, OS_ROW_H));
       }
-      const height = os.profiler ? PROFILER_ROW_H : OS_ROW_H;
       rows.push({ kind: 'osthread', group: g, os, top: y, height });
       y += height;
     }
